@@ -1,0 +1,216 @@
+"""The `study` command: a thin layer that parses, calls app.service, and prints.
+
+Heavy libraries (torch, sentence-transformers, gradio) are imported inside
+the commands that need them, so `study --help` is instant.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from . import config
+
+
+class Progress:
+    """tqdm bars on stderr for the two stages of an ingest."""
+
+    def __init__(self, enabled: bool = True):
+        self.enabled = enabled
+        self.bars: dict = {}
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        from tqdm import tqdm
+
+        bar = self.bars.get(stage)
+        if bar is None:
+            unit = "file" if stage == "read" else "passage"
+            bar = self.bars[stage] = tqdm(total=total, desc="Reading notes" if stage == "read" else "Embedding", unit=unit,
+                                          file=sys.stderr, leave=False, dynamic_ncols=True)
+        bar.update(done - bar.n)
+        if done >= total:
+            bar.close()
+
+    def close(self) -> None:
+        for bar in self.bars.values():
+            bar.close()
+
+
+def _study(ctx: click.Context):
+    from .service import Study
+
+    opts = ctx.obj
+    return Study(config.home(opts["home"]), notes=config.notes_dir(), model=opts["model"], mode=opts["mode"],
+                 abstain=config.abstain_threshold())
+
+
+def _fail(message: str, code: int = 1) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(code)
+
+
+def _library_errors(fn):
+    """Turn the library's typed errors into one clear line and exit status 1."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        from index import IndexMismatch, IndexMissing, ModelError, NothingToIndex
+
+        try:
+            return fn(*args, **kwargs)
+        except (IndexMismatch, IndexMissing, ModelError, NothingToIndex) as e:
+            _fail(str(e))
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--home", type=click.Path(file_okay=False), envvar="STUDY_HOME", help="Data folder for the index. [env STUDY_HOME; default .study/]")
+@click.option("--model", envvar="STUDY_MODEL", help="sentence-transformers model name or path. [env STUDY_MODEL; default: the packaged all-MiniLM-L6-v2]")
+@click.option("--mode", type=click.Choice(["hybrid", "dense", "lexical"]), default="hybrid", show_default=True, help="Retrieval: dense + BM25 fused, or one alone.")
+@click.version_option(package_name="study")
+@click.pass_context
+def cli(ctx, home, model, mode):
+    """study: ask, search and review your own notes, offline, with exact citations.
+
+    Notes live in notes/ (Markdown, text, PDF); the index in .study/.
+    """
+    ctx.obj = {"home": home, "model": model, "mode": mode}
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary instead of text.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
+@click.pass_context
+@_library_errors
+def ingest(ctx, paths, as_json, quiet):
+    """Index notes (default: notes/). Exit status: 0 all indexed, 1 some files failed, 2 usage error."""
+    study = _study(ctx)
+    progress = Progress(enabled=not quiet and not as_json)
+    try:
+        report = study.ingest(list(paths) or None, on_progress=progress)
+    finally:
+        progress.close()
+    for item in report.warnings:
+        click.echo(f"warning: {item['path']}: {item['warning']}", err=True)
+    for item in report.failed:
+        click.echo(f"failed: {item['path']}: {item['error']}", err=True)
+    for reason in report.skipped:
+        click.echo(f"skipped: {reason}", err=True)
+    if as_json:
+        click.echo(json.dumps({"files": report.files, "passages": report.passages, "embedded": report.embedded,
+                               "reused": report.reused, "failed": report.failed, "seconds": round(report.seconds, 3)}))
+    else:
+        click.echo(report.summary())
+    sys.exit(1 if report.failed else 0)
+
+
+def _print_answer(answer) -> None:
+    from .render import terminal
+
+    click.echo(terminal(answer))
+
+
+@cli.command()
+@click.argument("question")
+@click.option("-k", default=5, show_default=True, type=click.IntRange(1, 50), help="How many passages to show.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object; with QUESTION '-', one per input line.")
+@click.pass_context
+@_library_errors
+def ask(ctx, question, k, as_json):
+    """Answer QUESTION from your notes with cited passages ('-' reads questions from stdin)."""
+    study = _study(ctx)
+    study.searcher(on_progress=Progress(enabled=not as_json))
+    questions = sys.stdin.read().splitlines() if question == "-" else [question]
+    for q in questions:
+        answer = study.ask(q, k=k)
+        if as_json:
+            click.echo(json.dumps(answer.to_json(), ensure_ascii=False))
+        else:
+            _print_answer(answer)
+
+
+@cli.command()
+@click.argument("term")
+@click.option("-k", default=10, show_default=True, type=click.IntRange(1, 100), help="How many passages to list.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+@_library_errors
+def search(ctx, term, k, as_json):
+    """List passages about TERM (a concept or exact term), grouped by heading."""
+    from .render import group_by_heading, hit_json
+
+    study = _study(ctx)
+    study.searcher(on_progress=Progress(enabled=not as_json))
+    hits = study.search(term, k=k)
+    if as_json:
+        click.echo(json.dumps({"query": term, "passages": [hit_json(h) for h in hits]}, ensure_ascii=False))
+        return
+    if not hits:
+        click.echo("No passages match.")
+    for heading, group in group_by_heading(hits):
+        click.secho(heading or "(no heading)", bold=True)
+        for h in group:
+            click.echo(f"  [{h.rank}] {h.chunk.citation}")
+            click.echo("      " + h.chunk.text.strip().replace("\n", "\n      "))
+
+
+@cli.command("eval")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
+@click.option("-k", default=10, show_default=True, type=click.IntRange(1, 50), help="Passages retrieved per question.")
+@click.pass_context
+@_library_errors
+def evaluate(ctx, file, as_json, k):
+    """Score retrieval on FILE.jsonl ({"question", "answer_contains"} per line)."""
+    from .evaluate import format_report, load_questions, run
+
+    try:
+        items = load_questions(file)
+    except ValueError as e:
+        _fail(str(e), 2)
+    study = _study(ctx)
+    study.searcher(on_progress=Progress(enabled=not as_json))
+    report = run(study, items, k=k)
+    click.echo(json.dumps(report, indent=1) if as_json else format_report(report))
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind; keep 127.0.0.1 unless you mean to expose it.")
+@click.option("--port", default=7860, show_default=True, type=click.IntRange(1, 65535))
+@click.pass_context
+@_library_errors
+def serve(ctx, host, port):
+    """Serve the web UI, after indexing what changed in notes/ (unchanged passages are not embedded again)."""
+    from index import NothingToIndex
+
+    study = _study(ctx)
+    if study.notes.exists():
+        progress = Progress()
+        try:
+            report = study.ingest(on_progress=progress)
+            click.echo(report.summary(), err=True)
+            for item in report.failed:
+                click.echo(f"failed: {item['path']}: {item['error']}", err=True)
+        except NothingToIndex as e:
+            click.echo(f"warning: {e}", err=True)
+        finally:
+            progress.close()
+    study.searcher(on_progress=Progress())
+    from .web import launch
+
+    launch(study, host=host, port=port)
+
+
+def main() -> None:
+    cli(prog_name="study")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,20 @@
+"""Where data lives and which settings apply: options, then environment, then defaults."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def home(option: str | Path | None = None) -> Path:
+    """The data folder: ``--home``, else ``$STUDY_HOME``, else ``.study/`` in the working directory."""
+    return Path(option or os.environ.get("STUDY_HOME") or ".study")
+
+
+def notes_dir() -> Path:
+    """The notes folder indexed by default: ``$STUDY_NOTES`` or ``notes/``."""
+    return Path(os.environ.get("STUDY_NOTES") or "notes")
+
+
+def abstain_threshold() -> float | None:
+    value = os.environ.get("STUDY_ABSTAIN")
+    return float(value) if value else None

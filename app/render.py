@@ -1,0 +1,126 @@
+"""Presenting answers and hits: terminal text, JSON, and escaped HTML for the web UI."""
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+
+from index import Hit
+
+from .answer import Answer
+
+
+def hit_json(h: Hit) -> dict:
+    c = h.chunk
+    return {"rank": h.rank, "source": c.source, "heading": c.heading, "start_line": c.start_line, "end_line": c.end_line,
+            "page": c.page, "score": round(h.score, 6), "text": c.text}
+
+
+def label(h: Hit) -> str:
+    """'[1] notes/aws.md:512-514 — Section > Sub'"""
+    heading = f" — {h.chunk.heading}" if h.chunk.heading else ""
+    return f"[{h.rank}] {h.chunk.citation}{heading}"
+
+
+def terminal(answer: Answer) -> str:
+    out = []
+    if answer.abstained or not answer.hits:
+        out.append(answer.text)
+    else:
+        out.append("Answer:")
+        for s in answer.sentences:
+            out.append(f"  {s.text.strip()}  [{s.hit.rank}] {s.citation}")
+    out.append("")
+    for h in answer.hits:
+        out.append(label(h))
+        out.append("    " + h.chunk.text.strip().replace("\n", "\n    "))
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def group_by_heading(hits: list[Hit]) -> list[tuple[str, list[Hit]]]:
+    """Hits grouped under their heading path, groups in order of their best hit."""
+    groups: dict[str, list[Hit]] = {}
+    for h in hits:
+        groups.setdefault(h.chunk.heading, []).append(h)
+    return list(groups.items())
+
+
+# Characters that Markdown or LaTeX would interpret inside the chat; as entities they show as typed.
+_MD_ENTITIES = str.maketrans({c: f"&#{ord(c)};" for c in "_*`~[]\\$"})
+
+
+def esc(text: str) -> str:
+    """Escape note text so it shows as text: no HTML runs and no Markdown reshapes it."""
+    return html.escape(text, quote=True).translate(_MD_ENTITIES)
+
+
+def file_lines(path: str) -> list[str] | None:
+    from ingest.textfile import read_lines
+
+    try:
+        lines, _ = read_lines(Path(path), path)
+        return lines
+    except Exception:
+        return None
+
+
+def context_html(h: Hit, files: dict[str, dict], around: int = 3, marked_lines: set[int] | None = None) -> str:
+    """The passage in its file: a few lines either side, passage lines marked, all text escaped."""
+    c = h.chunk
+    info = files.get(c.source, {})
+    lines = file_lines(info["path"]) if info.get("path") and c.start_line else None
+    if not lines:
+        body = esc(c.text)
+        return f'<div class="ctx"><pre class="ctx-pre"><mark>{body}</mark></pre></div>'
+    start = max(1, c.start_line - around)
+    end = min(len(lines), c.end_line + around)
+    rows = []
+    for n in range(start, end + 1):
+        inside = c.start_line <= n <= c.end_line
+        text = esc(lines[n - 1]) or " "
+        if marked_lines and n in marked_lines:
+            text = f"<mark><b>{text}</b></mark>"
+        elif inside:
+            text = f"<mark>{text}</mark>"
+        marker = "▶" if inside else " "
+        rows.append(f"{marker}{n:>5} │ {text}")
+    return '<div class="ctx"><pre class="ctx-pre">' + "\n".join(rows) + "</pre></div>"
+
+
+def answer_html(answer: Answer, files: dict[str, dict]) -> str:
+    """The chat reply: answer sentences first, then numbered citations that open in context."""
+    parts = []
+    if not answer.hits:
+        return esc(answer.text)
+    if answer.abstained:
+        parts.append(f"<p><b>{esc(answer.text)}</b></p>")
+    else:
+        parts.append("<p>" + "<br>".join(
+            f"{esc(s.text.strip())} <b>[{s.hit.rank}]</b> <code>{esc(s.citation)}</code>" for s in answer.sentences
+        ) + "</p>")
+    if answer.query != answer.question:
+        parts.append(f"<p><i>Searched as a follow-up: “{esc(answer.query)}”</i></p>")
+    for h in answer.hits:
+        marked = {s.line for s in answer.sentences if s.hit is h and s.line}
+        parts.append(
+            f'<details class="cite"><summary>{esc(label(h))}</summary>'
+            f"{context_html(h, files, marked_lines=marked)}</details>"
+        )
+    return "\n".join(parts)
+
+
+def search_html(hits: list[Hit], files: dict[str, dict]) -> str:
+    if not hits:
+        return "<p>No passages match.</p>"
+    parts = []
+    for heading, group in group_by_heading(hits):
+        parts.append(f"<h4>{esc(heading or '(no heading)')}</h4>")
+        for h in group:
+            parts.append(f'<details class="cite"><summary>{esc(label(h))}</summary>{context_html(h, files)}</details>')
+            parts.append(f'<pre class="passage">{esc(h.chunk.text.strip())}</pre>')
+    return "\n".join(parts)
+
+
+def dumps(obj) -> str:
+    return json.dumps(obj, ensure_ascii=False)

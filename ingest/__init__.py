@@ -1,0 +1,5 @@
+"""Reading notes (Markdown, text, PDF) into citable passages."""
+from .files import CHUNKER_VERSION, SUPPORTED, FileResult, NoteFile, discover, load
+from .records import Chunk, IngestError, normalize
+
+__all__ = ["CHUNKER_VERSION", "SUPPORTED", "Chunk", "FileResult", "IngestError", "NoteFile", "discover", "load", "normalize"]

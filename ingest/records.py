@@ -1,0 +1,92 @@
+"""Small typed records that carry their citation through the whole pipeline."""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import asdict, dataclass, field
+
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+
+
+def normalize(text: str) -> str:
+    """Lower-case, every run of non-alphanumeric characters turned into one space.
+
+    This is the comparison used to check that a passage really stands in the
+    lines it cites, and that a key phrase appears in a passage.
+    """
+    return _NON_ALNUM.sub(" ", text.lower()).strip()
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One citable passage of a note.
+
+    ``start_line``/``end_line`` are 1-based and inclusive (text files);
+    ``page`` is 1-based (PDFs). ``heading`` is the heading path
+    ("Section > Sub > Sub-sub"); it is kept out of ``text`` so that ``text``
+    is exactly what the cited lines say.
+    """
+
+    source: str
+    heading: str
+    text: str
+    start_line: int | None = None
+    end_line: int | None = None
+    page: int | None = None
+    captions: tuple[str, ...] = field(default=())
+    # File line of each line of ``text`` (text files only), so a sentence can
+    # be cited to its own line.
+    lines: tuple[int, ...] = field(default=())
+
+    def line_of(self, text_line: int) -> int | None:
+        """File line number of the 0-based ``text_line`` of the passage."""
+        if 0 <= text_line < len(self.lines):
+            return self.lines[text_line]
+        return None
+
+    @property
+    def citation(self) -> str:
+        if self.page is not None:
+            return f"{self.source} p.{self.page}"
+        if self.start_line == self.end_line:
+            return f"{self.source}:{self.start_line}"
+        return f"{self.source}:{self.start_line}-{self.end_line}"
+
+    @property
+    def search_text(self) -> str:
+        """What retrieval sees: heading path for context, the text, image captions."""
+        parts = [self.heading, self.text, *self.captions]
+        return "\n".join(p for p in parts if p)
+
+    @property
+    def key(self) -> str:
+        """Content hash of what gets embedded; equal keys can reuse a stored vector."""
+        return hashlib.sha1(self.search_text.encode("utf-8")).hexdigest()[:16]
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["captions"] = list(self.captions)
+        d["lines"] = list(self.lines)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Chunk":
+        return cls(
+            source=d["source"],
+            heading=d["heading"],
+            text=d["text"],
+            start_line=d.get("start_line"),
+            end_line=d.get("end_line"),
+            page=d.get("page"),
+            captions=tuple(d.get("captions") or ()),
+            lines=tuple(d.get("lines") or ()),
+        )
+
+
+class IngestError(Exception):
+    """A file that could not be ingested; the message says what to do."""
+
+    def __init__(self, path: str, message: str):
+        super().__init__(f"{path}: {message}")
+        self.path = path
+        self.message = message

@@ -1,0 +1,77 @@
+"""Shared fixtures: every test gets its own data folder; unit tests use a fake embedder."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTES = ROOT / "notes"
+SHARED = ROOT.parent / "shared"
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path, monkeypatch):
+    """A fresh STUDY_HOME per test, and the fast hashing embedder unless a test asks for the real one."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("STUDY_HOME", str(home))
+    monkeypatch.setenv("STUDY_MODEL", "hash:256")
+    monkeypatch.delenv("STUDY_ABSTAIN", raising=False)
+    return home
+
+
+@pytest.fixture
+def notes_copy(tmp_path) -> Path:
+    """A writable copy of the real notes folder."""
+    dest = tmp_path / "notes"
+    shutil.copytree(NOTES, dest)
+    return dest
+
+
+def make_pdf(path: Path, pages: list[str]) -> Path:
+    """Write a small valid PDF with one text line per page (Helvetica), no extra dependency."""
+    objects: list[bytes] = []
+    page_ids = []
+    n_pages = len(pages)
+    # 1: catalog, 2: pages, 3: font, then per page: page object + content stream
+    kids = " ".join(f"{4 + 2 * i} 0 R" for i in range(n_pages))
+    objects.append(b"<< /Type /Catalog /Pages 2 0 R >>")
+    objects.append(f"<< /Type /Pages /Kids [{kids}] /Count {n_pages} >>".encode())
+    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+    for i, text in enumerate(pages):
+        page_ids.append(4 + 2 * i)
+        lines = text.split("\n")
+        ops = ["BT", "/F1 12 Tf", "14 TL", "72 720 Td"]
+        for line in lines:
+            safe = line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+            ops.append(f"({safe}) Tj T*")
+        ops.append("ET")
+        stream = "\n".join(ops).encode("latin-1")
+        objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents {5 + 2 * i} 0 R >>".encode())
+        objects.append(b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream")
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    for off in offsets:
+        out += f"{off:010d} 00000 n \n".encode()
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    path.write_bytes(bytes(out))
+    return path
+
+
+@pytest.fixture(scope="session")
+def real_home(tmp_path_factory):
+    """An index of the real notes built once with the real packaged model (integration tier)."""
+    from index import build, load_embedder
+
+    home = tmp_path_factory.mktemp("real-home")
+    embedder = load_embedder(os.environ.get("STUDY_TEST_MODEL") or None)
+    build(home, [NOTES], embedder)
+    return home, embedder

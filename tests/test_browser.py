@@ -1,0 +1,116 @@
+"""A real browser against `study serve`: ask, see the answer and its citation, open it; note HTML never runs."""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from index import build
+
+from .conftest import ARTIFACTS, NOTES, ROOT
+
+pytestmark = [pytest.mark.browser, pytest.mark.integration]
+CHROMIUM = "/usr/bin/chromium"
+EVIL = """# Injection test
+__Cross-site scripting sample__
+Zebra quokka marker: <script>window.__pwned = 1</script> and <img src=x onerror="window.__pwned = 2"> end.
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(real_home, tmp_path_factory):
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Debian chromium is not installed (make test installs it when run as root)")
+    _, embedder = real_home
+    base = tmp_path_factory.mktemp("served")
+    notes = base / "notes"
+    shutil.copytree(NOTES, notes)
+    (notes / "evil.md").write_text(EVIL)
+    home = base / "home"
+    build(home, [notes], embedder)
+    port = free_port()
+    env = dict(os.environ, STUDY_HOME=str(home), STUDY_NOTES=str(notes))
+    env.pop("STUDY_MODEL", None)
+    log = open(base / "serve.log", "w")
+    proc = subprocess.Popen([sys.executable, "-m", "app", "serve", "--port", str(port)], cwd=ROOT, env=env,
+                            stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.time() + 180
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError((base / "serve.log").read_text())
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        raise RuntimeError("study serve did not come up: " + (base / "serve.log").read_text())
+    yield url
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def page(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])
+        pg = browser.new_page(viewport={"width": 1280, "height": 1100})
+        pg.goto(server)
+        pg.wait_for_selector("#chat-input textarea", timeout=60_000)
+        yield pg
+        browser.close()
+
+
+def ask(page, question: str, n: int):
+    page.fill("#chat-input textarea", question)
+    page.keyboard.press("Enter")
+    bots = page.locator('#chatbot [data-testid="bot"]')
+    page.wait_for_function(f"document.querySelectorAll('#chatbot [data-testid=\"bot\"] details').length > 0 && "
+                           f"document.querySelectorAll('#chatbot [data-testid=\"bot\"]').length >= {n}", timeout=60_000)
+    return bots.nth(n - 1)
+
+
+def test_question_gets_answer_and_citation_that_opens_in_context(page):
+    bot = ask(page, "When should I use long polling?", 1)
+    text = bot.inner_text()
+    assert "Long Polling" in text
+    assert "[1] notes/aws-developer-notes.md:" in text and "Setion20 SQS, SNS & Kinesis > Exam Note" in text
+    bot.locator("details summary").first.click()
+    context = bot.locator("details .ctx-pre").first
+    context.wait_for(state="visible")
+    assert "less API calls" in context.inner_text()
+    assert bot.locator("details mark").count() > 0  # the passage is marked inside its context
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "ask-long-polling.png"), full_page=True)
+
+
+def test_follow_up_stays_in_the_conversation(page):
+    ask(page, "and what about FIFO queues?", 2)
+    assert page.locator('#chatbot [data-testid="user"]').count() >= 2
+    assert "FIFO" in page.locator('#chatbot [data-testid="bot"]').nth(1).inner_text()
+
+
+def test_html_in_a_note_is_shown_as_text_never_run(page):
+    bot = ask(page, "zebra quokka marker", 3)
+    bot.locator("details summary").first.click()
+    assert "<script>" in bot.inner_text()
+    assert page.evaluate("window.__pwned") is None
+    page.screenshot(path=str(ARTIFACTS / "ask-escaped-html.png"), full_page=True)

@@ -1,0 +1,109 @@
+"""Passages: heading paths, sizes, and citations that point at the right lines."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ingest import discover, load, normalize
+from ingest.markdown import caption, chunk_markdown
+from ingest.textfile import read_lines
+
+from .conftest import NOTES
+
+
+def chunks_of(tmp_path: Path, text: str | bytes, name: str = "n.md"):
+    folder = tmp_path / "notes"
+    folder.mkdir(exist_ok=True)
+    path = folder / name
+    path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+    files, _ = discover([folder])
+    return load(files[0])
+
+
+def real_chunks():
+    files, _ = discover([NOTES])
+    result = load(files[0])
+    assert result.error is None
+    return result.chunks, read_lines(files[0].path, "x")[0]
+
+
+def test_every_real_passage_stands_in_the_lines_it_cites():
+    chunks, lines = real_chunks()
+    assert len(chunks) > 80
+    for c in chunks:
+        cited = normalize("\n".join(lines[c.start_line - 1 : c.end_line]))
+        assert normalize(c.text) in cited, c.citation
+        assert c.source == "notes/aws-developer-notes.md"
+        # each text line knows its own file line, and that line holds it
+        for i, text_line in enumerate(c.text.split("\n")):
+            assert normalize(text_line) in normalize(lines[c.line_of(i) - 1])
+
+
+def test_real_passages_are_short_enough_to_cite():
+    chunks, _ = real_chunks()
+    sizes = [len(c.text) for c in chunks]
+    assert sum(sizes) / len(sizes) < 600
+    assert max(sizes) <= 1200
+
+
+def test_heading_path_uses_bold_and_italic_subheadings():
+    chunks, lines = real_chunks()
+    long_polling = [c for c in chunks if "Long Polling because" in c.text]
+    assert len(long_polling) == 1
+    assert long_polling[0].heading == "Setion20 SQS, SNS & Kinesis > Exam Note"
+    assert "Exam Note" not in long_polling[0].text  # the heading path is not part of the text
+    intro = next(c for c in chunks if "IAM has a global view" in c.text)
+    assert intro.heading == "Section4_IAM+AWS CLI > IAM(Identity and Access Management) > Introduction"
+
+
+def test_long_transcript_line_is_split_and_each_piece_cites_that_line(tmp_path):
+    sentence = "Long polling reduces the number of empty responses from the queue. "
+    result = chunks_of(tmp_path, "# Q\n\n```\n" + sentence * 30 + "\n```\n")
+    assert len(result.chunks) > 1
+    assert all(c.start_line == c.end_line == 4 for c in result.chunks)
+    assert all(len(c.text) <= 1200 for c in result.chunks)
+
+
+def test_missing_images_become_captions(tmp_path):
+    result = chunks_of(tmp_path, "# IAM\n*Policy*\n![](./images/IAM_Policy_Structure.png)\n")
+    (chunk,) = result.chunks
+    assert chunk.captions == ("IAM Policy Structure",)
+    assert "IAM Policy Structure" in chunk.search_text
+    assert caption("SecurityGroup_Inbound_Outbound_Traffic.png") == "Security Group Inbound Outbound Traffic"
+
+
+def test_fenced_lines_are_not_headings(tmp_path):
+    result = chunks_of(tmp_path, "# A\n```\n# not a heading\n__not bold heading__\n```\n")
+    assert [c.heading for c in result.chunks] == ["A"]
+    assert "not a heading" in result.chunks[0].text
+
+
+def test_lines_are_counted_like_an_editor(tmp_path):
+    # BOM, CRLF, a lone CR, and a form feed that must not start a new line
+    data = "\ufeffone\r\ntwo\rthree\x0cstill three\nfour\n".encode("utf-8")
+    result = chunks_of(tmp_path, data, "t.txt")
+    text = "\n".join(c.text for c in result.chunks)
+    assert not text.startswith("\ufeff")
+    lines = {normalize(l): c.line_of(i) for c in result.chunks for i, l in enumerate(c.text.split("\n"))}
+    assert lines["one"] == 1 and lines["two"] == 2 and lines["four"] == 4
+    assert lines[normalize("three\x0cstill three")] == 3
+
+
+def test_cp1252_is_decoded_with_a_warning(tmp_path):
+    result = chunks_of(tmp_path, "caf\xe9 \u2019quoted\u2019 notes about queues\n".encode("cp1252"))
+    assert result.error is None
+    assert "café" in result.chunks[0].text
+    assert any("cp1252" in w for w in result.warnings)
+
+
+@pytest.mark.parametrize("data,expected", [(b"", "empty"), (b"\x00\x01\x02binary", "binary")])
+def test_bad_text_files_get_a_clear_error(tmp_path, data, expected):
+    result = chunks_of(tmp_path, data)
+    assert result.chunks == []
+    assert expected in result.error
+
+
+def test_separator_heading_is_not_a_section():
+    chunks = chunk_markdown(["## A", "x y z", "## =====", "## B", "b text here"], "n.md")
+    assert [c.heading for c in chunks] == ["A", "B"]

@@ -1,0 +1,113 @@
+"""The CLI as a user runs it: exit codes, JSON contract, stdin batches, messages."""
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from app.cli import cli
+
+from .conftest import NOTES
+
+
+def run(*args, input=None):
+    return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
+
+
+def test_every_command_has_help():
+    for command in ["ingest", "ask", "search", "eval", "serve"]:
+        result = run(command, "--help")
+        assert result.exit_code == 0 and "Usage:" in result.output
+    assert "Exit status" in run("ingest", "--help").output
+
+
+def test_ingest_prints_summary_and_json(notes_copy):
+    result = run("ingest", "--json", str(notes_copy))
+    assert result.exit_code == 0
+    summary = json.loads(result.stdout)
+    assert summary["files"] == 1 and summary["passages"] > 80 and summary["failed"] == []
+    again = run("ingest", str(notes_copy))
+    assert again.exit_code == 0 and "Indexed" in again.stdout and "embedded 0" in again.stdout
+
+
+def test_ingest_exit_status_1_names_the_failed_file(tmp_path):
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "ok.md").write_text("# Topic\nSQS is a queue service.\n")
+    (notes / "scan.pdf").write_bytes(b"not a pdf at all")
+    result = run("ingest", str(notes))
+    assert result.exit_code == 1
+    assert "notes/scan.pdf" in result.stderr and "Indexed 1 passages" in result.stdout
+
+
+def test_ingest_of_nothing_is_a_clear_error(tmp_path):
+    empty = tmp_path / "nothing"
+    empty.mkdir()
+    result = run("ingest", str(empty))
+    assert result.exit_code == 1 and "No notes" in result.stderr
+
+
+def test_usage_error_is_exit_2():
+    assert run("ask").exit_code == 2
+    assert run("ask", "-k", "0", "q").exit_code == 2
+
+
+def test_ask_json_contract(monkeypatch, notes_copy):
+    monkeypatch.setenv("STUDY_NOTES", str(notes_copy))
+    result = run("ask", "--json", "long polling SQS API calls")  # builds the index first
+    obj = json.loads(result.stdout)
+    assert set(obj) == {"question", "answer", "abstained", "passages"}
+    assert obj["question"] == "long polling SQS API calls" and isinstance(obj["abstained"], bool)
+    assert len(obj["passages"]) == 5
+    p = obj["passages"][0]
+    assert set(p) == {"rank", "source", "heading", "start_line", "end_line", "page", "score", "text"}
+    assert p["rank"] == 1 and p["source"] == "notes/aws-developer-notes.md"
+    lines = (NOTES / "aws-developer-notes.md").read_text().split("\n")
+    cited = " ".join(lines[p["start_line"] - 1 : p["end_line"]])
+    assert p["text"].split("\n")[0].lstrip("- ").strip()[:30] in cited
+    assert p["heading"] not in p["text"]
+
+
+def test_ask_json_stdin_keeps_order(monkeypatch, notes_copy):
+    monkeypatch.setenv("STUDY_NOTES", str(notes_copy))
+    questions = ["What is an ENI?", "How do I enable X-Ray on Beanstalk?", "What is IAM?"]
+    result = run("ask", "--json", "-", input="\n".join(questions) + "\n")
+    objects = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [o["question"] for o in objects] == questions
+
+
+def test_ask_prints_citations(monkeypatch, notes_copy):
+    monkeypatch.setenv("STUDY_NOTES", str(notes_copy))
+    result = run("ask", "ProvisionedThroughputExceeded", "-k", "2")
+    assert result.exit_code == 0
+    assert "[1] notes/aws-developer-notes.md:" in result.stdout and "[3]" not in result.stdout
+
+
+def test_empty_and_punctuation_questions(monkeypatch, notes_copy):
+    monkeypatch.setenv("STUDY_NOTES", str(notes_copy))
+    for q in ["", "?!..."]:
+        obj = json.loads(run("ask", "--json", q).stdout)
+        assert obj["passages"] == [] and obj["answer"]
+
+
+def test_search_groups_by_heading(monkeypatch, notes_copy):
+    monkeypatch.setenv("STUDY_NOTES", str(notes_copy))
+    out = json.loads(run("search", "--json", "DynamoDB capacity units").stdout)
+    assert out["passages"] and all("heading" in p for p in out["passages"])
+    text = run("search", "DynamoDB capacity units").stdout
+    assert "Setion22 DynamoDB > Exam Note" in text
+
+
+def test_eval_reports_metrics(monkeypatch, notes_copy, tmp_path):
+    monkeypatch.setenv("STUDY_NOTES", str(notes_copy))
+    qs = tmp_path / "q.jsonl"
+    qs.write_text(json.dumps({"question": "ProvisionedThroughputExceeded exception", "answer_contains": ["exponential backoff"]}) + "\n"
+                  + json.dumps({"question": "sourdough bread recipe", "answer_contains": []}) + "\n")
+    report = json.loads(run("eval", "--json", str(qs)).stdout)
+    for key in ["hit@1", "hit@5", "mrr@10", "abstention_recall", "false_abstention", "mean_passage_chars", "latency_ms_p50", "latency_ms_p95"]:
+        assert key in report
+    assert report["answerable"] == 1 and report["out_of_scope"] == 1
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("{not json\n")
+    result = run("eval", str(bad))
+    assert result.exit_code == 2 and "bad.jsonl:1" in result.stderr

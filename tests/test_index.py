@@ -1,0 +1,95 @@
+"""The index on disk: rows match passages, manifest guards the model, failures lose nothing."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from index import HashEmbedder, IndexMismatch, IndexMissing, NothingToIndex, Searcher, build, load
+
+from .conftest import make_pdf
+
+
+def test_row_i_is_passage_i_after_reload(isolated_home, notes_copy):
+    emb = HashEmbedder(256)
+    report = build(isolated_home, [notes_copy], emb)
+    stored = load(isolated_home, model=emb.name)
+    assert len(stored.chunks) == report.passages == stored.faiss_index.ntotal
+    expected = emb.embed([c.search_text for c in stored.chunks])
+    assert np.allclose(stored.vectors(), expected, atol=1e-6)
+    manifest = json.loads((stored.folder / "manifest.json").read_text())
+    assert manifest["model"] == "hash:256" and manifest["dim"] == 256 and manifest["format_version"] == 1
+    assert "chunker" in manifest
+
+
+def test_other_model_is_refused_with_a_clear_message(isolated_home, notes_copy):
+    build(isolated_home, [notes_copy], HashEmbedder(256))
+    with pytest.raises(IndexMismatch, match="study ingest"):
+        load(isolated_home, model="hash:128")
+    build(isolated_home, [notes_copy], HashEmbedder(128))  # `study ingest` rebuilds with the new model
+    assert load(isolated_home, model="hash:128").manifest.dim == 128
+
+
+def test_missing_index_says_what_to_run(isolated_home):
+    with pytest.raises(IndexMissing, match="study ingest"):
+        load(isolated_home)
+
+
+def test_unchanged_notes_are_not_embedded_again(isolated_home, notes_copy):
+    emb = HashEmbedder(64)
+    first = build(isolated_home, [notes_copy], emb)
+    again = build(isolated_home, [notes_copy], emb)
+    assert first.embedded == first.passages and again.embedded == 0
+    path = notes_copy / "aws-developer-notes.md"
+    path.write_text(path.read_text() + "\n## New section\nA brand new fact about queues.\n")
+    edited = build(isolated_home, [notes_copy], emb)
+    assert edited.embedded == 1 and edited.passages == first.passages + 1
+
+
+def test_failed_build_keeps_the_previous_index(isolated_home, notes_copy, tmp_path):
+    emb = HashEmbedder(64)
+    build(isolated_home, [notes_copy], emb)
+    before = load(isolated_home).folder
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(NothingToIndex):
+        build(isolated_home, [empty], emb)
+    (empty / "broken.md").write_bytes(b"")
+    with pytest.raises(NothingToIndex):
+        build(isolated_home, [empty], emb)
+    assert load(isolated_home).folder == before
+
+
+def test_one_bad_file_does_not_stop_the_others(isolated_home, tmp_path):
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "good.md").write_text("# Queues\nSQS decouples producers and consumers.\n")
+    (notes / "bad.pdf").write_bytes(b"%PDF-1.4 this is not really a pdf")
+    (notes / "empty.txt").write_text("")
+    report = build(isolated_home, [notes], HashEmbedder(64))
+    assert report.passages == 1
+    failed = {f["path"]: f["error"] for f in report.failed}
+    assert set(failed) == {"notes/bad.pdf", "notes/empty.txt"}
+    assert "PDF" in failed["notes/bad.pdf"] and "empty" in failed["notes/empty.txt"]
+
+
+def test_pdf_passages_cite_their_page(isolated_home, tmp_path):
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    make_pdf(notes / "course.pdf", ["Kinesis shards carry streaming records.", "Long polling lowers the number of API calls."])
+    build(isolated_home, [notes], HashEmbedder(256))
+    searcher = Searcher.open(isolated_home, HashEmbedder(256))
+    top = searcher.search("long polling API calls", k=1)[0]
+    assert top.chunk.page == 2 and top.chunk.source == "notes/course.pdf"
+    assert top.chunk.start_line is None and top.chunk.citation == "notes/course.pdf p.2"
+
+
+def test_hybrid_finds_exact_terms(isolated_home, notes_copy):
+    emb = HashEmbedder(256)
+    build(isolated_home, [notes_copy], emb)
+    searcher = Searcher.open(isolated_home, emb)
+    top = searcher.search("ProvisionedThroughputExceeded", k=3)
+    assert "ProvisionedThroughputExceeded" in top[0].chunk.text
+    ranks = [h.rank for h in top]
+    assert ranks == sorted(ranks) and len({h.row for h in top}) == len(top)

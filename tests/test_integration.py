@@ -1,0 +1,96 @@
+"""Integration tier: the real packaged model on the real notes."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from app.service import Study
+from index import Searcher, build
+from ingest import normalize
+
+from .conftest import NOTES, ROOT, SHARED, make_pdf
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def study(real_home):
+    home, embedder = real_home
+    s = Study(home, notes=NOTES, model=embedder.name)
+    s._embedder = embedder  # share the loaded model across this module
+    return s
+
+
+def test_long_polling_question_cites_the_right_lines(study):
+    answer = study.ask("When should I use long polling?")
+    lines = (NOTES / "aws-developer-notes.md").read_text().split("\n")
+    target = next(i for i, l in enumerate(lines, start=1) if "less API calls" in l)
+    top3 = answer.hits[:3]
+    match = [h for h in top3 if "less API calls" in h.chunk.text]
+    assert match, [h.chunk.citation for h in top3]
+    chunk = match[0].chunk
+    assert chunk.start_line <= target <= chunk.end_line
+    assert normalize(chunk.text) in normalize("\n".join(lines[chunk.start_line - 1 : chunk.end_line]))
+    assert not answer.abstained
+    assert any("Long Polling" in s.text for s in answer.sentences)
+
+
+def test_concept_search_finds_sqs_for_decoupling(study):
+    hits = study.search("decoupling", k=5)
+    assert any("SQS" in h.chunk.text for h in hits[:3])
+
+
+def test_out_of_scope_question_abstains(study):
+    assert study.ask("How do I bake sourdough bread?").abstained
+    assert not study.ask("How many WCU for 6 writes per second of 4.5 KB items?").abstained
+
+
+def test_follow_up_uses_the_previous_question(study):
+    answer = study.ask("and what about FIFO queues?", previous=["How does Lambda scale with SQS?"])
+    assert "SQS" in answer.query and "FIFO" in answer.query
+    assert any("FIFO" in h.chunk.text for h in answer.hits[:3])
+
+
+def test_pdf_made_by_the_test_cites_the_right_page(real_home, tmp_path):
+    _, embedder = real_home
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    make_pdf(notes / "lecture.pdf", [
+        "Amazon S3 stores objects in buckets.\nBuckets have globally unique names.",
+        "DynamoDB tables need read and write capacity units.\nOne WCU is one write per second of 1 KB.",
+        "CloudFront is a content delivery network with edge locations.",
+    ])
+    home = tmp_path / "home"
+    build(home, [notes], embedder)
+    hits = Searcher.open(home, embedder).search("How much does one write capacity unit cover?", k=1)
+    assert hits[0].chunk.page == 2 and hits[0].chunk.source == "notes/lecture.pdf"
+
+
+@pytest.mark.skipif(not (SHARED / "peer-files").exists(), reason="../shared/peer-files not present")
+def test_peer_files_ingest_without_breaking(real_home, tmp_path):
+    """Real files from other tools' test suites: each is indexed or reported, never a crash."""
+    import shutil
+
+    _, embedder = real_home
+    notes = tmp_path / "notes"
+    shutil.copytree(SHARED / "peer-files", notes)
+    (notes / "README.md").unlink()
+    report = build(tmp_path / "home", [notes], embedder)
+    failed = {f["path"]: f["error"] for f in report.failed}
+    assert "notes/file_scanned.pdf" in failed and "OCR" in failed["notes/file_scanned.pdf"]
+    assert "notes/pdf_encrypted.pdf" not in failed  # AES with the empty password opens
+    indexed = {c.source for c in Searcher.open(tmp_path / "home", embedder).chunks}
+    assert {"notes/gatsby-bom-crlf.txt", "notes/vicksburg-multipage.pdf", "notes/file_emoji.md"} <= indexed
+
+
+def test_cli_ask_json_with_the_real_model(real_home):
+    home, _ = real_home
+    env = {"STUDY_HOME": str(home), "PATH": "/usr/bin:/bin"}
+    out = subprocess.run([sys.executable, "-m", "app", "ask", "--json", "When should I use long polling?"],
+                         capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
+    assert out.returncode == 0, out.stderr
+    obj = json.loads(out.stdout)
+    assert any("less API calls" in p["text"] for p in obj["passages"][:3])
