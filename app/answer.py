@@ -1,7 +1,6 @@
 """Turning ranked passages into an answer: the sentences that answer first, or an honest 'not in your notes'."""
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -9,8 +8,6 @@ import numpy as np
 from index import Hit
 
 ABSTAIN_MESSAGE = "Your notes don't seem to cover this; closest passages:"
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])|(?<=[a-z0-9)][.!?])(?=[A-Z])")
-_MIN_WORDS = 3
 
 
 @dataclass
@@ -66,33 +63,22 @@ class Answer:
         }
 
 
-def split_sentences(hit: Hit) -> list[tuple[str, int | None]]:
-    """Sentences of a passage with the file line each stands in."""
-    out: list[tuple[str, int | None]] = []
-    for i, line in enumerate(hit.chunk.text.split("\n")):
-        for piece in _SENTENCE.split(line):
-            piece = piece.strip().lstrip("-•*>").strip()
-            if len(piece.split()) >= _MIN_WORDS:
-                out.append((piece, hit.chunk.line_of(i)))
-    return out
-
-
-def pick_sentences(hits: list[Hit], qvec: np.ndarray, embed, limit: int = 3, from_top: int = 3) -> list[Sentence]:
+def pick_sentences(hits: list[Hit], qvec: np.ndarray, searcher, limit: int = 3, from_top: int = 3) -> list[Sentence]:
     """The one to three sentences of the top passages most similar to the question.
 
-    A sentence must come close to the best one (within 0.1 cosine) to be
-    shown, so a clear answer is not diluted by loosely related lines.
+    Uses the sentence vectors stored at ingest, so no model call is needed.
+    A sentence must come close to the best one (within 0.1) to be shown, so a
+    clear answer is not diluted by loosely related lines.
     """
-    candidates = [Sentence(text, hit, line) for hit in hits[:from_top] for text, line in split_sentences(hit)]
+    candidates: list[Sentence] = []
+    for hit in hits[:from_top]:
+        for sentence, sim in searcher.sentence_scores(hit.row, qvec):
+            score = sim + 0.03 * (from_top - hit.rank)  # retrieval already weighed the whole passage
+            if sentence.text.rstrip().endswith("?"):
+                score -= 0.15  # a question restated in the notes is not its answer
+            candidates.append(Sentence(sentence.text, hit, hit.chunk.line_of(sentence.line), score))
     if not candidates:
         return []
-    vectors = embed([c.text for c in candidates])
-    sims = vectors @ qvec
-    # A small prior for better-ranked passages: retrieval already weighed the whole passage.
-    for c, s in zip(candidates, sims):
-        c.score = float(s) + 0.03 * (from_top - c.hit.rank)
-        if c.text.rstrip().endswith("?"):
-            c.score -= 0.15  # a question restated in the notes is not its answer
     ranked = sorted(candidates, key=lambda c: -c.score)
     best = ranked[0].score
     return [c for c in ranked[:limit] if c.score >= best - 0.1]

@@ -45,7 +45,7 @@ def _study(ctx: click.Context):
 
     opts = ctx.obj
     return Study(config.home(opts["home"]), notes=config.notes_dir(), model=opts["model"], mode=opts["mode"],
-                 abstain=config.abstain_threshold())
+                 abstain=config.abstain_threshold(), abstain_named=config.abstain_named_threshold())
 
 
 def _fail(message: str, code: int = 1) -> None:

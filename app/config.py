@@ -18,3 +18,8 @@ def notes_dir() -> Path:
 def abstain_threshold() -> float | None:
     value = os.environ.get("STUDY_ABSTAIN")
     return float(value) if value else None
+
+
+def abstain_named_threshold() -> float | None:
+    value = os.environ.get("STUDY_ABSTAIN_NAMED")
+    return float(value) if value else None

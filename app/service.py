@@ -11,9 +11,11 @@ from index.store import IndexMismatch, IndexMissing
 
 from .answer import Answer, pick_sentences
 
-# Calibrated on data (see README "Abstention"): a question whose best passage
-# is less similar than this is treated as not covered by the notes.
-DEFAULT_ABSTAIN = 0.30
+# Calibrated on data (README "Abstention"): below ABSTAIN the best passage is
+# too far from the question; below ABSTAIN_NAMED it is not close enough to
+# outweigh a question that names something the notes never mention.
+DEFAULT_ABSTAIN = 0.36
+DEFAULT_ABSTAIN_NAMED = 0.60
 
 _FOLLOW_UP = re.compile(r"^\s*(and|but|or|also|so|then|what about|how about|what if|why not)\b|\b(it|its|they|them|their|this|that|those|these)\b", re.I)
 
@@ -27,12 +29,13 @@ class Study:
     """One data folder, one model, one live index; reloads when a new index goes live."""
 
     def __init__(self, home: Path, notes: Path | None = None, model: str | None = None, mode: str = "hybrid",
-                 abstain: float | None = None):
+                 abstain: float | None = None, abstain_named: float | None = None):
         self.home = home
         self.notes = notes or Path("notes")
         self.model = model_spec(model)
         self.mode = mode
         self.abstain = DEFAULT_ABSTAIN if abstain is None else abstain
+        self.abstain_named = DEFAULT_ABSTAIN_NAMED if abstain_named is None else abstain_named
         self._embedder = None
         self._searcher: Searcher | None = None
         self._folder: Path | None = None
@@ -80,13 +83,17 @@ class Study:
         answer = Answer(question, hits, query=query)
         if not hits:
             return answer
-        answer.abstained = self.should_abstain(hits)
+        answer.abstained = self.should_abstain(question, hits, searcher)
         if not answer.abstained:
-            answer.sentences = pick_sentences(hits, qvec, self.embedder.embed)
+            answer.sentences = pick_sentences(hits, qvec, searcher)
         return answer
 
-    def should_abstain(self, hits: list[Hit]) -> bool:
-        return max(h.dense for h in hits) < self.abstain
+    def should_abstain(self, question: str, hits: list[Hit], searcher: Searcher) -> bool:
+        """Not in the notes: nothing similar enough, or it names something unknown and nothing is close."""
+        best = max(h.dense for h in hits)
+        if best < self.abstain:
+            return True
+        return best < self.abstain_named and bool(searcher.vocabulary.unknown_names(question))
 
     def search(self, term: str, k: int = 10) -> list[Hit]:
         if not any(ch.isalnum() for ch in term):

@@ -1,6 +1,7 @@
 """Building the index from note files, reusing vectors of unchanged passages."""
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -8,7 +9,7 @@ from typing import Callable
 
 import numpy as np
 
-from ingest import Chunk, discover, load as load_file
+from ingest import Chunk, discover, load as load_file, sentence_context, split_sentences
 
 from . import store
 from .embed import Embedder
@@ -25,8 +26,8 @@ class NothingToIndex(Exception):
 class BuildReport:
     files: int = 0
     passages: int = 0
-    embedded: int = 0
-    reused: int = 0
+    embedded: int = 0  # texts embedded now (passages and their sentences)
+    reused: int = 0  # texts whose vector was reused from the previous index
     failed: list[dict] = field(default_factory=list)
     warnings: list[dict] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
@@ -35,20 +36,36 @@ class BuildReport:
 
     def summary(self) -> str:
         parts = [f"Indexed {self.passages} passages from {self.files} files"]
-        parts.append(f"embedded {self.embedded}, reused {self.reused}")
+        parts.append(f"embedded {self.embedded} texts, reused {self.reused}")
         if self.failed:
             parts.append(f"{len(self.failed)} failed")
         return ", ".join(parts) + f" in {self.seconds:.1f}s."
 
 
+def _key(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
+
+
+def _sentences(chunks: list[Chunk]) -> tuple[list[store.Sentence], list[str]]:
+    """Every sentence of every passage, and the text embedded for each (with its heading)."""
+    rows, texts = [], []
+    for i, chunk in enumerate(chunks):
+        for text, line in split_sentences(chunk):
+            rows.append(store.Sentence(i, line, text))
+            texts.append(sentence_context(chunk, text))
+    return rows, texts
+
+
 def _previous_vectors(home: Path, model: str) -> dict[str, np.ndarray]:
-    """Vectors of the live index keyed by passage content, if built with the same model."""
+    """Vectors of the live index keyed by the text they embed, if built with the same model."""
     try:
         old = store.load(home, model=model)
-    except (store.IndexMissing, store.IndexMismatch, OSError, ValueError, KeyError):
+    except (store.IndexMissing, store.IndexMismatch, OSError, ValueError, KeyError, TypeError):
         return {}
-    vectors = old.vectors()
-    return {chunk.key: vectors[i] for i, chunk in enumerate(old.chunks)}
+    known = {_key(c.search_text): v for c, v in zip(old.chunks, old.vectors())}
+    _, texts = _sentences(old.chunks)
+    known.update((_key(t), v) for t, v in zip(texts, old.sentence_vectors()))
+    return known
 
 
 def build(home: Path, paths: list[Path], embedder: Embedder, on_progress: ProgressFn | None = None) -> BuildReport:
@@ -83,11 +100,14 @@ def build(home: Path, paths: list[Path], embedder: Embedder, on_progress: Progre
         raise NothingToIndex("None of the notes could be indexed (see the errors above); the previous index is unchanged.")
 
     known = _previous_vectors(home, embedder.name)
-    todo = [i for i, c in enumerate(chunks) if c.key not in known]
-    vectors = np.zeros((len(chunks), embedder.dim), dtype="float32")
-    for i, chunk in enumerate(chunks):
-        if chunk.key in known:
-            vectors[i] = known[chunk.key]
+    sentences, sentence_texts = _sentences(chunks)
+    texts = [c.search_text for c in chunks] + sentence_texts
+    keys = [_key(t) for t in texts]
+    todo = [i for i, k in enumerate(keys) if k not in known]
+    vectors = np.zeros((len(texts), embedder.dim), dtype="float32")
+    for i, k in enumerate(keys):
+        if k in known:
+            vectors[i] = known[k]
     if todo:
         done = 0
 
@@ -97,17 +117,17 @@ def build(home: Path, paths: list[Path], embedder: Embedder, on_progress: Progre
             if on_progress:
                 on_progress("embed", done, len(todo))
 
-        vectors[todo] = embedder.embed([chunks[i].search_text for i in todo], progress=tick)
+        vectors[todo] = embedder.embed([texts[i] for i in todo], progress=tick)
 
     manifest = store.Manifest(
         model=embedder.name, dim=embedder.dim, passages=len(chunks), files=len(files),
         roots=[str(p.resolve()) for p in paths],
     )
-    folder = store.write(home, manifest, chunks, vectors, files)
+    folder = store.write(home, manifest, chunks, vectors[: len(chunks)], files, sentences, vectors[len(chunks) :])
     report.files = len(notes)
     report.passages = len(chunks)
     report.embedded = len(todo)
-    report.reused = len(chunks) - len(todo)
+    report.reused = len(texts) - len(todo)
     report.seconds = time.perf_counter() - started
     report.folder = str(folder)
     return report

@@ -63,3 +63,36 @@ class Lexical:
         if not tokens or not self.size:
             return np.zeros(self.size, dtype="float32")
         return np.asarray(self.bm25.get_scores(tokens), dtype="float32")
+
+
+_WORDISH = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-/]*[A-Za-z0-9]|[A-Za-z0-9]")
+
+
+class Vocabulary:
+    """Every word the notes contain, to spot a question that names something they never mention."""
+
+    def __init__(self, texts: list[str]):
+        self.words: set[str] = set()
+        for text in texts:
+            for w in _WORDISH.findall(text):
+                low = w.lower()
+                self.words.add(low)
+                self.words.update(p for p in re.split(r"[-/]", low) if p)
+                self.words.update(p.lower() for p in _TOKEN.findall(w))
+
+    def unknown_names(self, question: str) -> list[str]:
+        """Names in the question (Capitalised after the first word, CamelCase, or letters with digits) the notes never use."""
+        found = []
+        for i, word in enumerate(_WORDISH.findall(question)):
+            if word.replace("-", "").replace("/", "").isdigit():
+                continue  # numbers are values, not names
+            named = (i > 0 and word[0].isupper()) or any(c.isupper() for c in word[1:]) or (
+                any(c.isdigit() for c in word) and any(c.isalpha() for c in word))
+            if not named:
+                continue
+            low = word.lower()
+            parts = [p for p in re.split(r"[-/]", low) if p]
+            if low in self.words or low.replace("-", "") in self.words or all(p in self.words for p in parts):
+                continue
+            found.append(word)
+        return found

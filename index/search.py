@@ -1,4 +1,12 @@
-"""Hybrid retrieval: dense (FAISS) and lexical (BM25) ranks fused."""
+"""Hybrid retrieval: dense (passage and best-sentence similarity) and BM25, fused by a convex combination.
+
+Why this scheme (measured with `study eval` and benchmarks/retrieval.py):
+- a passage's dense score averages its own cosine with that of its best
+  sentence, so one answering line is not drowned by the rest of a passage;
+- dense and BM25 scores are each scaled to [0, 1] over the candidates and
+  mixed half and half, which ranked better than reciprocal-rank fusion here
+  because it keeps how far apart the scores are, not only their order.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,10 +18,11 @@ from ingest import Chunk, normalize
 
 from . import store
 from .embed import Embedder
-from .lexical import Lexical
+from .lexical import Lexical, Vocabulary
 
-RRF_K = 60  # the constant of reciprocal-rank fusion (Cormack et al.); damps rank-1 dominance
-CANDIDATES = 50  # how deep each ranker's list is read before fusing
+DENSE_WEIGHT = 0.5  # share of the dense score in the fused score; BM25 gets the rest
+SENTENCE_WEIGHT = 0.5  # share of the best sentence in a passage's dense score
+CANDIDATES = 100  # how deep each ranker's list is read before fusing
 
 
 @dataclass
@@ -22,12 +31,12 @@ class Hit:
     row: int  # FAISS row = passage number in the index
     rank: int = 0
     score: float = 0.0  # fused score that ranks the hits
-    dense: float = 0.0  # cosine similarity of query and passage
+    dense: float = 0.0  # dense similarity (passage and best sentence) of query and passage
     lexical: float = 0.0  # BM25 score
 
 
 class Searcher:
-    """Answers queries from one loaded index; safe to share between threads for reading."""
+    """Answers queries from one loaded index; safe to share between threads (read-only)."""
 
     def __init__(self, index: store.StoredIndex, embedder: Embedder, mode: str = "hybrid"):
         if mode not in ("hybrid", "dense", "lexical"):
@@ -36,7 +45,15 @@ class Searcher:
         self.embedder = embedder
         self.mode = mode
         self.chunks = index.chunks
+        self.sentences = index.sentences
+        self.sentence_vectors = index.sentence_vectors()
+        # sentences are stored passage by passage: passage i owns rows [start[i], end[i])
+        owners = np.array([s.passage for s in self.sentences], dtype="int64")
+        rows = np.arange(len(self.chunks))
+        self.sentence_start = np.searchsorted(owners, rows, side="left")
+        self.sentence_end = np.searchsorted(owners, rows, side="right")
         self.lexical = Lexical([c.search_text for c in self.chunks]) if mode != "dense" else None
+        self.vocabulary = Vocabulary([c.search_text for c in self.chunks])
 
     @classmethod
     def open(cls, home: Path, embedder: Embedder, mode: str = "hybrid") -> "Searcher":
@@ -45,47 +62,77 @@ class Searcher:
     def embed_query(self, query: str) -> np.ndarray:
         return self.embedder.embed([query])[0]
 
-    def search(self, query: str, k: int = 5, qvec: np.ndarray | None = None) -> list[Hit]:
+    def sentence_scores(self, row: int, qvec: np.ndarray) -> list[tuple[store.Sentence, float]]:
+        """Each sentence of passage ``row`` with its cosine similarity to the query."""
+        start, end = self.sentence_start[row], self.sentence_end[row]
+        sims = self.sentence_vectors[start:end] @ qvec
+        return [(self.sentences[j], float(s)) for j, s in zip(range(start, end), sims)]
+
+    def _dense(self, rows: np.ndarray, qvec: np.ndarray) -> np.ndarray:
+        passage = self.index.faiss_index.reconstruct_batch(rows.astype("int64")) @ qvec
+        best = passage.copy()
+        for i, row in enumerate(rows):
+            start, end = self.sentence_start[row], self.sentence_end[row]
+            if end > start:
+                best[i] = float(np.max(self.sentence_vectors[start:end] @ qvec))
+        return (1 - SENTENCE_WEIGHT) * passage + SENTENCE_WEIGHT * best
+
+    def _candidates(self, query: str, qvec: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         n = len(self.chunks)
-        if n == 0 or not query.strip():
-            return []
-        depth = min(n, max(CANDIDATES, k))
-        fused: dict[int, float] = {}
-        dense_score: dict[int, float] = {}
-        lexical_score = np.zeros(n, dtype="float32")
-        if self.mode != "lexical":
-            qvec = self.embed_query(query) if qvec is None else qvec
-            scores, rows = self.index.faiss_index.search(qvec.reshape(1, -1).astype("float32"), depth)
-            for rank, (row, s) in enumerate(zip(rows[0], scores[0])):
-                if row < 0:
-                    continue
-                dense_score[int(row)] = float(s)
-                fused[int(row)] = fused.get(int(row), 0.0) + 1.0 / (RRF_K + rank + 1)
+        depth = min(n, CANDIDATES)
+        found: set[int] = set()
+        if qvec is not None:
+            q = qvec.reshape(1, -1).astype("float32")
+            _, rows = self.index.faiss_index.search(q, depth)
+            found.update(int(r) for r in rows[0] if r >= 0)
+            if self.index.sentence_index.ntotal:
+                _, srows = self.index.sentence_index.search(q, min(self.index.sentence_index.ntotal, depth))
+                found.update(self.sentences[int(r)].passage for r in srows[0] if r >= 0)
+        lexical = self.lexical.scores(query) if self.lexical is not None else np.zeros(n, dtype="float32")
         if self.lexical is not None:
-            lexical_score = self.lexical.scores(query)
-            top = np.argsort(-lexical_score, kind="stable")[:depth]
-            for rank, row in enumerate(top):
-                if lexical_score[row] <= 0:
-                    break
-                fused[int(row)] = fused.get(int(row), 0.0) + 1.0 / (RRF_K + rank + 1)
-        if self.mode != "lexical":
-            missing = [r for r in fused if r not in dense_score]
-            if missing:
-                vecs = self.index.faiss_index.reconstruct_batch(np.array(missing, dtype="int64"))
-                for r, v in zip(missing, vecs @ qvec):
-                    dense_score[r] = float(v)
-        order = sorted(fused, key=lambda r: (-fused[r], r))
+            top = np.argsort(-lexical, kind="stable")[:depth]
+            found.update(int(r) for r in top if lexical[r] > 0)
+        return np.array(sorted(found), dtype="int64"), lexical
+
+    def search(self, query: str, k: int = 5, qvec: np.ndarray | None = None) -> list[Hit]:
+        if not self.chunks or not query.strip():
+            return []
+        if self.mode != "lexical" and qvec is None:
+            qvec = self.embed_query(query)
+        rows, lexical_all = self._candidates(query, qvec if self.mode != "lexical" else None)
+        if not len(rows):
+            return []
+        dense = self._dense(rows, qvec) if self.mode != "lexical" else np.zeros(len(rows), dtype="float32")
+        lexical = lexical_all[rows]
+        if self.mode == "dense":
+            fused = dense
+        elif self.mode == "lexical":
+            fused = lexical
+        else:
+            fused = DENSE_WEIGHT * _minmax(dense) + (1 - DENSE_WEIGHT) * _scale(lexical)
+        order = np.lexsort((rows, -fused))
         hits: list[Hit] = []
         seen: list[set[str]] = []
-        for row in order:
+        for i in order:
+            row = int(rows[i])
             words = set(normalize(self.chunks[row].text).split())
             if any(_overlap(words, other) > 0.8 for other in seen):
                 continue  # near-duplicate of a better hit: show the better one only
             seen.append(words)
-            hits.append(Hit(self.chunks[row], row, len(hits) + 1, fused[row], dense_score.get(row, 0.0), float(lexical_score[row])))
+            hits.append(Hit(self.chunks[row], row, len(hits) + 1, float(fused[i]), float(dense[i]), float(lexical[i])))
             if len(hits) == k:
                 break
         return hits
+
+
+def _minmax(x: np.ndarray) -> np.ndarray:
+    span = float(x.max() - x.min()) if len(x) else 0.0
+    return (x - x.min()) / span if span > 0 else np.zeros_like(x)
+
+
+def _scale(x: np.ndarray) -> np.ndarray:
+    top = float(x.max()) if len(x) else 0.0
+    return x / top if top > 0 else np.zeros_like(x)
 
 
 def _overlap(a: set[str], b: set[str]) -> float:

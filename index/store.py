@@ -5,6 +5,8 @@
     <home>/index/v-.../passages.jsonl  passage i = FAISS row i
     <home>/index/v-.../vectors.faiss   inner-product index of normalised vectors
     <home>/index/v-.../files.json      per-file hash, passage count, warnings, errors
+    <home>/index/v-.../sentences.jsonl sentence j: its passage, passage line and text
+    <home>/index/v-.../sentences.faiss sentence vectors (sentence j = row j)
 
 A new version is written beside the live one and made live by replacing
 CURRENT in one rename, so a reader never sees a half-written index.
@@ -22,7 +24,7 @@ import numpy as np
 
 from ingest import CHUNKER_VERSION, Chunk
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 class IndexMissing(Exception):
@@ -52,18 +54,33 @@ class Manifest:
 
 
 @dataclass
+class Sentence:
+    passage: int  # row of the passage it belongs to
+    line: int  # 0-based line of the passage text
+    text: str
+
+
+@dataclass
 class StoredIndex:
     folder: Path
     manifest: Manifest
     chunks: list[Chunk]
     faiss_index: object
     files: dict[str, dict]
+    sentences: list[Sentence] = field(default_factory=list)
+    sentence_index: object = None
 
     def vectors(self) -> np.ndarray:
-        n = self.faiss_index.ntotal
-        if n == 0:
-            return np.zeros((0, self.manifest.dim), dtype="float32")
-        return self.faiss_index.reconstruct_n(0, n)
+        return _all_vectors(self.faiss_index, self.manifest.dim)
+
+    def sentence_vectors(self) -> np.ndarray:
+        return _all_vectors(self.sentence_index, self.manifest.dim)
+
+
+def _all_vectors(index, dim: int) -> np.ndarray:
+    if index is None or index.ntotal == 0:
+        return np.zeros((0, dim), dtype="float32")
+    return index.reconstruct_n(0, index.ntotal)
 
 
 def index_root(home: Path) -> Path:
@@ -100,17 +117,28 @@ def load(home: Path, model: str | None = None) -> StoredIndex:
         )
     with open(folder / "passages.jsonl", encoding="utf-8") as fh:
         chunks = [Chunk.from_dict(json.loads(line)) for line in fh]
+    with open(folder / "sentences.jsonl", encoding="utf-8") as fh:
+        sentences = [Sentence(**json.loads(line)) for line in fh]
     index = faiss.read_index(str(folder / "vectors.faiss"))
+    sentence_index = faiss.read_index(str(folder / "sentences.faiss"))
     files = json.loads((folder / "files.json").read_text(encoding="utf-8"))
-    if index.ntotal != len(chunks):
-        raise IndexMismatch(f"The index in {folder} is inconsistent ({index.ntotal} vectors, {len(chunks)} passages). Run `study ingest`.")
-    return StoredIndex(folder, manifest, chunks, index, files)
+    if index.ntotal != len(chunks) or sentence_index.ntotal != len(sentences):
+        raise IndexMismatch(f"The index in {folder} is inconsistent (vector and passage counts differ). Run `study ingest`.")
+    return StoredIndex(folder, manifest, chunks, index, files, sentences, sentence_index)
 
 
-def write(home: Path, manifest: Manifest, chunks: list[Chunk], vectors: np.ndarray, files: dict[str, dict]) -> Path:
-    """Write a new index version and make it live atomically; return its folder."""
+def _write_flat(path: Path, dim: int, vectors: np.ndarray) -> None:
     import faiss
 
+    index = faiss.IndexFlatIP(dim)
+    if len(vectors):
+        index.add(np.ascontiguousarray(vectors, dtype="float32"))
+    faiss.write_index(index, str(path))
+
+
+def write(home: Path, manifest: Manifest, chunks: list[Chunk], vectors: np.ndarray, files: dict[str, dict],
+          sentences: list[Sentence], sentence_vectors: np.ndarray) -> Path:
+    """Write a new index version and make it live atomically; return its folder."""
     root = index_root(home)
     root.mkdir(parents=True, exist_ok=True)
     name = f"v-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
@@ -120,10 +148,11 @@ def write(home: Path, manifest: Manifest, chunks: list[Chunk], vectors: np.ndarr
         with open(tmp / "passages.jsonl", "w", encoding="utf-8") as fh:
             for chunk in chunks:
                 fh.write(json.dumps(chunk.to_dict(), ensure_ascii=False) + "\n")
-        index = faiss.IndexFlatIP(manifest.dim)
-        if len(chunks):
-            index.add(np.ascontiguousarray(vectors, dtype="float32"))
-        faiss.write_index(index, str(tmp / "vectors.faiss"))
+        _write_flat(tmp / "vectors.faiss", manifest.dim, vectors)
+        with open(tmp / "sentences.jsonl", "w", encoding="utf-8") as fh:
+            for sentence in sentences:
+                fh.write(json.dumps(sentence.__dict__, ensure_ascii=False) + "\n")
+        _write_flat(tmp / "sentences.faiss", manifest.dim, sentence_vectors)
         (tmp / "files.json").write_text(json.dumps(files, indent=1, ensure_ascii=False), encoding="utf-8")
         (tmp / "manifest.json").write_text(json.dumps(manifest.__dict__, indent=1), encoding="utf-8")
         _fsync_tree(tmp)

@@ -1,7 +1,6 @@
 """Small typed records that carry their citation through the whole pipeline."""
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import asdict, dataclass, field
 
@@ -57,11 +56,6 @@ class Chunk:
         """What retrieval sees: heading path for context, the text, image captions."""
         parts = [self.heading, self.text, *self.captions]
         return "\n".join(p for p in parts if p)
-
-    @property
-    def key(self) -> str:
-        """Content hash of what gets embedded; equal keys can reuse a stored vector."""
-        return hashlib.sha1(self.search_text.encode("utf-8")).hexdigest()[:16]
 
     def to_dict(self) -> dict:
         d = asdict(self)

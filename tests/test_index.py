@@ -18,8 +18,10 @@ def test_row_i_is_passage_i_after_reload(isolated_home, notes_copy):
     assert len(stored.chunks) == report.passages == stored.faiss_index.ntotal
     expected = emb.embed([c.search_text for c in stored.chunks])
     assert np.allclose(stored.vectors(), expected, atol=1e-6)
+    # sentence rows point at their passage, and their text stands in it
+    assert stored.sentences and all(s.text in stored.chunks[s.passage].text.split("\n")[s.line] for s in stored.sentences)
     manifest = json.loads((stored.folder / "manifest.json").read_text())
-    assert manifest["model"] == "hash:256" and manifest["dim"] == 256 and manifest["format_version"] == 1
+    assert manifest["model"] == "hash:256" and manifest["dim"] == 256 and manifest["format_version"] == 2
     assert "chunker" in manifest
 
 
@@ -40,11 +42,12 @@ def test_unchanged_notes_are_not_embedded_again(isolated_home, notes_copy):
     emb = HashEmbedder(64)
     first = build(isolated_home, [notes_copy], emb)
     again = build(isolated_home, [notes_copy], emb)
-    assert first.embedded == first.passages and again.embedded == 0
+    assert first.embedded > first.passages and again.embedded == 0
     path = notes_copy / "aws-developer-notes.md"
     path.write_text(path.read_text() + "\n## New section\nA brand new fact about queues.\n")
     edited = build(isolated_home, [notes_copy], emb)
-    assert edited.embedded == 1 and edited.passages == first.passages + 1
+    assert edited.embedded == 2  # the new passage and its one sentence, nothing else
+    assert edited.passages == first.passages + 1
 
 
 def test_failed_build_keeps_the_previous_index(isolated_home, notes_copy, tmp_path):

@@ -1,0 +1,55 @@
+"""Answer assembly: abstention signals, follow-ups, and the answer-first sentences."""
+from __future__ import annotations
+
+from app.render import answer_html, esc
+from app.service import Study, is_follow_up
+from index import HashEmbedder, build
+from index.lexical import Vocabulary
+
+
+def test_unknown_names_are_the_ones_the_notes_never_use():
+    vocab = Vocabulary(["Amazon SQS decouples producers", "X-Ray daemon on EC2", "ProvisionedThroughputExceeded"])
+    assert vocab.unknown_names("What does Amazon Athena cost?") == ["Athena"]
+    assert vocab.unknown_names("Why is the X-Ray daemon needed on EC2 for 50 items?") == []
+    assert vocab.unknown_names("handle ProvisionedThroughputExceeded") == []
+    assert vocab.unknown_names("What is Kubernetes?") == ["Kubernetes"]
+
+
+def test_follow_up_detection():
+    assert is_follow_up("and what about FIFO queues?")
+    assert is_follow_up("How do I enable it?")
+    assert not is_follow_up("How does Kinesis scale with shards when producers write too much?")
+
+
+def test_study_answers_first_and_abstains(tmp_path):
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "q.md").write_text("# Queues\n__Polling__\nLong polling reduces empty responses and API calls.\n\n"
+                                "Short polling returns at once.\n# Streams\nKinesis shards hold records.\n")
+    home = tmp_path / "home"
+    build(home, [notes], HashEmbedder(256))
+    study = Study(home, notes=notes, model="hash:256", abstain=0.2)
+    answer = study.ask("long polling API calls")
+    assert not answer.abstained
+    assert answer.sentences[0].text.startswith("Long polling reduces")
+    assert answer.sentences[0].citation == "notes/q.md:3"
+    assert answer.text.endswith("[1]") and answer.to_json()["answer"] == answer.text
+    assert study.ask("sourdough bread baking").abstained
+    assert study.ask("sourdough bread baking").text.startswith("Your notes don't seem to cover this")
+    follow = study.ask("and what about it?", previous=["Kinesis shards"])
+    assert follow.query == "Kinesis shards and what about it?"
+    assert "Kinesis" in follow.hits[0].chunk.text
+
+
+def test_web_reply_escapes_note_html(tmp_path):
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "x.md").write_text("# T\nMarker words here <script>alert(1)</script> and <img src=x onerror=alert(2)>\n")
+    home = tmp_path / "home"
+    build(home, [notes], HashEmbedder(256))
+    study = Study(home, notes=notes, model="hash:256", abstain=0.0)
+    answer = study.ask("marker words")
+    html = answer_html(answer, study.searcher().index.files)
+    assert "<script>" not in html and "<img" not in html
+    assert esc("<script>") in html
+    assert "<details" in html and "notes/x.md:2" in html
