@@ -7,6 +7,7 @@ from pathlib import Path
 
 from index import Hit, Searcher, build, current_folder, load_embedder, model_spec
 from index.build import ProgressFn
+from index.lexical import tokenize
 from index.store import IndexMismatch, IndexMissing
 
 from .answer import Answer, pick_sentences
@@ -91,9 +92,14 @@ class Study:
     def should_abstain(self, question: str, hits: list[Hit], searcher: Searcher) -> bool:
         """Not in the notes: nothing similar enough, or it names something unknown and nothing is close."""
         best = max(h.dense for h in hits)
-        if best < self.abstain:
-            return True
-        return best < self.abstain_named and bool(searcher.vocabulary.unknown_names(question))
+        vocabulary = searcher.vocabulary
+        if vocabulary.unknown_names(question) or not vocabulary.knows_any(question):
+            return best < self.abstain_named
+        if best >= self.abstain:
+            return False
+        # A bare term ("SSE-C") embeds poorly; every word of it standing in the top passage is evidence enough.
+        words = set(tokenize(question))
+        return not words or not words <= set(tokenize(hits[0].chunk.search_text))
 
     def search(self, term: str, k: int = 10) -> list[Hit]:
         if not any(ch.isalnum() for ch in term):

@@ -73,12 +73,18 @@ class Vocabulary:
 
     def __init__(self, texts: list[str]):
         self.words: set[str] = set()
+        self.tokens: set[str] = set()  # stemmed BM25 tokens
         for text in texts:
+            self.tokens.update(tokenize(text))
             for w in _WORDISH.findall(text):
                 low = w.lower()
                 self.words.add(low)
                 self.words.update(p for p in re.split(r"[-/]", low) if p)
                 self.words.update(p.lower() for p in _TOKEN.findall(w))
+
+    def knows_any(self, question: str) -> bool:
+        """Whether any content word of the question occurs in the notes at all."""
+        return any(t in self.tokens for t in tokenize(question))
 
     def unknown_names(self, question: str) -> list[str]:
         """Names in the question (Capitalised after the first word, CamelCase, or letters with digits) the notes never use."""

@@ -39,6 +39,9 @@ class Searcher:
     """Answers queries from one loaded index; safe to share between threads (read-only)."""
 
     def __init__(self, index: store.StoredIndex, embedder: Embedder, mode: str = "hybrid"):
+        import faiss
+
+        faiss.omp_set_num_threads(1)  # one query at a time: a second thread only adds overhead here
         if mode not in ("hybrid", "dense", "lexical"):
             raise ValueError(f"unknown retrieval mode {mode!r}; use hybrid, dense or lexical")
         self.index = index

@@ -13,6 +13,7 @@ def test_unknown_names_are_the_ones_the_notes_never_use():
     assert vocab.unknown_names("Why is the X-Ray daemon needed on EC2 for 50 items?") == []
     assert vocab.unknown_names("handle ProvisionedThroughputExceeded") == []
     assert vocab.unknown_names("What is Kubernetes?") == ["Kubernetes"]
+    assert vocab.knows_any("how do producers work") and not vocab.knows_any("quicksort recipes")
 
 
 def test_follow_up_detection():

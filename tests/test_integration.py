@@ -48,6 +48,13 @@ def test_out_of_scope_question_abstains(study):
     assert study.ask("What is the capital of France?").abstained
     assert study.ask("How do I set up Amazon Cognito user pools?").abstained  # near the domain, never in the notes
     assert not study.ask("How many WCU for 6 writes per second of 4.5 KB items?").abstained
+    assert not study.ask("SSE-C").abstained  # a bare exact term embeds poorly but is plainly in the notes
+
+
+def test_exact_terms_land_first(study):
+    for term, expected in [("ProvisionedThroughputExceeded", "ProvisionedThroughputExceeded"),
+                           ("buildspec.yml", "buildspec.yml"), ("SSE-C", "SSE-C")]:
+        assert expected in study.ask(term).hits[0].chunk.text
 
 
 def test_retrieval_quality_on_the_dev_questions(study):
