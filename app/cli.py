@@ -28,7 +28,7 @@ class Progress:
 
         bar = self.bars.get(stage)
         if bar is None:
-            unit = "file" if stage == "read" else "passage"
+            unit = "file" if stage == "read" else "text"
             bar = self.bars[stage] = tqdm(total=total, desc="Reading notes" if stage == "read" else "Embedding", unit=unit,
                                           file=sys.stderr, leave=False, dynamic_ncols=True)
         bar.update(done - bar.n)
@@ -87,16 +87,49 @@ def cli(ctx, home, model, mode):
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary instead of text.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
+@click.option("--watch", is_flag=True, help="Keep running and re-index whenever notes change (Ctrl+C stops).")
 @click.pass_context
 @_library_errors
-def ingest(ctx, paths, as_json, quiet):
-    """Index notes (default: notes/). Exit status: 0 all indexed, 1 some files failed, 2 usage error."""
+def ingest(ctx, paths, as_json, quiet, watch):
+    """Index notes (default: notes/), re-embedding only what changed.
+
+    Exit status: 0 all indexed, 1 some files failed, 2 usage error.
+    """
     study = _study(ctx)
+    paths = list(paths) or [study.notes]
     progress = Progress(enabled=not quiet and not as_json)
     try:
-        report = study.ingest(list(paths) or None, on_progress=progress)
+        report = study.ingest(paths, on_progress=progress)
     finally:
         progress.close()
+    _print_report(report, as_json)
+    if watch:
+        _watch(study, paths, as_json)
+    sys.exit(1 if report.failed else 0)
+
+
+def _watch(study, paths: list[Path], as_json: bool) -> None:
+    import time
+
+    from .watch import NotesWatcher
+
+    def done(report) -> None:
+        if report.written or report.failed:
+            _print_report(report, as_json)
+
+    def error(e: Exception) -> None:
+        click.echo(f"Error: {e}", err=True)
+
+    watcher = NotesWatcher(lambda: study.ingest(paths), paths, on_done=done, on_error=error).start()
+    click.echo(f"Watching {', '.join(str(p) for p in paths)} for changes (Ctrl+C to stop).", err=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        watcher.stop()
+
+
+def _print_report(report, as_json: bool) -> None:
     for item in report.warnings:
         click.echo(f"warning: {item['path']}: {item['warning']}", err=True)
     for item in report.failed:
@@ -104,11 +137,10 @@ def ingest(ctx, paths, as_json, quiet):
     for reason in report.skipped:
         click.echo(f"skipped: {reason}", err=True)
     if as_json:
-        click.echo(json.dumps({"files": report.files, "passages": report.passages, "embedded": report.embedded,
-                               "reused": report.reused, "failed": report.failed, "seconds": round(report.seconds, 3)}))
+        click.echo(json.dumps(report.to_json(), ensure_ascii=False), nl=True)
     else:
         click.echo(report.summary())
-    sys.exit(1 if report.failed else 0)
+    sys.stdout.flush()
 
 
 def _print_answer(answer) -> None:
@@ -184,9 +216,10 @@ def evaluate(ctx, file, as_json, k):
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind; keep 127.0.0.1 unless you mean to expose it.")
 @click.option("--port", default=7860, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--watch/--no-watch", default=True, show_default=True, help="Re-index notes/ when files change.")
 @click.pass_context
 @_library_errors
-def serve(ctx, host, port):
+def serve(ctx, host, port, watch):
     """Serve the web UI, after indexing what changed in notes/ (unchanged passages are not embedded again)."""
     from index import NothingToIndex
 
@@ -203,6 +236,15 @@ def serve(ctx, host, port):
         finally:
             progress.close()
     study.searcher(on_progress=Progress())
+    if watch and study.notes.exists():
+        from .watch import NotesWatcher
+
+        def done(report) -> None:
+            if report.written or report.failed:
+                click.echo(f"notes changed: {report.summary()}", err=True)
+
+        NotesWatcher(study.ingest, [study.notes], on_done=done,
+                     on_error=lambda e: click.echo(f"Error while re-indexing: {e}", err=True)).start()
     from .web import launch
 
     launch(study, host=host, port=port)

@@ -1,20 +1,29 @@
-"""Building the index from note files, reusing vectors of unchanged passages."""
+"""Building the index from note files, incrementally.
+
+A file whose size and modification time match the live index is not read
+again; a file whose bytes hash the same is not chunked again; a passage or
+sentence whose text is unchanged is not embedded again. Files gone from the
+folder leave the index. If nothing changed, no new version is written.
+"""
 from __future__ import annotations
 
+import fcntl
 import hashlib
+import os
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
-from ingest import Chunk, discover, load as load_file, sentence_context, split_sentences
+from ingest import Chunk, FileResult, NoteFile, discover, load as load_file, sentence_context, split_sentences
 
 from . import store
 from .embed import Embedder
 
-# on_progress(stage, done, total): stage is "read" (files) or "embed" (passages)
+# on_progress(stage, done, total): stage is "read" (files) or "embed" (texts: passages and sentences)
 ProgressFn = Callable[[str, int, int], None]
 
 
@@ -24,22 +33,30 @@ class NothingToIndex(Exception):
 
 @dataclass
 class BuildReport:
+    added: int = 0  # files
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
     files: int = 0
     passages: int = 0
     embedded: int = 0  # texts embedded now (passages and their sentences)
-    reused: int = 0  # texts whose vector was reused from the previous index
+    reused: int = 0  # texts whose vector came from the previous index
     failed: list[dict] = field(default_factory=list)
     warnings: list[dict] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     seconds: float = 0.0
     folder: str = ""
+    written: bool = False  # False when nothing changed and the live index was kept
 
     def summary(self) -> str:
-        parts = [f"Indexed {self.passages} passages from {self.files} files"]
-        parts.append(f"embedded {self.embedded} texts, reused {self.reused}")
-        if self.failed:
-            parts.append(f"{len(self.failed)} failed")
-        return ", ".join(parts) + f" in {self.seconds:.1f}s."
+        text = (f"{self.added} added, {self.updated} updated, {self.removed} removed, {self.unchanged} unchanged, "
+                f"{len(self.failed)} failed; {self.passages} passages ({self.embedded} texts embedded) in {self.seconds:.1f}s")
+        return text + ("." if self.written else "; index unchanged.")
+
+    def to_json(self) -> dict:
+        return {"added": self.added, "updated": self.updated, "removed": self.removed, "unchanged": self.unchanged,
+                "passages": self.passages, "failed": self.failed, "embedded": self.embedded,
+                "seconds": round(self.seconds, 3)}
 
 
 def _key(text: str) -> str:
@@ -56,39 +73,66 @@ def _sentences(chunks: list[Chunk]) -> tuple[list[store.Sentence], list[str]]:
     return rows, texts
 
 
-def _previous_vectors(home: Path, model: str) -> dict[str, np.ndarray]:
-    """Vectors of the live index keyed by the text they embed, if built with the same model."""
+@contextmanager
+def writer_lock(home: Path):
+    """One writer at a time per data folder (CLI, watcher and server may all ingest)."""
+    root = store.index_root(home)
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / ".lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        store.remove_stale(root)  # only a killed writer leaves these, and we hold the lock
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _previous(home: Path, model: str) -> store.StoredIndex | None:
     try:
-        old = store.load(home, model=model)
+        return store.load(home, model=model)
     except (store.IndexMissing, store.IndexMismatch, OSError, ValueError, KeyError, TypeError):
-        return {}
-    known = {_key(c.search_text): v for c, v in zip(old.chunks, old.vectors())}
-    _, texts = _sentences(old.chunks)
-    known.update((_key(t), v) for t, v in zip(texts, old.sentence_vectors()))
-    return known
+        return None
 
 
-def build(home: Path, paths: list[Path], embedder: Embedder, on_progress: ProgressFn | None = None) -> BuildReport:
-    """Read, chunk and embed every note under ``paths`` into a new live index.
+def _stat(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+        return st.st_size, st.st_mtime_ns
+    except OSError:
+        return None
 
-    Files that fail are reported and left out; the others are indexed. If
-    nothing at all can be indexed the previous index stays live.
-    """
-    started = time.perf_counter()
-    report = BuildReport()
-    notes, report.skipped = discover(paths)
-    if not notes:
-        where = ", ".join(str(p) for p in paths)
-        raise NothingToIndex(f"No notes (.md, .markdown, .txt, .pdf) found in {where}. Add notes there, or name another folder.")
 
+def _read(notes: list[NoteFile], old: store.StoredIndex | None, report: BuildReport,
+          on_progress: ProgressFn | None) -> tuple[list[Chunk], dict[str, dict]]:
+    """Chunks and file records for every note, reusing the live index's for unchanged files."""
+    old_files = old.files if old else {}
+    old_chunks: dict[str, list[Chunk]] = {}
+    for chunk in old.chunks if old else []:
+        old_chunks.setdefault(chunk.source, []).append(chunk)
     chunks: list[Chunk] = []
     files: dict[str, dict] = {}
     for i, note in enumerate(notes, start=1):
-        result = load_file(note)
-        entry = {"path": str(note.path), "sha256": result.sha256, "passages": len(result.chunks), "indexed_at": time.time()}
-        if result.error:
-            entry["error"] = result.error
-            report.failed.append({"path": note.source, "error": result.error})
+        prev = old_files.get(note.source)
+        stat = _stat(note.path)
+        reusable = prev is not None and not prev.get("error") and note.source in old_chunks
+        if reusable and stat and [prev.get("size"), prev.get("mtime_ns")] == list(stat):
+            entry, result = dict(prev), FileResult(note, old_chunks[note.source], list(prev.get("warnings", [])))
+            report.unchanged += 1
+        else:
+            result = load_file(note)
+            entry = {"path": str(note.path), "sha256": result.sha256, "passages": len(result.chunks), "indexed_at": time.time()}
+            if stat:
+                entry["size"], entry["mtime_ns"] = stat
+            if result.error:
+                entry["error"] = result.error
+                report.failed.append({"path": note.source, "error": result.error})
+            elif reusable and prev.get("sha256") == result.sha256:
+                entry["indexed_at"] = prev.get("indexed_at", entry["indexed_at"])
+                report.unchanged += 1  # touched, same bytes
+            elif prev is not None:
+                report.updated += 1
+            else:
+                report.added += 1
         if result.warnings:
             entry["warnings"] = result.warnings
             report.warnings.extend({"path": note.source, "warning": w} for w in result.warnings)
@@ -96,38 +140,70 @@ def build(home: Path, paths: list[Path], embedder: Embedder, on_progress: Progre
         chunks.extend(result.chunks)
         if on_progress:
             on_progress("read", i, len(notes))
-    if not chunks:
-        raise NothingToIndex("None of the notes could be indexed (see the errors above); the previous index is unchanged.")
+    report.removed = len(set(old_files) - set(files))
+    return chunks, files
 
-    known = _previous_vectors(home, embedder.name)
-    sentences, sentence_texts = _sentences(chunks)
-    texts = [c.search_text for c in chunks] + sentence_texts
+
+def build(home: Path, paths: list[Path], embedder: Embedder, on_progress: ProgressFn | None = None) -> BuildReport:
+    """Bring the index up to date with every note under ``paths``.
+
+    Files that fail are reported and left out; the others are indexed. If
+    nothing at all can be indexed the previous index stays live.
+    """
+    started = time.perf_counter()
+    report = BuildReport()
+    with writer_lock(home):
+        notes, report.skipped = discover(paths)
+        if not notes:
+            where = ", ".join(str(p) for p in paths)
+            raise NothingToIndex(f"No notes (.md, .markdown, .txt, .pdf) found in {where}. Add notes there, or name another folder.")
+        old = _previous(home, embedder.name)
+        chunks, files = _read(notes, old, report, on_progress)
+        report.files, report.passages = len(notes), len(chunks)
+        if not chunks:
+            raise NothingToIndex("None of the notes could be indexed (see the errors above); the previous index is unchanged.")
+        old_failed = {s for s, f in (old.files if old else {}).items() if f.get("error")}
+        new_failed = {f["path"] for f in report.failed}
+        if old and not (report.added or report.updated or report.removed) and old_failed == new_failed:
+            report.folder, report.seconds = str(old.folder), time.perf_counter() - started
+            return report  # nothing changed: keep the live index, embed nothing
+
+        sentences, sentence_texts = _sentences(chunks)
+        texts = [c.search_text for c in chunks] + sentence_texts
+        vectors = _embed_reusing(texts, old, embedder, report, on_progress)
+        manifest = store.Manifest(model=embedder.name, dim=embedder.dim, passages=len(chunks), files=len(files),
+                                  roots=[str(p.resolve()) for p in paths])
+        folder = store.write(home, manifest, chunks, vectors[: len(chunks)], files, sentences, vectors[len(chunks):])
+    report.folder, report.written = str(folder), True
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+EMBED_BATCH = 256  # texts per call: progress moves, memory stays flat
+
+
+def _embed_reusing(texts: list[str], old: store.StoredIndex | None, embedder: Embedder, report: BuildReport,
+                   on_progress: ProgressFn | None) -> np.ndarray:
+    """Vectors for ``texts``: reused from the live index where the text is unchanged, each distinct new text embedded once."""
+    known: dict[str, np.ndarray] = {}
+    if old is not None:
+        known = {_key(c.search_text): v for c, v in zip(old.chunks, old.vectors())}
+        _, old_texts = _sentences(old.chunks)
+        known.update((_key(t), v) for t, v in zip(old_texts, old.sentence_vectors()))
     keys = [_key(t) for t in texts]
-    todo = [i for i, k in enumerate(keys) if k not in known]
+    todo: dict[str, int] = {}  # key -> first text with it
+    for i, k in enumerate(keys):
+        if k not in known and k not in todo:
+            todo[k] = i
+    order = list(todo.values())
+    for start in range(0, len(order), EMBED_BATCH):
+        batch = order[start : start + EMBED_BATCH]
+        for i, vector in zip(batch, embedder.embed([texts[i] for i in batch])):
+            known[keys[i]] = vector
+        if on_progress:
+            on_progress("embed", start + len(batch), len(order))
     vectors = np.zeros((len(texts), embedder.dim), dtype="float32")
     for i, k in enumerate(keys):
-        if k in known:
-            vectors[i] = known[k]
-    if todo:
-        done = 0
-
-        def tick(n: int) -> None:
-            nonlocal done
-            done += n
-            if on_progress:
-                on_progress("embed", done, len(todo))
-
-        vectors[todo] = embedder.embed([texts[i] for i in todo], progress=tick)
-
-    manifest = store.Manifest(
-        model=embedder.name, dim=embedder.dim, passages=len(chunks), files=len(files),
-        roots=[str(p.resolve()) for p in paths],
-    )
-    folder = store.write(home, manifest, chunks, vectors[: len(chunks)], files, sentences, vectors[len(chunks) :])
-    report.files = len(notes)
-    report.passages = len(chunks)
-    report.embedded = len(todo)
-    report.reused = len(texts) - len(todo)
-    report.seconds = time.perf_counter() - started
-    report.folder = str(folder)
-    return report
+        vectors[i] = known[k]
+    report.embedded, report.reused = len(order), len(texts) - len(order)
+    return vectors

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from typing import Callable, Protocol
+from typing import Protocol
 
 import numpy as np
 
@@ -20,8 +20,8 @@ class Embedder(Protocol):
     name: str
     dim: int
 
-    def embed(self, texts: list[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
-        """Return one L2-normalised float32 row per text."""
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Return one L2-normalised float32 row per text (the caller batches and reports progress)."""
 
 
 class ModelError(Exception):
@@ -73,17 +73,9 @@ class SentenceTransformerEmbedder:
         get_dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
         self.dim = int(get_dim())
 
-    def embed(self, texts: list[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
-        out = np.zeros((len(texts), self.dim), dtype="float32")
-        step = self.batch_size * 4
-        for start in range(0, len(texts), step):
-            batch = texts[start : start + step]
-            out[start : start + len(batch)] = self.model.encode(
-                batch, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
-            )
-            if progress:
-                progress(len(batch))
-        return out
+    def embed(self, texts: list[str]) -> np.ndarray:
+        return self.model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True,
+                                 show_progress_bar=False).astype("float32", copy=False)
 
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -108,8 +100,6 @@ class HashEmbedder:
         n = float(np.linalg.norm(v))
         return v / n if n else v
 
-    def embed(self, texts: list[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
+    def embed(self, texts: list[str]) -> np.ndarray:
         out = np.stack([self._vector(t) for t in texts]) if texts else np.zeros((0, self.dim), dtype="float32")
-        if progress:
-            progress(len(texts))
         return out.astype("float32")

@@ -178,6 +178,12 @@ def _collect_garbage(root: Path, keep: set[str]) -> None:
     versions = sorted((p for p in root.glob("v-*") if p.name not in keep), key=lambda p: p.stat().st_mtime)
     for old in versions[:-1]:
         shutil.rmtree(old, ignore_errors=True)
+
+
+
+def remove_stale(root: Path) -> None:
+    """Drop what an interrupted writer left behind. Call only while holding the writer lock."""
     for stale in root.glob(".tmp-*"):
-        if time.time() - stale.stat().st_mtime > 3600:
-            shutil.rmtree(stale, ignore_errors=True)
+        shutil.rmtree(stale, ignore_errors=True)
+    for stale in root.glob(".CURRENT-*"):
+        stale.unlink(missing_ok=True)

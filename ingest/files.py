@@ -1,6 +1,7 @@
 """Finding note files and turning one file into passages."""
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 from dataclasses import dataclass, field
@@ -96,5 +97,10 @@ def load(note: NoteFile) -> FileResult:
     except PermissionError:
         result.error = "permission denied; make it readable (chmod +r) and ingest again"
     except OSError as e:
-        result.error = f"cannot be read ({e.strerror or e}); check the file and ingest again"
+        if e.errno == errno.ELOOP:
+            result.error = "symlink loop; fix or remove the link"
+        elif e.errno == errno.ENOENT:
+            result.error = "vanished while indexing (a broken link, or deleted); ingest again"
+        else:
+            result.error = f"cannot be read ({e.strerror or e}); check the file and ingest again"
     return result

@@ -37,8 +37,6 @@ def read_lines(path: Path, display: str) -> tuple[list[str], str | None]:
         data = path.read_bytes()
     except PermissionError:
         raise IngestError(display, "permission denied; make it readable (chmod +r) and ingest again") from None
-    except OSError as e:
-        raise IngestError(display, f"cannot be read ({e.strerror or e}); check the file and ingest again") from None
     if not data.strip():
         raise IngestError(display, "file is empty; nothing to index")
     text, warning = decode(data, display)

@@ -25,9 +25,12 @@ def test_ingest_prints_summary_and_json(notes_copy):
     result = run("ingest", "--json", str(notes_copy))
     assert result.exit_code == 0
     summary = json.loads(result.stdout)
-    assert summary["files"] == 1 and summary["passages"] > 80 and summary["failed"] == []
+    assert {k: summary[k] for k in ["added", "updated", "removed", "unchanged", "failed"]} == \
+        {"added": 1, "updated": 0, "removed": 0, "unchanged": 0, "failed": []}
+    assert summary["passages"] > 80
     again = run("ingest", str(notes_copy))
-    assert again.exit_code == 0 and "Indexed" in again.stdout and "embedded 0" in again.stdout
+    assert again.exit_code == 0
+    assert "0 added, 0 updated, 0 removed, 1 unchanged, 0 failed" in again.stdout and "index unchanged" in again.stdout
 
 
 def test_ingest_exit_status_1_names_the_failed_file(tmp_path):
@@ -37,7 +40,8 @@ def test_ingest_exit_status_1_names_the_failed_file(tmp_path):
     (notes / "scan.pdf").write_bytes(b"not a pdf at all")
     result = run("ingest", str(notes))
     assert result.exit_code == 1
-    assert "notes/scan.pdf" in result.stderr and "Indexed 1 passages" in result.stdout
+    assert "failed: notes/scan.pdf: not a readable PDF" in result.stderr
+    assert "1 added" in result.stdout and "1 failed" in result.stdout
 
 
 def test_ingest_of_nothing_is_a_clear_error(tmp_path):

@@ -96,3 +96,33 @@ def test_hybrid_finds_exact_terms(isolated_home, notes_copy):
     assert "ProvisionedThroughputExceeded" in top[0].chunk.text
     ranks = [h.rank for h in top]
     assert ranks == sorted(ranks) and len({h.row for h in top}) == len(top)
+
+
+def test_edit_delete_rename_touch(isolated_home, tmp_path):
+    import os
+
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    for name, body in [("a.md", "# A\nAlpha facts about queues.\n"), ("b.md", "# B\nBeta facts about streams.\n"),
+                       ("c.txt", "Gamma facts about tables.\n")]:
+        (notes / name).write_text(body)
+    emb = HashEmbedder(64)
+    first = build(isolated_home, [notes], emb)
+    assert (first.added, first.updated, first.removed, first.unchanged) == (3, 0, 0, 0)
+    same = build(isolated_home, [notes], emb)
+    assert (same.unchanged, same.embedded, same.written) == (3, 0, False)
+    (notes / "a.md").write_text("# A\nAlpha facts about queues.\n\nA new line on dead letter queues.\n")
+    edit = build(isolated_home, [notes], emb)
+    assert (edit.added, edit.updated, edit.unchanged) == (0, 1, 2) and 0 < edit.embedded <= 3
+    (notes / "b.md").unlink()
+    gone = build(isolated_home, [notes], emb)
+    assert gone.removed == 1 and all(c.source != "notes/b.md" for c in load(isolated_home).chunks)
+    (notes / "c.txt").rename(notes / "renamed.txt")
+    moved = build(isolated_home, [notes], emb)
+    assert (moved.added, moved.removed, moved.embedded) == (1, 1, 0)  # same text: vectors reused
+    os.utime(notes / "a.md", ns=(1, 1))
+    touched = build(isolated_home, [notes], emb)
+    assert touched.unchanged == 2 and touched.embedded == 0
+    sources = [c.source for c in load(isolated_home).chunks]
+    assert sorted(set(sources)) == ["notes/a.md", "notes/renamed.txt"]
+    assert len(sources) == len(set((c.source, c.start_line) for c in load(isolated_home).chunks))  # no duplicates

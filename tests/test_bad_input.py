@@ -1,0 +1,98 @@
+"""Bad input: a clear message naming the file, the rest indexed, nothing lost."""
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from click.testing import CliRunner
+
+from app.cli import cli
+from index import HashEmbedder, build, load
+
+from .conftest import make_pdf
+
+
+def encrypted_pdf(path, password):
+    import pypdf
+
+    src = path.with_suffix(".plain.pdf")
+    make_pdf(src, ["Secret lecture about IAM policies."])
+    writer = pypdf.PdfWriter(clone_from=str(src))
+    writer.encrypt(user_password=password, owner_password="owner", algorithm="AES-128")
+    with open(path, "wb") as fh:
+        writer.write(fh)
+    src.unlink()
+
+
+@pytest.fixture
+def bad_notes(tmp_path):
+    notes = tmp_path / "notes"
+    (notes / "sub").mkdir(parents=True)
+    (notes / "good.md").write_text("# Good\nSQS decouples producers from consumers.\n")
+    (notes / "corrupt.pdf").write_bytes(b"%PDF-1.4\n1 0 obj garbage\n%%EOF")
+    encrypted_pdf(notes / "locked.pdf", "secret")
+    encrypted_pdf(notes / "open-encrypted.pdf", "")
+    (notes / "empty.md").write_bytes(b"")
+    (notes / "binary.md").write_bytes(bytes(range(256)) * 4)
+    (notes / "latin.txt").write_bytes("Caf\xe9 notes: r\xe9sum\xe9 of queues\n".encode("cp1252"))
+    (notes / "name with spaces ü.md").write_text("# Ü\nUmlaut notes about streams.\n")
+    os.symlink("loop.md", notes / "loop.md")
+    os.symlink("..", notes / "sub" / "parent-loop")
+    make_pdf(notes / "blank.pdf", ["", ""])  # pages without any text layer
+    return notes
+
+
+def test_every_bad_file_is_reported_and_the_rest_indexed(isolated_home, bad_notes):
+    result = CliRunner().invoke(cli, ["ingest", "--json", str(bad_notes)], catch_exceptions=False)
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    failed = {f["path"]: f["error"] for f in report["failed"]}
+    assert "PDF" in failed["notes/corrupt.pdf"]
+    assert "password" in failed["notes/locked.pdf"]
+    assert "empty" in failed["notes/empty.md"]
+    assert "binary" in failed["notes/binary.md"]
+    assert "symlink loop" in failed["notes/loop.md"]
+    assert "OCR it first" in failed["notes/blank.pdf"]
+    for message in failed.values():  # each says what to do
+        assert ";" in message
+    indexed = {c.source for c in load(isolated_home).chunks}
+    assert indexed == {"notes/good.md", "notes/latin.txt", "notes/name with spaces ü.md", "notes/open-encrypted.pdf"}
+    assert "warning: notes/latin.txt: not valid UTF-8; decoded as cp1252" in result.stderr
+    for path in failed:
+        assert f"failed: {path}:" in result.stderr
+    assert any("résumé" in c.text for c in load(isolated_home).chunks)
+
+
+def test_unreadable_file_is_reported(isolated_home, tmp_path, monkeypatch):
+    # Tests run as root, where chmod 000 does not stop reading: simulate the OS refusing.
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "ok.md").write_text("# OK\nReadable notes on Lambda.\n")
+    (notes / "secret.md").write_text("# S\nHidden.\n")
+    import ingest.files as files
+
+    real = files.file_hash
+
+    def refuse(path):
+        if path.name == "secret.md":
+            raise PermissionError(13, "Permission denied")
+        return real(path)
+
+    monkeypatch.setattr(files, "file_hash", refuse)
+    report = build(isolated_home, [notes], HashEmbedder(64))
+    assert report.failed == [{"path": "notes/secret.md", "error": "permission denied; make it readable (chmod +r) and ingest again"}]
+    assert report.passages == 1
+
+
+def test_large_text_file_is_indexed_with_progress(isolated_home, tmp_path):
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    paragraph = "Kinesis shards carry records in order. Each shard takes one megabyte per second of writes.\n\n"
+    (notes / "big.txt").write_text("".join(f"Note {i}: " + paragraph for i in range(40_000)))  # ~4 MB
+    seen = []
+    report = build(isolated_home, [notes], HashEmbedder(64), on_progress=lambda stage, done, total: seen.append((stage, done, total)))
+    assert report.passages > 5000 and not report.failed
+
+    embeds = [s for s in seen if s[0] == "embed"]
+    assert len(embeds) > 1 and embeds[-1][1] == embeds[-1][2]
