@@ -45,7 +45,7 @@ class Study:
     @property
     def embedder(self):
         if self._embedder is None:
-            self._embedder = load_embedder(self.model)
+            self._embedder = load_embedder(self.model, lazy=True)
         return self._embedder
 
     def ingest(self, paths: list[Path] | None = None, on_progress: ProgressFn | None = None):

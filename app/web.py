@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from .render import answer_html, esc, search_html
 from .service import Study
@@ -58,6 +59,21 @@ def build_ui(study: Study):
         history += [{"role": "user", "content": message}, {"role": "assistant", "content": reply}]
         return "", history
 
+    def add_notes(files, replace: bool, progress=gr.Progress()):
+        from .uploads import save_uploads
+
+        pairs = [(Path(f), Path(f).name) for f in files or []]
+        if not pairs:
+            return "<p>Choose or drop files first.</p>", notes_table(study), None
+        saved, rejected = save_uploads(pairs, study.notes, replace=bool(replace))
+        lines = [f"<li>rejected <b>{esc(name)}</b>: {esc(why)}</li>" for name, why in rejected]
+        if saved:
+            stages = {"read": "Reading notes", "embed": "Embedding"}
+            report = study.ingest(on_progress=lambda stage, done, total: progress(done / max(total, 1), desc=stages[stage]))
+            lines.insert(0, f"<li>saved {', '.join(esc(n) for n in saved)}; {esc(report.summary())}</li>")
+            lines += [f"<li>failed <b>{esc(f['path'])}</b>: {esc(f['error'])}</li>" for f in report.failed]
+        return "<ul>" + "".join(lines) + "</ul>", notes_table(study), None
+
     def do_search(term: str) -> str:
         term = (term or "").strip()
         if not term:
@@ -80,8 +96,14 @@ def build_ui(study: Study):
             results = gr.HTML(elem_id="search-results")
             term.submit(do_search, term, results, api_name="search")
         with gr.Tab("Notes") as notes_tab:
+            uploads = gr.File(label="Add notes: drop .md, .txt or .pdf files here", file_count="multiple",
+                              file_types=[".md", ".markdown", ".txt", ".pdf"], elem_id="upload")
+            replace = gr.Checkbox(label="Replace existing files with the same name", value=False, elem_id="replace")
+            add = gr.Button("Add to notes and index", variant="primary", elem_id="add-notes")
+            status = gr.HTML(elem_id="upload-status")
             table = gr.HTML(elem_id="notes-table")
             notes_tab.select(lambda: notes_table(study), None, table, api_name=False)
+            add.click(add_notes, [uploads, replace], [status, table, uploads], api_name="upload")
         demo.load(lambda: notes_table(study), None, table, api_name=False)
     # Retrieval is read-only and thread-safe: let several questions run at once.
     demo.queue(default_concurrency_limit=8)
@@ -91,4 +113,5 @@ def build_ui(study: Study):
 def launch(study: Study, host: str = "127.0.0.1", port: int = 7860) -> None:
     demo = build_ui(study)
     print(f"study is serving on http://{host}:{port} (Ctrl+C to stop)", flush=True)
-    demo.launch(server_name=host, server_port=port, share=False, css=CSS, show_error=True, quiet=True)
+    demo.launch(server_name=host, server_port=port, share=False, css=CSS, show_error=True, quiet=True,
+                max_file_size="200mb")

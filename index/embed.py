@@ -32,12 +32,35 @@ def model_spec(spec: str | None = None) -> str:
     return spec or os.environ.get("STUDY_MODEL") or DEFAULT_MODEL
 
 
-def load_embedder(spec: str | None = None) -> Embedder:
-    """Load the model named by ``spec``, ``$STUDY_MODEL`` or the packaged default."""
+def load_embedder(spec: str | None = None, lazy: bool = False) -> Embedder:
+    """The model named by ``spec``, ``$STUDY_MODEL`` or the packaged default.
+
+    ``lazy`` defers loading (and importing torch) until a text must really be
+    embedded, so an ingest with nothing new starts and ends in a blink.
+    """
     spec = model_spec(spec)
     if spec.startswith(HASH_PREFIX):
         return HashEmbedder(int(spec[len(HASH_PREFIX):] or 256))
-    return SentenceTransformerEmbedder(spec)
+    return LazyEmbedder(spec) if lazy else SentenceTransformerEmbedder(spec)
+
+
+class LazyEmbedder:
+    def __init__(self, spec: str):
+        self.name = spec
+        self._model: SentenceTransformerEmbedder | None = None
+
+    @property
+    def model(self) -> "SentenceTransformerEmbedder":
+        if self._model is None:
+            self._model = SentenceTransformerEmbedder(self.name)
+        return self._model
+
+    @property
+    def dim(self) -> int:
+        return self.model.dim
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        return self.model.embed(texts)
 
 
 class SentenceTransformerEmbedder:

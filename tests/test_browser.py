@@ -114,3 +114,22 @@ def test_html_in_a_note_is_shown_as_text_never_run(page):
     assert "<script>" in bot.inner_text()
     assert page.evaluate("window.__pwned") is None
     page.screenshot(path=str(ARTIFACTS / "ask-escaped-html.png"), full_page=True)
+
+
+def test_upload_indexes_the_note_and_it_becomes_searchable(page, tmp_path):
+    note = tmp_path / "platypus notes.md"
+    note.write_text("# Upload test\nThe platypus service keeps marsupial records in zebra buckets.\n")
+    page.get_by_role("tab", name="Notes").click()
+    page.locator("#upload input[type=file]").set_input_files([str(note)])
+    page.wait_for_timeout(1000)
+    page.locator("#add-notes").click()
+    page.wait_for_selector("#upload-status li", timeout=60_000)
+    assert "saved platypus notes.md" in page.locator("#upload-status").inner_text()
+    page.wait_for_function("document.querySelector('#notes-table').innerText.includes('notes/platypus notes.md')")
+    page.screenshot(path=str(ARTIFACTS / "notes-upload.png"), full_page=True)
+    page.get_by_role("tab", name="Search by concept").click()
+    page.fill("#search-input textarea", "marsupial records")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#search-results details", timeout=30_000)
+    assert "notes/platypus notes.md" in page.locator("#search-results summary").first.inner_text()
+    page.get_by_role("tab", name="Ask").click()
