@@ -14,15 +14,26 @@ ABSTAIN_MESSAGE = "Your notes don't seem to cover this; closest passages:"
 class Sentence:
     text: str
     hit: Hit  # the passage it comes from
-    line: int | None  # file line it stands in (text files)
+    line: int | None  # first file line it stands in (text files)
     score: float = 0.0
+    last_line: int | None = None
+
+    @property
+    def lines(self) -> set[int]:
+        if not self.line:
+            return set()
+        return set(range(self.line, (self.last_line or self.line) + 1))
 
     @property
     def citation(self) -> str:
         chunk = self.hit.chunk
         if chunk.page is not None:
             return f"{chunk.source} p.{chunk.page}"
-        return f"{chunk.source}:{self.line}" if self.line else chunk.citation
+        if not self.line:
+            return chunk.citation
+        if self.last_line and self.last_line != self.line:
+            return f"{chunk.source}:{self.line}-{self.last_line}"
+        return f"{chunk.source}:{self.line}"
 
 
 @dataclass
@@ -76,7 +87,8 @@ def pick_sentences(hits: list[Hit], qvec: np.ndarray, searcher, limit: int = 3, 
             score = sim + 0.03 * (from_top - hit.rank)  # retrieval already weighed the whole passage
             if sentence.text.rstrip().endswith("?"):
                 score -= 0.15  # a question restated in the notes is not its answer
-            candidates.append(Sentence(sentence.text, hit, hit.chunk.line_of(sentence.line), score))
+            last = sentence.last_line if sentence.last_line >= 0 else sentence.line
+            candidates.append(Sentence(sentence.text, hit, hit.chunk.line_of(sentence.line), score, hit.chunk.line_of(last)))
     if not candidates:
         return []
     ranked = sorted(candidates, key=lambda c: -c.score)

@@ -68,23 +68,37 @@ def file_lines(path: str) -> list[str] | None:
 def context_html(h: Hit, files: dict[str, dict], around: int = 3, marked_lines: set[int] | None = None) -> str:
     """The passage in its file: a few lines either side, passage lines marked, all text escaped."""
     c = h.chunk
-    info = files.get(c.source, {})
-    lines = file_lines(info["path"]) if info.get("path") and c.start_line else None
+    return context_block(c.source, c.start_line, c.end_line, c.text, files, around, marked_lines)
+
+
+def _highlight(escaped_line: str, phrase: str | None) -> str:
+    if not phrase:
+        return escaped_line
+    target = esc(phrase)
+    i = escaped_line.lower().find(target.lower())
+    if i < 0:
+        return escaped_line
+    return f"{escaped_line[:i]}<mark><b>{escaped_line[i:i + len(target)]}</b></mark>{escaped_line[i + len(target):]}"
+
+
+def context_block(source: str, start: int | None, end: int | None, text: str, files: dict[str, dict], around: int = 3,
+                  marked_lines: set[int] | None = None, highlight: str | None = None) -> str:
+    """Lines start..end of a note with ``around`` lines either side; cited lines marked, ``highlight`` in bold."""
+    info = files.get(source, {})
+    lines = file_lines(info["path"]) if info.get("path") and start else None
     if not lines:
-        body = esc(c.text)
-        return f'<div class="ctx"><pre class="ctx-pre"><mark>{body}</mark></pre></div>'
-    start = max(1, c.start_line - around)
-    end = min(len(lines), c.end_line + around)
+        return f'<div class="ctx"><pre class="ctx-pre"><mark>{_highlight(esc(text), highlight)}</mark></pre></div>'
+    first = max(1, start - around)
+    last = min(len(lines), end + around)
     rows = []
-    for n in range(start, end + 1):
-        inside = c.start_line <= n <= c.end_line
-        text = esc(lines[n - 1]) or " "
+    for n in range(first, last + 1):
+        inside = start <= n <= end
+        line = esc(lines[n - 1]) or " "
         if marked_lines and n in marked_lines:
-            text = f"<mark><b>{text}</b></mark>"
+            line = f"<mark><b>{line}</b></mark>"
         elif inside:
-            text = f"<mark>{text}</mark>"
-        marker = "▶" if inside else " "
-        rows.append(f"{marker}{n:>5} │ {text}")
+            line = f"<mark>{_highlight(line, highlight)}</mark>"
+        rows.append(f"{'▶' if inside else ' '}{n:>5} │ {line}")
     return '<div class="ctx"><pre class="ctx-pre">' + "\n".join(rows) + "</pre></div>"
 
 
@@ -102,7 +116,7 @@ def answer_html(answer: Answer, files: dict[str, dict]) -> str:
     if answer.query != answer.question:
         parts.append(f"<p><i>Searched as a follow-up: “{esc(answer.query)}”</i></p>")
     for h in answer.hits:
-        marked = {s.line for s in answer.sentences if s.hit is h and s.line}
+        marked = set().union(*[s.lines for s in answer.sentences if s.hit is h])
         parts.append(
             f'<details class="cite"><summary>{esc(label(h))}</summary>'
             f"{context_html(h, files, marked_lines=marked)}</details>"

@@ -44,6 +44,51 @@ def notes_table(study: Study) -> str:
             + f"<p>{len(searcher.chunks)} passages, model <code>{esc(searcher.index.manifest.model)}</code>.</p>")
 
 
+_sessions: dict = {}
+
+
+def review_session(study: Study, section: str | None):
+    """One ReviewSession per (index version, section): cards are cut once per index."""
+    from .review import ReviewSession
+
+    key = (str(study.searcher().index.folder), (section or "").strip())
+    if key not in _sessions:
+        _sessions[key] = ReviewSession(study, section=key[1] or None)
+    return _sessions[key]
+
+
+def card_html(card) -> str:
+    return (f'<p class="card-q"><small>{esc(card.kind)} · {esc(card.section())}</small><br>'
+            f"<b>{esc(card.question)}</b></p>")
+
+
+def feedback_html(feedback, files: dict) -> str:
+    from .render import context_block
+    from .review import when
+
+    card, g = feedback.card, feedback.grade
+    icon = {1: "✗", 2: "~", 3: "✓", 4: "✓"}[g.rating]
+    heading = f" — {card.heading}" if card.heading else ""
+    context = context_block(card.source, card.start_line, card.end_line, card.answer, files, around=2, highlight=card.answer)
+    return (f'<p class="grade grade-{esc(g.name)}"><b>{icon} {esc(g.name)}</b>: {esc(g.reason)}. '
+            f"Answer: <b>{esc(card.answer)}</b> · next review {esc(when(feedback.due))}</p>"
+            f'<details class="cite" open><summary>{esc(card.citation + heading)}</summary>{context}</details>')
+
+
+def review_progress_html(study: Study) -> str:
+    from .review import ReviewStore
+
+    stats = ReviewStore(study.home / "review.sqlite").stats()
+    def retention(value) -> str:
+        return "–" if value is None else f"{value:.0%}"
+
+    rows = "".join(f"<tr><td>{esc(s['section'])}</td><td>{s['cards']}</td><td>{s['reviews']}</td><td>{retention(s['retention'])}</td></tr>"
+                   for s in stats["sections"])
+    return (f"<p><b>Due today:</b> {stats['due_today']} · <b>new:</b> {stats['new']} · <b>reviews done:</b> {stats['reviewed']}</p>"
+            "<table><thead><tr><th>section</th><th>cards</th><th>reviews</th><th>retention</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table>")
+
+
 def build_ui(study: Study):
     # Set before gradio is imported: analytics would otherwise call outside hosts.
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
@@ -74,6 +119,27 @@ def build_ui(study: Study):
             lines += [f"<li>failed <b>{esc(f['path'])}</b>: {esc(f['error'])}</li>" for f in report.failed]
         return "<ul>" + "".join(lines) + "</ul>", notes_table(study), None
 
+    def review_start(section_text: str):
+        session = review_session(study, section_text)
+        card = session.next()
+        message = card_html(card) if card else "<p>Nothing due here. Come back later, or pick another section.</p>"
+        return [{"role": "assistant", "content": message}], (card.to_json() if card else None), review_progress_html(study)
+
+    def review_answer(reply_text: str, history: list, card_json, section_text: str):
+        from .cards import Card
+
+        history = list(history or [])
+        if not card_json:
+            return "", history, None, review_progress_html(study)
+        session = review_session(study, section_text)
+        card = Card(**card_json)
+        feedback = session.answer(card, reply_text or "")
+        history.append({"role": "user", "content": esc(reply_text) if reply_text.strip() else "<i>(no answer)</i>"})
+        history.append({"role": "assistant", "content": feedback_html(feedback, study.searcher().index.files)})
+        nxt = session.next()
+        history.append({"role": "assistant", "content": card_html(nxt) if nxt else "<p>That's all for now: nothing else is due.</p>"})
+        return "", history, (nxt.to_json() if nxt else None), review_progress_html(study)
+
     def do_search(term: str) -> str:
         term = (term or "").strip()
         if not term:
@@ -95,6 +161,22 @@ def build_ui(study: Study):
                               show_label=False, submit_btn=True)
             results = gr.HTML(elem_id="search-results")
             term.submit(do_search, term, results, api_name="search")
+        with gr.Tab("Review") as review_tab:
+            with gr.Row():
+                section = gr.Textbox(elem_id="review-section", placeholder="Restrict to a section, e.g. Lambda (empty: all)",
+                                     show_label=False, scale=4)
+                start = gr.Button("Start review", elem_id="review-start", scale=1)
+            review_chat = gr.Chatbot(elem_id="review-chat", label="Review: answer in your own words", height=460,
+                                     sanitize_html=True, latex_delimiters=[])
+            reply = gr.Textbox(elem_id="review-input", placeholder="Your answer (empty = I don't know)", show_label=False,
+                               submit_btn=True)
+            progress_view = gr.HTML(elem_id="review-progress")
+            current = gr.State(None)
+            start.click(review_start, [section], [review_chat, current, progress_view], api_name="review_start")
+            section.submit(review_start, [section], [review_chat, current, progress_view], api_name=False)
+            reply.submit(review_answer, [reply, review_chat, current, section], [reply, review_chat, current, progress_view],
+                         api_name="review_answer")
+            review_tab.select(lambda: review_progress_html(study), None, progress_view, api_name=False)
         with gr.Tab("Notes") as notes_tab:
             uploads = gr.File(label="Add notes: drop .md, .txt or .pdf files here", file_count="multiple",
                               file_types=[".md", ".markdown", ".txt", ".pdf"], elem_id="upload")

@@ -67,8 +67,8 @@ def _sentences(chunks: list[Chunk]) -> tuple[list[store.Sentence], list[str]]:
     """Every sentence of every passage, and the text embedded for each (with its heading)."""
     rows, texts = [], []
     for i, chunk in enumerate(chunks):
-        for text, line in split_sentences(chunk):
-            rows.append(store.Sentence(i, line, text))
+        for text, first, last in split_sentences(chunk):
+            rows.append(store.Sentence(i, first, text, last))
             texts.append(sentence_context(chunk, text))
     return rows, texts
 

@@ -24,7 +24,7 @@ import numpy as np
 
 from ingest import CHUNKER_VERSION, Chunk
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 
 
 class IndexMissing(Exception):
@@ -56,8 +56,9 @@ class Manifest:
 @dataclass
 class Sentence:
     passage: int  # row of the passage it belongs to
-    line: int  # 0-based line of the passage text
+    line: int  # 0-based first line of the passage text it stands in
     text: str
+    last_line: int = -1  # 0-based last line (a sentence may wrap over lines)
 
 
 @dataclass

@@ -1,0 +1,93 @@
+"""Grading, FSRS scheduling persisted in SQLite, and a whole review session from the terminal."""
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+from click.testing import CliRunner
+
+from app.cards import Card
+from app.cli import cli
+from app.grading import AGAIN, EASY, GOOD, HARD, grade
+from app.review import ReviewStore, now_utc
+
+
+def test_grading_rule():
+    assert grade("1 KB", "1kb").rating == EASY
+    assert grade("1 KB", "it is 1 KB in size").rating == GOOD
+    assert grade("1 KB", "1").rating == HARD
+    assert grade("4 KB", "8 KB").rating == AGAIN
+    assert grade("CloudTrail", "Cloudtrial").rating == HARD
+    assert grade("CloudTrail", "CloudWatch").rating == AGAIN
+    assert grade("throughput for reads", "").rating == AGAIN
+    assert grade("a logical component in a VPC that represents a virtual network card",
+                 "a component of a VPC representing a virtual network card").rating >= HARD
+
+
+def card(i: int) -> Card:
+    return Card(f"c-{i}", "cloze", f"Question {i} ___", f"answer {i}", "notes/x.md", "Sec > Sub", i, i, None)
+
+
+def test_schedule_persists_across_restarts_and_threads(tmp_path):
+    path = tmp_path / "review.sqlite"
+    store = ReviewStore(path, fuzz=False)
+    store.sync([card(i) for i in range(4)])
+    first = store.next_card()
+    assert first.id == "c-0"  # new cards come in note order
+    due = store.record(first, grade("answer 0", "answer 0"), "answer 0")
+    assert due > now_utc() + timedelta(hours=1)  # easy pushes it out
+    again = store.next_card()
+    store.record(again, grade("answer 1", "nope"), "nope")
+    restarted = ReviewStore(path, fuzz=False)
+    stats = restarted.stats()
+    assert stats["reviewed"] == 2 and stats["new"] == 2
+    assert restarted.next_card().id == "c-2"  # c-1 is due again only in a minute
+    assert restarted.next_card(now=now_utc() + timedelta(minutes=5)).id == "c-1"
+    scheduled = {c.id: d for c, d in restarted.schedule()}
+    assert scheduled["c-0"] == due
+
+    errors = []
+
+    def worker(k):
+        try:
+            s = ReviewStore(path)
+            for _ in range(10):
+                s.record(card(k), grade(f"answer {k}", f"answer {k}"), "x")
+        except Exception as e:  # noqa: BLE001 - the assertion below reports it
+            errors.append(e)
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in (2, 3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and ReviewStore(path).stats()["reviewed"] == 22
+
+
+def test_terminal_review_session_end_to_end(monkeypatch, notes_copy, isolated_home):
+    import json
+
+    monkeypatch.setenv("STUDY_NOTES", str(notes_copy))
+    runner = CliRunner()
+    listed = runner.invoke(cli, ["cards", "--json", "--section", "DynamoDB"]).stdout.splitlines()
+    cards = [json.loads(c) for c in listed]
+    numeric = next(c for c in cards if c["kind"] == "cloze" and c["answer"][0].isdigit() and " " in c["answer"])
+    # the session asks new cards in note order: answer the first right, the second wrong
+    replies = [cards[0]["answer"], "something else entirely"]
+    result = runner.invoke(cli, ["review", "--section", "DynamoDB", "--limit", "2"], input="\n".join(replies) + "\n")
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert cards[0]["question"] in out and cards[1]["question"] in out
+    assert "easy: exactly the answer" in out and "again:" in out
+    assert f"{cards[0]['source']}:{cards[0]['start_line']}" in out and "Next review" in out
+    # partly right: the number without its unit
+    k = cards.index(numeric)
+    answers = [c["answer"] for c in cards[2:k]] + [numeric["answer"].split()[0]]
+    partial = runner.invoke(cli, ["review", "--section", "DynamoDB", "--limit", str(len(answers))], input="\n".join(answers) + "\n")
+    assert partial.output.rstrip().count("Card ") == len(answers)
+    assert "hard: right number; give the unit too" in partial.output.split("Card ")[-1]
+    # restart: the schedule persisted, so the card answered right is not asked again now
+    again = runner.invoke(cli, ["review", "--section", "DynamoDB", "--limit", "1"], input="q\n")
+    assert cards[0]["question"] not in again.output
+    assert cards[1]["question"] not in again.output  # failed, but due again only in a minute
+    assert f"reviews so far: {2 + len(answers)}" in again.output
