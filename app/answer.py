@@ -74,17 +74,22 @@ class Answer:
         }
 
 
-def pick_sentences(hits: list[Hit], qvec: np.ndarray, searcher, limit: int = 3, from_top: int = 3) -> list[Sentence]:
+def pick_sentences(question: str, hits: list[Hit], qvec: np.ndarray, searcher, limit: int = 3, from_top: int = 3) -> list[Sentence]:
     """The one to three sentences of the top passages most similar to the question.
 
     Uses the sentence vectors stored at ingest, so no model call is needed.
     A sentence must come close to the best one (within 0.1) to be shown, so a
     clear answer is not diluted by loosely related lines.
     """
+    from index.lexical import tokenize
+
+    words = set(tokenize(question))
     candidates: list[Sentence] = []
     for hit in hits[:from_top]:
         for sentence, sim in searcher.sentence_scores(hit.row, qvec):
             score = sim + 0.03 * (from_top - hit.rank)  # retrieval already weighed the whole passage
+            if words:  # the question's own terms in a sentence are evidence too, as in retrieval
+                score += 0.1 * len(words & set(tokenize(sentence.text))) / len(words)
             if sentence.text.rstrip().endswith("?"):
                 score -= 0.15  # a question restated in the notes is not its answer
             last = sentence.last_line if sentence.last_line >= 0 else sentence.line

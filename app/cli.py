@@ -143,6 +143,24 @@ def _print_report(report, as_json: bool) -> None:
     sys.stdout.flush()
 
 
+def _ask_server(ctx, questions: list[str], k: int, as_json: bool) -> bool:
+    from .client import post, server_for
+
+    from index.embed import model_spec
+
+    base = server_for(config.home(ctx.obj["home"]), model_spec(ctx.obj["model"]), ctx.obj["mode"])
+    if base is None:
+        return False
+    replies = []
+    for q in questions:
+        reply = post(base, "/api/ask", {"question": q, "k": k})
+        if reply is None:
+            return False if not replies else _fail("the server stopped answering; run again (or with --local)")
+        replies.append(reply)
+        click.echo(json.dumps(reply["json"], ensure_ascii=False) if as_json else reply["terminal"])
+    return True
+
+
 def _print_answer(answer) -> None:
     from .render import terminal
 
@@ -153,13 +171,20 @@ def _print_answer(answer) -> None:
 @click.argument("question")
 @click.option("-k", default=5, show_default=True, type=click.IntRange(1, 50), help="How many passages to show.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object; with QUESTION '-', one per input line.")
+@click.option("--local", is_flag=True, help="Answer in this process even if a `study serve` is running.")
 @click.pass_context
 @_library_errors
-def ask(ctx, question, k, as_json):
-    """Answer QUESTION from your notes with cited passages ('-' reads questions from stdin)."""
+def ask(ctx, question, k, as_json, local):
+    """Answer QUESTION from your notes with cited passages ('-' reads questions from stdin).
+
+    With a `study serve` running on the same data folder, the question goes to it (answers are the same, and
+    come back without loading the model here).
+    """
+    questions = sys.stdin.read().splitlines() if question == "-" else [question]
+    if not local and _ask_server(ctx, questions, k, as_json):
+        return
     study = _study(ctx)
     study.searcher(on_progress=Progress(enabled=not as_json))
-    questions = sys.stdin.read().splitlines() if question == "-" else [question]
     for q in questions:
         answer = study.ask(q, k=k)
         if as_json:

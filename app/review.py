@@ -140,7 +140,7 @@ class ReviewSession:
         return self.store.next_card(self.section, now)
 
     def answer(self, card: Card, reply: str, now: datetime | None = None) -> Feedback:
-        embedder = self.study.embedder
+        embedder = self.study.query_embedder
         g = grade(card.answer, reply, embedder.embed)
         due = self.store.record(card, g, reply, now)
         return Feedback(card, reply, g, due)

@@ -1,11 +1,13 @@
 """The library behind both the CLI and the web UI: open an index, ask, search."""
 from __future__ import annotations
 
+import os
 import re
 import threading
 from pathlib import Path
 
-from index import Hit, Searcher, build, current_folder, load_embedder, model_spec
+from index import Hit, Searcher, build, current_folder, load_embedder, model_spec, onnx
+from index.embed import HASH_PREFIX, LazyEmbedder
 from index.build import ProgressFn
 from index.lexical import tokenize
 from index.store import IndexMismatch, IndexMissing
@@ -38,6 +40,7 @@ class Study:
         self.abstain = DEFAULT_ABSTAIN if abstain is None else abstain
         self.abstain_named = DEFAULT_ABSTAIN_NAMED if abstain_named is None else abstain_named
         self._embedder = None
+        self._query_embedder = None
         self._searcher: Searcher | None = None
         self._folder: Path | None = None
         self._lock = threading.Lock()
@@ -48,8 +51,30 @@ class Study:
             self._embedder = load_embedder(self.model, lazy=True)
         return self._embedder
 
+    @property
+    def query_embedder(self):
+        """What embeds questions: the ONNX export of the model when there is one (no torch import), else the model."""
+        if self._query_embedder is None:
+            encoder = None
+            if os.environ.get("STUDY_QUERY_ENCODER", "onnx") != "torch" and not self.model.startswith(HASH_PREFIX):
+                encoder = onnx.load(self.home, self.model)
+                if encoder is None:
+                    self._export_onnx(force_load=True)
+                    encoder = onnx.load(self.home, self.model)
+            self._query_embedder = encoder or self.embedder
+        return self._query_embedder
+
+    def _export_onnx(self, force_load: bool = False) -> None:
+        lazy = self.embedder
+        loaded = getattr(lazy, "_model", None)
+        if loaded is None and force_load and isinstance(lazy, LazyEmbedder):
+            loaded = lazy.model
+        if loaded is not None:
+            onnx.export(self.home, self.model, loaded.model)
+
     def ingest(self, paths: list[Path] | None = None, on_progress: ProgressFn | None = None):
         report = build(self.home, paths or [self.notes], self.embedder, on_progress)
+        self._export_onnx()  # the model is loaded now if anything was embedded: export it once for fast queries
         return report
 
     def has_index(self) -> bool:
@@ -63,11 +88,9 @@ class Study:
         with self._lock:
             folder = current_folder(self.home)
             if folder is None or folder != self._folder or self._searcher is None:
-                try:
-                    searcher = Searcher.open(self.home, self.embedder, self.mode)
-                except IndexMissing:
+                if current_folder(self.home) is None:
                     self.ingest(on_progress=on_progress)
-                    searcher = Searcher.open(self.home, self.embedder, self.mode)
+                searcher = Searcher.open(self.home, self.query_embedder, self.mode)
                 self._searcher, self._folder = searcher, searcher.index.folder
             return self._searcher
 
@@ -86,7 +109,7 @@ class Study:
             return answer
         answer.abstained = self.should_abstain(question, hits, searcher)
         if not answer.abstained:
-            answer.sentences = pick_sentences(hits, qvec, searcher)
+            answer.sentences = pick_sentences(query, hits, qvec, searcher)
         return answer
 
     def should_abstain(self, question: str, hits: list[Hit], searcher: Searcher) -> bool:

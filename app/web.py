@@ -192,8 +192,44 @@ def build_ui(study: Study):
     return demo
 
 
+def api_routes(app, study: Study) -> None:
+    """Plain JSON endpoints: the CLI answers through a running server instead of loading everything itself."""
+    from fastapi import Body
+
+    from .render import hit_json, terminal
+
+    @app.get("/api/health")
+    def health():
+        searcher = study.searcher()
+        return {"status": "ok", "passages": len(searcher.chunks), "home": str(study.home.resolve())}
+
+    @app.post("/api/ask")
+    def ask(question: str = Body(...), k: int = Body(5)):
+        answer = study.ask(question, k=max(1, min(int(k), 50)))
+        return {"json": answer.to_json(), "terminal": terminal(answer)}
+
+    @app.post("/api/search")
+    def search(query: str = Body(...), k: int = Body(10)):
+        return {"query": query, "passages": [hit_json(h) for h in study.search(query, k=max(1, min(int(k), 100)))]}
+
+
 def launch(study: Study, host: str = "127.0.0.1", port: int = 7860) -> None:
+    import atexit
+    import json
+
+    import gradio as gr
+    import uvicorn
+    from fastapi import FastAPI
+
     demo = build_ui(study)
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    api_routes(app, study)
+    app = gr.mount_gradio_app(app, demo, path="/", server_name=host, server_port=port, css=CSS, show_error=True,
+                              max_file_size="200mb", footer_links=["gradio", "settings"])
+    # Tell `study ask` in another terminal where to find us (and stop telling it when we exit).
+    marker = study.home / "server.json"
+    study.home.mkdir(parents=True, exist_ok=True)
+    marker.write_text(json.dumps({"host": host, "port": port, "pid": os.getpid(), "model": study.model, "mode": study.mode}))
+    atexit.register(lambda: marker.unlink(missing_ok=True))
     print(f"study is serving on http://{host}:{port} (Ctrl+C to stop)", flush=True)
-    demo.launch(server_name=host, server_port=port, share=False, css=CSS, show_error=True, quiet=True,
-                max_file_size="200mb")
+    uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -93,6 +93,7 @@ class SentenceTransformerEmbedder:
                 f"cannot load embedding model {spec!r} ({e.__class__.__name__}: {e}). "
                 "Give a local sentence-transformers folder with --model/STUDY_MODEL, or unset it for the packaged default."
             ) from None
+        self.model.study_model_dir = path if os.path.isdir(path) else ""  # where modules.json lives, for the ONNX export
         get_dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
         self.dim = int(get_dim())
 

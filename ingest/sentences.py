@@ -12,7 +12,9 @@ import re
 
 from .records import Chunk
 
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])|(?<=[a-z0-9)][.!?])(?=[A-Z])")
+# A sentence ends at . ! ? before a space and a capital, or glued to a capitalised word ("instance.But"),
+# but not inside an identifier ("Code.ZipFile", "S3.Bucket").
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])|(?<=[a-z0-9)][.!?])(?=[A-Z][a-z]*(?:[\s,;:]|$))")
 _ENDS = (".", "!", "?", ":", ";")
 _FILE_ONLY = re.compile(r"^\S+\.(?:png|jpe?g|gif|svg|webp|pdf|zip)$", re.I)  # an image link's target: not a sentence
 MIN_WORDS = 3
@@ -43,10 +45,14 @@ def split_sentences(chunk: Chunk) -> list[tuple[str, int, int]]:
     """(sentence, first line, last line) of the passage for every sentence of three words or more."""
     out: list[tuple[str, int, int]] = []
     for text, first, last in logical_lines(chunk):
+        pieces: list[str] = []
         for piece in _SENTENCE.split(text):
             piece = piece.strip()
-            if len(piece.split()) >= MIN_WORDS:
-                out.append((piece, first, last))
+            if pieces and pieces[-1].endswith("?"):
+                pieces[-1] = f"{pieces[-1]} {piece}"  # "Why X? Well, Y." is one thought: keep the answer with its question
+            elif piece:
+                pieces.append(piece)
+        out.extend((p, first, last) for p in pieces if len(p.split()) >= MIN_WORDS)
     return out
 
 

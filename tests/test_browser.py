@@ -17,6 +17,7 @@ from .conftest import ARTIFACTS, NOTES, ROOT
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 CHROMIUM = "/usr/bin/chromium"
+SERVED: dict = {}
 EVIL = """# Injection test
 __Cross-site scripting sample__
 Zebra quokka marker: <script>window.__pwned = 1</script> and <img src=x onerror="window.__pwned = 2"> end.
@@ -47,6 +48,7 @@ def server(real_home, tmp_path_factory):
     proc = subprocess.Popen([sys.executable, "-m", "app", "serve", "--port", str(port)], cwd=ROOT, env=env,
                             stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
+    SERVED["home"] = home
     deadline = time.time() + 180
     while time.time() < deadline:
         if proc.poll() is not None:
@@ -155,3 +157,20 @@ def test_review_tab_quizzes_grades_and_persists(page, server):
     page.wait_for_selector("#chat-input textarea", timeout=60_000)
     page.get_by_role("tab", name="Review").click()
     page.wait_for_function("document.querySelector('#review-progress').innerText.includes('reviews done: 1')", timeout=30_000)
+
+
+def test_cli_asks_the_running_server_and_gets_the_local_answer(server):
+    import json
+
+    env = dict(os.environ, STUDY_HOME=str(SERVED["home"]))
+    env.pop("STUDY_MODEL", None)
+    outputs = {}
+    for flag in ([], ["--local"]):
+        started = time.perf_counter()
+        out = subprocess.run([sys.executable, "-m", "app", "ask", "--json", *flag, "When should I use long polling?"],
+                             capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
+        assert out.returncode == 0, out.stderr
+        outputs[bool(flag)] = (json.loads(out.stdout), time.perf_counter() - started)
+    served, local = outputs[False][0], outputs[True][0]
+    assert served["answer"] == local["answer"]
+    assert [p["text"] for p in served["passages"]] == [p["text"] for p in local["passages"]]

@@ -117,3 +117,38 @@ def test_cli_ask_json_with_the_real_model(real_home):
     assert out.returncode == 0, out.stderr
     obj = json.loads(out.stdout)
     assert any("less API calls" in p["text"] for p in obj["passages"][:3])
+
+
+def test_onnx_query_encoder_gives_the_same_vectors(real_home, tmp_path):
+    import numpy as np
+
+    from index import onnx
+
+    _, embedder = real_home
+    assert onnx.export(tmp_path, embedder.name, embedder.model) is not None
+    encoder = onnx.load(tmp_path, embedder.name)
+    texts = ["When should I use long polling?", "decoupling", "SSE-C " * 400, "Ünïcode ✓ 🎉", "a"]
+    a, b = embedder.embed(texts), encoder.embed(texts)
+    assert float(np.min(np.sum(a * b, axis=1))) > 1 - 1e-4
+
+
+def test_cli_answers_are_the_same_with_and_without_torch(real_home, tmp_path):
+    import shutil
+
+    home, _ = real_home
+    copy = tmp_path / "home"
+    shutil.copytree(home, copy)
+    questions = "When should I use long polling?\nWhat is an ENI?\nHow do I bake sourdough bread?\n"
+    outputs = {}
+    for encoder in ("torch", "onnx"):
+        env = {"STUDY_HOME": str(copy), "PATH": "/usr/bin:/bin", "STUDY_QUERY_ENCODER": encoder}
+        out = subprocess.run([sys.executable, "-m", "app", "ask", "--json", "--local", "-"], input=questions,
+                             capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
+        assert out.returncode == 0, out.stderr
+        outputs[encoder] = [json.loads(line) for line in out.stdout.splitlines()]
+    assert list((copy / "models").iterdir())  # the torch run exported the ONNX model for the next one
+    for t, o in zip(outputs["torch"], outputs["onnx"]):
+        assert t["answer"] == o["answer"] and t["abstained"] == o["abstained"]
+        assert [(p["source"], p["start_line"], p["text"]) for p in t["passages"]] == \
+               [(p["source"], p["start_line"], p["text"]) for p in o["passages"]]
+        assert all(abs(a["score"] - b["score"]) < 1e-4 for a, b in zip(t["passages"], o["passages"]))
