@@ -63,14 +63,13 @@ def _key(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
 
 
-def _sentences(chunks: list[Chunk]) -> tuple[list[store.Sentence], list[str]]:
-    """Every sentence of every passage, and the text embedded for each (with its heading)."""
-    rows, texts = [], []
-    for i, chunk in enumerate(chunks):
-        for text, first, last in split_sentences(chunk):
-            rows.append(store.Sentence(i, first, text, last))
-            texts.append(sentence_context(chunk, text))
-    return rows, texts
+def _sentences(chunks: list[Chunk]) -> tuple[np.ndarray, list[str]]:
+    """Offsets (passage i owns rows offsets[i]..offsets[i+1]) and the text embedded for every sentence."""
+    offsets, texts = [0], []
+    for chunk in chunks:
+        texts.extend(sentence_context(chunk, text) for text, _, _ in split_sentences(chunk))
+        offsets.append(len(texts))
+    return np.array(offsets, dtype="int64"), texts
 
 
 @contextmanager
@@ -89,7 +88,7 @@ def writer_lock(home: Path):
 
 def _previous(home: Path, model: str) -> store.StoredIndex | None:
     try:
-        return store.load(home, model=model)
+        return store.load(home, model=model, lexical=False)
     except (store.IndexMissing, store.IndexMismatch, OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -168,12 +167,12 @@ def build(home: Path, paths: list[Path], embedder: Embedder, on_progress: Progre
             report.folder, report.seconds = str(old.folder), time.perf_counter() - started
             return report  # nothing changed: keep the live index, embed nothing
 
-        sentences, sentence_texts = _sentences(chunks)
+        offsets, sentence_texts = _sentences(chunks)
         texts = [c.search_text for c in chunks] + sentence_texts
         vectors = _embed_reusing(texts, old, embedder, report, on_progress)
         manifest = store.Manifest(model=embedder.name, dim=embedder.dim, passages=len(chunks), files=len(files),
                                   roots=[str(p.resolve()) for p in paths])
-        folder = store.write(home, manifest, chunks, vectors[: len(chunks)], files, sentences, vectors[len(chunks):])
+        folder = store.write(home, manifest, chunks, vectors[: len(chunks)], files, vectors[len(chunks):], offsets)
     report.folder, report.written = str(folder), True
     report.seconds = time.perf_counter() - started
     return report
@@ -189,7 +188,7 @@ def _embed_reusing(texts: list[str], old: store.StoredIndex | None, embedder: Em
     if old is not None:
         known = {_key(c.search_text): v for c, v in zip(old.chunks, old.vectors())}
         _, old_texts = _sentences(old.chunks)
-        known.update((_key(t), v) for t, v in zip(old_texts, old.sentence_vectors()))
+        known.update((_key(t), np.array(v)) for t, v in zip(old_texts, old.sentence_vectors))
     keys = [_key(t) for t in texts]
     todo: dict[str, int] = {}  # key -> first text with it
     for i, k in enumerate(keys):

@@ -1,8 +1,10 @@
 """BM25 over passages (bm25s), with a tokenizer that keeps exact technical terms."""
 from __future__ import annotations
 
+import json
 import re
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
@@ -49,14 +51,24 @@ def tokenize(text: str) -> list[str]:
 class Lexical:
     """BM25 scores for every passage, so they can be fused with dense scores."""
 
-    def __init__(self, texts: list[str]):
+    def __init__(self, texts: list[str] | None = None, bm25=None):
         import bm25s
 
-        self.size = len(texts)
-        self.bm25 = bm25s.BM25()
-        corpus = [tokenize(t) or ["_empty_"] for t in texts]
-        self.bm25.index(corpus, show_progress=False)
-        self.vocab = set(self.bm25.vocab_dict)
+        if bm25 is None:
+            bm25 = bm25s.BM25()
+            bm25.index([tokenize(t) or ["_empty_"] for t in texts or []], show_progress=False)
+        self.bm25 = bm25
+        self.size = int(bm25.scores["num_docs"])
+        self.vocab = set(bm25.vocab_dict)
+
+    def save(self, folder: Path) -> None:
+        self.bm25.save(str(folder), show_progress=False)
+
+    @classmethod
+    def load(cls, folder: Path) -> "Lexical":
+        import bm25s
+
+        return cls(bm25=bm25s.BM25.load(str(folder), mmap=True, load_corpus=False))
 
     def scores(self, query: str) -> np.ndarray:
         tokens = [t for t in tokenize(query) if t in self.vocab]
@@ -81,6 +93,16 @@ class Vocabulary:
                 self.words.add(low)
                 self.words.update(p for p in re.split(r"[-/]", low) if p)
                 self.words.update(p.lower() for p in _TOKEN.findall(w))
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps({"words": sorted(self.words), "tokens": sorted(self.tokens)}), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path) -> "Vocabulary":
+        data = json.loads(path.read_text(encoding="utf-8"))
+        vocab = cls([])
+        vocab.words, vocab.tokens = set(data["words"]), set(data["tokens"])
+        return vocab
 
     def knows_any(self, question: str) -> bool:
         """Whether any content word of the question occurs in the notes at all."""

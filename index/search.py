@@ -18,7 +18,6 @@ from ingest import Chunk, normalize
 
 from . import store
 from .embed import Embedder
-from .lexical import Lexical, Vocabulary
 
 DENSE_WEIGHT = 0.5  # share of the dense score in the fused score; BM25 gets the rest
 SENTENCE_WEIGHT = 0.5  # share of the best sentence in a passage's dense score
@@ -48,15 +47,10 @@ class Searcher:
         self.embedder = embedder
         self.mode = mode
         self.chunks = index.chunks
-        self.sentences = index.sentences
-        self.sentence_vectors = index.sentence_vectors()
-        # sentences are stored passage by passage: passage i owns rows [start[i], end[i])
-        owners = np.array([s.passage for s in self.sentences], dtype="int64")
-        rows = np.arange(len(self.chunks))
-        self.sentence_start = np.searchsorted(owners, rows, side="left")
-        self.sentence_end = np.searchsorted(owners, rows, side="right")
-        self.lexical = Lexical([c.search_text for c in self.chunks]) if mode != "dense" else None
-        self.vocabulary = Vocabulary([c.search_text for c in self.chunks])
+        self.offsets = index.sentence_offsets
+        self.sentence_vectors = index.sentence_vectors
+        self.lexical = index.lexical if mode != "dense" else None
+        self.vocabulary = index.vocabulary
 
     @classmethod
     def open(cls, home: Path, embedder: Embedder, mode: str = "hybrid") -> "Searcher":
@@ -67,15 +61,17 @@ class Searcher:
 
     def sentence_scores(self, row: int, qvec: np.ndarray) -> list[tuple[store.Sentence, float]]:
         """Each sentence of passage ``row`` with its cosine similarity to the query."""
-        start, end = self.sentence_start[row], self.sentence_end[row]
-        sims = self.sentence_vectors[start:end] @ qvec
-        return [(self.sentences[j], float(s)) for j, s in zip(range(start, end), sims)]
+        sentences = self.index.sentences(row)
+        if not sentences:
+            return []
+        sims = self.sentence_vectors[sentences[0][1] : sentences[-1][1] + 1] @ qvec
+        return [(s, float(sim)) for (s, _), sim in zip(sentences, sims)]
 
     def _dense(self, rows: np.ndarray, qvec: np.ndarray) -> np.ndarray:
         passage = self.index.faiss_index.reconstruct_batch(rows.astype("int64")) @ qvec
         best = passage.copy()
         for i, row in enumerate(rows):
-            start, end = self.sentence_start[row], self.sentence_end[row]
+            start, end = self.offsets[row], self.offsets[row + 1]
             if end > start:
                 best[i] = float(np.max(self.sentence_vectors[start:end] @ qvec))
         return (1 - SENTENCE_WEIGHT) * passage + SENTENCE_WEIGHT * best
@@ -85,15 +81,11 @@ class Searcher:
         depth = min(n, CANDIDATES)
         found: set[int] = set()
         if qvec is not None:
-            q = qvec.reshape(1, -1).astype("float32")
-            _, rows = self.index.faiss_index.search(q, depth)
+            _, rows = self.index.faiss_index.search(qvec.reshape(1, -1).astype("float32"), depth)
             found.update(int(r) for r in rows[0] if r >= 0)
-            if self.index.sentence_index.ntotal:
-                _, srows = self.index.sentence_index.search(q, min(self.index.sentence_index.ntotal, depth))
-                found.update(self.sentences[int(r)].passage for r in srows[0] if r >= 0)
         lexical = self.lexical.scores(query) if self.lexical is not None else np.zeros(n, dtype="float32")
         if self.lexical is not None:
-            top = np.argsort(-lexical, kind="stable")[:depth]
+            top = np.argpartition(-lexical, depth - 1)[:depth] if depth < n else np.arange(n)
             found.update(int(r) for r in top if lexical[r] > 0)
         return np.array(sorted(found), dtype="int64"), lexical
 
@@ -115,13 +107,13 @@ class Searcher:
             fused = DENSE_WEIGHT * _minmax(dense) + (1 - DENSE_WEIGHT) * _scale(lexical)
         order = np.lexsort((rows, -fused))
         hits: list[Hit] = []
-        seen: list[set[str]] = []
+        seen: list[set] = []
         for i in order:
             row = int(rows[i])
-            words = set(normalize(self.chunks[row].text).split())
-            if any(_overlap(words, other) > 0.8 for other in seen):
-                continue  # near-duplicate of a better hit: show the better one only
-            seen.append(words)
+            shingles = _shingles(self.chunks[row].text)
+            if any(_overlap(shingles, other) > 0.8 for other in seen):
+                continue  # near-duplicate of a better hit (a copied paragraph): show the better one only
+            seen.append(shingles)
             hits.append(Hit(self.chunks[row], row, len(hits) + 1, float(fused[i]), float(dense[i]), float(lexical[i])))
             if len(hits) == k:
                 break
@@ -138,7 +130,13 @@ def _scale(x: np.ndarray) -> np.ndarray:
     return x / top if top > 0 else np.zeros_like(x)
 
 
-def _overlap(a: set[str], b: set[str]) -> float:
+def _shingles(text: str) -> set[tuple[str, ...]]:
+    """Word trigrams: shared phrasing, not just shared vocabulary, marks a duplicate."""
+    words = normalize(text).split()
+    return {tuple(words[i : i + 3]) for i in range(max(1, len(words) - 2))}
+
+
+def _overlap(a: set, b: set) -> float:
     if not a or not b:
         return 0.0
     return len(a & b) / min(len(a), len(b))

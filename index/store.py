@@ -1,12 +1,14 @@
 """The index on disk: a folder of readable files plus a versioned manifest.
 
-    <home>/index/CURRENT          name of the live version folder
-    <home>/index/v-.../manifest.json   model, dimension, chunker, format version, counts
-    <home>/index/v-.../passages.jsonl  passage i = FAISS row i
-    <home>/index/v-.../vectors.faiss   inner-product index of normalised vectors
-    <home>/index/v-.../files.json      per-file hash, passage count, warnings, errors
-    <home>/index/v-.../sentences.jsonl sentence j: its passage, passage line and text
-    <home>/index/v-.../sentences.faiss sentence vectors (sentence j = row j)
+    <home>/index/CURRENT                    name of the live version folder
+    <home>/index/v-.../manifest.json        model, dimension, chunker, format version, ANN kind, counts
+    <home>/index/v-.../passages.jsonl       passage i = FAISS row i
+    <home>/index/v-.../vectors.faiss        passage vectors: exact (flat) or, above ANN_THRESHOLD passages, HNSW
+    <home>/index/v-.../sentences.npy        sentence vectors, passage by passage (memory-mapped when read)
+    <home>/index/v-.../sentence_offsets.npy passage i owns sentence rows offsets[i] .. offsets[i+1]
+    <home>/index/v-.../bm25/                the BM25 index (bm25s's own files)
+    <home>/index/v-.../vocab.json           words of the notes (to spot questions about things they never mention)
+    <home>/index/v-.../files.json           per-file hash, size, mtime, passage count, warnings, errors
 
 A new version is written beside the live one and made live by replacing
 CURRENT in one rename, so a reader never sees a half-written index.
@@ -22,9 +24,13 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest import CHUNKER_VERSION, Chunk
+from ingest import CHUNKER_VERSION, Chunk, split_sentences
 
-FORMAT_VERSION = 3
+from .lexical import Lexical, Vocabulary
+
+FORMAT_VERSION = 4
+ANN_THRESHOLD = int(os.environ.get("STUDY_ANN_THRESHOLD", "200000"))  # above this many passages, HNSW instead of flat
+HNSW_M, HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH = 32, 80, 128
 
 
 class IndexMissing(Exception):
@@ -41,6 +47,8 @@ class Manifest:
     dim: int
     passages: int
     files: int
+    sentences: int = 0
+    ann: str = "flat"
     chunker: str = CHUNKER_VERSION
     format_version: int = FORMAT_VERSION
     created: float = field(default_factory=time.time)
@@ -49,8 +57,7 @@ class Manifest:
     @classmethod
     def read(cls, path: Path) -> "Manifest":
         data = json.loads(path.read_text())
-        known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
-        return cls(**known)
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
 
 
 @dataclass
@@ -58,7 +65,7 @@ class Sentence:
     passage: int  # row of the passage it belongs to
     line: int  # 0-based first line of the passage text it stands in
     text: str
-    last_line: int = -1  # 0-based last line (a sentence may wrap over lines)
+    last_line: int  # 0-based last line (a sentence may wrap over lines)
 
 
 @dataclass
@@ -68,20 +75,20 @@ class StoredIndex:
     chunks: list[Chunk]
     faiss_index: object
     files: dict[str, dict]
-    sentences: list[Sentence] = field(default_factory=list)
-    sentence_index: object = None
+    sentence_vectors: np.ndarray  # memory-mapped
+    sentence_offsets: np.ndarray
+    lexical: Lexical | None = None
+    vocabulary: Vocabulary | None = None
 
     def vectors(self) -> np.ndarray:
-        return _all_vectors(self.faiss_index, self.manifest.dim)
+        n = self.faiss_index.ntotal
+        return self.faiss_index.reconstruct_n(0, n) if n else np.zeros((0, self.manifest.dim), dtype="float32")
 
-    def sentence_vectors(self) -> np.ndarray:
-        return _all_vectors(self.sentence_index, self.manifest.dim)
-
-
-def _all_vectors(index, dim: int) -> np.ndarray:
-    if index is None or index.ntotal == 0:
-        return np.zeros((0, dim), dtype="float32")
-    return index.reconstruct_n(0, index.ntotal)
+    def sentences(self, row: int) -> list[tuple[Sentence, int]]:
+        """The sentences of passage ``row`` with their rows in ``sentence_vectors``."""
+        start = int(self.sentence_offsets[row])
+        return [(Sentence(row, first, text, last), start + j)
+                for j, (text, first, last) in enumerate(split_sentences(self.chunks[row]))]
 
 
 def index_root(home: Path) -> Path:
@@ -89,16 +96,15 @@ def index_root(home: Path) -> Path:
 
 
 def current_folder(home: Path) -> Path | None:
-    pointer = index_root(home) / "CURRENT"
     try:
-        name = pointer.read_text().strip()
+        name = (index_root(home) / "CURRENT").read_text().strip()
     except FileNotFoundError:
         return None
     folder = index_root(home) / name
     return folder if (folder / "manifest.json").exists() else None
 
 
-def load(home: Path, model: str | None = None) -> StoredIndex:
+def load(home: Path, model: str | None = None, lexical: bool = True) -> StoredIndex:
     """Open the live index; check it matches ``model`` if one is given."""
     import faiss
 
@@ -118,28 +124,39 @@ def load(home: Path, model: str | None = None) -> StoredIndex:
         )
     with open(folder / "passages.jsonl", encoding="utf-8") as fh:
         chunks = [Chunk.from_dict(json.loads(line)) for line in fh]
-    with open(folder / "sentences.jsonl", encoding="utf-8") as fh:
-        sentences = [Sentence(**json.loads(line)) for line in fh]
     index = faiss.read_index(str(folder / "vectors.faiss"))
-    sentence_index = faiss.read_index(str(folder / "sentences.faiss"))
+    if manifest.ann == "hnsw":
+        index.hnsw.efSearch = HNSW_EF_SEARCH
+    sentence_vectors = np.load(folder / "sentences.npy", mmap_mode="r")
+    offsets = np.load(folder / "sentence_offsets.npy")
     files = json.loads((folder / "files.json").read_text(encoding="utf-8"))
-    if index.ntotal != len(chunks) or sentence_index.ntotal != len(sentences):
+    if index.ntotal != len(chunks) or len(offsets) != len(chunks) + 1 or offsets[-1] != len(sentence_vectors):
         raise IndexMismatch(f"The index in {folder} is inconsistent (vector and passage counts differ). Run `study ingest`.")
-    return StoredIndex(folder, manifest, chunks, index, files, sentences, sentence_index)
+    stored = StoredIndex(folder, manifest, chunks, index, files, sentence_vectors, offsets)
+    if lexical:
+        stored.lexical = Lexical.load(folder / "bm25")
+        stored.vocabulary = Vocabulary.load(folder / "vocab.json")
+    return stored
 
 
-def _write_flat(path: Path, dim: int, vectors: np.ndarray) -> None:
+def _vector_index(dim: int, vectors: np.ndarray):
     import faiss
 
-    index = faiss.IndexFlatIP(dim)
+    if len(vectors) > ANN_THRESHOLD:
+        index = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+    else:
+        index = faiss.IndexFlatIP(dim)
     if len(vectors):
         index.add(np.ascontiguousarray(vectors, dtype="float32"))
-    faiss.write_index(index, str(path))
+    return index
 
 
 def write(home: Path, manifest: Manifest, chunks: list[Chunk], vectors: np.ndarray, files: dict[str, dict],
-          sentences: list[Sentence], sentence_vectors: np.ndarray) -> Path:
+          sentence_vectors: np.ndarray, sentence_offsets: np.ndarray) -> Path:
     """Write a new index version and make it live atomically; return its folder."""
+    import faiss
+
     root = index_root(home)
     root.mkdir(parents=True, exist_ok=True)
     name = f"v-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
@@ -149,11 +166,15 @@ def write(home: Path, manifest: Manifest, chunks: list[Chunk], vectors: np.ndarr
         with open(tmp / "passages.jsonl", "w", encoding="utf-8") as fh:
             for chunk in chunks:
                 fh.write(json.dumps(chunk.to_dict(), ensure_ascii=False) + "\n")
-        _write_flat(tmp / "vectors.faiss", manifest.dim, vectors)
-        with open(tmp / "sentences.jsonl", "w", encoding="utf-8") as fh:
-            for sentence in sentences:
-                fh.write(json.dumps(sentence.__dict__, ensure_ascii=False) + "\n")
-        _write_flat(tmp / "sentences.faiss", manifest.dim, sentence_vectors)
+        index = _vector_index(manifest.dim, vectors)
+        manifest.ann = "hnsw" if isinstance(index, faiss.IndexHNSWFlat) else "flat"
+        manifest.sentences = len(sentence_vectors)
+        faiss.write_index(index, str(tmp / "vectors.faiss"))
+        np.save(tmp / "sentences.npy", np.ascontiguousarray(sentence_vectors, dtype="float32"))
+        np.save(tmp / "sentence_offsets.npy", np.asarray(sentence_offsets, dtype="int64"))
+        texts = [c.search_text for c in chunks]
+        Lexical(texts).save(tmp / "bm25")
+        Vocabulary(texts).save(tmp / "vocab.json")
         (tmp / "files.json").write_text(json.dumps(files, indent=1, ensure_ascii=False), encoding="utf-8")
         (tmp / "manifest.json").write_text(json.dumps(manifest.__dict__, indent=1), encoding="utf-8")
         _fsync_tree(tmp)
@@ -169,9 +190,10 @@ def write(home: Path, manifest: Manifest, chunks: list[Chunk], vectors: np.ndarr
 
 
 def _fsync_tree(folder: Path) -> None:
-    for path in folder.iterdir():
-        with open(path, "rb") as fh:
-            os.fsync(fh.fileno())
+    for path in folder.rglob("*"):
+        if path.is_file():
+            with open(path, "rb") as fh:
+                os.fsync(fh.fileno())
 
 
 def _collect_garbage(root: Path, keep: set[str]) -> None:
@@ -179,7 +201,6 @@ def _collect_garbage(root: Path, keep: set[str]) -> None:
     versions = sorted((p for p in root.glob("v-*") if p.name not in keep), key=lambda p: p.stat().st_mtime)
     for old in versions[:-1]:
         shutil.rmtree(old, ignore_errors=True)
-
 
 
 def remove_stale(root: Path) -> None:

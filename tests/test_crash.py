@@ -54,7 +54,7 @@ def test_killed_ingest_never_breaks_the_index(isolated_home, tmp_path):
         proc.wait()
         interrupted += proc.returncode == -signal.SIGKILL
         index = load(isolated_home)  # consistent: load checks vector and passage counts
-        assert index.faiss_index.ntotal == len(index.chunks) and index.sentence_index.ntotal == len(index.sentences)
+        assert index.faiss_index.ntotal == len(index.chunks) and index.sentence_offsets[-1] == len(index.sentence_vectors)
         assert index.folder == before or (index.folder / "manifest.json").exists()
         result = runner.invoke(cli, ["ask", "--json", "queue shard stream"], catch_exceptions=False)
         assert result.exit_code == 0

@@ -22,10 +22,15 @@ def test_row_i_is_passage_i_after_reload(isolated_home, notes_copy):
     # sentence rows point at their passage, and their text stands in it
     from ingest import normalize
 
-    for s in stored.sentences:
-        lines = stored.chunks[s.passage].text.split("\n")[s.line : s.last_line + 1]
-        assert normalize(s.text) in normalize(" ".join(lines))
-    assert stored.sentences
+    total = 0
+    for row, chunk in enumerate(stored.chunks):
+        for s, vector_row in stored.sentences(row):
+            lines = chunk.text.split("\n")[s.line : s.last_line + 1]
+            assert normalize(s.text) in normalize(" ".join(lines))
+            expected_vec = emb.embed([chunk.heading.rsplit(" > ", 1)[-1] + ": " + s.text])[0]
+            assert np.allclose(stored.sentence_vectors[vector_row], expected_vec, atol=1e-6)
+            total += 1
+    assert total == len(stored.sentence_vectors) > 0
     manifest = json.loads((stored.folder / "manifest.json").read_text())
     assert manifest["model"] == "hash:256" and manifest["dim"] == 256 and manifest["format_version"] == FORMAT_VERSION
     assert "chunker" in manifest
@@ -132,3 +137,16 @@ def test_edit_delete_rename_touch(isolated_home, tmp_path):
     sources = [c.source for c in load(isolated_home).chunks]
     assert sorted(set(sources)) == ["notes/a.md", "notes/renamed.txt"]
     assert len(sources) == len(set((c.source, c.start_line) for c in load(isolated_home).chunks))  # no duplicates
+
+
+def test_copied_paragraph_is_shown_once(isolated_home, tmp_path):
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    para = "Long polling reduces the number of empty receives and API calls made to the queue by consumers.\n"
+    (notes / "a.md").write_text("# A\n" + para)
+    (notes / "b.md").write_text("# B\n" + para)
+    (notes / "c.md").write_text("# C\nShort polling returns at once, even with an empty queue, and costs more calls.\n")
+    build(isolated_home, [notes], HashEmbedder(256))
+    hits = Searcher.open(isolated_home, HashEmbedder(256)).search("long polling API calls queue", k=3)
+    assert [h.chunk.source for h in hits].count("notes/a.md") + [h.chunk.source for h in hits].count("notes/b.md") == 1
+    assert len(hits) == 2
