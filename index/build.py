@@ -188,7 +188,7 @@ def _embed_reusing(texts: list[str], old: store.StoredIndex | None, embedder: Em
     if old is not None:
         known = {_key(c.search_text): v for c, v in zip(old.chunks, old.vectors())}
         _, old_texts = _sentences(old.chunks)
-        known.update((_key(t), np.array(v)) for t, v in zip(old_texts, old.sentence_vectors))
+        known.update((_key(t), v) for t, v in zip(old_texts, old.sentence_vectors.read_all()))
     keys = [_key(t) for t in texts]
     todo: dict[str, int] = {}  # key -> first text with it
     for i, k in enumerate(keys):

@@ -4,7 +4,7 @@
     <home>/index/v-.../manifest.json        model, dimension, chunker, format version, ANN kind, counts
     <home>/index/v-.../passages.jsonl       passage i = FAISS row i
     <home>/index/v-.../vectors.faiss        passage vectors: exact (flat) or, above ANN_THRESHOLD passages, HNSW
-    <home>/index/v-.../sentences.npy        sentence vectors, passage by passage (memory-mapped when read)
+    <home>/index/v-.../sentences.npy        sentence vectors, passage by passage (rows read on demand)
     <home>/index/v-.../sentence_offsets.npy passage i owns sentence rows offsets[i] .. offsets[i+1]
     <home>/index/v-.../bm25/                the BM25 index (bm25s's own files)
     <home>/index/v-.../vocab.json           words of the notes (to spot questions about things they never mention)
@@ -75,7 +75,7 @@ class StoredIndex:
     chunks: list[Chunk]
     faiss_index: object
     files: dict[str, dict]
-    sentence_vectors: np.ndarray  # memory-mapped
+    sentence_vectors: "RowFile"  # read row ranges on demand
     sentence_offsets: np.ndarray
     lexical: Lexical | None = None
     vocabulary: Vocabulary | None = None
@@ -127,7 +127,7 @@ def load(home: Path, model: str | None = None, lexical: bool = True) -> StoredIn
     index = faiss.read_index(str(folder / "vectors.faiss"))
     if manifest.ann == "hnsw":
         index.hnsw.efSearch = HNSW_EF_SEARCH
-    sentence_vectors = np.load(folder / "sentences.npy", mmap_mode="r")
+    sentence_vectors = RowFile(folder / "sentences.npy")
     offsets = np.load(folder / "sentence_offsets.npy")
     files = json.loads((folder / "files.json").read_text(encoding="utf-8"))
     if index.ntotal != len(chunks) or len(offsets) != len(chunks) + 1 or offsets[-1] != len(sentence_vectors):
@@ -137,6 +137,46 @@ def load(home: Path, model: str | None = None, lexical: bool = True) -> StoredIn
         stored.lexical = Lexical.load(folder / "bm25")
         stored.vocabulary = Vocabulary.load(folder / "vocab.json")
     return stored
+
+
+class RowFile:
+    """Rows of a .npy matrix read on demand with pread.
+
+    A memory map would be simpler, but page-cache read-around maps tens of
+    kilobytes per scattered read, so a few hundred queries would count most of
+    the file in the server's RSS. Reading the few rows a query needs keeps the
+    process small and is just as fast (a couple of hundred small reads).
+    """
+
+    def __init__(self, path: Path):
+        with open(path, "rb") as fh:
+            version = np.lib.format.read_magic(fh)
+            read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+            shape, fortran, dtype = read_header(fh)
+            self.header = fh.tell()
+        if fortran or len(shape) != 2:
+            raise IndexMismatch(f"{path} is not a row-major matrix; run `study ingest`.")
+        self.shape, self.dtype = shape, np.dtype(dtype)
+        self.row_bytes = shape[1] * self.dtype.itemsize
+        self.fd = os.open(path, os.O_RDONLY)
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, rows: slice) -> np.ndarray:
+        start, stop, _ = rows.indices(self.shape[0])
+        count = max(0, stop - start)
+        data = os.pread(self.fd, count * self.row_bytes, self.header + start * self.row_bytes)
+        return np.frombuffer(data, dtype=self.dtype).reshape(count, self.shape[1])
+
+    def read_all(self) -> np.ndarray:
+        return self[0 : self.shape[0]]
+
+    def __del__(self):
+        try:
+            os.close(self.fd)
+        except (OSError, AttributeError):
+            pass
 
 
 def _vector_index(dim: int, vectors: np.ndarray):

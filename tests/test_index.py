@@ -28,7 +28,7 @@ def test_row_i_is_passage_i_after_reload(isolated_home, notes_copy):
             lines = chunk.text.split("\n")[s.line : s.last_line + 1]
             assert normalize(s.text) in normalize(" ".join(lines))
             expected_vec = emb.embed([chunk.heading.rsplit(" > ", 1)[-1] + ": " + s.text])[0]
-            assert np.allclose(stored.sentence_vectors[vector_row], expected_vec, atol=1e-6)
+            assert np.allclose(stored.sentence_vectors[vector_row : vector_row + 1][0], expected_vec, atol=1e-6)
             total += 1
     assert total == len(stored.sentence_vectors) > 0
     manifest = json.loads((stored.folder / "manifest.json").read_text())

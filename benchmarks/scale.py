@@ -1,0 +1,189 @@
+"""Query latency, build time, index size and memory from 1k to 1M passages.
+
+    python benchmarks/scale.py [--sizes 1000,10000,100000,1000000]
+
+Data: 1k passages are real text (the course notes plus the public-domain novel and PDFs in
+../shared/peer-files, topped up by repeating them), embedded with the real model; the build time at
+1k includes that embedding. Larger sizes repeat the same real passages (each copy tagged with its
+number in the heading, so BM25 sees distinct documents) with their real vectors plus small Gaussian noise,
+re-normalised: synthetic vectors, so their build time is index writing only (FAISS, BM25,
+vocabulary, files). Each size is measured in a fresh process: load time, RSS after load and after
+the queries, and warm latency of a full `ask` (ONNX query encoding, retrieval, answer sentences)
+over the dev and out-of-scope questions. Above the ANN threshold (200k) the passage index is HNSW;
+recall@10 of that index against exact search is reported on the same questions.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+SHARED = ROOT.parent / "shared"
+
+
+def questions() -> list[str]:
+    files = [SHARED / "eval" / "dev.jsonl", ROOT / "benchmarks" / "out_of_scope.jsonl"]
+    return [json.loads(l)["question"] for f in files if f.exists() for l in f.read_text().splitlines() if l.strip()]
+
+
+def real_chunks():
+    from ingest import discover, load
+
+    roots = [ROOT / "notes"] + ([SHARED / "peer-files"] if (SHARED / "peer-files").exists() else [])
+    notes, _ = discover(roots)
+    return [c for n in notes for c in load(n).chunks]
+
+
+def du(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def tagged(chunk, copy: int):
+    from dataclasses import replace
+
+    return chunk if copy == 0 else replace(chunk, heading=f"{chunk.heading} (copy {copy})")
+
+
+def build_size(home: Path, size: int, base_home: Path) -> dict:
+    """Write an index of ``size`` passages into ``home``; return build facts."""
+    from index import store
+
+    base = store.load(base_home, lexical=False)
+    n_base = len(base.chunks)
+    rng = np.random.default_rng(size)
+    copies = [(i % n_base, i // n_base) for i in range(size)]
+    chunks = [tagged(base.chunks[r], c) for r, c in copies]
+    started = time.perf_counter()
+    vectors = base.vectors()[[r for r, _ in copies]]
+    counts = np.diff(base.sentence_offsets)
+    offsets = np.concatenate([[0], np.cumsum([counts[r] for r, _ in copies])]).astype("int64")
+    sentence_rows = np.concatenate([np.arange(base.sentence_offsets[r], base.sentence_offsets[r + 1]) for r, _ in copies])
+    sentence_vectors = np.asarray(base.sentence_vectors)[sentence_rows]
+    noisy = [i for i, (_, c) in enumerate(copies) if c]
+    if noisy:  # copies get their own direction near the original
+        vectors[noisy] += rng.normal(0, 0.02, (len(noisy), vectors.shape[1])).astype("float32")
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    manifest = store.Manifest(model=base.manifest.model, dim=base.manifest.dim, passages=size, files=1)
+    files = {c.source: {"path": "", "passages": 0} for c in chunks[:n_base]}
+    started = time.perf_counter()
+    folder = store.write(home, manifest, chunks, vectors, files, sentence_vectors, offsets)
+    return {"build_s": time.perf_counter() - started, "disk_mb": du(folder) / 2**20, "ann": manifest.ann,
+            "sentences": len(sentence_vectors)}
+
+
+def measure(home: str, models: str) -> dict:
+    """Run in a fresh process: load, query, report."""
+    from app.service import Study
+
+    os.environ["STUDY_NOTES"] = "/nonexistent"
+    t = time.perf_counter()
+    study = Study(Path(home))
+    study.home = Path(home)
+    os.makedirs(Path(home) / "models", exist_ok=True)
+    for item in Path(models).iterdir():
+        target = Path(home) / "models" / item.name
+        if not target.exists():
+            target.symlink_to(item)
+    searcher = study.searcher()
+    load_s = time.perf_counter() - t
+    rss_load = rss_mb()
+    qs = questions()
+    for q in qs[:10]:
+        study.ask(q)
+    latencies = []
+    for q in qs:
+        t = time.perf_counter()
+        study.ask(q)
+        latencies.append((time.perf_counter() - t) * 1000)
+    out = {"load_s": load_s, "rss_load_mb": rss_load, "rss_mb": rss_mb(), "rss_anon_mb": rss_mb("RssAnon"),
+           "rss_file_mb": rss_mb("RssFile"),
+           "p50_ms": statistics.median(latencies), "p95_ms": sorted(latencies)[int(0.95 * (len(latencies) - 1))]}
+    if searcher.index.manifest.ann != "flat":
+        index = searcher.index.faiss_index
+        exact = index.reconstruct_n(0, index.ntotal)
+        qv = np.stack([searcher.embed_query(q) for q in qs])
+        _, approx = index.search(qv, 10)
+        truth = np.argsort(-(qv @ exact.T), axis=1)[:, :10]
+        out["recall@10"] = float(np.mean([len(set(a) & set(t)) / 10 for a, t in zip(approx, truth)]))
+    return out
+
+
+def rss_mb(kind: str = "VmRSS") -> float:
+    for line in open("/proc/self/status"):
+        if line.startswith(kind + ":"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="1000,10000,100000,1000000")
+    parser.add_argument("--measure", nargs=2, metavar=("HOME", "MODELS"))
+    args = parser.parse_args()
+    if args.measure:
+        print(json.dumps(measure(*args.measure)))
+        return
+    from app.service import Study
+
+    work = Path(tempfile.mkdtemp(prefix="study-scale-"))
+    try:
+        # 1k real passages, embedded for real (also exports the ONNX query encoder)
+        notes = work / "real"
+        notes.mkdir()
+        chunks = real_chunks()
+        texts = []
+        while len(texts) < 1000:
+            texts.extend(chunks)
+        for i, c in enumerate(texts[:1000]):
+            (notes / f"p{i:04d}.md").write_text(f"# {c.heading or c.source}\n{c.text}\n" + (f"\ncopy {i}\n" if i >= len(chunks) else ""))
+        base_home = work / "base"
+        study = Study(base_home, notes=notes)
+        started = time.perf_counter()
+        report = study.ingest()
+        real_build = time.perf_counter() - started
+        models = base_home / "models"
+        rows = []
+        for size in [int(s) for s in args.sizes.split(",")]:
+            if size == 1000:
+                from index import store
+
+                facts = {"build_s": real_build, "disk_mb": du(store.current_folder(base_home)) / 2**20, "ann": "flat",
+                         "sentences": report.embedded - 1000, "data": "real text, real embeddings (build includes embedding)"}
+                home = base_home
+            else:
+                home = work / f"h{size}"
+                facts = build_size(home, size, base_home)
+                facts["data"] = "repeated real text, noisy copies of real vectors"
+            out = subprocess.run([sys.executable, __file__, "--measure", str(home), str(models)], capture_output=True, text=True)
+            if out.returncode != 0:
+                print(out.stderr, file=sys.stderr)
+                continue
+            facts.update(json.loads(out.stdout.splitlines()[-1]))
+            facts["passages"] = size
+            rows.append(facts)
+            print(json.dumps(facts), file=sys.stderr, flush=True)
+            if home != base_home:
+                shutil.rmtree(home, ignore_errors=True)
+        print("| passages | index | build s | disk MB | load s | RSS MB | p50 ms | p95 ms | recall@10 vs flat | data |")
+        print("|---|---|---|---|---|---|---|---|---|---|")
+        for r in rows:
+            recall = f"{r['recall@10']:.3f}" if "recall@10" in r else "exact"
+            print(f"| {r['passages']:,} | {r['ann']} | {r['build_s']:.1f} | {r['disk_mb']:.0f} | {r['load_s']:.1f} | "
+                  f"{r['rss_mb']:.0f} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f} | {recall} | {r['data']} |")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
