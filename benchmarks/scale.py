@@ -69,7 +69,7 @@ def build_size(home: Path, size: int, base_home: Path) -> dict:
     counts = np.diff(base.sentence_offsets)
     offsets = np.concatenate([[0], np.cumsum([counts[r] for r, _ in copies])]).astype("int64")
     sentence_rows = np.concatenate([np.arange(base.sentence_offsets[r], base.sentence_offsets[r + 1]) for r, _ in copies])
-    sentence_vectors = np.asarray(base.sentence_vectors)[sentence_rows]
+    sentence_vectors = base.sentence_vectors.read_all()[sentence_rows]
     noisy = [i for i, (_, c) in enumerate(copies) if c]
     if noisy:  # copies get their own direction near the original
         vectors[noisy] += rng.normal(0, 0.02, (len(noisy), vectors.shape[1])).astype("float32")

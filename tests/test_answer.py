@@ -54,3 +54,17 @@ def test_web_reply_escapes_note_html(tmp_path):
     assert "<script>" not in html and "<img" not in html
     assert esc("<script>") in html
     assert "<details" in html and "notes/x.md:2" in html
+
+
+def test_odd_questions_get_a_sensible_answer(tmp_path):
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "q.md").write_text("# Queues\nLong polling reduces empty responses and API calls.\n")
+    home = tmp_path / "home"
+    build(home, [notes], HashEmbedder(256))
+    study = Study(home, notes=notes, model="hash:256")
+    for question in ["", "   ", "?!...,;", "long polling " * 1000]:
+        answer = study.ask(question)
+        assert answer.text and isinstance(answer.to_json()["passages"], list)
+    assert study.ask("?!...").hits == []
+    assert study.ask("long polling " * 1000).hits[0].chunk.source == "notes/q.md"

@@ -174,3 +174,16 @@ def test_cli_asks_the_running_server_and_gets_the_local_answer(server):
     served, local = outputs[False][0], outputs[True][0]
     assert served["answer"] == local["answer"]
     assert [p["text"] for p in served["passages"]] == [p["text"] for p in local["passages"]]
+
+
+def test_api_handles_odd_questions(server):
+    import json
+    import urllib.request
+
+    for question in ["When should I use long polling? " * 313, "", "?!...,;"]:
+        request = urllib.request.Request(server + "api/ask", data=json.dumps({"question": question}).encode(),
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            assert response.status == 200
+            body = json.loads(response.read())
+        assert body["json"]["answer"] and body["terminal"]
