@@ -181,7 +181,7 @@ def main() -> None:
             else:
                 home = work / f"h{size}"
                 facts = build_size(home, size, base_home)
-                facts["data"] = "repeated real text, noisy copies of real vectors"
+                facts["data"] = "repeated real text, synthetic vectors (mixes of real ones)"
             out = subprocess.run([sys.executable, __file__, "--measure", str(home), str(models)], capture_output=True, text=True)
             if out.returncode != 0:
                 print(out.stderr, file=sys.stderr)

@@ -150,3 +150,22 @@ def test_copied_paragraph_is_shown_once(isolated_home, tmp_path):
     hits = Searcher.open(isolated_home, HashEmbedder(256)).search("long polling API calls queue", k=3)
     assert [h.chunk.source for h in hits].count("notes/a.md") + [h.chunk.source for h in hits].count("notes/b.md") == 1
     assert len(hits) == 2
+
+
+def test_large_index_switches_to_ivf_and_still_finds_exact_matches(isolated_home, tmp_path, monkeypatch):
+    from index import store
+
+    monkeypatch.setattr(store, "ANN_THRESHOLD", 50)
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    words = "queue shard stream lambda bucket policy role table index cache replica subnet gateway".split()
+    for i in range(60):
+        body = "\n\n".join(f"Fact {i}-{j} about {words[(i + j) % len(words)]} and {words[(i * j) % len(words)]} number{i}x{j}."
+                           for j in range(8))
+        (notes / f"n{i}.md").write_text(f"# Topic {i}\n{body}\n")
+    emb = HashEmbedder(64)
+    build(isolated_home, [notes], emb)
+    stored = load(isolated_home)
+    assert stored.manifest.ann == "ivf" and stored.faiss_index.ntotal == len(stored.chunks) > 50
+    top = Searcher.open(isolated_home, emb).search("number17x3", k=1)[0]
+    assert "number17x3" in top.chunk.text
