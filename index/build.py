@@ -194,7 +194,9 @@ def _embed_reusing(texts: list[str], old: store.StoredIndex | None, embedder: Em
     for i, k in enumerate(keys):
         if k not in known and k not in todo:
             todo[k] = i
-    order = list(todo.values())
+    # Longest first and in length order, so each batch pads little (as sentence-transformers sorts within
+    # one encode call, but across all texts, not per batch of 256).
+    order = sorted(todo.values(), key=lambda i: -len(texts[i]))
     for start in range(0, len(order), EMBED_BATCH):
         batch = order[start : start + EMBED_BATCH]
         for i, vector in zip(batch, embedder.embed([texts[i] for i in batch])):

@@ -64,7 +64,9 @@ class LazyEmbedder:
 
 
 class SentenceTransformerEmbedder:
-    batch_size = 32
+    # On 2 CPU cores small batches win: padding to the longest text in a batch costs more than
+    # batching saves (benchmarks/ingest_speed.py: batch 8 was the fastest of 8-128).
+    batch_size = 8
 
     def __init__(self, spec: str):
         # Offline by design: never let the hub client try the network.
