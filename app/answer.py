@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from index import Hit
+from ingest import citation
 
 ABSTAIN_MESSAGE = "Your notes don't seem to cover this; closest passages:"
 
@@ -27,13 +28,9 @@ class Sentence:
     @property
     def citation(self) -> str:
         chunk = self.hit.chunk
-        if chunk.page is not None:
-            return f"{chunk.source} p.{chunk.page}"
-        if not self.line:
+        if chunk.page is not None or not self.line:
             return chunk.citation
-        if self.last_line and self.last_line != self.line:
-            return f"{chunk.source}:{self.line}-{self.last_line}"
-        return f"{chunk.source}:{self.line}"
+        return citation(chunk.source, self.line, self.last_line or self.line, None)
 
 
 @dataclass

@@ -9,9 +9,9 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
-from ingest import Chunk, normalize, split_sentences
+from ingest import Chunk, citation, normalize, split_sentences
 
 MIN_WORDS, MAX_WORDS = 6, 45
 _NUMBER = re.compile(
@@ -40,11 +40,7 @@ class Card:
 
     @property
     def citation(self) -> str:
-        if self.page is not None:
-            return f"{self.source} p.{self.page}"
-        if self.start_line == self.end_line:
-            return f"{self.source}:{self.start_line}"
-        return f"{self.source}:{self.start_line}-{self.end_line}"
+        return citation(self.source, self.start_line, self.end_line, self.page)
 
     def section(self) -> str:
         return self.heading.split(" > ", 1)[0]
@@ -115,7 +111,7 @@ def generate(chunks: list[Chunk], section: str | None = None) -> list[Card]:
             return
         key = normalize(card.question)
         if key in seen_questions:
-            card = Card(card.id, card.kind, f"{card.question} ({card.heading.rsplit(' > ', 1)[-1]})", *astuple_rest(card))
+            card = replace(card, question=f"{card.question} ({card.heading.rsplit(' > ', 1)[-1]})")
             key = normalize(card.question)
             if key in seen_questions:
                 return
@@ -149,6 +145,3 @@ def generate(chunks: list[Chunk], section: str | None = None) -> list[Card]:
                 add(_card("recall", f"What do your notes say about “{inner}”{where}?", text, chunk, first, last))
     return cards
 
-
-def astuple_rest(card: Card) -> tuple:
-    return (card.answer, card.source, card.heading, card.start_line, card.end_line, card.page)

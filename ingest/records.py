@@ -16,6 +16,17 @@ def normalize(text: str) -> str:
     return _NON_ALNUM.sub(" ", text.lower()).strip()
 
 
+def citation(source: str, start_line: int | None, end_line: int | None, page: int | None) -> str:
+    """'notes/x.md:12-14', 'notes/x.md:12' or 'notes/x.pdf p.3'."""
+    if page is not None:
+        return f"{source} p.{page}"
+    if start_line is None:
+        return source
+    if start_line == end_line or end_line is None:
+        return f"{source}:{start_line}"
+    return f"{source}:{start_line}-{end_line}"
+
+
 @dataclass(frozen=True)
 class Chunk:
     """One citable passage of a note.
@@ -45,11 +56,7 @@ class Chunk:
 
     @property
     def citation(self) -> str:
-        if self.page is not None:
-            return f"{self.source} p.{self.page}"
-        if self.start_line == self.end_line:
-            return f"{self.source}:{self.start_line}"
-        return f"{self.source}:{self.start_line}-{self.end_line}"
+        return citation(self.source, self.start_line, self.end_line, self.page)
 
     @property
     def search_text(self) -> str:
