@@ -23,7 +23,8 @@ _DEFINITION = re.compile(r"^(?:An?|The)?\s*(?P<term>[A-Z][\w\-/&.]*(?:\s+[\w\-/&
 _COLON = re.compile(r"^(?P<term>[A-Z][\w\-/&. ()]{1,40}?):\s+(?P<def>\S.{8,})$")
 _NOT_A_TERM = {"it", "this", "that", "there", "so", "and", "but", "if", "when", "we", "you", "they", "i", "what", "which",
                "here", "these", "those", "its", "he", "she", "one", "all", "each", "every", "now", "then", "also", "well",
-               "the", "a", "an", "following", "below", "above", "other", "another", "some", "many", "most"}
+               "the", "a", "an", "following", "below", "above", "other", "another", "some", "many", "most",
+               "to", "from", "for", "in", "on", "at", "by", "with", "via", "example", "note", "steps", "quote"}
 
 
 @dataclass(frozen=True)
@@ -84,16 +85,22 @@ def _blank(sentence: str, common: set[str], heading: str) -> tuple[str, str] | N
     return question, answer
 
 
+def _balanced(text: str) -> bool:
+    return text.count("(") == text.count(")")
+
+
 def _definition(sentence: str) -> tuple[str, str] | None:
-    if sentence.rstrip().endswith(":"):
-        return None  # the definition is in the lines that follow, not here
+    if sentence.rstrip().endswith(":") or not _balanced(sentence):
+        return None  # the definition is in the lines that follow, or the sentence is cut mid-parenthesis
     m = _DEFINITION.match(sentence)
-    if m and m.group("term").split()[0].lower() not in _NOT_A_TERM and len(m.group("term").split()) <= 6:
+    if m and m.group("term").split()[0].lower() not in _NOT_A_TERM and len(m.group("term").split()) <= 6 \
+            and _balanced(m.group("term")):
         term = m.group("term").strip()
         verb = "are" if m.group("verb") == "are" else "is"
         return f"What {verb} {term}?", m.group("def").rstrip(". ")
     m = _COLON.match(sentence)
-    if m and m.group("term").split()[0].lower() not in _NOT_A_TERM and len(m.group("term").split()) <= 5:
+    if m and m.group("term").split()[0].lower() not in _NOT_A_TERM and len(m.group("term").split()) <= 5 \
+            and _balanced(m.group("term")):
         return f"Define “{m.group('term').strip()}”.", m.group("def").rstrip(". ")
     return None
 
@@ -124,7 +131,7 @@ def generate(chunks: list[Chunk], section: str | None = None) -> list[Card]:
         sentences = split_sentences(chunk)
         for text, first, last in sentences:
             words = len(text.split())
-            if text.endswith("?") or "->" in text or "://" in text or not (MIN_WORDS <= words <= MAX_WORDS):
+            if text.endswith(("?", ":")) or "->" in text or "://" in text or not (MIN_WORDS <= words <= MAX_WORDS):
                 continue
             d = _definition(text)
             if d:

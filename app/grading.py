@@ -6,7 +6,8 @@ The rule (also in README):
 - the answer's words appear in the reply                      -> good
 - a number in the answer that the reply lacks                 -> again (8 KB is not 4 KB, however similar)
 - the right number without its unit ("4" for "4 KB")           -> hard
-- short answers (three words or fewer, e.g. cloze terms): a near-miss spelling (similarity >= 0.8) -> hard, else again
+- short answers (three words or fewer, e.g. cloze terms): a near-miss spelling of an answer of 6+ characters
+  (similarity >= 0.8) -> hard ("Cloudtrial"), else again (HTTPS is not HTTP)
 - longer answers: score = max(share of the answer's content words in the reply, cosine similarity of the two
   with the embedding model); >= 0.75 good, >= 0.5 hard, else again.
 """
@@ -42,13 +43,21 @@ def _content(words: list[str]) -> list[str]:
     return [w for w in words if w not in _STOP]
 
 
+def _joined_window(e: str, g: str) -> bool:
+    """'1kb' in a reply matches the answer '1 KB' (and the reverse), but 'https' never matches 'http'."""
+    target = e.replace(" ", "")
+    words = g.split()
+    span = len(e.split()) + 1
+    return any("".join(words[i:j]) == target for i in range(len(words)) for j in range(i + 1, min(len(words), i + span) + 1))
+
+
 def grade(expected: str, given: str, embed: Callable[[list[str]], np.ndarray] | None = None) -> Grade:
     e, g = normalize(expected), normalize(given)
     if g in _GIVE_UP:
         return Grade(AGAIN, 0.0, "no answer given")
     if g == e or g.replace(" ", "") == e.replace(" ", ""):
         return Grade(EASY, 1.0, "exactly the answer")
-    if f" {e} " in f" {g} " or (len(e) > 3 and e.replace(" ", "") in g.replace(" ", "")):
+    if f" {e} " in f" {g} " or _joined_window(e, g):
         return Grade(GOOD, 1.0, "contains the answer")
     numbers = set(re.findall(r"\d+(?:\.\d+)?", expected))
     if numbers and not numbers <= set(re.findall(r"\d+(?:\.\d+)?", given)):
@@ -58,7 +67,7 @@ def grade(expected: str, given: str, embed: Callable[[list[str]], np.ndarray] | 
         return Grade(HARD, 0.5, "right number; give the unit too")
     if len(e.split()) <= 3:
         ratio = difflib.SequenceMatcher(None, e, g).ratio()
-        if ratio >= 0.8:
+        if ratio >= 0.8 and len(e) >= 6:  # a typo in a long word; a short acronym off by a letter is another term
             return Grade(HARD, ratio, "almost: check the spelling")
         return Grade(AGAIN, ratio, "not the term in your notes")
     g_words = set(g.split())

@@ -15,6 +15,8 @@ from app.review import ReviewStore, now_utc
 def test_grading_rule():
     assert grade("1 KB", "1kb").rating == EASY
     assert grade("1 KB", "it is 1 KB in size").rating == GOOD
+    assert grade("1 KB", "it is 1kb").rating == GOOD
+    assert grade("HTTP", "HTTPS").rating == AGAIN  # close in spelling, but another protocol
     assert grade("1 KB", "1").rating == HARD
     assert grade("4 KB", "8 KB").rating == AGAIN
     assert grade("CloudTrail", "Cloudtrial").rating == HARD
