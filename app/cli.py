@@ -120,6 +120,13 @@ def _watch(study, paths: list[Path], as_json: bool) -> None:
     def error(e: Exception) -> None:
         click.echo(f"Error: {e}", err=True)
 
+    import signal
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    # SIGTERM (service managers, `kill`) stops as cleanly as Ctrl+C; SIGINT may be ignored in background jobs.
+    signal.signal(signal.SIGTERM, stop)
     watcher = NotesWatcher(lambda: study.ingest(paths), paths, on_done=done, on_error=error).start()
     click.echo(f"Watching {', '.join(str(p) for p in paths)} for changes (Ctrl+C to stop).", err=True)
     try:

@@ -69,7 +69,11 @@ def test_cli_ingest_watch(isolated_home, tmp_path):
         (notes / "new file é.md").write_text("# New\nGamma notes on tables.\n")
         assert wait_for(lambda: "notes/new file é.md" in sources(isolated_home))
     finally:
-        proc.send_signal(signal.SIGINT)
-        out, _ = proc.communicate(timeout=10)
+        proc.send_signal(signal.SIGTERM)  # SIGINT is ignored when the test itself runs as a background job
+        try:
+            out, _ = proc.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise
     lines = [l for l in out.splitlines() if l.startswith("{")]
     assert len(lines) >= 2 and '"added": 1' in lines[-1]
