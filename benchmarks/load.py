@@ -41,6 +41,17 @@ def percentile(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(round(q * (len(values) - 1))))] if values else 0.0
 
 
+def run_clients(client, clients: int) -> float:
+    """Run ``client(k)`` for k in 0..clients-1 at once; return the wall time."""
+    threads = [threading.Thread(target=client, args=(k,)) for k in range(clients)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - started
+
+
 def http_load(base: str, qs: list[str], expected: dict, clients: int, seconds: float) -> dict:
     latencies: list[float] = []
     errors: list[str] = []
@@ -63,13 +74,7 @@ def http_load(base: str, qs: list[str], expected: dict, clients: int, seconds: f
                 else:
                     latencies.append(elapsed)
 
-    threads = [threading.Thread(target=client, args=(k,)) for k in range(clients)]
-    started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    wall = time.perf_counter() - started
+    wall = run_clients(client, clients)
     return {"requests": len(latencies) + len(errors), "errors": len(errors), "first_errors": errors[:5],
             "throughput_qps": len(latencies) / wall, "p50_ms": percentile(latencies, 0.5),
             "p95_ms": percentile(latencies, 0.95), "p99_ms": percentile(latencies, 0.99)}
@@ -98,13 +103,7 @@ def gradio_load(base: str, qs: list[str], clients: int, per_client: int) -> dict
                 with lock:
                     errors.append(f"{type(e).__name__}: {e}")
 
-    threads = [threading.Thread(target=client, args=(k,)) for k in range(clients)]
-    started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    wall = time.perf_counter() - started
+    wall = run_clients(client, clients)
     return {"requests": clients * per_client, "errors": len(errors), "first_errors": errors[:3],
             "throughput_qps": len(latencies) / wall, "p50_ms": percentile(latencies, 0.5), "p95_ms": percentile(latencies, 0.95)}
 
