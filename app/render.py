@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import html
-import json
+from functools import lru_cache
 from pathlib import Path
 
 from index import Hit
@@ -56,6 +56,16 @@ def esc(text: str) -> str:
 
 
 def file_lines(path: str) -> list[str] | None:
+    """The note's lines as an editor counts them; cached while the file is unchanged."""
+    try:
+        st = Path(path).stat()
+    except OSError:
+        return None
+    return _cached_lines(path, st.st_mtime_ns, st.st_size)
+
+
+@lru_cache(maxsize=16)
+def _cached_lines(path: str, mtime_ns: int, size: int) -> list[str] | None:
     from ingest.textfile import read_lines
 
     try:
@@ -135,6 +145,3 @@ def search_html(hits: list[Hit], files: dict[str, dict]) -> str:
             parts.append(f'<pre class="passage">{esc(h.chunk.text.strip())}</pre>')
     return "\n".join(parts)
 
-
-def dumps(obj) -> str:
-    return json.dumps(obj, ensure_ascii=False)

@@ -77,9 +77,6 @@ class Study:
         self._export_onnx()  # the model is loaded now if anything was embedded: export it once for fast queries
         return report
 
-    def has_index(self) -> bool:
-        return current_folder(self.home) is not None
-
     def searcher(self, on_progress: ProgressFn | None = None) -> Searcher:
         """The searcher over the live index, building one from the notes if there is none."""
         folder = current_folder(self.home)

@@ -44,24 +44,22 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="study-cold-"))
     proc = None
     try:
-        notes = work / "notes"
-        shutil.copytree(ROOT / "notes", notes)
-        env = dict(os.environ, STUDY_HOME=str(work / "home"), STUDY_NOTES=str(notes))
-        subprocess.run([sys.executable, "-m", "app", "ingest", "-q"], cwd=ROOT, env=env, check=True, capture_output=True)
+        notes, home = serverutil.indexed_notes(work)
+        env = dict(os.environ, STUDY_HOME=str(home), STUDY_NOTES=str(notes))
         study = [sys.executable, "-m", "app"]
         rows = {"python -c 'import sentence_transformers' (baseline)": timed([sys.executable, "-c", "import sentence_transformers"], env, max(3, args.runs // 2)),
                 "study --help": timed(study + ["--help"], env, args.runs),
                 "study ask, no server (cold process)": timed(study + ["ask", QUESTION], env, args.runs)}
         readies = []
         for _ in range(3):
-            proc, base, ready = serverutil.start(work / "home", notes, work / "serve.log")
+            proc, base, ready = serverutil.start(home, notes, work / "serve.log")
             readies.append(ready)
             if len(readies) < 3:
                 proc.terminate()
                 proc.wait(timeout=30)
         rows["study ask, with `study serve` running"] = timed(study + ["ask", QUESTION], env, args.runs)
         base_s = rows["python -c 'import sentence_transformers' (baseline)"]
-        print(f"| command | median s | vs baseline |\n|---|---|---|")
+        print("| command | median s | vs baseline |\n|---|---|---|")
         for name, seconds in rows.items():
             print(f"| {name} | {seconds:.2f} | {seconds / base_s:.2f} |")
         print(f"| study serve: ready for the first answer | {statistics.median(readies):.1f} | {statistics.median(readies) / base_s:.2f} |")

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import statistics
 import sys
 import tempfile
 import threading
@@ -117,10 +116,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="study-load-"))
     proc = None
     try:
-        notes = work / "notes"
-        shutil.copytree(ROOT / "notes", notes)
-        home = work / "home"
-        subprocess_ingest(home, notes)
+        notes, home = serverutil.indexed_notes(work)
         proc, base, ready = serverutil.start(home, notes, work / "serve.log")
         qs = questions()
         expected = {}
@@ -162,14 +158,6 @@ def main() -> None:
             proc.terminate()
             proc.wait(timeout=30)
         shutil.rmtree(work, ignore_errors=True)
-
-
-def subprocess_ingest(home: Path, notes: Path) -> None:
-    import os
-    import subprocess
-
-    env = dict(os.environ, STUDY_HOME=str(home))
-    subprocess.run([sys.executable, "-m", "app", "ingest", "-q", str(notes)], cwd=ROOT, env=env, check=True, capture_output=True)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def indexed_notes(work: Path) -> tuple[Path, Path]:
+    """A copy of notes/ in ``work`` and a data folder with it indexed (real model); returns (notes, home)."""
+    import shutil
+
+    notes, home = work / "notes", work / "home"
+    shutil.copytree(ROOT / "notes", notes)
+    env = dict(os.environ, STUDY_HOME=str(home))
+    subprocess.run([sys.executable, "-m", "app", "ingest", "-q", str(notes)], cwd=ROOT, env=env, check=True, capture_output=True)
+    return notes, home
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

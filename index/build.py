@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
-import os
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field

@@ -83,11 +83,12 @@ _WORDISH = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-/]*[A-Za-z0-9]|[A-Za-z0-9]")
 class Vocabulary:
     """Every word the notes contain, to spot a question that names something they never mention."""
 
-    def __init__(self, texts: list[str]):
+    def __init__(self, texts: list[str], tokens: set[str] | None = None):
+        """``tokens``: the stemmed BM25 vocabulary, when a Lexical index already computed it."""
         self.words: set[str] = set()
-        self.tokens: set[str] = set()  # stemmed BM25 tokens
+        self.tokens: set[str] = set(tokens) if tokens is not None else {t for text in texts for t in tokenize(text)}
+        self.tokens.discard("_empty_")
         for text in texts:
-            self.tokens.update(tokenize(text))
             for w in _WORDISH.findall(text):
                 low = w.lower()
                 self.words.add(low)

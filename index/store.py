@@ -219,8 +219,9 @@ def write(home: Path, manifest: Manifest, chunks: list[Chunk], vectors: np.ndarr
         np.save(tmp / "sentences.npy", np.ascontiguousarray(sentence_vectors, dtype="float32"))
         np.save(tmp / "sentence_offsets.npy", np.asarray(sentence_offsets, dtype="int64"))
         texts = [c.search_text for c in chunks]
-        Lexical(texts).save(tmp / "bm25")
-        Vocabulary(texts).save(tmp / "vocab.json")
+        lexical = Lexical(texts)
+        lexical.save(tmp / "bm25")
+        Vocabulary(texts, tokens=lexical.vocab).save(tmp / "vocab.json")
         (tmp / "files.json").write_text(json.dumps(files, indent=1, ensure_ascii=False), encoding="utf-8")
         (tmp / "manifest.json").write_text(json.dumps(manifest.__dict__, indent=1), encoding="utf-8")
         _fsync_tree(tmp)
