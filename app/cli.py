@@ -44,8 +44,12 @@ def _study(ctx: click.Context):
     from .service import Study
 
     opts = ctx.obj
-    return Study(config.home(opts["home"]), notes=config.notes_dir(), model=opts["model"], mode=opts["mode"],
-                 abstain=config.abstain_threshold(), abstain_named=config.abstain_named_threshold())
+    try:
+        settings = dict(abstain=config.abstain_threshold(), abstain_named=config.abstain_named_threshold(),
+                        max_note_mb=config.max_note_mb())
+    except ValueError as e:
+        _fail(str(e), 2)
+    return Study(config.home(opts["home"]), notes=config.notes_dir(), model=opts["model"], mode=opts["mode"], **settings)
 
 
 def _fail(message: str, code: int = 1) -> None:
@@ -59,11 +63,13 @@ def _library_errors(fn):
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        from index import IndexMismatch, IndexMissing, ModelError, NothingToIndex
+        from index import IndexMismatch, IndexMissing, IndexWriteError, ModelError, NothingToIndex
+
+        from .server import PortInUse
 
         try:
             return fn(*args, **kwargs)
-        except (IndexMismatch, IndexMissing, ModelError, NothingToIndex) as e:
+        except (IndexMismatch, IndexMissing, IndexWriteError, ModelError, NothingToIndex, PortInUse) as e:
             _fail(str(e))
 
     return wrapper
@@ -73,9 +79,10 @@ def _library_errors(fn):
 @click.option("--home", type=click.Path(file_okay=False), envvar="STUDY_HOME", help="Data folder for the index. [env STUDY_HOME; default .study/]")
 @click.option("--model", envvar="STUDY_MODEL", help="sentence-transformers model name or path. [env STUDY_MODEL; default: the packaged all-MiniLM-L6-v2]")
 @click.option("--mode", type=click.Choice(["hybrid", "dense", "lexical"]), default="hybrid", show_default=True, help="Retrieval: dense + BM25 fused, or one alone.")
+@click.option("--debug", is_flag=True, help="Show the full traceback of an unexpected error.")
 @click.version_option(package_name="study")
 @click.pass_context
-def cli(ctx, home, model, mode):
+def cli(ctx, home, model, mode, debug):
     """study: ask, search and review your own notes, offline, with exact citations.
 
     Notes live in notes/ (Markdown, text, PDF); the index in .study/.
@@ -155,17 +162,39 @@ def _ask_server(ctx, questions: list[str], k: int, as_json: bool) -> bool:
 
     from index.embed import model_spec
 
-    base = server_for(config.home(ctx.obj["home"]), model_spec(ctx.obj["model"]), ctx.obj["mode"])
-    if base is None:
+    server = server_for(config.home(ctx.obj["home"]), model_spec(ctx.obj["model"]), ctx.obj["mode"])
+    if server is None:
         return False
     replies = []
     for q in questions:
-        reply = post(base, "/api/ask", {"question": q, "k": k})
+        reply = post(server, "/api/ask", {"question": q, "k": k})
         if reply is None:
             return False if not replies else _fail("the server stopped answering; run again (or with --local)")
         replies.append(reply)
         click.echo(json.dumps(reply["json"], ensure_ascii=False) if as_json else reply["terminal"])
     return True
+
+
+def _valid_text(text: str, what: str) -> str:
+    """Bytes that are not UTF-8 (they reach argv as surrogates) become U+FFFD, with a warning, not a traceback."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        click.echo(f"warning: {what} is not valid UTF-8; the bad bytes were replaced (use a UTF-8 terminal)", err=True)
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _stdin_questions() -> list[str]:
+    lines = sys.stdin.buffer.read().splitlines()
+    questions = []
+    for n, raw in enumerate(lines, start=1):
+        try:
+            questions.append(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            click.echo(f"warning: question on input line {n} is not valid UTF-8; the bad bytes were replaced", err=True)
+            questions.append(raw.decode("utf-8", "replace"))
+    return [q.removeprefix("\ufeff") for q in questions]
 
 
 def _print_answer(answer) -> None:
@@ -187,7 +216,7 @@ def ask(ctx, question, k, as_json, local):
     With a `study serve` running on the same data folder, the question goes to it (answers are the same, and
     come back without loading the model here).
     """
-    questions = sys.stdin.read().splitlines() if question == "-" else [question]
+    questions = _stdin_questions() if question == "-" else [_valid_text(question, "the question")]
     if not local and _ask_server(ctx, questions, k, as_json):
         return
     study = _study(ctx)
@@ -249,13 +278,24 @@ def evaluate(ctx, file, as_json, k):
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind; keep 127.0.0.1 unless you mean to expose it.")
 @click.option("--port", default=7860, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--watch/--no-watch", default=True, show_default=True, help="Re-index notes/ when files change.")
+@click.option("--token", envvar="STUDY_TOKEN", help="Require this token on every request (generated when --host is not loopback). [env STUDY_TOKEN]")
 @click.pass_context
 @_library_errors
-def serve(ctx, host, port, watch):
-    """Serve the web UI, after indexing what changed in notes/ (unchanged passages are not embedded again)."""
-    from index import NothingToIndex
+def serve(ctx, host, port, watch, token):
+    """Serve the web UI, after indexing what changed in notes/ (unchanged passages are not embedded again).
+
+    Bound to 127.0.0.1 it answers only requests addressed to this machine's own loopback names; with any other
+    --host every request must carry the token printed at start.
+    """
+    from index import current_folder
+
+    from .server import bind, launch
+    from .service import one_line
+    from .uploads import remove_partial
 
     study = _study(ctx)
+    bind(host, port).close()  # a port in use is one clear line now, not after a minute of indexing
+    remove_partial(study.notes)
     if study.notes.exists():
         progress = Progress()
         try:
@@ -263,8 +303,10 @@ def serve(ctx, host, port, watch):
             click.echo(report.summary(), err=True)
             for item in report.failed:
                 click.echo(f"failed: {item['path']}: {item['error']}", err=True)
-        except NothingToIndex as e:
-            click.echo(f"warning: {e}", err=True)
+        except Exception as e:  # degrade, don't die: answer from the index we have, say why it is not newer
+            if current_folder(study.home) is None:
+                raise
+            click.echo(f"warning: indexing could not run: {one_line(e)}; answering from the existing index", err=True)
         finally:
             progress.close()
     study.searcher(on_progress=Progress())
@@ -277,16 +319,26 @@ def serve(ctx, host, port, watch):
 
         NotesWatcher(study.ingest, [study.notes], on_done=done,
                      on_error=lambda e: click.echo(f"Error while re-indexing: {e}", err=True)).start()
-    from .web import launch
-
-    launch(study, host=host, port=port)
+    launch(study, host=host, port=port, token=token, max_upload_mb=config.max_note_mb(),
+           say=lambda line: click.echo(line, err=line.startswith("warning")))
 
 
 from . import cli_review  # noqa: E402,F401 - registers `study cards` and `study review`
 
 
 def main() -> None:
-    cli(prog_name="study")
+    """Every failure ends in one line and exit status 1; `--debug` (or STUDY_DEBUG=1) shows the traceback."""
+    import os
+
+    try:
+        cli(prog_name="study")
+    except Exception as e:
+        if "--debug" in sys.argv[1:] or os.environ.get("STUDY_DEBUG"):
+            raise
+        from .service import one_line
+
+        click.echo(f"Error: {one_line(e)} (run with --debug for details)", err=True)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

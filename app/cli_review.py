@@ -1,11 +1,52 @@
 """`study cards` and `study review`: the terminal side of review mode."""
 from __future__ import annotations
 
+import functools
 import json
 
 import click
 
-from .cli import Progress, _library_errors, _study, cli
+from .cli import Progress, _fail, _library_errors, _study, cli
+
+
+def _review_errors(fn):
+    """Trouble with review.sqlite (locked too long, disk full, read-only) ends in one line and exit status 1."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        import sqlite3
+
+        from . import config
+        from .review import ReviewStoreError, explain
+
+        try:
+            return fn(*args, **kwargs)
+        except ReviewStoreError as e:
+            _fail(str(e))
+        except sqlite3.Error as e:  # one the store did not wrap: still one line naming the file
+            _fail(explain(config.home(click.get_current_context().obj["home"]) / "review.sqlite", e))
+
+    return wrapper
+
+
+def _warn_recovered(store, shown: str | None = None) -> str | None:
+    """Say once that a damaged review.sqlite was moved aside (and how much was recovered); return what was said."""
+    if store.recovered and store.recovered != shown:
+        click.echo(f"warning: {store.recovered}", err=True)
+    return store.recovered
+
+
+def _check_reviews(study) -> None:
+    """`study cards` does not review, but a damaged review.sqlite is found (and recovered) here too."""
+    from .review import ReviewStore, ReviewStoreError
+
+    path = study.home / "review.sqlite"
+    if not path.exists():
+        return
+    try:
+        _warn_recovered(ReviewStore(path))
+    except ReviewStoreError as e:  # listing cards does not need it
+        click.echo(f"warning: {e}", err=True)
 
 
 @cli.command()
@@ -20,6 +61,7 @@ def cards(ctx, as_json, section):
     from .cards import generate
 
     study = _study(ctx)
+    _check_reviews(study)
     made = generate(study.searcher(on_progress=Progress(enabled=not as_json)).chunks, section=section)
     if as_json:
         for card in made:
@@ -36,6 +78,7 @@ def cards(ctx, as_json, section):
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 1000), help="Cards in this session.")
 @click.pass_context
 @_library_errors
+@_review_errors
 def review(ctx, section, limit):
     """Quiz yourself: answer each card, get graded against your notes, and let FSRS schedule it.
 
@@ -46,6 +89,7 @@ def review(ctx, section, limit):
 
     study = _study(ctx)
     session = ReviewSession(study, section=section)
+    shown = _warn_recovered(session.store)
     done = 0
     while done < limit:
         card = session.next()
@@ -64,4 +108,5 @@ def review(ctx, section, limit):
         show_feedback(feedback, study, when(feedback.due))
         done += 1
     stats = session.store.stats()
+    _warn_recovered(session.store, shown)  # damage found mid-session
     click.echo(f"\nReviewed {done} card(s). Due today: {stats['due_today']}, new: {stats['new']}, reviews so far: {stats['reviewed']}.")

@@ -1,30 +1,55 @@
-"""Asking a running `study serve` (same data folder) instead of loading the index and model in this process."""
+"""Asking a running `study serve` (same data folder) instead of loading the index and model in this process.
+
+The other end of `server.json` is `server.write_marker`.
+"""
 from __future__ import annotations
 
 import json
 import os
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 
-def server_for(home: Path, model: str, mode: str) -> str | None:
-    """Base URL of a live server for this data folder with the same model and mode, or None."""
+@dataclass
+class Server:
+    base: str
+    token: str | None = None
+
+
+def server_for(home: Path, model: str, mode: str) -> Server | None:
+    """A live server for this data folder with the same model and mode, or None (a stale marker is removed)."""
+    marker = home / "server.json"
     try:
-        info = json.loads((home / "server.json").read_text())
-        os.kill(int(info["pid"]), 0)
+        info = json.loads(marker.read_text())
+        pid = int(info["pid"])
     except (OSError, ValueError, KeyError, TypeError):
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        try:
+            marker.unlink()  # the server died without cleaning up
+        except OSError:
+            pass
+        return None
+    except OSError:
         return None
     if info.get("model") != model or info.get("mode", "hybrid") != mode:
         return None
-    host = info.get("host", "127.0.0.1")
-    host = "127.0.0.1" if host in ("0.0.0.0", "") else host
-    return f"http://{host}:{int(info['port'])}"
+    host = str(info.get("host", "127.0.0.1"))
+    host = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host
+    host = f"[{host}]" if ":" in host else host
+    return Server(f"http://{host}:{int(info['port'])}", info.get("token"))
 
 
-def post(base: str, path: str, payload: dict, timeout: float = 30.0) -> dict | None:
-    """POST JSON; None if the server cannot be reached (the caller answers in process)."""
-    request = urllib.request.Request(base + path, data=json.dumps(payload).encode(), headers={"Content-Type": "application/json"})
+def post(server: Server, path: str, payload: dict, timeout: float = 30.0) -> dict | None:
+    """POST JSON; None if the server cannot be reached or refuses (the caller answers in process)."""
+    headers = {"Content-Type": "application/json"}
+    if server.token:
+        headers["Authorization"] = f"Bearer {server.token}"
+    request = urllib.request.Request(server.base + path, data=json.dumps(payload).encode(), headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return json.loads(response.read())

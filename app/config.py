@@ -23,3 +23,15 @@ def abstain_threshold() -> float | None:
 def abstain_named_threshold() -> float | None:
     value = os.environ.get("STUDY_ABSTAIN_NAMED")
     return float(value) if value else None
+
+
+DEFAULT_MAX_NOTE_MB = 50.0
+
+
+def max_note_mb() -> float:
+    """Largest note accepted from an upload or the watched folder (``$STUDY_MAX_NOTE_MB``, 0 = no limit)."""
+    value = os.environ.get("STUDY_MAX_NOTE_MB")
+    try:
+        return float(value) if value else DEFAULT_MAX_NOTE_MB
+    except ValueError:
+        raise ValueError(f"STUDY_MAX_NOTE_MB={value!r} is not a number of megabytes; set it like 50 or 0 for no limit") from None

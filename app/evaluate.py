@@ -2,23 +2,31 @@
 from __future__ import annotations
 
 import json
+import re
 import statistics
 import time
 from pathlib import Path
 
-from ingest import normalize
 
 
 def load_questions(path: Path) -> list[dict]:
     items = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise ValueError(f"{path}: not valid UTF-8 (byte {e.start}); save it as UTF-8 and run again") from None
+    except OSError as e:
+        raise ValueError(f"{path}: cannot be read ({e.strerror or e})") from None
+    for n, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
             item = json.loads(line)
         except json.JSONDecodeError as e:
             raise ValueError(f"{path}:{n}: not valid JSON ({e.msg}); each line must be one JSON object") from None
-        if not isinstance(item, dict) or not isinstance(item.get("question"), str) or not isinstance(item.get("answer_contains", []), list):
+        phrases = item.get("answer_contains", []) if isinstance(item, dict) else None
+        if (not isinstance(item, dict) or not isinstance(item.get("question"), str) or not isinstance(phrases, list)
+                or not all(isinstance(p, str) and p.strip() for p in phrases)):
             raise ValueError(f'{path}:{n}: expected {{"question": str, "answer_contains": [str, ...]}}')
         items.append(item)
     if not items:
@@ -26,9 +34,22 @@ def load_questions(path: Path) -> list[dict]:
     return items
 
 
+_NOT_ASCII_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
+def key(text: str) -> str:
+    """How key phrases are compared (the eval sets' own definition): lower case, runs of anything but a-z0-9 -> one space."""
+    return _NOT_ASCII_ALNUM.sub(" ", text.lower()).strip()
+
+
 def is_hit(text: str, phrases: list[str]) -> bool:
-    t = f" {normalize(text)} "
-    return any(f" {normalize(p)} " in t for p in phrases)
+    t = f" {key(text)} "
+    return any(f" {key(p)} " in t for p in phrases)
+
+
+def from_file(source: str, wanted: str | None) -> bool:
+    """A question may name the file its answer is in; a hit must then come from that file."""
+    return not wanted or source == wanted or source.endswith("/" + wanted.lstrip("/"))
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -44,7 +65,7 @@ def run(study, items: list[dict], k: int = 10) -> dict:
     study.ask("warm-up question")  # first-call costs are not what a student waits for twice
     answerable = [i for i in items if i.get("answer_contains")]
     out_of_scope = [i for i in items if not i.get("answer_contains")]
-    hit1 = hit5 = 0
+    hit1 = hit5 = answer_hits = 0
     rr = 0.0
     false_abstain = 0
     abstain_ok = 0
@@ -63,7 +84,9 @@ def run(study, items: list[dict], k: int = 10) -> dict:
                 misses.append({"id": item.get("id"), "question": item["question"], "why": "answered out-of-scope"})
             continue
         false_abstain += answer.abstained
-        rank = next((h.rank for h in answer.hits if is_hit(h.chunk.text, phrases)), None)
+        wanted = item.get("file")
+        rank = next((h.rank for h in answer.hits if from_file(h.chunk.source, wanted) and is_hit(h.chunk.text, phrases)), None)
+        answer_hits += not answer.abstained and is_hit(" ".join(s.text for s in answer.sentences), phrases)
         if rank == 1:
             hit1 += 1
         if rank and rank <= 5:
@@ -80,6 +103,7 @@ def run(study, items: list[dict], k: int = 10) -> dict:
         "hit@1": round(hit1 / n, 4),
         "hit@5": round(hit5 / n, 4),
         "mrr@10": round(rr / n, 4),
+        "answer_hit": round(answer_hits / n, 4),
         "abstention_recall": round(abstain_ok / len(out_of_scope), 4) if out_of_scope else None,
         "false_abstention": round(false_abstain / n, 4),
         "mean_passage_chars": round(statistics.mean(lengths), 1) if lengths else 0,
@@ -96,6 +120,7 @@ def format_report(r: dict) -> str:
         f"hit@1              {r['hit@1']:.3f}",
         f"hit@5              {r['hit@5']:.3f}",
         f"MRR@10             {r['mrr@10']:.3f}",
+        f"answer hit         {r['answer_hit']:.3f}",
         f"abstention recall  {abst}",
         f"false abstention   {r['false_abstention']:.3f}",
         f"mean passage chars {r['mean_passage_chars']}",

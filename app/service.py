@@ -4,6 +4,8 @@ from __future__ import annotations
 import os
 import re
 import threading
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from index import Hit, Searcher, build, current_folder, load_embedder, model_spec, onnx
@@ -28,11 +30,31 @@ def is_follow_up(question: str) -> bool:
     return len(question.split()) <= 8 and bool(_FOLLOW_UP.search(question))
 
 
+@dataclass
+class IngestStatus:
+    """What the latest ingest in this process is doing or did: the web UI shows it while and after it runs."""
+
+    running: bool = False
+    stage: str = ""
+    done: int = 0
+    total: int = 0
+    summary: str = ""
+    failed: list | None = None
+    error: str | None = None  # why the last ingest could not run (the previous index stays live)
+    finished: float = 0.0
+
+
+def one_line(e: BaseException) -> str:
+    """An exception as one line for a person: our own errors already read as sentences."""
+    text = " ".join(str(e).split()) or type(e).__name__
+    return text if type(e).__module__.split(".")[0] in ("index", "ingest", "app") else f"{type(e).__name__}: {text}"
+
+
 class Study:
     """One data folder, one model, one live index; reloads when a new index goes live."""
 
     def __init__(self, home: Path, notes: Path | None = None, model: str | None = None, mode: str = "hybrid",
-                 abstain: float | None = None, abstain_named: float | None = None):
+                 abstain: float | None = None, abstain_named: float | None = None, max_note_mb: float | None = None):
         self.home = home
         self.notes = notes or Path("notes")
         self.model = model_spec(model)
@@ -44,6 +66,8 @@ class Study:
         self._searcher: Searcher | None = None
         self._folder: Path | None = None
         self._lock = threading.Lock()
+        self.status = IngestStatus()
+        self.max_note_bytes = int(max_note_mb * 2**20) if max_note_mb else None
 
     @property
     def embedder(self):
@@ -59,7 +83,10 @@ class Study:
             if os.environ.get("STUDY_QUERY_ENCODER", "onnx") != "torch" and not self.model.startswith(HASH_PREFIX):
                 encoder = onnx.load(self.home, self.model)
                 if encoder is None:
-                    self._export_onnx(force_load=True)
+                    try:
+                        self._export_onnx(force_load=True)
+                    except Exception:  # read-only or full data folder: the model itself answers, only slower
+                        pass
                     encoder = onnx.load(self.home, self.model)
             self._query_embedder = encoder or self.embedder
         return self._query_embedder
@@ -73,9 +100,40 @@ class Study:
             onnx.export(self.home, self.model, loaded.model)
 
     def ingest(self, paths: list[Path] | None = None, on_progress: ProgressFn | None = None):
-        report = build(self.home, paths or [self.notes], self.embedder, on_progress)
-        self._export_onnx()  # the model is loaded now if anything was embedded: export it once for fast queries
+        status = self.status
+        status.running, status.stage, status.done, status.total = True, "read", 0, 0
+
+        def progress(stage: str, done: int, total: int) -> None:
+            status.stage, status.done, status.total = stage, done, total
+            if on_progress:
+                on_progress(stage, done, total)
+
+        try:
+            report = build(self.home, paths or [self.notes], self.embedder, progress, self.max_note_bytes)
+            status.summary, status.failed, status.error = report.summary(), list(report.failed), None
+        except Exception as e:
+            status.error = one_line(e)
+            raise
+        finally:
+            status.running, status.finished = False, time.time()
+        try:
+            self._export_onnx()  # the model is loaded now if anything was embedded: export it once for fast queries
+        except Exception:  # no room or no write access for the export: questions fall back to the model
+            pass
         return report
+
+    def ingest_in_background(self) -> threading.Thread:
+        """Start an ingest and return at once; ``status`` tells how it goes and how it ended."""
+        def run() -> None:
+            try:
+                self.ingest()
+            except Exception:
+                pass  # recorded in self.status.error for the page to show
+
+        worker = threading.Thread(target=run, name="study-ingest", daemon=True)
+        self.status.running = True
+        worker.start()
+        return worker
 
     def searcher(self, on_progress: ProgressFn | None = None) -> Searcher:
         """The searcher over the live index, building one from the notes if there is none."""

@@ -29,6 +29,21 @@ def previous_questions(history: list) -> list[str]:
     return [_text_of(m.get("content")) for m in history or [] if isinstance(m, dict) and m.get("role") == "user"]
 
 
+def ingest_status_html(study: Study) -> str:
+    """While an ingest runs: how far; after: its summary, or why it could not run (the old index still answers)."""
+    st = study.status
+    if st.running:
+        stage = {"read": "Reading notes", "embed": "Embedding"}.get(st.stage, "Indexing")
+        share = f" {st.done}/{st.total}" if st.total else ""
+        return f'<p class="ingest-running">{esc(stage)}{share}… answers use the previous index until this ends.</p>'
+    if st.error:
+        return f'<p class="ingest-error"><b>Indexing could not run:</b> {esc(st.error)} Answers come from the last complete index.</p>'
+    if st.summary:
+        failed = "".join(f"<li>failed <b>{esc(f['path'])}</b>: {esc(f['error'])}</li>" for f in st.failed or [])
+        return f"<p>Last indexing: {esc(st.summary)}</p>" + (f"<ul>{failed}</ul>" if failed else "")
+    return ""
+
+
 def notes_table(study: Study) -> str:
     searcher = study.searcher()
     files = searcher.index.files
@@ -76,15 +91,20 @@ def feedback_html(feedback, files: dict) -> str:
 
 
 def review_progress_html(study: Study) -> str:
-    from .review import ReviewStore
+    from .review import ReviewStore, ReviewStoreError
 
-    stats = ReviewStore(study.home / "review.sqlite").stats()
+    try:
+        store = ReviewStore(study.home / "review.sqlite")
+        stats = store.stats()
+    except ReviewStoreError as e:
+        return f'<p class="review-error"><b>Review progress is unavailable:</b> {esc(str(e))}</p>'
+    notice = f'<p class="review-warning"><b>Note:</b> {esc(store.recovered)}</p>' if store.recovered else ""
     def retention(value) -> str:
         return "–" if value is None else f"{value:.0%}"
 
     rows = "".join(f"<tr><td>{esc(s['section'])}</td><td>{s['cards']}</td><td>{s['reviews']}</td><td>{retention(s['retention'])}</td></tr>"
                    for s in stats["sections"])
-    return (f"<p><b>Due today:</b> {stats['due_today']} · <b>new:</b> {stats['new']} · <b>reviews done:</b> {stats['reviewed']}</p>"
+    return notice + (f"<p><b>Due today:</b> {stats['due_today']} · <b>new:</b> {stats['new']} · <b>reviews done:</b> {stats['reviewed']}</p>"
             "<table><thead><tr><th>section</th><th>cards</th><th>reviews</th><th>retention</th></tr></thead>"
             f"<tbody>{rows}</tbody></table>")
 
@@ -104,23 +124,34 @@ def build_ui(study: Study):
         history += [{"role": "user", "content": message}, {"role": "assistant", "content": reply}]
         return "", history
 
-    def add_notes(files, replace: bool, progress=gr.Progress()):
+    def add_notes(files, replace: bool):
+        from gradio.utils import get_upload_folder
+
         from .uploads import save_uploads
 
         pairs = [(Path(f), Path(f).name) for f in files or []]
         if not pairs:
-            return "<p>Choose or drop files first.</p>", notes_table(study), None
-        saved, rejected = save_uploads(pairs, study.notes, replace=bool(replace))
+            return "<p>Choose or drop files first.</p>", notes_table(study), None, gr.Timer(active=False)
+        saved, rejected = save_uploads(pairs, study.notes, replace=bool(replace), allowed_from=Path(get_upload_folder()),
+                                       max_bytes=study.max_note_bytes)
         lines = [f"<li>rejected <b>{esc(name)}</b>: {esc(why)}</li>" for name, why in rejected]
         if saved:
-            stages = {"read": "Reading notes", "embed": "Embedding"}
-            report = study.ingest(on_progress=lambda stage, done, total: progress(done / max(total, 1), desc=stages[stage]))
-            lines.insert(0, f"<li>saved {', '.join(esc(n) for n in saved)}; {esc(report.summary())}</li>")
-            lines += [f"<li>failed <b>{esc(f['path'])}</b>: {esc(f['error'])}</li>" for f in report.failed]
-        return "<ul>" + "".join(lines) + "</ul>", notes_table(study), None
+            # Answer at once; the index follows in the background and the status line below shows how far.
+            study.ingest_in_background()
+            lines.insert(0, f"<li>saved {', '.join(esc(n) for n in saved)}; indexing…</li>")
+        return "<ul>" + "".join(lines) + "</ul>", notes_table(study), None, gr.Timer(active=bool(saved))
+
+    def poll_ingest():
+        running = study.status.running
+        return ingest_status_html(study), notes_table(study), gr.Timer(active=running)
 
     def review_start(section_text: str):
-        session = review_session(study, section_text)
+        from .review import ReviewStoreError
+
+        try:
+            session = review_session(study, section_text)
+        except ReviewStoreError as e:
+            return [{"role": "assistant", "content": f"<p>{esc(str(e))}</p>"}], None, review_progress_html(study)
         card = session.next()
         message = card_html(card) if card else "<p>Nothing due here. Come back later, or pick another section.</p>"
         return [{"role": "assistant", "content": message}], (card.to_json() if card else None), review_progress_html(study)
@@ -131,9 +162,15 @@ def build_ui(study: Study):
         history = list(history or [])
         if not card_json:
             return "", history, None, review_progress_html(study)
-        session = review_session(study, section_text)
-        card = Card(**card_json)
-        feedback = session.answer(card, reply_text or "")
+        from .review import ReviewStoreError
+
+        try:
+            session = review_session(study, section_text)
+            card = Card(**card_json)
+            feedback = session.answer(card, reply_text or "")
+        except ReviewStoreError as e:
+            history.append({"role": "assistant", "content": f"<p>Your answer could not be saved: {esc(str(e))}</p>"})
+            return "", history, card_json, review_progress_html(study)
         history.append({"role": "user", "content": esc(reply_text) if reply_text.strip() else "<i>(no answer)</i>"})
         history.append({"role": "assistant", "content": feedback_html(feedback, study.searcher().index.files)})
         nxt = session.next()
@@ -178,58 +215,20 @@ def build_ui(study: Study):
                          api_name="review_answer")
             review_tab.select(lambda: review_progress_html(study), None, progress_view, api_name=False)
         with gr.Tab("Notes") as notes_tab:
+            from ingest import SUPPORTED
+
             uploads = gr.File(label="Add notes: drop .md, .txt or .pdf files here", file_count="multiple",
-                              file_types=[".md", ".markdown", ".txt", ".pdf"], elem_id="upload")
+                              file_types=sorted(SUPPORTED), elem_id="upload")
             replace = gr.Checkbox(label="Replace existing files with the same name", value=False, elem_id="replace")
             add = gr.Button("Add to notes and index", variant="primary", elem_id="add-notes")
             status = gr.HTML(elem_id="upload-status")
+            ingest_status = gr.HTML(elem_id="ingest-status")
             table = gr.HTML(elem_id="notes-table")
-            notes_tab.select(lambda: notes_table(study), None, table, api_name=False)
-            add.click(add_notes, [uploads, replace], [status, table, uploads], api_name="upload")
-        demo.load(lambda: notes_table(study), None, table, api_name=False)
+            ticker = gr.Timer(1.0, active=False)
+            notes_tab.select(lambda: (ingest_status_html(study), notes_table(study)), None, [ingest_status, table], api_name=False)
+            add.click(add_notes, [uploads, replace], [status, table, uploads, ticker], api_name="upload")
+            ticker.tick(poll_ingest, None, [ingest_status, table, ticker], api_name=False)
+        demo.load(lambda: (ingest_status_html(study), notes_table(study)), None, [ingest_status, table], api_name=False)
     # Retrieval is read-only and thread-safe: let several questions run at once.
     demo.queue(default_concurrency_limit=8)
     return demo
-
-
-def api_routes(app, study: Study) -> None:
-    """Plain JSON endpoints: the CLI answers through a running server instead of loading everything itself."""
-    from fastapi import Body
-
-    from .render import hit_json, terminal
-
-    @app.get("/api/health")
-    def health():
-        searcher = study.searcher()
-        return {"status": "ok", "passages": len(searcher.chunks), "home": str(study.home.resolve())}
-
-    @app.post("/api/ask")
-    def ask(question: str = Body(...), k: int = Body(5)):
-        answer = study.ask(question, k=max(1, min(int(k), 50)))
-        return {"json": answer.to_json(), "terminal": terminal(answer)}
-
-    @app.post("/api/search")
-    def search(query: str = Body(...), k: int = Body(10)):
-        return {"query": query, "passages": [hit_json(h) for h in study.search(query, k=max(1, min(int(k), 100)))]}
-
-
-def launch(study: Study, host: str = "127.0.0.1", port: int = 7860) -> None:
-    import atexit
-    import json
-
-    import gradio as gr
-    import uvicorn
-    from fastapi import FastAPI
-
-    demo = build_ui(study)
-    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
-    api_routes(app, study)
-    app = gr.mount_gradio_app(app, demo, path="/", server_name=host, server_port=port, css=CSS, show_error=True,
-                              max_file_size="200mb", footer_links=["gradio", "settings"])
-    # Tell `study ask` in another terminal where to find us (and stop telling it when we exit).
-    marker = study.home / "server.json"
-    study.home.mkdir(parents=True, exist_ok=True)
-    marker.write_text(json.dumps({"host": host, "port": port, "pid": os.getpid(), "model": study.model, "mode": study.mode}))
-    atexit.register(lambda: marker.unlink(missing_ok=True))
-    print(f"study is serving on http://{host}:{port} (Ctrl+C to stop)", flush=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -2,10 +2,10 @@
 from .build import BuildReport, NothingToIndex, build
 from .embed import DEFAULT_MODEL, Embedder, HashEmbedder, ModelError, load_embedder, model_spec
 from .search import Hit, Searcher
-from .store import IndexMismatch, IndexMissing, StoredIndex, current_folder, load
+from .store import IndexDamaged, IndexMismatch, IndexMissing, IndexWriteError, StoredIndex, current_folder, load
 
 __all__ = [
-    "DEFAULT_MODEL", "BuildReport", "Embedder", "HashEmbedder", "Hit", "IndexMismatch", "IndexMissing",
-    "ModelError", "NothingToIndex", "Searcher", "StoredIndex", "build", "current_folder", "load",
+    "DEFAULT_MODEL", "BuildReport", "Embedder", "HashEmbedder", "Hit", "IndexDamaged", "IndexMismatch", "IndexMissing",
+    "IndexWriteError", "ModelError", "NothingToIndex", "Searcher", "StoredIndex", "build", "current_folder", "load",
     "load_embedder", "model_spec",
 ]

@@ -21,13 +21,10 @@ from ingest import Chunk, FileResult, NoteFile, discover, load as load_file, sen
 
 from . import store
 from .embed import Embedder
+from .store import NothingToIndex  # defined in store, where the writer reports it
 
 # on_progress(stage, done, total): stage is "read" (files) or "embed" (texts: passages and sentences)
 ProgressFn = Callable[[str, int, int], None]
-
-
-class NothingToIndex(Exception):
-    """No usable note was found; the previous index is left as it was."""
 
 
 @dataclass
@@ -75,8 +72,10 @@ def _sentences(chunks: list[Chunk]) -> tuple[np.ndarray, list[str]]:
 def writer_lock(home: Path):
     """One writer at a time per data folder (CLI, watcher and server may all ingest)."""
     root = store.index_root(home)
-    root.mkdir(parents=True, exist_ok=True)
-    with open(root / ".lock", "w") as fh:
+    with store.writing(home):  # a read-only data folder or a full disk: one clear line, not a traceback
+        root.mkdir(parents=True, exist_ok=True)
+        fh = open(root / ".lock", "w")
+    with fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         store.remove_stale(root)  # only a killed writer leaves these, and we hold the lock
         try:
@@ -86,9 +85,16 @@ def writer_lock(home: Path):
 
 
 def _previous(home: Path, model: str) -> store.StoredIndex | None:
+    """The live index to reuse unchanged files and vectors from, or None to rebuild everything.
+
+    None when there is none, it was built with another model or format, or any file of it fails verification
+    (IndexDamaged is an IndexMismatch): nothing is reused from a damaged index, and since there is no previous
+    index to compare with, a new version is always written. load() checks the BM25 and vocabulary files' sizes
+    and checksums even with lexical=False, so damage there is found too.
+    """
     try:
         return store.load(home, model=model, lexical=False)
-    except (store.IndexMissing, store.IndexMismatch, OSError, ValueError, KeyError, TypeError):
+    except (store.IndexMissing, store.IndexMismatch):
         return None
 
 
@@ -101,7 +107,7 @@ def _stat(path: Path) -> tuple[int, int] | None:
 
 
 def _read(notes: list[NoteFile], old: store.StoredIndex | None, report: BuildReport,
-          on_progress: ProgressFn | None) -> tuple[list[Chunk], dict[str, dict]]:
+          on_progress: ProgressFn | None, max_note_bytes: int | None = None) -> tuple[list[Chunk], dict[str, dict]]:
     """Chunks and file records for every note, reusing the live index's for unchanged files."""
     old_files = old.files if old else {}
     old_chunks: dict[str, list[Chunk]] = {}
@@ -117,7 +123,7 @@ def _read(notes: list[NoteFile], old: store.StoredIndex | None, report: BuildRep
             entry, result = dict(prev), FileResult(note, old_chunks[note.source], list(prev.get("warnings", [])))
             report.unchanged += 1
         else:
-            result = load_file(note)
+            result = load_file(note, max_note_bytes)
             entry = {"path": str(note.path), "sha256": result.sha256, "passages": len(result.chunks), "indexed_at": time.time()}
             if stat:
                 entry["size"], entry["mtime_ns"] = stat
@@ -142,7 +148,8 @@ def _read(notes: list[NoteFile], old: store.StoredIndex | None, report: BuildRep
     return chunks, files
 
 
-def build(home: Path, paths: list[Path], embedder: Embedder, on_progress: ProgressFn | None = None) -> BuildReport:
+def build(home: Path, paths: list[Path], embedder: Embedder, on_progress: ProgressFn | None = None,
+          max_note_bytes: int | None = None) -> BuildReport:
     """Bring the index up to date with every note under ``paths``.
 
     Files that fail are reported and left out; the others are indexed. If
@@ -156,7 +163,7 @@ def build(home: Path, paths: list[Path], embedder: Embedder, on_progress: Progre
             where = ", ".join(str(p) for p in paths)
             raise NothingToIndex(f"No notes (.md, .markdown, .txt, .pdf) found in {where}. Add notes there, or name another folder.")
         old = _previous(home, embedder.name)
-        chunks, files = _read(notes, old, report, on_progress)
+        chunks, files = _read(notes, old, report, on_progress, max_note_bytes)
         report.files, report.passages = len(notes), len(chunks)
         if not chunks:
             raise NothingToIndex("None of the notes could be indexed (see the errors above); the previous index is unchanged.")

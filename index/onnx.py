@@ -10,15 +10,21 @@ exported; any other model keeps the sentence-transformers path.
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
 import shutil
+import time
 from pathlib import Path
 
 import numpy as np
 
-FORMAT = 1
+from .store import checksum, fingerprint
+
+FORMAT = 2  # 2: meta.json records the size and checksum of each file
+_FILES = ("model.onnx", "tokenizer.json")
+RETRY_AFTER = 24 * 3600  # seconds before a failed export is tried again (sooner once a full disk has room)
 
 
 def _folder(home: Path, model_name: str) -> Path:
@@ -39,13 +45,38 @@ def _supported(model_dir: Path) -> bool:
 
 
 def export(home: Path, model_name: str, st_model) -> Path | None:
-    """Export a loaded SentenceTransformer's transformer to ONNX (once per model); None if not exportable."""
+    """Export a loaded SentenceTransformer's transformer to ONNX (once per model); None if not exportable.
+
+    Never raises: a failed export (full disk, read-only folder, an exporter error) removes what it wrote and leaves
+    a marker, so the next cold question does not spend seconds on it again (see _retry_blocked).
+    """
     folder = _folder(home, model_name)
-    if (folder / "meta.json").exists():
+    if _verified(folder, model_name):
         return folder
     model_dir = Path(getattr(st_model, "study_model_dir", "") or "")
     if not model_dir.exists() or not _supported(model_dir) or not (model_dir / "tokenizer.json").exists():
         return None
+    needed = 2 * _largest_file(model_dir)  # the ONNX graph holds the weights once; twice that leaves room to spare
+    if _retry_blocked(folder, home, needed):
+        return None
+    tmp = folder.with_name(folder.name + ".tmp")
+    try:
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        _export_to(tmp, model_name, model_dir, st_model)
+        shutil.rmtree(folder, ignore_errors=True)
+        os.replace(tmp, folder)
+    except Exception as e:  # no exporter, an odd architecture, no room: queries keep the sentence-transformers path
+        shutil.rmtree(tmp, ignore_errors=True)
+        _record_failure(folder, home, e, needed)
+        return None
+    _marker(folder).unlink(missing_ok=True)
+    return folder
+
+
+def _export_to(tmp: Path, model_name: str, model_dir: Path, st_model) -> None:
+    import warnings
+
     import torch
 
     class Traceable(torch.nn.Module):
@@ -62,28 +93,84 @@ def export(home: Path, model_name: str, st_model) -> Path | None:
     # a padded batch of two, so the traced graph handles padding masks like any batch
     encoded = st_model.tokenizer(["an example", "a longer example sentence to trace"], return_tensors="pt", padding=True)
     names = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in encoded]
-    tmp = folder.with_name(folder.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    try:
-        import warnings
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the exporter's notes on opsets are not the user's business
+        torch.onnx.export(Traceable(transformer), tuple(encoded[n] for n in names), str(tmp / "model.onnx"), input_names=names,
+                          output_names=["last_hidden_state"], opset_version=17, dynamo=False,
+                          dynamic_axes={**{n: {0: "batch", 1: "tokens"} for n in names},
+                                        "last_hidden_state": {0: "batch", 1: "tokens"}})
+    shutil.copy(model_dir / "tokenizer.json", tmp / "tokenizer.json")
+    meta = {"format": FORMAT, "model": model_name, "inputs": names, "max_seq_length": int(st_model.max_seq_length),
+            "dim": int(transformer.config.hidden_size), "files": {n: fingerprint(tmp / n) for n in _FILES}}
+    (tmp / "meta.json").write_text(json.dumps(meta, indent=1))
 
-        with torch.no_grad(), warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # the exporter's notes on opsets are not the user's business
-            torch.onnx.export(Traceable(transformer), tuple(encoded[n] for n in names), str(tmp / "model.onnx"), input_names=names,
-                              output_names=["last_hidden_state"], opset_version=17, dynamo=False,
-                              dynamic_axes={**{n: {0: "batch", 1: "tokens"} for n in names},
-                                            "last_hidden_state": {0: "batch", 1: "tokens"}})
-        shutil.copy(model_dir / "tokenizer.json", tmp / "tokenizer.json")
-        meta = {"format": FORMAT, "model": model_name, "inputs": names, "max_seq_length": int(st_model.max_seq_length),
-                "dim": int(transformer.config.hidden_size)}
-        (tmp / "meta.json").write_text(json.dumps(meta, indent=1))
-        shutil.rmtree(folder, ignore_errors=True)
-        os.replace(tmp, folder)
-    except Exception:  # no exporter, an odd architecture: queries keep the sentence-transformers path
-        shutil.rmtree(tmp, ignore_errors=True)
-        return None
-    return folder
+
+def _verified(folder: Path, model_name: str) -> bool:
+    """Whether the export in ``folder`` is complete and unchanged (sizes and checksums recorded in meta.json).
+
+    model.onnx (90 MB) is checksummed by samples (store.checksum): 5 ms per cold question, where a whole hash
+    would add 75 ms to the 0.3 s onnxruntime takes to open it.
+    """
+    try:
+        meta = json.loads((folder / "meta.json").read_text())
+        files = meta["files"]
+        if meta["format"] != FORMAT or meta["model"] != model_name or set(files) != set(_FILES):
+            return False
+        return all(_same(folder / n, files[n]) for n in _FILES)
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+
+
+def _same(path: Path, expected: dict) -> bool:
+    if path.stat().st_size != expected["size"]:
+        return False
+    key = "sha256_sampled" if "sha256_sampled" in expected else "sha256"
+    return checksum(path, sampled=key == "sha256_sampled") == expected[key]
+
+
+def _marker(folder: Path) -> Path:
+    return folder.with_name(folder.name + ".failed")
+
+
+def _retry_blocked(folder: Path, home: Path, needed: int) -> bool:
+    """After a failed export, try again only a day later or, if the disk was full, once there is room for it."""
+    try:
+        info = json.loads(_marker(folder).read_text())
+        if time.time() - float(info["at"]) > RETRY_AFTER:
+            return False
+        free = _free(home)
+        # room for it now, and more than at the failure (a quota can fail an export with the disk far from full)
+        return not (info.get("disk_full") and free >= needed and free >= info.get("free", 0) + 16 * 2**20)
+    except (OSError, ValueError, KeyError, TypeError):  # no marker (or an unreadable one): try
+        return False
+
+
+def _record_failure(folder: Path, home: Path, error: Exception, needed: int) -> None:
+    # The exporter may wrap ENOSPC in its own error, so a disk without room for the export counts as full too.
+    free = _free(home)
+    disk_full = getattr(error, "errno", None) in (errno.ENOSPC, errno.EDQUOT) or free < needed
+    info = {"at": time.time(), "disk_full": disk_full, "free": free, "reason": f"{type(error).__name__}: {error}"[:500]}
+    try:
+        _marker(folder).write_text(json.dumps(info))
+    except OSError:
+        pass  # not even room for a marker: the next question tries again, and fails as quickly
+
+
+def _free(home: Path) -> int:
+    folder = home.absolute()
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        return shutil.disk_usage(folder).free
+    except OSError:
+        return 0
+
+
+def _largest_file(folder: Path) -> int:
+    try:
+        return max((p.stat().st_size for p in folder.rglob("*") if p.is_file()), default=0)
+    except OSError:
+        return 0
 
 
 class OnnxEmbedder:
@@ -122,9 +209,9 @@ class OnnxEmbedder:
 
 
 def load(home: Path, model_name: str) -> OnnxEmbedder | None:
-    """The exported query encoder for this model, if there is a usable one."""
+    """The exported query encoder for this model, if there is a complete, unchanged one (else None, never raises)."""
     folder = _folder(home, model_name)
-    if not (folder / "meta.json").exists():
+    if not _verified(folder, model_name):  # before onnxruntime sees a cut or altered model.onnx
         return None
     try:
         return OnnxEmbedder(folder)

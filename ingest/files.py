@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .markdown import chunk_markdown, chunk_plain
-from .pdf import chunk_pdf
+from .pdf import chunk_pdf, one_line
 from .records import Chunk, IngestError
 from .textfile import read_lines
 
@@ -76,31 +76,53 @@ def file_hash(path: Path) -> str:
     return h.hexdigest()
 
 
-def load(note: NoteFile) -> FileResult:
-    """Read and chunk one file. Never raises: failures land in ``error``."""
+def load(note: NoteFile, max_bytes: int | None = None) -> FileResult:
+    """Read and chunk one file. Never raises: failures land in ``error``, one line each.
+
+    Whatever a reader raises (a library bug, RecursionError, MemoryError, ...)
+    fails this file only; the ingest goes on with the others.
+    """
     result = FileResult(note)
     try:
+        size = note.path.stat().st_size
+        if max_bytes and size > max_bytes:
+            # Refused before reading: one huge note would hold the writer lock (and memory) for hours.
+            raise IngestError(note.source, f"is {size / 2**20:.0f} MB, over the {max_bytes / 2**20:.0f} MB limit for one note; "
+                                           "split it, or raise STUDY_MAX_NOTE_MB and ingest again")
         result.sha256 = file_hash(note.path)
-        suffix = note.path.suffix.lower()
-        if suffix in PDF:
-            result.chunks, result.warnings = chunk_pdf(note.path, note.source)
-        else:
-            lines, warning = read_lines(note.path, note.source)
-            if warning:
-                result.warnings.append(warning)
-            chunker = chunk_markdown if suffix in MARKDOWN else chunk_plain
-            result.chunks = chunker(lines, note.source)
-            if not result.chunks:
-                raise IngestError(note.source, "no text to index (only headings or markup)")
+        result.chunks, warnings = _chunks(note)
+        result.warnings.extend(warnings)
     except IngestError as e:
         result.error = e.message
-    except PermissionError:
-        result.error = "permission denied; make it readable (chmod +r) and ingest again"
     except OSError as e:
-        if e.errno == errno.ELOOP:
-            result.error = "symlink loop; fix or remove the link"
-        elif e.errno == errno.ENOENT:
-            result.error = "vanished while indexing (a broken link, or deleted); ingest again"
-        else:
-            result.error = f"cannot be read ({e.strerror or e}); check the file and ingest again"
+        result.error = _os_problem(e)
+    except MemoryError:
+        result.error = "too large to read in memory; split it into smaller files and ingest again"
+    except Exception as e:  # an unexpected reader failure: name it, never show a traceback
+        result.error = f"could not be read ({one_line(e)}); check the file and ingest again"
+    if result.error:
+        result.chunks = []  # a failed file contributes nothing half-read
     return result
+
+
+def _chunks(note: NoteFile) -> tuple[list[Chunk], list[str]]:
+    """The file's passages and warnings, by its type; IngestError if it holds nothing to index."""
+    suffix = note.path.suffix.lower()
+    if suffix in PDF:
+        return chunk_pdf(note.path, note.source)
+    lines, warning = read_lines(note.path, note.source)
+    chunker = chunk_markdown if suffix in MARKDOWN else chunk_plain
+    chunks = chunker(lines, note.source)
+    if not chunks:
+        raise IngestError(note.source, "no text to index (only headings or markup)")
+    return chunks, [warning] if warning else []
+
+
+def _os_problem(e: OSError) -> str:
+    if isinstance(e, PermissionError):
+        return "permission denied; make it readable (chmod +r) and ingest again"
+    if e.errno == errno.ELOOP:
+        return "symlink loop; fix or remove the link"
+    if e.errno == errno.ENOENT:
+        return "vanished while indexing (a broken link, or deleted); ingest again"
+    return f"cannot be read ({e.strerror or one_line(e)}); check the file and ingest again"

@@ -6,6 +6,7 @@ or only ``*Italic*`` acts as a sub-heading: students use them that way.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from .pack import Unit, pack, split_long
 from .records import Chunk
@@ -19,7 +20,15 @@ _ITALIC = re.compile(r"^([*_])(?![*_\s])(.+?)(?<![*_\s])\1:?$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _IMAGE = re.compile(r"!\[([^\]]*)\]\(\s*<?([^)\s>]+)>?[^)]*\)")
 _QUOTE = re.compile(r"^\s*>\s?")
-_EMPHASIS = re.compile(r"\*{2,3}|__|`")
+# Emphasis markers ('**', '***', '__') are dropped only in pairs that really delimit emphasis, found
+# with CommonMark's flanking rules: '__' inside a word ('snake__case') never opens or closes, and an
+# unpaired one ('window.__pwned', '**kwargs') is just text.
+_CODE_SPAN = re.compile(r"(`+)(.+?)\1")
+_RUN = re.compile(r"\*+|_+")
+_DUNDER = re.compile(r"[a-z0-9_]+")  # '__init__', '__name__': Python names, not bold words
+_THEMATIC_BREAK = re.compile(r"^\s*(?:[*_]\s*){3,}$")
+_PLACEHOLDER = "\ue000{}\ue001"  # private-use characters: not whitespace, not punctuation, (almost) never in notes
+_SET_ASIDE = re.compile("\ue000(\\d+)\ue001")
 
 
 def heading_of(line: str) -> tuple[int, str] | None:
@@ -62,8 +71,71 @@ def display(line: str) -> tuple[str, list[str]]:
 
     text = _QUOTE.sub("", line)
     text = _IMAGE.sub(image, text)
-    text = _EMPHASIS.sub("", text)
+    text = strip_emphasis(text)
     return text.rstrip(), captions
+
+
+def strip_emphasis(text: str) -> str:
+    """Drop backticks and the '**'/'__' markers that delimit emphasis; keep every other character.
+
+    Code spans are set aside first, so markers inside them stay literal, and an
+    emphasis may still span a code span ('**use `x` here**').
+    """
+    if _THEMATIC_BREAK.match(text):
+        return ""  # '***' is a rule, not text
+    spans: list[str] = []
+
+    def set_aside(m: re.Match) -> str:
+        spans.append(m.group(2))
+        return _PLACEHOLDER.format(len(spans) - 1)
+
+    if "\ue000" not in text:  # a note that already holds the placeholder character keeps its code spans as text
+        text = _CODE_SPAN.sub(set_aside, text)
+    kept, at = [], 0
+    for start, end in _emphasis_markers(text):
+        kept.append(text[at:start])
+        at = end
+    text = "".join(kept) + text[at:]
+    text = text.replace("`", "")  # an unmatched backtick carries no words
+    return _SET_ASIDE.sub(lambda m: spans[int(m.group(1))], text) if spans else text
+
+
+def _emphasis_markers(text: str) -> list[tuple[int, int]]:
+    """Sorted (start, end) of the marker runs that open or close emphasis; each closer takes the nearest opener."""
+    openers: list[tuple[str, int, int]] = []
+    cuts: list[tuple[int, int]] = []
+    for m in _RUN.finditer(text):
+        run = m.group()
+        if len(run) not in (2, 3):
+            continue  # single '*'/'_' were never stripped; longer runs are not emphasis
+        opens, closes = _can_open_close(text, m.start(), m.end())
+        match = next((i for i in range(len(openers) - 1, -1, -1) if openers[i][0] == run), None) if closes else None
+        if match is not None:
+            _, start, end = openers[match]
+            del openers[match:]  # openers between a pair can no longer be closed
+            if not (run[0] == "_" and _DUNDER.fullmatch(text[end:m.start()])):
+                cuts += [(start, end), m.span()]
+        elif opens:
+            openers.append((run, m.start(), m.end()))
+    return sorted(cuts)
+
+
+def _can_open_close(text: str, start: int, end: int) -> tuple[bool, bool]:
+    """CommonMark's rules for a delimiter run text[start:end]: may it open, may it close emphasis?"""
+    before = _neighbour(text[start - 1] if start else "")
+    after = _neighbour(text[end] if end < len(text) else "")
+    left = after != "space" and (after != "punct" or before != "word")
+    right = before != "space" and (before != "punct" or after != "word")
+    if text[start] == "*":
+        return left, right
+    return left and (not right or before == "punct"), right and (not left or after == "punct")
+
+
+def _neighbour(c: str) -> str:
+    """'space' (text edges too), 'punct' or 'word'."""
+    if not c or c.isspace():
+        return "space"
+    return "punct" if unicodedata.category(c)[0] in "PS" else "word"
 
 
 def chunk_markdown(lines: list[str], source: str) -> list[Chunk]:
