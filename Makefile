@@ -1,6 +1,8 @@
 # Two commands, both idempotent:
 #   make run    set everything up, index notes/ (only what changed), serve the UI on http://127.0.0.1:7860
 #   make test   set everything up and run the whole test suite (what CI runs)
+# and, while working:
+#   make test-fast   the unit tier only: fake embedder, no browser, no slow crash/corruption sweeps (under a minute)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -8,7 +10,7 @@ STAMP  := $(VENV)/.setup-stamp
 export HF_HUB_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: setup run test browser-deps
+.PHONY: setup run test test-fast browser-deps
 
 setup: $(STAMP)
 
@@ -31,3 +33,6 @@ browser-deps:
 
 test: setup browser-deps
 	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+test-fast: setup
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not integration and not browser and not slow"

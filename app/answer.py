@@ -1,14 +1,61 @@
-"""Turning ranked passages into an answer: the sentences that answer first, or an honest 'not in your notes'."""
+"""The answer: the sentences that answer first, or an honest 'not in your notes', and the JSON of it all.
+
+One owner for what a question gets back: when to abstain (the rule, its thresholds and the environment
+variables that set them), which sentences are shown first, how a follow-up is searched, and the JSON of an
+answer and of a hit (`study ask --json`, `study search --json`, the API and the web page use these alone).
+"""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-
-import numpy as np
+from typing import Mapping
 
 from index import Hit
+from index.lexical import Vocabulary, tokenize
 from ingest import citation
 
 ABSTAIN_MESSAGE = "Your notes don't seem to cover this; closest passages:"
+NOTHING_TO_SEARCH = "Nothing to search: ask a question about your notes."
+FROM_TOP = 3  # the answer's sentences come from this many of the best passages (the search scores theirs)
+EVIDENCE = 10  # abstention looks at this many passages, however many are shown
+
+
+@dataclass(frozen=True)
+class Abstention:
+    """When the notes hold no answer: nothing similar enough, or the question names something they never mention.
+
+    Calibrated on data (README "Abstention"): below ``threshold`` the best passage is too far from the question;
+    below ``named`` it is not close enough to outweigh a question that names something the notes never mention.
+    """
+
+    threshold: float = 0.36  # $STUDY_ABSTAIN
+    named: float = 0.60  # $STUDY_ABSTAIN_NAMED
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> "Abstention":
+        """The thresholds set in the environment, the calibrated ones otherwise; ValueError names a bad setting."""
+        return cls(_threshold(environ, "STUDY_ABSTAIN", cls.threshold), _threshold(environ, "STUDY_ABSTAIN_NAMED", cls.named))
+
+    def applies(self, question: str, hits: list[Hit], vocabulary: Vocabulary) -> bool:
+        """Whether to abstain on ``question`` given its hits (best first) and the words of the notes."""
+        best = max(h.dense for h in hits)
+        if vocabulary.unknown_names(question) or not vocabulary.knows_any(question):
+            return best < self.named
+        if best >= self.threshold:
+            return False
+        # A bare term ("SSE-C") embeds poorly; every word of it standing in the top passage is evidence enough.
+        words = set(tokenize(question))
+        return not words or not words <= set(tokenize(hits[0].chunk.search_text))
+
+
+def _threshold(environ: Mapping[str, str], name: str, default: float) -> float:
+    value = environ.get(name)
+    if not value:
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise ValueError(f"{name}={value!r} is not a number; set it like {default} (a cosine similarity)") from None
 
 
 @dataclass
@@ -45,52 +92,111 @@ class Answer:
     def text(self) -> str:
         """The answer line(s) as plain text, each sentence with its citation number."""
         if not self.hits:
-            return "Nothing to search: ask a question about your notes."
+            return NOTHING_TO_SEARCH
         if self.abstained:
             return ABSTAIN_MESSAGE
         return " ".join(f"{s.text.strip()} [{s.hit.rank}]" for s in self.sentences)
 
-    def to_json(self) -> dict:
-        return {
-            "question": self.question,
-            "answer": self.text,
-            "abstained": self.abstained,
-            "passages": [
-                {
-                    "rank": h.rank,
-                    "source": h.chunk.source,
-                    "heading": h.chunk.heading,
-                    "start_line": h.chunk.start_line,
-                    "end_line": h.chunk.end_line,
-                    "page": h.chunk.page,
-                    "score": round(h.score, 6),
-                    "text": h.chunk.text,
-                }
-                for h in self.hits
-            ],
-        }
+    def to_json(self, conversation: bool = False) -> dict:
+        """The object `study ask --json` prints and /api/ask returns; in a conversation, also what was searched."""
+        out = {"question": self.question, "answer": self.text, "abstained": self.abstained,
+               "passages": [hit_json(h) for h in self.hits]}
+        if conversation:
+            out["searched_as"] = self.query or self.question
+        return out
 
 
-def pick_sentences(question: str, hits: list[Hit], qvec: np.ndarray, searcher, limit: int = 3, from_top: int = 3) -> list[Sentence]:
+def hit_json(h: Hit) -> dict:
+    """One passage as every JSON reply shows it: rank, citation, heading path, score, and the text as written."""
+    c = h.chunk
+    return {"rank": h.rank, "source": c.source, "heading": c.heading, "start_line": c.start_line, "end_line": c.end_line,
+            "page": c.page, "score": round(h.score, 6), "text": c.text}
+
+
+def search_json(query: str, hits: list[Hit]) -> dict:
+    """The object `study search --json` prints and /api/search returns."""
+    return {"query": query, "passages": [hit_json(h) for h in hits]}
+
+
+_CONNECTIVE = re.compile(r"^\s*(?:(?:and|but|or|also|so|then)\s+)?(?:what about|how about|what if|why not|same for)\b"
+                         r"|^\s*(?:and|but|or|also|so|then)\b", re.I)
+_BACK = re.compile(r"\b(?:it|its|they|them|their|this|that|those|these|he|him|his|she|her|there|former|latter|"
+                   r"(?:first|second|third|last|other) one)\b", re.I)
+_CLAUSE = re.compile(r"\s*,?\s*(?:how|why|what|when|where|which|who|whom|whose|does|do|did|is|are|was|were|can|could|"
+                     r"should|would|will|has|have|had)\b", re.I)
+_QUESTION_WORDS = {"why", "how", "what", "when", "where", "which", "who", "whom", "whose", "does", "do", "did", "can", "could"}
+_GENERIC = {"give", "exampl", "one", "happen", "next", "work", "mean", "tell", "explain", "say", "use", "differ"}
+MAX_FOLLOW_UP_WORDS = 10  # longer questions carry their own context
+SHORT = 3  # "why?", "and EFS?", "what happened next?" lean on the turn before whatever they say
+
+
+def is_follow_up(question: str) -> bool:
+    """A turn that leans on the one before: short, and either elliptical ("why?", "and EFS?") or pointing back
+    ("can they be encrypted?") while naming at most one thing of its own. "And how does K-means pick its
+    centroids?" names its topic, so it is searched alone."""
+    words = question.split()
+    if not words or len(words) > MAX_FOLLOW_UP_WORDS:
+        return False
+    if len(words) <= SHORT:
+        return True
+    connective = _CONNECTIVE.match(question)
+    if connective and not _CLAUSE.match(question[connective.end():]):
+        return True  # "what about FIFO queues?": a bare noun phrase borrows the rest of the question before
+    leans = bool(connective or _BACK.search(question))
+    return leans and len(own_terms(question)) <= 1
+
+
+def own_terms(question: str) -> set[str]:
+    """The content words a turn brings itself (stemmed): in a follow-up, the answer should hold them."""
+    from bm25s.stopwords import STOPWORDS_EN_PLUS
+
+    words = [w for w in re.findall(r"[a-z0-9][a-z0-9-]*", question.lower()) if w not in STOPWORDS_EN_PLUS and w not in _QUESTION_WORDS]
+    return {t for t in tokenize(" ".join(words)) if t not in _GENERIC and len(t) > 1}
+
+
+def query_for(question: str, previous: list[str] | None = None) -> str:
+    """What to search for ``question``: a follow-up is searched with the topic of the conversation, the last
+    question that stood on its own, so context never piles up turn after turn."""
+    if not previous or not is_follow_up(question):
+        return question
+    topic = next((q for q in reversed(previous) if not is_follow_up(q)), previous[-1])
+    return f"{topic} {question}"
+
+
+def answer(question: str, query: str, hits: list[Hit], vocabulary: Vocabulary, abstention: Abstention,
+           k: int | None = None) -> Answer:
+    """The answer to ``question`` from the hits its ``query`` found (each with its sentences scored).
+
+    Abstention weighs every hit given (the same evidence whatever ``k``); the reply shows the first ``k``.
+    """
+    shown = hits[:k] if k else hits
+    reply = Answer(question, shown, query=query)
+    if not hits:
+        return reply
+    reply.abstained = abstention.applies(question, hits, vocabulary)
+    if not reply.abstained:
+        reply.sentences = pick_sentences(query, shown)
+    return reply
+
+
+def pick_sentences(question: str, hits: list[Hit], limit: int = 3, from_top: int = FROM_TOP) -> list[Sentence]:
     """The one to three sentences of the top passages most similar to the question.
 
-    Uses the sentence vectors stored at ingest, so no model call is needed.
-    A sentence must come close to the best one (within 0.1) to be shown, so a
-    clear answer is not diluted by loosely related lines.
+    Uses the similarities the search computed from the sentence vectors stored at ingest, so no model call is
+    needed. A sentence must come close to the best one (within 0.1) to be shown, so a clear answer is not diluted
+    by loosely related lines.
     """
-    from index.lexical import tokenize
-
     words = set(tokenize(question))
     candidates: list[Sentence] = []
     for hit in hits[:from_top]:
-        for sentence, sim in searcher.sentence_scores(hit.row, qvec):
+        for sentence, sim in hit.sentences:
             score = sim + 0.03 * (from_top - hit.rank)  # retrieval already weighed the whole passage
             if words:  # the question's own terms in a sentence are evidence too, as in retrieval
                 score += 0.1 * len(words & set(tokenize(sentence.text))) / len(words)
             if sentence.text.rstrip().endswith("?"):
                 score -= 0.15  # a question restated in the notes is not its answer
-            last = sentence.last_line if sentence.last_line >= 0 else sentence.line
-            candidates.append(Sentence(sentence.text, hit, hit.chunk.line_of(sentence.line), score, hit.chunk.line_of(last)))
+            chunk = hit.chunk
+            candidates.append(Sentence(sentence.text, hit, chunk.line_of(sentence.line), score, chunk.line_of(sentence.last_line)))
     if not candidates:
         return []
     ranked = sorted(candidates, key=lambda c: -c.score)

@@ -1,7 +1,8 @@
 """The `study` command: a thin layer that parses, calls app.service, and prints.
 
-Heavy libraries (torch, sentence-transformers, gradio) are imported inside
-the commands that need them, so `study --help` is instant.
+Heavy libraries (torch, sentence-transformers, gradio, even numpy) are imported inside
+the commands that need them, so `study --help` is instant. Review's commands live
+with review (app.review.cli) and are added to the group here.
 """
 from __future__ import annotations
 
@@ -11,68 +12,8 @@ from pathlib import Path
 
 import click
 
-from . import config
-
-
-class Progress:
-    """tqdm bars on stderr for the two stages of an ingest."""
-
-    def __init__(self, enabled: bool = True):
-        self.enabled = enabled
-        self.bars: dict = {}
-
-    def __call__(self, stage: str, done: int, total: int) -> None:
-        if not self.enabled:
-            return
-        from tqdm import tqdm
-
-        bar = self.bars.get(stage)
-        if bar is None:
-            unit = "file" if stage == "read" else "text"
-            bar = self.bars[stage] = tqdm(total=total, desc="Reading notes" if stage == "read" else "Embedding", unit=unit,
-                                          file=sys.stderr, leave=False, dynamic_ncols=True)
-        bar.update(done - bar.n)
-        if done >= total:
-            bar.close()
-
-    def close(self) -> None:
-        for bar in self.bars.values():
-            bar.close()
-
-
-def _study(ctx: click.Context):
-    from .service import Study
-
-    opts = ctx.obj
-    try:
-        settings = dict(abstain=config.abstain_threshold(), abstain_named=config.abstain_named_threshold(),
-                        max_note_mb=config.max_note_mb())
-    except ValueError as e:
-        _fail(str(e), 2)
-    return Study(config.home(opts["home"]), notes=config.notes_dir(), model=opts["model"], mode=opts["mode"], **settings)
-
-
-def _fail(message: str, code: int = 1) -> None:
-    click.echo(f"Error: {message}", err=True)
-    sys.exit(code)
-
-
-def _library_errors(fn):
-    """Turn the library's typed errors into one clear line and exit status 1."""
-    import functools
-
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        from index import IndexMismatch, IndexMissing, IndexWriteError, ModelError, NothingToIndex
-
-        from .server import PortInUse
-
-        try:
-            return fn(*args, **kwargs)
-        except (IndexMismatch, IndexMissing, IndexWriteError, ModelError, NothingToIndex, PortInUse) as e:
-            _fail(str(e))
-
-    return wrapper
+from .console import Progress, fail, library_errors, open_study, settings
+from .review.cli import cards, review
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -87,7 +28,11 @@ def cli(ctx, home, model, mode, debug):
 
     Notes live in notes/ (Markdown, text, PDF); the index in .study/.
     """
-    ctx.obj = {"home": home, "model": model, "mode": mode}
+    ctx.obj = {"home": home, "model": model, "mode": mode}  # read with the environment by console.settings
+
+
+cli.add_command(cards)
+cli.add_command(review)
 
 
 @cli.command()
@@ -96,13 +41,13 @@ def cli(ctx, home, model, mode, debug):
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
 @click.option("--watch", is_flag=True, help="Keep running and re-index whenever notes change (Ctrl+C stops).")
 @click.pass_context
-@_library_errors
+@library_errors
 def ingest(ctx, paths, as_json, quiet, watch):
     """Index notes (default: notes/), re-embedding only what changed.
 
     Exit status: 0 all indexed, 1 some files failed, 2 usage error.
     """
-    study = _study(ctx)
+    study = open_study(ctx)
     paths = list(paths) or [study.notes]
     progress = Progress(enabled=not quiet and not as_json)
     try:
@@ -157,19 +102,33 @@ def _print_report(report, as_json: bool) -> None:
     sys.stdout.flush()
 
 
-def _ask_server(ctx, questions: list[str], k: int, as_json: bool) -> bool:
-    from .client import post, server_for
+def _turns(questions: list[str], conversation: bool) -> list[tuple[str, list[str] | None]]:
+    """(question, earlier questions of its conversation or None); in a conversation a blank line starts a new one."""
+    if not conversation:
+        return [(q, None) for q in questions]
+    turns, history = [], []
+    for q in questions:
+        if not q.strip():
+            history = []
+            continue
+        turns.append((q, list(history)))
+        history.append(q)
+    return turns
 
-    from index.embed import model_spec
 
-    server = server_for(config.home(ctx.obj["home"]), model_spec(ctx.obj["model"]), ctx.obj["mode"])
+def _ask_server(ctx, turns: list[tuple[str, list[str] | None]], k: int, as_json: bool) -> bool:
+    """Answer through a running `study serve` on this data folder (same model and mode); False if there is none."""
+    from . import client
+
+    options = settings(ctx)
+    server = client.server_for(options.home, options.model, options.mode)
     if server is None:
         return False
     replies = []
-    for q in questions:
-        reply = post(server, "/api/ask", {"question": q, "k": k})
+    for q, history in turns:
+        reply = client.ask(server, q, k, options.abstention, history)
         if reply is None:
-            return False if not replies else _fail("the server stopped answering; run again (or with --local)")
+            return False if not replies else fail("the server stopped answering; run again (or with --local)")
         replies.append(reply)
         click.echo(json.dumps(reply["json"], ensure_ascii=False) if as_json else reply["terminal"])
     return True
@@ -197,36 +156,67 @@ def _stdin_questions() -> list[str]:
     return [q.removeprefix("\ufeff") for q in questions]
 
 
-def _print_answer(answer) -> None:
-    from .render import terminal
-
-    click.echo(terminal(answer))
-
-
 @cli.command()
 @click.argument("question")
 @click.option("-k", default=5, show_default=True, type=click.IntRange(1, 50), help="How many passages to show.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object; with QUESTION '-', one per input line.")
 @click.option("--local", is_flag=True, help="Answer in this process even if a `study serve` is running.")
+@click.option("--conversation", is_flag=True,
+              help="With '-': the lines are turns of one conversation (a blank line starts a new one); follow-ups "
+                   "are searched with their topic and the JSON says what was searched (searched_as).")
 @click.pass_context
-@_library_errors
-def ask(ctx, question, k, as_json, local):
+@library_errors
+def ask(ctx, question, k, as_json, local, conversation):
     """Answer QUESTION from your notes with cited passages ('-' reads questions from stdin).
 
     With a `study serve` running on the same data folder, the question goes to it (answers are the same, and
     come back without loading the model here).
     """
     questions = _stdin_questions() if question == "-" else [_valid_text(question, "the question")]
-    if not local and _ask_server(ctx, questions, k, as_json):
+    turns = _turns(questions, conversation)
+    if not local and _ask_server(ctx, turns, k, as_json):
         return
-    study = _study(ctx)
+    from .render import terminal
+
+    study = open_study(ctx)
     study.searcher(on_progress=Progress(enabled=not as_json))
-    for q in questions:
-        answer = study.ask(q, k=k)
-        if as_json:
-            click.echo(json.dumps(answer.to_json(), ensure_ascii=False))
-        else:
-            _print_answer(answer)
+    for q, history in turns:
+        answer = study.ask(q, k=k, previous=history)
+        click.echo(json.dumps(answer.to_json(conversation=history is not None), ensure_ascii=False) if as_json
+                   else terminal(answer))
+
+
+@cli.command()
+@click.option("-k", default=5, show_default=True, type=click.IntRange(1, 50), help="How many passages to show.")
+@click.pass_context
+@library_errors
+def chat(ctx, k):
+    """A conversation in the terminal: follow-ups ("why?", "and EFS?") carry the topic of the turn before.
+
+    An empty line starts a new conversation; Ctrl+D or 'q' ends it.
+    """
+    from .render import terminal
+
+    study = open_study(ctx)
+    study.searcher(on_progress=Progress())
+    history: list[str] = []
+    click.echo("Ask about your notes (empty line: new conversation, q: quit).", err=True)
+    while True:
+        try:
+            line = _valid_text(input("> "), "the question")
+        except EOFError:
+            break
+        if line.strip().lower() in ("q", "quit", "exit"):
+            break
+        if not line.strip():
+            history = []
+            click.echo("(new conversation)", err=True)
+            continue
+        answer = study.ask(line, k=k, previous=history)
+        if answer.query != answer.question:
+            click.echo(f"(searched as a follow-up: {answer.query})")
+        click.echo(terminal(answer))
+        history.append(line)
 
 
 @cli.command()
@@ -234,16 +224,17 @@ def ask(ctx, question, k, as_json, local):
 @click.option("-k", default=10, show_default=True, type=click.IntRange(1, 100), help="How many passages to list.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
-@_library_errors
+@library_errors
 def search(ctx, term, k, as_json):
     """List passages about TERM (a concept or exact term), grouped by heading."""
-    from .render import group_by_heading, hit_json
+    from .answer import search_json
+    from .render import group_by_heading
 
-    study = _study(ctx)
+    study = open_study(ctx)
     study.searcher(on_progress=Progress(enabled=not as_json))
     hits = study.search(term, k=k)
     if as_json:
-        click.echo(json.dumps({"query": term, "passages": [hit_json(h) for h in hits]}, ensure_ascii=False))
+        click.echo(json.dumps(search_json(term, hits), ensure_ascii=False))
         return
     if not hits:
         click.echo("No passages match.")
@@ -259,7 +250,7 @@ def search(ctx, term, k, as_json):
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
 @click.option("-k", default=10, show_default=True, type=click.IntRange(1, 50), help="Passages retrieved per question.")
 @click.pass_context
-@_library_errors
+@library_errors
 def evaluate(ctx, file, as_json, k):
     """Score retrieval on FILE.jsonl ({"question", "answer_contains"} per line)."""
     from .evaluate import format_report, load_questions, run
@@ -267,8 +258,8 @@ def evaluate(ctx, file, as_json, k):
     try:
         items = load_questions(file)
     except ValueError as e:
-        _fail(str(e), 2)
-    study = _study(ctx)
+        fail(str(e), 2)
+    study = open_study(ctx)
     study.searcher(on_progress=Progress(enabled=not as_json))
     report = run(study, items, k=k)
     click.echo(json.dumps(report, indent=1) if as_json else format_report(report))
@@ -280,20 +271,28 @@ def evaluate(ctx, file, as_json, k):
 @click.option("--watch/--no-watch", default=True, show_default=True, help="Re-index notes/ when files change.")
 @click.option("--token", envvar="STUDY_TOKEN", help="Require this token on every request (generated when --host is not loopback). [env STUDY_TOKEN]")
 @click.pass_context
-@_library_errors
+@library_errors
 def serve(ctx, host, port, watch, token):
     """Serve the web UI, after indexing what changed in notes/ (unchanged passages are not embedded again).
 
     Bound to 127.0.0.1 it answers only requests addressed to this machine's own loopback names; with any other
     --host every request must carry the token printed at start.
     """
+    from .server import PortInUse
+
+    try:
+        _serve(open_study(ctx), host, port, watch, token)
+    except PortInUse as e:  # said in one line before anything else happens
+        fail(str(e))
+
+
+def _serve(study, host: str, port: int, watch: bool, token: str | None) -> None:
     from index import current_folder
 
     from .server import bind, launch
     from .service import one_line
     from .uploads import remove_partial
 
-    study = _study(ctx)
     bind(host, port).close()  # a port in use is one clear line now, not after a minute of indexing
     remove_partial(study.notes)
     if study.notes.exists():
@@ -319,21 +318,17 @@ def serve(ctx, host, port, watch, token):
 
         NotesWatcher(study.ingest, [study.notes], on_done=done,
                      on_error=lambda e: click.echo(f"Error while re-indexing: {e}", err=True)).start()
-    launch(study, host=host, port=port, token=token, max_upload_mb=config.max_note_mb(),
-           say=lambda line: click.echo(line, err=line.startswith("warning")))
-
-
-from . import cli_review  # noqa: E402,F401 - registers `study cards` and `study review`
+    launch(study, host=host, port=port, token=token, say=lambda line: click.echo(line, err=line.startswith("warning")))
 
 
 def main() -> None:
     """Every failure ends in one line and exit status 1; `--debug` (or STUDY_DEBUG=1) shows the traceback."""
-    import os
-
     try:
         cli(prog_name="study")
     except Exception as e:
-        if "--debug" in sys.argv[1:] or os.environ.get("STUDY_DEBUG"):
+        from .config import debug
+
+        if debug(sys.argv[1:]):
             raise
         from .service import one_line
 

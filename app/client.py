@@ -1,6 +1,7 @@
 """Asking a running `study serve` (same data folder) instead of loading the index and model in this process.
 
-The other end of `server.json` is `server.write_marker`.
+The other end of `server.json` is `server.write_marker`, and of /api/ask `server.api_routes`. A question carries
+the asker's abstention thresholds, so the answer is the one `study ask --local` would give.
 """
 from __future__ import annotations
 
@@ -55,3 +56,12 @@ def post(server: Server, path: str, payload: dict, timeout: float = 30.0) -> dic
             return json.loads(response.read())
     except (urllib.error.URLError, OSError, ValueError):
         return None
+
+
+def ask(server: Server, question: str, k: int, abstention, history: list[str] | None = None) -> dict | None:
+    """``{"json": ..., "terminal": ...}`` for one question, answered with the asker's ``abstention`` thresholds;
+    ``history``: the earlier questions of a conversation (then the JSON also says what was searched)."""
+    payload = {"question": question, "k": k, "abstain": abstention.threshold, "abstain_named": abstention.named}
+    if history is not None:
+        payload["history"] = history
+    return post(server, "/api/ask", payload)

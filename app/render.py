@@ -1,20 +1,18 @@
-"""Presenting answers and hits: terminal text, JSON, and escaped HTML for the web UI."""
+"""Presenting answers, hits and review: terminal text, and escaped HTML for the web page.
+
+Renderers take data and return text; they open no index and no database (the page and the CLI fetch, this shows).
+The JSON of an answer or a hit is the answer module's.
+"""
 from __future__ import annotations
 
 import html
+import time
 from functools import lru_cache
 from pathlib import Path
 
 from index import Hit
 
 from .answer import Answer
-
-
-def hit_json(h: Hit) -> dict:
-    c = h.chunk
-    return {"rank": h.rank, "source": c.source, "heading": c.heading, "start_line": c.start_line, "end_line": c.end_line,
-            "page": c.page, "score": round(h.score, 6), "text": c.text}
-
 
 def label(h: Hit) -> str:
     """'[1] notes/aws.md:512-514 — Section > Sub'"""
@@ -145,3 +143,58 @@ def search_html(hits: list[Hit], files: dict[str, dict]) -> str:
             parts.append(f'<pre class="passage">{esc(h.chunk.text.strip())}</pre>')
     return "\n".join(parts)
 
+
+
+def ingest_status_html(status) -> str:
+    """While an ingest runs: how far; after: its summary, or why it could not run (the old index still answers)."""
+    if status.running:
+        stage = {"read": "Reading notes", "embed": "Embedding"}.get(status.stage, "Indexing")
+        share = f" {status.done}/{status.total}" if status.total else ""
+        return f'<p class="ingest-running">{esc(stage)}{share}… answers use the previous index until this ends.</p>'
+    if status.error:
+        return f'<p class="ingest-error"><b>Indexing could not run:</b> {esc(status.error)} Answers come from the last complete index.</p>'
+    if status.summary:
+        failed = "".join(f"<li>failed <b>{esc(f['path'])}</b>: {esc(f['error'])}</li>" for f in status.failed or [])
+        return f"<p>Last indexing: {esc(status.summary)}</p>" + (f"<ul>{failed}</ul>" if failed else "")
+    return ""
+
+
+def notes_table(files: dict[str, dict], passages: int, model: str) -> str:
+    """Every indexed file with its passage count, when it was indexed, and any failure or warning."""
+    rows = []
+    for source, info in sorted(files.items()):
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(info.get("indexed_at", 0)))
+        status = esc(info["error"]) if info.get("error") else "; ".join(esc(w) for w in info.get("warnings", [])) or "ok"
+        rows.append(f"<tr><td>{esc(source)}</td><td>{info.get('passages', 0)}</td><td>{when}</td><td>{status}</td></tr>")
+    return ("<table><thead><tr><th>file</th><th>passages</th><th>indexed</th><th>status</th></tr></thead><tbody>"
+            + "".join(rows) + "</tbody></table>"
+            + f"<p>{passages} passages, model <code>{esc(model)}</code>.</p>")
+
+
+def card_html(card) -> str:
+    return (f'<p class="card-q"><small>{esc(card.kind)} · {esc(card.section())}</small><br>'
+            f"<b>{esc(card.question)}</b></p>")
+
+
+def feedback_html(feedback, files: dict[str, dict], next_in: str) -> str:
+    """The grade, the answer, and the cited lines of the note with the answer marked."""
+    card, g = feedback.card, feedback.grade
+    heading = f" — {card.heading}" if card.heading else ""
+    context = context_block(card.source, card.start_line, card.end_line, card.answer, files, around=2, highlight=card.answer)
+    return (f'<p class="grade grade-{esc(g.name)}"><b>{g.mark} {esc(g.name)}</b>: {esc(g.reason)}. '
+            f"Answer: <b>{esc(card.answer)}</b> · next review {esc(next_in)}</p>"
+            f'<details class="cite" open><summary>{esc(card.citation + heading)}</summary>{context}</details>')
+
+
+def review_progress_html(stats: dict, recovered: str | None = None) -> str:
+    """Due today, new and reviews done, and per section its cards, reviews and retention."""
+    notice = f'<p class="review-warning"><b>Note:</b> {esc(recovered)}</p>' if recovered else ""
+
+    def retention(value) -> str:
+        return "–" if value is None else f"{value:.0%}"
+
+    rows = "".join(f"<tr><td>{esc(s['section'])}</td><td>{s['cards']}</td><td>{s['reviews']}</td><td>{retention(s['retention'])}</td></tr>"
+                   for s in stats["sections"])
+    return notice + (f"<p><b>Due today:</b> {stats['due_today']} · <b>new:</b> {stats['new']} · <b>reviews done:</b> {stats['reviewed']}</p>"
+                     "<table><thead><tr><th>section</th><th>cards</th><th>reviews</th><th>retention</th></tr></thead>"
+                     f"<tbody>{rows}</tbody></table>")

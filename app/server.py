@@ -118,24 +118,40 @@ async def _refuse(scope, send, reason: str) -> None:
 
 
 def api_routes(app, study: Study) -> None:
-    """Plain JSON endpoints: the CLI answers through a running server instead of loading everything itself."""
+    """Plain JSON endpoints: the CLI answers through a running server instead of loading everything itself.
+
+    /api/ask answers with the asker's abstention thresholds when it sends them (``abstain``, ``abstain_named``,
+    as app.client does), so `study ask` gives the answer `study ask --local` would. /api/health counts the
+    questions answered here, so a client (or a test) can tell that an answer came from this server.
+    """
+    import threading
+
     from fastapi import Body
 
-    from .render import hit_json, terminal
+    from .answer import Abstention, search_json
+    from .render import terminal
+
+    answered = {"questions": 0}
+    lock = threading.Lock()
 
     @app.get("/api/health")
     def health():
         searcher = study.searcher()
-        return {"status": "ok", "passages": len(searcher.chunks)}
+        return {"status": "ok", "passages": len(searcher.chunks), "questions": answered["questions"]}
 
     @app.post("/api/ask")
-    def ask(question: str = Body(...), k: int = Body(5)):
-        answer = study.ask(question, k=max(1, min(int(k), 50)))
-        return {"json": answer.to_json(), "terminal": terminal(answer)}
+    def ask(question: str = Body(...), k: int = Body(5), abstain: float | None = Body(None),
+            abstain_named: float | None = Body(None), history: list[str] | None = Body(None)):
+        own = study.settings.abstention
+        abstention = Abstention(own.threshold if abstain is None else abstain, own.named if abstain_named is None else abstain_named)
+        answer = study.ask(question, k=max(1, min(int(k), 50)), previous=history or None, abstention=abstention)
+        with lock:
+            answered["questions"] += 1
+        return {"json": answer.to_json(conversation=history is not None), "terminal": terminal(answer)}
 
     @app.post("/api/search")
     def search(query: str = Body(...), k: int = Body(10)):
-        return {"query": query, "passages": [hit_json(h) for h in study.search(query, k=max(1, min(int(k), 100)))]}
+        return search_json(query, study.search(query, k=max(1, min(int(k), 100))))
 
 
 class PortInUse(Exception):
@@ -172,8 +188,8 @@ def write_marker(home: Path, info: dict) -> Path | None:
         return None  # a read-only data folder: we still serve, the CLI just answers in its own process
 
 
-def launch(study: Study, host: str = "127.0.0.1", port: int = 7860, token: str | None = None,
-           max_upload_mb: float | None = None, say=print) -> None:
+def launch(study: Study, host: str = "127.0.0.1", port: int = 7860, token: str | None = None, say=print) -> None:
+    """Serve the page and the API on ``host:port`` until stopped; ``server.json`` says where while it runs."""
     import atexit
 
     sock = bind(host, port)
@@ -184,13 +200,15 @@ def launch(study: Study, host: str = "127.0.0.1", port: int = 7860, token: str |
     import uvicorn
     from fastapi import FastAPI
 
+    from .review.store import store_path
     from .web import CSS, build_ui
 
     demo = build_ui(study)
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     api_routes(app, study)
+    max_upload_mb = study.settings.max_note_mb
     limit = f"{int(max_upload_mb)}mb" if max_upload_mb else None
-    private = [str(p.resolve()) for p in (study.notes, study.home / "index", study.home / "review.sqlite", study.home / "server.json")]
+    private = [str(p.resolve()) for p in (study.notes, study.home / "index", store_path(study.home), study.home / "server.json")]
     app = gr.mount_gradio_app(app, demo, path="/", server_name=host, server_port=port, css=CSS, show_error=False,
                               max_file_size=limit, footer_links=["gradio", "settings"], blocked_paths=private)
     # Gradio checks that a file handed to an event was uploaded by a user only once it believes it has been

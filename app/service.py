@@ -1,33 +1,22 @@
-"""The library behind both the CLI and the web UI: open an index, ask, search."""
+"""The library behind the CLI, the server and the web page: one data folder, its index, ask, search.
+
+Settings come in once (app.config); each value goes to the part that uses it: the thresholds to the answer,
+the note size limit and the ANN threshold to the index build, the query encoder to index.embed.
+"""
 from __future__ import annotations
 
-import os
-import re
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from index import Hit, Searcher, build, current_folder, load_embedder, model_spec, onnx
-from index.embed import HASH_PREFIX, LazyEmbedder
-from index.build import ProgressFn
 from index.lexical import tokenize
-from index.store import IndexMismatch, IndexMissing
+from index import Embedder, Hit, Searcher, build, current_folder, load_embedder, query_embedder
+from index.build import BuildReport, ProgressFn
 
-from .answer import Answer, pick_sentences
-
-# Calibrated on data (README "Abstention"): below ABSTAIN the best passage is
-# too far from the question; below ABSTAIN_NAMED it is not close enough to
-# outweigh a question that names something the notes never mention.
-DEFAULT_ABSTAIN = 0.36
-DEFAULT_ABSTAIN_NAMED = 0.60
-
-_FOLLOW_UP = re.compile(r"^\s*(and|but|or|also|so|then|what about|how about|what if|why not)\b|\b(it|its|they|them|their|this|that|those|these)\b", re.I)
-
-
-def is_follow_up(question: str) -> bool:
-    """A short question that leans on the previous one ("and FIFO queues?", "how do I enable it?")."""
-    return len(question.split()) <= 8 and bool(_FOLLOW_UP.search(question))
+from . import answer as answering
+from .answer import Abstention, Answer
+from .config import Settings
 
 
 @dataclass
@@ -51,55 +40,35 @@ def one_line(e: BaseException) -> str:
 
 
 class Study:
-    """One data folder, one model, one live index; reloads when a new index goes live."""
+    """One data folder, one model, one live index; reloads when a new index goes live.
 
-    def __init__(self, home: Path, notes: Path | None = None, model: str | None = None, mode: str = "hybrid",
-                 abstain: float | None = None, abstain_named: float | None = None, max_note_mb: float | None = None):
-        self.home = home
-        self.notes = notes or Path("notes")
-        self.model = model_spec(model)
-        self.mode = mode
-        self.abstain = DEFAULT_ABSTAIN if abstain is None else abstain
-        self.abstain_named = DEFAULT_ABSTAIN_NAMED if abstain_named is None else abstain_named
-        self._embedder = None
-        self._query_embedder = None
+    ``embedder``: the model that embeds passages (default: the settings' model, loaded only when a text must be
+    embedded). Questions are embedded by its ONNX export when there is one.
+    """
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None):
+        self.settings = settings
+        self.home, self.notes, self.mode = settings.home, settings.notes, settings.mode
+        self.embedder = embedder or load_embedder(settings.model, lazy=True)
+        self._query_embedder: Embedder | None = None
         self._searcher: Searcher | None = None
         self._folder: Path | None = None
         self._lock = threading.Lock()
         self.status = IngestStatus()
-        self.max_note_bytes = int(max_note_mb * 2**20) if max_note_mb else None
 
     @property
-    def embedder(self):
-        if self._embedder is None:
-            self._embedder = load_embedder(self.model, lazy=True)
-        return self._embedder
+    def model(self) -> str:
+        return self.embedder.name
 
     @property
-    def query_embedder(self):
-        """What embeds questions: the ONNX export of the model when there is one (no torch import), else the model."""
+    def query_embedder(self) -> Embedder:
+        """What embeds questions (and review answers): the ONNX export of the model when there is one."""
         if self._query_embedder is None:
-            encoder = None
-            if os.environ.get("STUDY_QUERY_ENCODER", "onnx") != "torch" and not self.model.startswith(HASH_PREFIX):
-                encoder = onnx.load(self.home, self.model)
-                if encoder is None:
-                    try:
-                        self._export_onnx(force_load=True)
-                    except Exception:  # read-only or full data folder: the model itself answers, only slower
-                        pass
-                    encoder = onnx.load(self.home, self.model)
-            self._query_embedder = encoder or self.embedder
+            self._query_embedder = query_embedder(self.home, self.embedder, self.settings.query_encoder,
+                                                  self.settings.onnx_threads)
         return self._query_embedder
 
-    def _export_onnx(self, force_load: bool = False) -> None:
-        lazy = self.embedder
-        loaded = getattr(lazy, "_model", None)
-        if loaded is None and force_load and isinstance(lazy, LazyEmbedder):
-            loaded = lazy.model
-        if loaded is not None:
-            onnx.export(self.home, self.model, loaded.model)
-
-    def ingest(self, paths: list[Path] | None = None, on_progress: ProgressFn | None = None):
+    def ingest(self, paths: list[Path] | None = None, on_progress: ProgressFn | None = None) -> BuildReport:
         status = self.status
         status.running, status.stage, status.done, status.total = True, "read", 0, 0
 
@@ -109,17 +78,14 @@ class Study:
                 on_progress(stage, done, total)
 
         try:
-            report = build(self.home, paths or [self.notes], self.embedder, progress, self.max_note_bytes)
+            report = build(self.home, paths or [self.notes], self.embedder, progress, self.settings.max_note_bytes,
+                           self.settings.ann_threshold)
             status.summary, status.failed, status.error = report.summary(), list(report.failed), None
         except Exception as e:
             status.error = one_line(e)
             raise
         finally:
             status.running, status.finished = False, time.time()
-        try:
-            self._export_onnx()  # the model is loaded now if anything was embedded: export it once for fast queries
-        except Exception:  # no room or no write access for the export: questions fall back to the model
-            pass
         return report
 
     def ingest_in_background(self) -> threading.Thread:
@@ -149,40 +115,28 @@ class Study:
                 self._searcher, self._folder = searcher, searcher.index.folder
             return self._searcher
 
-    def ask(self, question: str, k: int = 5, previous: list[str] | None = None) -> Answer:
+    def ask(self, question: str, k: int = 5, previous: list[str] | None = None,
+            abstention: Abstention | None = None) -> Answer:
+        """Answer ``question`` (a follow-up of ``previous`` questions); ``abstention``: this asker's thresholds."""
         question = question.strip()
-        query = question
-        if previous and is_follow_up(question):
-            query = f"{previous[-1]} {question}"
+        query = answering.query_for(question, previous)
         searcher = self.searcher()
         if not any(ch.isalnum() for ch in query):
             return Answer(question, [], query=query)
-        qvec = searcher.embed_query(query)
-        hits = searcher.search(query, k=k, qvec=qvec)
-        answer = Answer(question, hits, query=query)
-        if not hits:
-            return answer
-        answer.abstained = self.should_abstain(question, hits, searcher)
-        if not answer.abstained:
-            answer.sentences = pick_sentences(query, hits, qvec, searcher)
-        return answer
-
-    def should_abstain(self, question: str, hits: list[Hit], searcher: Searcher) -> bool:
-        """Not in the notes: nothing similar enough, or it names something unknown and nothing is close."""
-        best = max(h.dense for h in hits)
-        vocabulary = searcher.vocabulary
-        if vocabulary.unknown_names(question) or not vocabulary.knows_any(question):
-            return best < self.abstain_named
-        if best >= self.abstain:
-            return False
-        # A bare term ("SSE-C") embeds poorly; every word of it standing in the top passage is evidence enough.
-        words = set(tokenize(question))
-        return not words or not words <= set(tokenize(hits[0].chunk.search_text))
+        # Abstention weighs the same evidence whatever k is: the best EVIDENCE passages, then k are shown.
+        depth = max(k, answering.EVIDENCE)
+        if query != question and answering.own_terms(question):
+            # "and EFS?" after an EBS question: the topic helps find candidates, the turn's own words decide.
+            hits = searcher.search(query, k=3 * depth, sentences=3 * depth)
+            own = answering.own_terms(question)
+            hits = sorted(hits, key=lambda h: (not own <= set(tokenize(h.chunk.search_text)), h.rank))[:depth]
+            for rank, hit in enumerate(hits, start=1):
+                hit.rank = rank
+        else:
+            hits = searcher.search(query, k=depth, sentences=answering.FROM_TOP)
+        return answering.answer(question, query, hits, searcher.vocabulary, abstention or self.settings.abstention, k)
 
     def search(self, term: str, k: int = 10) -> list[Hit]:
         if not any(ch.isalnum() for ch in term):
             return []
         return self.searcher().search(term.strip(), k=k)
-
-
-__all__ = ["Study", "IndexMissing", "IndexMismatch", "is_follow_up"]

@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -41,33 +39,29 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="study-cold-"))
     proc = None
-    try:
-        notes, home = serverutil.indexed_notes(work)
-        env = dict(os.environ, STUDY_HOME=str(home), STUDY_NOTES=str(notes))
-        study = [sys.executable, "-m", "app"]
-        rows = {"python -c 'import sentence_transformers' (baseline)": timed([sys.executable, "-c", "import sentence_transformers"], env, max(3, args.runs // 2)),
-                "study --help": timed(study + ["--help"], env, args.runs),
-                "study ask, no server (cold process)": timed(study + ["ask", QUESTION], env, args.runs)}
-        readies = []
-        for _ in range(3):
-            proc, base, ready = serverutil.start(home, notes, work / "serve.log")
-            readies.append(ready)
-            if len(readies) < 3:
-                proc.terminate()
-                proc.wait(timeout=30)
-        rows["study ask, with `study serve` running"] = timed(study + ["ask", QUESTION], env, args.runs)
-        base_s = rows["python -c 'import sentence_transformers' (baseline)"]
-        print("| command | median s | vs baseline |\n|---|---|---|")
-        for name, seconds in rows.items():
-            print(f"| {name} | {seconds:.2f} | {seconds / base_s:.2f} |")
-        print(f"| study serve: ready for the first answer | {statistics.median(readies):.1f} | {statistics.median(readies) / base_s:.2f} |")
-    finally:
-        if proc is not None:
-            proc.terminate()
-            proc.wait(timeout=30)
-        shutil.rmtree(work, ignore_errors=True)
+    with serverutil.scratch("study-cold-") as work:
+        try:
+            notes, home = serverutil.indexed_notes(work)
+            env = dict(os.environ, STUDY_HOME=str(home), STUDY_NOTES=str(notes))
+            study = [sys.executable, "-m", "app"]
+            rows = {"python -c 'import sentence_transformers' (baseline)": timed([sys.executable, "-c", "import sentence_transformers"], env, max(3, args.runs // 2)),
+                    "study --help": timed(study + ["--help"], env, args.runs),
+                    "study ask, no server (cold process)": timed(study + ["ask", QUESTION], env, args.runs)}
+            readies = []
+            for _ in range(3):
+                proc, base, ready = serverutil.start(home, notes, work / "serve.log")
+                readies.append(ready)
+                if len(readies) < 3:
+                    serverutil.stop(proc)
+            rows["study ask, with `study serve` running"] = timed(study + ["ask", QUESTION], env, args.runs)
+            base_s = rows["python -c 'import sentence_transformers' (baseline)"]
+            print("| command | median s | vs baseline |\n|---|---|---|")
+            for name, seconds in rows.items():
+                print(f"| {name} | {seconds:.2f} | {seconds / base_s:.2f} |")
+            print(f"| study serve: ready for the first answer | {statistics.median(readies):.1f} | {statistics.median(readies) / base_s:.2f} |")
+        finally:
+            serverutil.stop(proc)
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ SHARED = ROOT.parent / "shared"
 sys.path.insert(0, str(ROOT))
 
 from app.evaluate import from_file, is_hit, load_questions, percentile, run  # noqa: E402
+from app.config import Settings  # noqa: E402
 from app.service import Study  # noqa: E402
 from ingest import SUPPORTED, discover, load as load_note  # noqa: E402
 from index import build, load_embedder  # noqa: E402
@@ -104,17 +105,39 @@ def evaluate_corpus(name: str, notes: Path, files: list[Path], embedder) -> dict
         started = time.perf_counter()
         build(home, [notes], embedder)
         built = time.perf_counter() - started
-        study = Study(home, notes=notes, model=embedder.name)
-        study._embedder = embedder
+        study = Study(Settings(home, notes=notes, model=embedder.name), embedder=embedder)
         report = run(study, items, k=10)
         report["passages"] = len(study.searcher().chunks)
+        follow = conversations(study, name)
     rows = {"study": {"hit@1": report["hit@1"], "hit@5": report["hit@5"], "mrr@10": report["mrr@10"],
                       "answer_hit": report["answer_hit"], "abstention": report["abstention_recall"],
                       "false_abstention": report["false_abstention"], "chars": report["mean_passage_chars"],
                       "passages": report["passages"], "p50_ms": report["latency_ms_p50"], "build_s": round(built, 1)}}
     rows.update(baselines(plain_text(notes), items, embedder))
     return {"name": name, "questions": len(items), "answerable": report["answerable"], "rows": rows,
-            "misses": report["misses"]}
+            "misses": report["misses"], "followups": follow}
+
+
+def conversations(study, corpus: str) -> dict | None:
+    """Second turns of benchmarks/followups.jsonl for this corpus: hit@5, and whether switches were searched alone."""
+    path = ROOT / "benchmarks" / "followups.jsonl"
+    items = [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.exists() else []
+    items = [it for it in items if it["corpus"] == corpus]
+    if not items:
+        return None
+    out = {"follow_ups": 0, "follow_hit5": 0, "switches": 0, "switch_hit5": 0, "switch_glued": 0, "misses": []}
+    for it in items:
+        first, second = it["turns"]
+        reply = study.ask(second, k=5, previous=[first])
+        hit = any(from_file(h.chunk.source, it["file"]) and is_hit(h.chunk.text, it["answer_contains"]) for h in reply.hits)
+        kind = "follow" if it["follow_up"] else "switch"
+        out["follow_ups" if it["follow_up"] else "switches"] += 1
+        out[f"{kind}_hit5"] += hit
+        if not it["follow_up"] and reply.query != second:
+            out["switch_glued"] += 1
+        if not hit or (not it["follow_up"] and reply.query != second):
+            out["misses"].append({"id": it["id"], "searched_as": reply.query})
+    return out
 
 
 def fmt(value, digits: int = 2) -> str:
@@ -131,6 +154,23 @@ def table(result: dict) -> str:
         lines.append(f"| {system} | {r['passages']} | {r['chars']:.0f} | {r['hit@1']:.3f} | {r['hit@5']:.3f} | {r['mrr@10']:.3f} | "
                      f"{fmt(r.get('answer_hit'), 3)} | {fmt(r.get('abstention'))} | {fmt(r.get('false_abstention'))} | "
                      f"x{r['hit@1'] / base:.2f} |")
+    return "\n".join(lines)
+
+
+def followup_table(results: list[dict]) -> str:
+    lines = ["### follow-up conversations (benchmarks/followups.jsonl, second turns)", "",
+             "| corpus | follow-ups | hit@5 | topic switches | hit@5 | switches searched as follow-ups |", "|---|---|---|---|---|---|"]
+    total = {"follow_ups": 0, "follow_hit5": 0, "switches": 0, "switch_hit5": 0, "switch_glued": 0}
+    for r in results:
+        f = r.get("followups")
+        if not f:
+            continue
+        for key in total:
+            total[key] += f[key]
+        lines.append(f"| {r['name']} | {f['follow_ups']} | {f['follow_hit5'] / max(1, f['follow_ups']):.2f} | {f['switches']} | "
+                     f"{f['switch_hit5'] / max(1, f['switches']):.2f} | {f['switch_glued']} |")
+    lines.append(f"| all | {total['follow_ups']} | {total['follow_hit5'] / max(1, total['follow_ups']):.2f} | {total['switches']} | "
+                 f"{total['switch_hit5'] / max(1, total['switches']):.2f} | {total['switch_glued']} |")
     return "\n".join(lines)
 
 
@@ -171,7 +211,12 @@ def main(argv: list[str]) -> None:
                 print(f"  miss {m.get('id')}: rank={m.get('rank')} abstained={m.get('abstained', m.get('why'))} {m['question']}")
             print()
     if len(results) > 1:
-        print(macro(results))
+        print(macro(results) + "\n")
+    print(followup_table(results))
+    if args.misses:
+        for r in results:
+            for m in (r.get("followups") or {}).get("misses", []):
+                print(f"  follow-up miss {m['id']}: searched as {m['searched_as']!r}")
     if args.json:
         args.json.write_text(json.dumps(results, indent=1, default=float))
 

@@ -10,17 +10,17 @@
 from __future__ import annotations
 
 import os
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import serverutil  # noqa: E402
+
+ROOT = serverutil.ROOT
 
 
 def texts_for_embedding(n: int = 1500) -> list[str]:
@@ -35,7 +35,7 @@ def texts_for_embedding(n: int = 1500) -> list[str]:
 
 
 def embedding_throughput() -> None:
-    from index.build import BuildReport, _embed_reusing
+    from index.build import BuildReport, embed_reusing
     from index.embed import SentenceTransformerEmbedder
 
     texts = texts_for_embedding()
@@ -52,7 +52,7 @@ def embedding_throughput() -> None:
     # distinct texts so nothing is deduplicated: the same work as encode
     unique = [f"{t} #{i}" for i, t in enumerate(texts)]
     t = time.perf_counter()
-    _embed_reusing(unique, None, embedder, BuildReport(), None)
+    embed_reusing(unique, None, embedder, BuildReport(), None)
     ours = len(texts) / (time.perf_counter() - t)
     print("| embedding path | passages/s |\n|---|---|")
     for batch, rate in rates.items():
@@ -61,8 +61,7 @@ def embedding_throughput() -> None:
 
 
 def unchanged_reingest() -> None:
-    work = Path(tempfile.mkdtemp(prefix="study-reingest-"))
-    try:
+    with serverutil.scratch("study-reingest-") as work:
         notes = work / "notes"
         notes.mkdir()
         texts = texts_for_embedding(1000)
@@ -86,8 +85,6 @@ def unchanged_reingest() -> None:
         start, _ = timed(study + ["--help"])
         print(f"\n1,000 files: first ingest {first:.1f} s; unchanged re-ingest {again:.2f} s wall "
               f"(process start alone {start:.2f} s, so {again - start:.2f} s of work): {summary}")
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -13,15 +13,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import serverutil  # noqa: E402
+from serverutil import percentile  # noqa: E402
 
 ROOT = serverutil.ROOT
 
@@ -33,11 +32,6 @@ def questions() -> list[str]:
 
 def signature(obj: dict) -> tuple:
     return obj["question"], obj["answer"], obj["abstained"], tuple((p["source"], p["start_line"], p["page"]) for p in obj["passages"])
-
-
-def percentile(values: list[float], q: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))] if values else 0.0
 
 
 def run_clients(client, clients: int) -> float:
@@ -113,51 +107,48 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--sequential", type=int, default=1000)
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="study-load-"))
     proc = None
-    try:
-        notes, home = serverutil.indexed_notes(work)
-        proc, base, ready = serverutil.start(home, notes, work / "serve.log")
-        qs = questions()
-        expected = {}
-        for q in qs:
-            status, obj = serverutil.ask(base, q)
-            assert status == 200, status
-            expected[q] = signature(obj)
-        report = {"server_ready_s": ready}
-        report["http"] = http_load(base, qs, expected, args.clients, args.seconds)
-        report["gradio"] = gradio_load(base, qs, args.clients, 3)
-        before = serverutil.rss_mb(proc.pid)
-        seq_errors = 0
-        for i in range(args.sequential):
-            status, obj = serverutil.ask(base, qs[i % len(qs)])
-            seq_errors += status != 200 or signature(obj) != expected[qs[i % len(qs)]]
-        after = serverutil.rss_mb(proc.pid)
-        report["sequential"] = {"questions": args.sequential, "errors": seq_errors, "rss_before_mb": before,
-                                "rss_after_mb": after, "growth_mb": after - before}
-        edge = {}
-        for name, q in [("10,000 characters", "When should I use long polling? " * 313), ("empty", ""), ("punctuation only", "?!...,;")]:
-            status, obj = serverutil.ask(base, q)
-            edge[name] = {"status": status, "answer": (obj or {}).get("answer", "")[:80], "passages": len((obj or {}).get("passages", []))}
-        report["edge"] = edge
-        print(json.dumps(report, indent=1))
-        h, g, s = report["http"], report["gradio"], report["sequential"]
-        print(f"\nserver ready in {ready:.1f} s (index present)\n")
-        print("| test | requests | errors | throughput q/s | p50 ms | p95 ms | p99 ms |")
-        print("|---|---|---|---|---|---|---|")
-        print(f"| {args.clients} HTTP clients, {args.seconds:.0f} s | {h['requests']} | {h['errors']} | {h['throughput_qps']:.1f} | "
-              f"{h['p50_ms']:.0f} | {h['p95_ms']:.0f} | {h['p99_ms']:.0f} |")
-        print(f"| {args.clients} gradio_client /chat clients | {g['requests']} | {g['errors']} | {g['throughput_qps']:.1f} | "
-              f"{g['p50_ms']:.0f} | {g['p95_ms']:.0f} | - |")
-        print(f"\n{s['questions']} sequential questions: {s['errors']} errors, RSS {s['rss_before_mb']:.0f} -> {s['rss_after_mb']:.0f} MB "
-              f"({s['growth_mb']:+.0f} MB)")
-        for name, e in edge.items():
-            print(f"{name} question: HTTP {e['status']}, {e['passages']} passages, answer {e['answer']!r}")
-    finally:
-        if proc is not None:
-            proc.terminate()
-            proc.wait(timeout=30)
-        shutil.rmtree(work, ignore_errors=True)
+    with serverutil.scratch("study-load-") as work:
+        try:
+            notes, home = serverutil.indexed_notes(work)
+            proc, base, ready = serverutil.start(home, notes, work / "serve.log")
+            qs = questions()
+            expected = {}
+            for q in qs:
+                status, obj = serverutil.ask(base, q)
+                assert status == 200, status
+                expected[q] = signature(obj)
+            report = {"server_ready_s": ready}
+            report["http"] = http_load(base, qs, expected, args.clients, args.seconds)
+            report["gradio"] = gradio_load(base, qs, args.clients, 3)
+            before = serverutil.rss_mb(proc.pid)
+            seq_errors = 0
+            for i in range(args.sequential):
+                status, obj = serverutil.ask(base, qs[i % len(qs)])
+                seq_errors += status != 200 or signature(obj) != expected[qs[i % len(qs)]]
+            after = serverutil.rss_mb(proc.pid)
+            report["sequential"] = {"questions": args.sequential, "errors": seq_errors, "rss_before_mb": before,
+                                    "rss_after_mb": after, "growth_mb": after - before}
+            edge = {}
+            for name, q in [("10,000 characters", "When should I use long polling? " * 313), ("empty", ""), ("punctuation only", "?!...,;")]:
+                status, obj = serverutil.ask(base, q)
+                edge[name] = {"status": status, "answer": (obj or {}).get("answer", "")[:80], "passages": len((obj or {}).get("passages", []))}
+            report["edge"] = edge
+            print(json.dumps(report, indent=1))
+            h, g, s = report["http"], report["gradio"], report["sequential"]
+            print(f"\nserver ready in {ready:.1f} s (index present)\n")
+            print("| test | requests | errors | throughput q/s | p50 ms | p95 ms | p99 ms |")
+            print("|---|---|---|---|---|---|---|")
+            print(f"| {args.clients} HTTP clients, {args.seconds:.0f} s | {h['requests']} | {h['errors']} | {h['throughput_qps']:.1f} | "
+                  f"{h['p50_ms']:.0f} | {h['p95_ms']:.0f} | {h['p99_ms']:.0f} |")
+            print(f"| {args.clients} gradio_client /chat clients | {g['requests']} | {g['errors']} | {g['throughput_qps']:.1f} | "
+                  f"{g['p50_ms']:.0f} | {g['p95_ms']:.0f} | - |")
+            print(f"\n{s['questions']} sequential questions: {s['errors']} errors, RSS {s['rss_before_mb']:.0f} -> {s['rss_after_mb']:.0f} MB "
+                  f"({s['growth_mb']:+.0f} MB)")
+            for name, e in edge.items():
+                print(f"{name} question: HTTP {e['status']}, {e['passages']} passages, answer {e['answer']!r}")
+        finally:
+            serverutil.stop(proc)
 
 
 if __name__ == "__main__":

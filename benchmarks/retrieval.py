@@ -23,6 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from app.config import Settings  # noqa: E402
 from app.evaluate import is_hit, load_questions, percentile  # noqa: E402
 from app.service import Study  # noqa: E402
 from index import build, load_embedder  # noqa: E402
@@ -64,8 +65,8 @@ def tutorial(embedder, items: list[dict], notes: Path) -> dict:
 
 
 def ours(home: Path, mode: str, items: list[dict], embedder) -> dict:
-    study = Study(home, model=embedder.name, mode=mode)
-    study._embedder = embedder
+    # questions encoded by the model itself (not its ONNX export), as the tutorial row does: like for like
+    study = Study(Settings(home, model=embedder.name, mode=mode, query_encoder="torch"), embedder=embedder)
     study.ask("warm up")
     ranked, latencies, abstained = [], [], []
     for it in items:

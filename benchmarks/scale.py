@@ -55,9 +55,10 @@ def tagged(chunk, copy: int):
     return chunk if copy == 0 else replace(chunk, heading=f"{chunk.heading} (copy {copy})")
 
 
-def build_size(home: Path, size: int, base_home: Path) -> dict:
+def build_size(home: Path, size: int, base_home: Path, ann_threshold: int) -> dict:
     """Write an index of ``size`` passages into ``home``; return build facts."""
     from index import store
+    from index.build import write_index
 
     base = store.load(base_home, lexical=False)
     n_base = len(base.chunks)
@@ -78,22 +79,24 @@ def build_size(home: Path, size: int, base_home: Path) -> dict:
         mixed = vectors[noisy] + rng.uniform(0.2, 0.6, (len(noisy), 1)).astype("float32") * other
         vectors[noisy] = mixed + rng.normal(0, 0.02, mixed.shape).astype("float32")
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    manifest = store.Manifest(model=base.manifest.model, dim=base.manifest.dim, passages=size, files=1)
     files = {c.source: {"path": "", "passages": 0} for c in chunks[:n_base]}
     started = time.perf_counter()
-    folder = store.write(home, manifest, chunks, vectors, files, sentence_vectors, offsets)
-    return {"build_s": time.perf_counter() - started, "disk_mb": du(folder) / 2**20, "ann": manifest.ann,
-            "sentences": len(sentence_vectors)}
+    folder = write_index(home, base.manifest.model, base.manifest.dim, chunks, files, vectors, sentence_vectors, offsets,
+                         ann_threshold=ann_threshold)
+    build_s = time.perf_counter() - started
+    ann = json.loads((folder / "manifest.json").read_text())["ann"]
+    return {"build_s": build_s, "disk_mb": du(folder) / 2**20, "ann": ann, "sentences": len(sentence_vectors)}
 
 
 def measure(home: str, models: str) -> dict:
     """Run in a fresh process: load, query, report."""
+    from dataclasses import replace
+
+    from app.config import Settings
     from app.service import Study
 
-    os.environ["STUDY_NOTES"] = "/nonexistent"
     t = time.perf_counter()
-    study = Study(Path(home))
-    study.home = Path(home)
+    study = Study(replace(Settings.from_env(home=home), notes=Path("/nonexistent")))  # never re-ingest here
     os.makedirs(Path(home) / "models", exist_ok=True)
     for item in Path(models).iterdir():
         target = Path(home) / "models" / item.name
@@ -118,8 +121,8 @@ def measure(home: str, models: str) -> dict:
         exact = index.reconstruct_n(0, index.ntotal)
         qv = np.stack([searcher.embed_query(q) for q in qs])
         truth = np.argsort(-(qv @ exact.T), axis=1)[:, :10]
+        from index.ann import IVF_PROBES
         from index.search import CANDIDATES
-        from index.store import IVF_PROBES
 
         for probes in sorted({16, 32, IVF_PROBES}):
             index.nprobe = probes
@@ -142,17 +145,16 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="1000,10000,100000,1000000")
     parser.add_argument("--measure", nargs=2, metavar=("HOME", "MODELS"))
-    parser.add_argument("--ann-threshold", type=int, help="use IVF above this many passages (default: the index's own)")
+    parser.add_argument("--ann-threshold", type=int, help="use IVF above this many passages (default: as `study ingest`)")
     args = parser.parse_args()
-    if args.ann_threshold is not None:
-        from index import store
-
-        store.ANN_THRESHOLD = args.ann_threshold
     if args.measure:
         print(json.dumps(measure(*args.measure)))
         return
+    from app.config import Settings
     from app.service import Study
 
+    settings = Settings.from_env()
+    threshold = settings.ann_threshold if args.ann_threshold is None else args.ann_threshold
     work = Path(tempfile.mkdtemp(prefix="study-scale-"))
     try:
         # 1k real passages, embedded for real (also exports the ONNX query encoder)
@@ -165,7 +167,7 @@ def main() -> None:
         for i, c in enumerate(texts[:1000]):
             (notes / f"p{i:04d}.md").write_text(f"# {c.heading or c.source}\n{c.text}\n" + (f"\ncopy {i}\n" if i >= len(chunks) else ""))
         base_home = work / "base"
-        study = Study(base_home, notes=notes)
+        study = Study(Settings(base_home, notes=notes, model=settings.model, ann_threshold=threshold))
         started = time.perf_counter()
         report = study.ingest()
         real_build = time.perf_counter() - started
@@ -180,7 +182,7 @@ def main() -> None:
                 home = base_home
             else:
                 home = work / f"h{size}"
-                facts = build_size(home, size, base_home)
+                facts = build_size(home, size, base_home, threshold)
                 facts["data"] = "repeated real text, synthetic vectors (mixes of real ones)"
             out = subprocess.run([sys.executable, __file__, "--measure", str(home), str(models)], capture_output=True, text=True)
             if out.returncode != 0:

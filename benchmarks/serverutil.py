@@ -1,16 +1,39 @@
-"""Starting a `study serve` for benchmarks, and small HTTP helpers."""
+"""What the benchmarks share: a scratch folder, a `study serve` started and stopped, small HTTP helpers, percentiles."""
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from app.evaluate import percentile  # noqa: E402,F401 - one definition for `study eval` and every benchmark
+
+
+@contextmanager
+def scratch(prefix: str):
+    """A temporary folder, removed however the benchmark ends."""
+    work = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield work
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def stop(proc: subprocess.Popen | None) -> None:
+    """End a server this benchmark started (SIGTERM: it removes its server.json on the way out)."""
+    if proc is not None and proc.poll() is None:
+        proc.terminate()
+        proc.wait(timeout=30)
 
 
 def indexed_notes(work: Path) -> tuple[Path, Path]:

@@ -1,9 +1,11 @@
-"""Building the index from note files, incrementally.
+"""Building the index from note files, incrementally: what goes into it, and the search structures over it.
 
 A file whose size and modification time match the live index is not read
 again; a file whose bytes hash the same is not chunked again; a passage or
 sentence whose text is unchanged is not embedded again. Files gone from the
 folder leave the index. If nothing changed, no new version is written.
+The FAISS index (flat or IVF), BM25 and the vocabulary are built here and
+handed to index.store, which only writes them.
 """
 from __future__ import annotations
 
@@ -17,11 +19,12 @@ from typing import Callable
 
 import numpy as np
 
-from ingest import Chunk, FileResult, NoteFile, discover, load as load_file, sentence_context, split_sentences
+from ingest import SUPPORTED, Chunk, FileResult, NoteFile, discover, load as load_file, sentence_context, split_sentences
 
-from . import store
-from .embed import Embedder
-from .store import NothingToIndex  # defined in store, where the writer reports it
+from . import ann, integrity, store
+from .embed import Embedder, export_query_encoder
+from .errors import IndexMismatch, IndexMissing, NothingToIndex
+from .lexical import Lexical, Vocabulary
 
 # on_progress(stage, done, total): stage is "read" (files) or "embed" (texts: passages and sentences)
 ProgressFn = Callable[[str, int, int], None]
@@ -72,7 +75,8 @@ def _sentences(chunks: list[Chunk]) -> tuple[np.ndarray, list[str]]:
 def writer_lock(home: Path):
     """One writer at a time per data folder (CLI, watcher and server may all ingest)."""
     root = store.index_root(home)
-    with store.writing(home):  # a read-only data folder or a full disk: one clear line, not a traceback
+    # a read-only data folder or a full disk: one clear line, not a traceback
+    with integrity.writing(home, live=store.current_folder(home) is not None):
         root.mkdir(parents=True, exist_ok=True)
         fh = open(root / ".lock", "w")
     with fh:
@@ -94,7 +98,7 @@ def _previous(home: Path, model: str) -> store.StoredIndex | None:
     """
     try:
         return store.load(home, model=model, lexical=False)
-    except (store.IndexMissing, store.IndexMismatch):
+    except (IndexMissing, IndexMismatch):
         return None
 
 
@@ -149,45 +153,64 @@ def _read(notes: list[NoteFile], old: store.StoredIndex | None, report: BuildRep
 
 
 def build(home: Path, paths: list[Path], embedder: Embedder, on_progress: ProgressFn | None = None,
-          max_note_bytes: int | None = None) -> BuildReport:
+          max_note_bytes: int | None = None, ann_threshold: int = ann.ANN_THRESHOLD) -> BuildReport:
     """Bring the index up to date with every note under ``paths``.
 
     Files that fail are reported and left out; the others are indexed. If
-    nothing at all can be indexed the previous index stays live.
+    nothing at all can be indexed the previous index stays live. Above
+    ``ann_threshold`` passages the vector index is approximate (IVF).
     """
     started = time.perf_counter()
     report = BuildReport()
     with writer_lock(home):
-        notes, report.skipped = discover(paths)
-        if not notes:
-            where = ", ".join(str(p) for p in paths)
-            raise NothingToIndex(f"No notes (.md, .markdown, .txt, .pdf) found in {where}. Add notes there, or name another folder.")
-        old = _previous(home, embedder.name)
-        chunks, files = _read(notes, old, report, on_progress, max_note_bytes)
-        report.files, report.passages = len(notes), len(chunks)
-        if not chunks:
-            raise NothingToIndex("None of the notes could be indexed (see the errors above); the previous index is unchanged.")
-        old_failed = {s for s, f in (old.files if old else {}).items() if f.get("error")}
-        new_failed = {f["path"] for f in report.failed}
-        if old and not (report.added or report.updated or report.removed) and old_failed == new_failed:
-            report.folder, report.seconds = str(old.folder), time.perf_counter() - started
-            return report  # nothing changed: keep the live index, embed nothing
-
-        offsets, sentence_texts = _sentences(chunks)
-        texts = [c.search_text for c in chunks] + sentence_texts
-        vectors = _embed_reusing(texts, old, embedder, report, on_progress)
-        manifest = store.Manifest(model=embedder.name, dim=embedder.dim, passages=len(chunks), files=len(files),
-                                  roots=[str(p.resolve()) for p in paths])
-        folder = store.write(home, manifest, chunks, vectors[: len(chunks)], files, vectors[len(chunks):], offsets)
-    report.folder, report.written = str(folder), True
+        _update(home, paths, embedder, report, on_progress, max_note_bytes, ann_threshold)
     report.seconds = time.perf_counter() - started
+    export_query_encoder(home, embedder)  # the model is loaded now if anything was embedded: questions need no torch
     return report
+
+
+def _update(home: Path, paths: list[Path], embedder: Embedder, report: BuildReport, on_progress: ProgressFn | None,
+            max_note_bytes: int | None, ann_threshold: int) -> None:
+    notes, report.skipped = discover(paths)
+    if not notes:
+        where = ", ".join(str(p) for p in paths)
+        raise NothingToIndex(f"No notes ({', '.join(sorted(SUPPORTED))}) found in {where}. Add notes there, or name another folder.")
+    old = _previous(home, embedder.name)
+    chunks, files = _read(notes, old, report, on_progress, max_note_bytes)
+    report.files, report.passages = len(notes), len(chunks)
+    if not chunks:
+        raise NothingToIndex("None of the notes could be indexed (see the errors above); the previous index is unchanged.")
+    old_failed = {s for s, f in (old.files if old else {}).items() if f.get("error")}
+    new_failed = {f["path"] for f in report.failed}
+    if old and not (report.added or report.updated or report.removed) and old_failed == new_failed:
+        report.folder = str(old.folder)
+        return  # nothing changed: keep the live index, embed nothing
+
+    offsets, sentence_texts = _sentences(chunks)
+    texts = [c.search_text for c in chunks] + sentence_texts
+    vectors = embed_reusing(texts, old, embedder, report, on_progress)
+    folder = write_index(home, embedder.name, embedder.dim, chunks, files, vectors[: len(chunks)], vectors[len(chunks):],
+                         offsets, roots=[str(p.resolve()) for p in paths], ann_threshold=ann_threshold)
+    report.folder, report.written = str(folder), True
+
+
+def write_index(home: Path, model: str, dim: int, chunks: list[Chunk], files: dict[str, dict], vectors: np.ndarray,
+                sentence_vectors: np.ndarray, sentence_offsets: np.ndarray, roots: list[str] | None = None,
+                ann_threshold: int = ann.ANN_THRESHOLD) -> Path:
+    """Build the search structures over these passages (vectors, BM25, vocabulary) and make them the live index."""
+    vector_index, kind = ann.vector_index(vectors, dim, ann_threshold)
+    texts = [c.search_text for c in chunks]
+    lexical = Lexical(texts)
+    vocabulary = Vocabulary(texts, tokens=lexical.vocab)  # BM25 has tokenized every passage already
+    manifest = store.Manifest(model=model, dim=dim, passages=len(chunks), files=len(files), sentences=len(sentence_vectors),
+                              ann=kind, roots=list(roots or []))
+    return store.write(home, manifest, chunks, files, vector_index, sentence_vectors, sentence_offsets, lexical, vocabulary)
 
 
 EMBED_BATCH = 256  # texts per call: progress moves, memory stays flat
 
 
-def _embed_reusing(texts: list[str], old: store.StoredIndex | None, embedder: Embedder, report: BuildReport,
+def embed_reusing(texts: list[str], old: store.StoredIndex | None, embedder: Embedder, report: BuildReport,
                    on_progress: ProgressFn | None) -> np.ndarray:
     """Vectors for ``texts``: reused from the live index where the text is unchanged, each distinct new text embedded once."""
     known: dict[str, np.ndarray] = {}

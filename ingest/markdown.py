@@ -1,199 +1,261 @@
-"""Heading-aware chunking of Markdown (and plain text) notes.
+"""Heading-aware chunking of Markdown (and plain text) notes, block by block.
 
-Besides ``#`` headings, a line that is only ``__Bold__`` (or ``**Bold**``)
-or only ``*Italic*`` acts as a sub-heading: students use them that way.
+A note is read as CommonMark blocks: headings (ATX, setext, and a short bold or italic line that students
+use as a sub-heading), paragraphs, list items, tables, code (fenced or indented), quotes and rules. Prose
+blocks are packed into passages under their heading path; code gets passages of its own; a table row is
+read with its header; a lead-in ending in ':' stays with what follows; a section too short to stand alone
+is read with its first sub-section.
 """
 from __future__ import annotations
 
 import re
-import unicodedata
+from dataclasses import replace
 
-from .pack import Unit, pack, split_long
+from .inline import caption, display, strip_emphasis  # noqa: F401 - caption is part of this module's API
+from .pack import Unit, flow, pack, split_long, wrap_width
 from .records import Chunk
 
 BOLD_LEVEL, ITALIC_LEVEL = 7, 8  # below every '#' level
+MIN_SECTION = 120  # a section with less text than this is read together with its first sub-section
+MAX_TITLE_WORDS = 10  # a bold line longer than this, or ending like a sentence, is text, not a heading
+NAV_SHARE = 0.6  # a line whose letters are mostly link text is navigation
 
 _ATX = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
+_SETEXT = re.compile(r"^\s{0,3}(=+|-+)\s*$")
 _BOLD = re.compile(r"^(\*{0,1})(\*\*|__)(?!\s)(.+?)(?<!\s)\2\1:?$")
 _BOLD_ITALIC = re.compile(r"^\*\*\*(?!\s)(.+?)(?<!\s)\*\*\*:?$")
 _ITALIC = re.compile(r"^([*_])(?![*_\s])(.+?)(?<![*_\s])\1:?$")
-_FENCE = re.compile(r"^\s*(```|~~~)")
-_IMAGE = re.compile(r"!\[([^\]]*)\]\(\s*<?([^)\s>]+)>?[^)]*\)")
-_QUOTE = re.compile(r"^\s*>\s?")
-# Emphasis markers ('**', '***', '__') are dropped only in pairs that really delimit emphasis, found
-# with CommonMark's flanking rules: '__' inside a word ('snake__case') never opens or closes, and an
-# unpaired one ('window.__pwned', '**kwargs') is just text.
-_CODE_SPAN = re.compile(r"(`+)(.+?)\1")
-_RUN = re.compile(r"\*+|_+")
-_DUNDER = re.compile(r"[a-z0-9_]+")  # '__init__', '__name__': Python names, not bold words
-_THEMATIC_BREAK = re.compile(r"^\s*(?:[*_]\s*){3,}$")
-_PLACEHOLDER = "\ue000{}\ue001"  # private-use characters: not whitespace, not punctuation, (almost) never in notes
-_SET_ASIDE = re.compile("\ue000(\\d+)\ue001")
+_FENCE = re.compile(r"^\s*(```+|~~~+)\s*([\w+#.-]*)")
+_RULE = re.compile(r"^\s{0,3}(?:(?:[*_-]\s*){3,})$")
+_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+")
+_TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$|^[^|`]+\|[^|]+")
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_CODE_SIGNS = re.compile(r"[{};]\s*$|==|=>|->|\w\.\w+\(|^\s*[\w.\[\]'\"]+\s*=[^=]|^\s*(?:import|from|def|class|return|\$|#include)\b")
+_WORD = re.compile(r"[A-Za-z][a-z'’-]*[,.;:!?)\"”]*$")
+_TITLE_END = re.compile(r"[.!?]$")
 
 
 def heading_of(line: str) -> tuple[int, str] | None:
-    """Return (level, title) if the line is a heading or a bold/italic sub-heading."""
-    stripped = line.strip()
+    """(level, title) if the line is an ATX heading or a short bold/italic line standing alone as a sub-heading."""
     m = _ATX.match(line)
     if m:
         return len(m.group(1)), m.group(2)
+    stripped = line.strip()
     for pattern, level in ((_BOLD_ITALIC, BOLD_LEVEL), (_BOLD, BOLD_LEVEL), (_ITALIC, ITALIC_LEVEL)):
         m = pattern.match(stripped)
         if m:
-            return level, m.groups()[-1]
+            title = m.groups()[-1]
+            if len(title.split()) <= MAX_TITLE_WORDS and not _TITLE_END.search(title.rstrip("*_ ")):
+                return level, title
     return None
 
 
 def clean_title(title: str) -> str:
-    title = re.sub(r"\*{2,3}|`", "", title).strip().strip("*_ ").strip()
-    return title.rstrip(":").strip()
+    text = display(title).text
+    text = re.sub(r"\*{2,3}|`", "", strip_emphasis(text)).strip().strip("*_ ").strip()
+    return text.rstrip(":").strip()
 
 
-def caption(path: str) -> str:
-    """Readable caption from an image file name: 'IAM_Policy_Structure.png' -> 'IAM Policy Structure'."""
-    stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-    stem = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", stem)  # camelCase
-    return re.sub(r"[\s_\-.]+", " ", stem).strip()
+def looks_like_code(lines: list[str]) -> bool:
+    """A fenced or indented block is code unless most of its lines read as sentences (a pasted transcript)."""
+    body = [line for line in lines if line.strip()]
+    if not body:
+        return False
+    return sum(_reads_as_prose(line) for line in body) < 0.5 * len(body)
 
 
-def display(line: str) -> tuple[str, list[str]]:
-    """Line text as shown in a passage (markup that carries no words removed) and image captions.
-
-    Only non-alphanumeric markup is dropped, so the passage still matches the
-    cited line once both are normalised.
-    """
-    captions: list[str] = []
-
-    def image(m: re.Match) -> str:
-        target = m.group(2)
-        captions.append(m.group(1).strip() or caption(target))
-        return target.removeprefix("./")
-
-    text = _QUOTE.sub("", line)
-    text = _IMAGE.sub(image, text)
-    text = strip_emphasis(text)
-    return text.rstrip(), captions
+def _reads_as_prose(line: str) -> bool:
+    words = line.split()
+    return len(words) >= 6 and sum(bool(_WORD.match(w)) for w in words) >= 0.7 * len(words) and not _CODE_SIGNS.search(line)
 
 
-def strip_emphasis(text: str) -> str:
-    """Drop backticks and the '**'/'__' markers that delimit emphasis; keep every other character.
-
-    Code spans are set aside first, so markers inside them stay literal, and an
-    emphasis may still span a code span ('**use `x` here**').
-    """
-    if _THEMATIC_BREAK.match(text):
-        return ""  # '***' is a rule, not text
-    spans: list[str] = []
-
-    def set_aside(m: re.Match) -> str:
-        spans.append(m.group(2))
-        return _PLACEHOLDER.format(len(spans) - 1)
-
-    if "\ue000" not in text:  # a note that already holds the placeholder character keeps its code spans as text
-        text = _CODE_SPAN.sub(set_aside, text)
-    kept, at = [], 0
-    for start, end in _emphasis_markers(text):
-        kept.append(text[at:start])
-        at = end
-    text = "".join(kept) + text[at:]
-    text = text.replace("`", "")  # an unmatched backtick carries no words
-    return _SET_ASIDE.sub(lambda m: spans[int(m.group(1))], text) if spans else text
+def _table_cells(line: str) -> list[str]:
+    return [c.strip() for c in line.strip().strip("|").split("|")]
 
 
-def _emphasis_markers(text: str) -> list[tuple[int, int]]:
-    """Sorted (start, end) of the marker runs that open or close emphasis; each closer takes the nearest opener."""
-    openers: list[tuple[str, int, int]] = []
-    cuts: list[tuple[int, int]] = []
-    for m in _RUN.finditer(text):
-        run = m.group()
-        if len(run) not in (2, 3):
-            continue  # single '*'/'_' were never stripped; longer runs are not emphasis
-        opens, closes = _can_open_close(text, m.start(), m.end())
-        match = next((i for i in range(len(openers) - 1, -1, -1) if openers[i][0] == run), None) if closes else None
-        if match is not None:
-            _, start, end = openers[match]
-            del openers[match:]  # openers between a pair can no longer be closed
-            if not (run[0] == "_" and _DUNDER.fullmatch(text[end:m.start()])):
-                cuts += [(start, end), m.span()]
-        elif opens:
-            openers.append((run, m.start(), m.end()))
-    return sorted(cuts)
+class _Reader:
+    """Walks the lines once, keeping the heading path and the units of the current section."""
 
+    def __init__(self, lines: list[str], source: str):
+        self.lines, self.source = lines, source
+        self.width = wrap_width(lines)
+        self.chunks: list[Chunk] = []
+        self.stack: list[tuple[int, str]] = []
+        self.units: list[Unit] = []
+        self.paragraph: list[tuple[int, str, object]] = []  # (line, text, Line) of the open paragraph
+        self.header: list[str] | None = None  # the open table's header cells
+        self.carried: list[str] = []  # captions of a picture-only first section, for the next passage
 
-def _can_open_close(text: str, start: int, end: int) -> tuple[bool, bool]:
-    """CommonMark's rules for a delimiter run text[start:end]: may it open, may it close emphasis?"""
-    before = _neighbour(text[start - 1] if start else "")
-    after = _neighbour(text[end] if end < len(text) else "")
-    left = after != "space" and (after != "punct" or before != "word")
-    right = before != "space" and (before != "punct" or after != "word")
-    if text[start] == "*":
-        return left, right
-    return left and (not right or before == "punct"), right and (not left or after == "punct")
+    # -- sections ----------------------------------------------------------------------------------
+    def heading(self, number: int, level: int, title: str) -> None:
+        self.end_paragraph()
+        title = clean_title(title)
+        if not title.strip("=-~ "):
+            return  # a '## =====' rule, not a section
+        section_level = self.stack[-1][0] if self.stack else 0
+        text = sum(len(u.text) for u in self.units if u.kind != "code")
+        if self.units and level > section_level and text < MIN_SECTION:
+            # Too short to stand alone ("Logistic regression differs in a few ways."): read it with its first sub-section.
+            self.units[-1].paragraph_end = True
+            self.units.append(Unit(number, title, paragraph_end=True))
+        else:
+            self.flush()
+        while self.stack and self.stack[-1][0] >= level:
+            self.stack.pop()
+        self.stack.append((level, title))
 
+    def flush(self) -> None:
+        self.end_paragraph()
+        heading = " > ".join(t for _, t in self.stack)
+        captions = [c for u in self.units for c in u.captions]
+        if self.carried:
+            self.units.insert(0, Unit(0, "", captions=self.carried))
+        chunks = pack(self.units, self.source, heading)
+        self.units, self.carried = [], []
+        if chunks:
+            self.chunks.extend(chunks)
+        elif captions and self.chunks:  # a section that is only a picture: its caption joins the passage before
+            self.chunks[-1] = replace(self.chunks[-1], captions=self.chunks[-1].captions + tuple(captions))
+        elif captions:
+            self.carried = captions
 
-def _neighbour(c: str) -> str:
-    """'space' (text edges too), 'punct' or 'word'."""
-    if not c or c.isspace():
-        return "space"
-    return "punct" if unicodedata.category(c)[0] in "PS" else "word"
+    # -- paragraphs --------------------------------------------------------------------------------
+    def add_line(self, number: int, raw: str) -> None:
+        shown = display(raw)
+        if _ITEM.match(raw) or shown.link_share >= NAV_SHARE:
+            self.end_paragraph(keep_open=True)  # a list item or a link line starts afresh: no soft wrap into it
+        self.paragraph.append((number, shown.text, shown))
+
+    def end_paragraph(self, keep_open: bool = False) -> None:
+        if not self.paragraph:
+            return
+        lines = [(n, t) for n, t, _ in self.paragraph if t.strip()]
+        infos = {n: info for n, _, info in self.paragraph}
+        captions = [c for _, _, info in self.paragraph for c in info.captions]
+        self.paragraph = []
+        if not lines:
+            if captions:
+                self.units.append(Unit(0, "", captions=captions))
+            return
+        units = flow(lines, self.width)
+        for u in units:
+            info = infos[u.line]
+            if info.index != info.text:
+                u.index_text = info.index if len(units) == 1 or u.text == info.text else None
+            if info.link_share >= NAV_SHARE:
+                u.kind = "nav"
+        units[0].captions = captions
+        if keep_open:
+            units[-1].paragraph_end = False
+        elif units[-1].text.rstrip().endswith(":"):
+            units[-1].keep_with_next = True  # "Use UDP over TCP when:" belongs to the list under it
+        self.units.extend(units)
+
+    def blank(self) -> None:
+        self.end_paragraph()
+        self.header = None
+        if self.units:
+            self.units[-1].paragraph_end = True
+
+    # -- blocks ------------------------------------------------------------------------------------
+    def code(self, block: list[tuple[int, str]], lang: str = "") -> None:
+        self.end_paragraph()
+        is_code = bool(lang) and lang.lower() not in ("text", "txt", "plain", "plaintext", "md", "markdown") \
+            or looks_like_code([t for _, t in block])
+        for number, text in block:
+            if not text.strip():
+                continue
+            if is_code:
+                self.units.extend(Unit(number, piece, kind="code") for piece in split_long(text.rstrip()))
+            else:  # transcript lines are paragraphs of their own
+                shown = display(text)
+                for piece in flow([(number, shown.text.strip())], None):
+                    self.units.append(piece)
+        if self.units:
+            self.units[-1].paragraph_end = True
+
+    def table_row(self, number: int, raw: str) -> None:
+        self.end_paragraph(keep_open=True)
+        if _TABLE_RULE.match(raw):
+            return
+        cells = [display(c).text for c in _table_cells(raw)]
+        if self.header is None:
+            self.header = cells
+            index = None
+        else:
+            pairs = [f"{h}: {c}" if h else c for h, c in zip(self.header, cells) if c]
+            index = "; ".join(pairs)
+        text = "| " + " | ".join(cells) + " |"  # padding spaces carry nothing
+        pieces = split_long(text)
+        self.units.extend(Unit(number, piece, kind="table", index_text=index if len(pieces) == 1 else None) for piece in pieces)
 
 
 def chunk_markdown(lines: list[str], source: str) -> list[Chunk]:
     """Split a Markdown file into passages, each with its heading path and line range."""
-    chunks: list[Chunk] = []
-    stack: list[tuple[int, str]] = []
-    units: list[Unit] = []
-    in_fence = False
-
-    def flush() -> None:
-        nonlocal units
-        heading = " > ".join(t for _, t in stack)
-        chunks.extend(pack(units, source, heading))
-        units = []
-
-    def paragraph_end() -> None:
-        if units:
-            units[-1].paragraph_end = True
-
-    for number, line in enumerate(lines, start=1):
-        if _FENCE.match(line):
-            in_fence = not in_fence
-            paragraph_end()
+    reader = _Reader(lines, source)
+    i, n = 0, len(lines)
+    if lines and lines[0].strip() == "---":  # YAML front matter is metadata, not notes
+        close = next((j for j in range(1, min(n, 60)) if lines[j].strip() in ("---", "...")), None)
+        i = close + 1 if close else 0
+    in_list = False
+    while i < n:
+        line, number = lines[i], i + 1
+        fence = _FENCE.match(line)
+        if fence:
+            marker, block, i = fence.group(1), [], i + 1
+            while i < n and not lines[i].strip().startswith(marker[0] * 3):
+                block.append((i + 1, lines[i]))
+                i += 1
+            reader.code(block, fence.group(2))
+            i += 1
             continue
-        if not in_fence:
-            h = heading_of(line)
-            if h:
-                level, title = h
-                title = clean_title(title)
-                if not title.strip("=-~ "):
-                    continue  # a '## =====' rule, not a section
-                flush()
-                while stack and stack[-1][0] >= level:
-                    stack.pop()
-                stack.append((level, title))
-                continue
-        text, captions = display(line)
-        if not text.strip():
-            paragraph_end()
+        if not line.strip():
+            reader.blank()
+            i += 1
             continue
-        pieces = split_long(text)
-        for i, piece in enumerate(pieces):
-            units.append(Unit(number, piece, paragraph_end=i < len(pieces) - 1, captions=captions if i == 0 else []))
-        if in_fence:
-            paragraph_end()  # transcript lines are paragraphs of their own
-    flush()
-    return chunks
+        indented = line.startswith(("    ", "\t"))
+        if indented and not in_list and not reader.paragraph:
+            block = []
+            while i < n and (lines[i].startswith(("    ", "\t")) or not lines[i].strip()):
+                block.append((i + 1, lines[i]))
+                i += 1
+            reader.code(block)
+            continue
+        nxt = lines[i + 1] if i + 1 < n else ""
+        setext = _SETEXT.match(nxt) and not reader.paragraph and not _ITEM.match(line) and len(line.strip()) <= 120 \
+            and not _TABLE_ROW.match(line) and line.strip()
+        if setext:
+            reader.heading(number, 1 if nxt.strip()[0] == "=" else 2, line.strip())
+            i += 2
+            continue
+        h = heading_of(line)
+        if h:
+            reader.heading(number, *h)
+            in_list = False
+        elif _RULE.match(line):
+            reader.blank()
+        elif _TABLE_ROW.match(line) and (reader.header is not None or _TABLE_RULE.match(nxt)):
+            reader.table_row(number, line)
+        else:
+            if _ITEM.match(line):
+                in_list = True
+            elif not indented:
+                in_list = in_list and bool(reader.paragraph)
+            reader.add_line(number, line)
+        i += 1
+    reader.flush()
+    return reader.chunks
 
 
 def chunk_plain(lines: list[str], source: str) -> list[Chunk]:
-    """Plain text: paragraphs separated by blank lines, no headings."""
+    """Plain text: paragraphs separated by blank lines, no headings; hard-wrapped prose read as prose."""
+    width = wrap_width(lines)
     units: list[Unit] = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            if units:
-                units[-1].paragraph_end = True
-            continue
-        pieces = split_long(line.rstrip())
-        for i, piece in enumerate(pieces):
-            units.append(Unit(number, piece, paragraph_end=i < len(pieces) - 1))
+    paragraph: list[tuple[int, str]] = []
+    for number, line in enumerate([*lines, ""], start=1):
+        if line.strip():
+            paragraph.append((number, line.strip()))
+        elif paragraph:
+            units.extend(flow(paragraph, width))
+            paragraph = []
     return pack(units, source, "")

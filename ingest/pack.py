@@ -1,22 +1,21 @@
 """Turning lines into short, citable passages.
 
-A *unit* is one line of a file, or one sentence-group piece of a very long
-line. Units are packed into passages under one heading, breaking at
-paragraph ends where possible, so that a passage is short enough to cite
-precisely but long enough to carry its meaning.
+A *unit* is one line of a file, or a piece of one cut at a sentence end. Units are packed into passages
+under one heading, closing a passage at a paragraph end once it is long enough, and never cutting inside a
+sentence when a sentence end is at hand, so an answering sentence is always whole in one passage.
 """
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .records import Chunk
+from .sentences import sentence_ends
 
 TARGET_CHARS = 420  # close a passage at a paragraph end once it is this long
 MAX_CHARS = 600  # never grow a passage past this by adding a unit
+MIN_CHARS = 160  # a last passage shorter than this joins the one before when both fit in MAX_CHARS
 LONG_LINE = 480  # longer lines are split at sentence boundaries
-
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[a-z0-9][.!?])(?=[A-Z])")
+CHUNKER_VERSION = "blocks-v2"  # bump when any rule here or in the readers changes what passages are
 
 
 @dataclass
@@ -25,17 +24,22 @@ class Unit:
     text: str
     paragraph_end: bool = False  # a blank line (or similar) follows
     captions: list[str] = field(default_factory=list)
+    sentence_end: bool = True  # a passage may end after this unit without cutting a sentence
+    kind: str = "text"  # text, prose, table, code: a passage holds code alone
+    index_text: str | None = None  # what retrieval reads, when it differs from ``text``
+    keep_with_next: bool = False  # a lead-in ("Use UDP when:") stays with what follows
 
 
 def split_long(text: str, limit: int = LONG_LINE) -> list[str]:
     """Split text at sentence ends into pieces of at most ``limit`` characters.
 
-    Pieces are contiguous substrings, so each still stands in the cited line.
-    A single sentence longer than the limit is cut at the last space before it.
+    Pieces are contiguous substrings, so each still stands in the cited line. A single sentence longer
+    than the limit is cut at the last space before it.
     """
     if len(text) <= limit:
         return [text]
-    sentences = [s for s in _SENTENCE_END.split(text) if s.strip()]
+    bounds = [0, *sentence_ends(text), len(text)]
+    sentences = [text[a:b].strip() for a, b in zip(bounds, bounds[1:]) if text[a:b].strip()]
     pieces: list[str] = []
     current = ""
     for sentence in sentences:
@@ -57,31 +61,145 @@ def split_long(text: str, limit: int = LONG_LINE) -> list[str]:
     return pieces
 
 
+def wrap_width(lines: list[str]) -> int | None:
+    """The width a file is hard-wrapped at, or None when its lines are whole paragraphs."""
+    lengths = [len(line.rstrip()) for line in lines if line.strip()]
+    if len(lengths) < 10:
+        return None
+    width = sorted(lengths)[int(0.95 * (len(lengths) - 1))]
+    long_share = sum(n >= 0.6 * width for n in lengths) / len(lengths)
+    return width if width <= 160 and long_share >= 0.4 else None
+
+
+def flow(lines: list[tuple[int, str]], width: int | None, kind: str = "text") -> list[Unit]:
+    """Units for one paragraph. In hard-wrapped text a line break is only a wrap, so sentences run across
+    lines: each line is cut where a sentence ends, and a passage may end only there. Otherwise each line
+    is a unit of its own (long ones split at sentence ends)."""
+    if width is None or len(lines) == 1:
+        kind = "prose" if width is not None and kind == "text" else kind
+        units = [Unit(n, piece, kind=kind) for n, text in lines for piece in split_long(text)]
+        if units:
+            units[-1].paragraph_end = True
+        return units
+    soft = [len(text) >= 0.55 * width for _, text in lines[:-1]] + [False]
+    units: list[Unit] = []
+    start = 0
+    while start < len(lines):
+        stop = start
+        while soft[stop]:
+            stop += 1
+        units.extend(_cut_at_sentences(lines[start : stop + 1]))
+        start = stop + 1
+    units[-1].paragraph_end = True
+    return units
+
+
+def _cut_at_sentences(lines: list[tuple[int, str]]) -> list[Unit]:
+    """Lines joined by their soft wraps, cut into units at each sentence end."""
+    joined, starts = "", []
+    for _, text in lines:
+        starts.append(len(joined) + (1 if joined else 0))
+        joined = f"{joined} {text}" if joined else text
+    ends = set(sentence_ends(joined))
+    units: list[Unit] = []
+    for (number, text), begin in zip(lines, starts):
+        cuts = sorted(e - begin for e in ends if begin < e < begin + len(text))
+        at = 0
+        for cut in cuts:
+            piece = text[at:cut].strip()
+            if piece:
+                units.append(Unit(number, piece, sentence_end=True, kind="prose"))
+            at = cut
+        piece = text[at:].strip()
+        if piece:
+            units.append(Unit(number, piece, sentence_end=False, kind="prose"))
+    if units:
+        units[-1].sentence_end = True
+    return units
+
+
 def pack(units: list[Unit], source: str, heading: str, page: int | None = None) -> list[Chunk]:
     """Pack consecutive units of one section into passages."""
     chunks: list[Chunk] = []
+    packed: list[list[Unit]] = []  # the units of each passage, to merge a short tail
     group: list[Unit] = []
-    size = 0
+    pending_captions: list[str] = []
 
-    def flush() -> None:
-        nonlocal group, size
-        if group:
-            text = "\n".join(u.text.rstrip() for u in group)
-            captions = tuple(c for u in group for c in u.captions)
-            if text.strip():
-                if page is not None:
-                    chunks.append(Chunk(source, heading, text, None, None, page, captions))
-                else:
-                    line_map = tuple(u.line for u in group)
-                    chunks.append(Chunk(source, heading, text, group[0].line, group[-1].line, None, captions, line_map))
-        group, size = [], 0
+    def size(units_: list[Unit]) -> int:
+        return sum(len(u.text) + 1 for u in units_)
+
+    def emit(units_: list[Unit]) -> None:
+        chunk = _chunk(units_, source, heading, page)
+        if chunk is not None:
+            chunks.append(chunk)
+            packed.append(units_)
 
     for unit in units:
-        if group and size + len(unit.text) + 1 > MAX_CHARS:
-            flush()
+        if not unit.text.strip():
+            pending_captions.extend(unit.captions)  # an image alone is no passage; its caption joins the text around it
+            continue
+        if pending_captions:
+            unit.captions = pending_captions + unit.captions
+            pending_captions = []
+        if group and _apart(unit.kind) != _apart(group[-1].kind):
+            emit(group)
+            group = []
+        if group and size(group) + len(unit.text) + 1 > MAX_CHARS:
+            cut = _last_safe_cut(group)
+            emit(group[:cut])
+            group = group[cut:]
         group.append(unit)
-        size += len(unit.text) + 1
-        if unit.paragraph_end and size >= TARGET_CHARS:
-            flush()
-    flush()
+        if unit.paragraph_end and not unit.keep_with_next and size(group) >= TARGET_CHARS:
+            emit(group)
+            group = []
+    if group:
+        if chunks and size(group) < MIN_CHARS and _apart(group[0].kind) == _apart(packed[-1][-1].kind) == "text" \
+                and size(packed[-1]) + size(group) <= MAX_CHARS and chunks[-1].page == page:
+            chunks.pop()
+            group = packed.pop() + group  # a short tail reads better with what came before
+        emit(group)
+    if pending_captions and chunks:
+        chunks[-1] = replace(chunks[-1], captions=chunks[-1].captions + tuple(pending_captions))
     return chunks
+
+
+def _apart(kind: str) -> str:
+    """Code and navigation never share a passage with prose: each is ranked on its own."""
+    return kind if kind in ("code", "nav") else "text"
+
+
+def _last_safe_cut(group: list[Unit]) -> int:
+    """How many units of ``group`` to close a passage with: after the last whole sentence, else all of them."""
+    for i in range(len(group), 0, -1):
+        if group[i - 1].sentence_end or group[i - 1].paragraph_end:
+            return i
+    return len(group)
+
+
+def _chunk(group: list[Unit], source: str, heading: str, page: int | None) -> Chunk | None:
+    """One passage from its units: units of one line are joined by spaces, lines by line breaks."""
+    if not group:
+        return None
+    lines: list[tuple[int, str, str]] = []  # (line, text, index text)
+    for u in group:
+        index = u.text if u.index_text is None else u.index_text
+        if lines and lines[-1][0] == u.line and page is None:
+            n, text, idx = lines[-1]
+            lines[-1] = (n, f"{text} {u.text.strip()}", f"{idx} {index.strip()}")
+        else:
+            lines.append((u.line, u.text.rstrip(), index.rstrip()))
+    text = "\n".join(t for _, t, _ in lines)
+    if not any(ch.isalnum() for ch in text):
+        return None
+    index_text = "\n".join(i for _, _, i in lines)
+    captions = tuple(c for u in group for c in u.captions)
+    kinds = {u.kind for u in group}
+    nav = sum(u.kind == "nav" for u in group) >= 0.6 * len(group)
+    kind = ("code" if kinds == {"code"} else "nav" if nav else "table" if "table" in kinds
+            else "prose" if kinds == {"prose"} else "text")
+    extra = {"kind": kind, "index_text": "" if index_text == text else index_text}
+    if page is not None:
+        chunk = Chunk(source, heading, text, None, None, page, captions, **extra)
+    else:
+        chunk = Chunk(source, heading, text, group[0].line, group[-1].line, None, captions, tuple(n for n, _, _ in lines), **extra)
+    return chunk

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .pack import Unit, pack, split_long
+from .pack import flow, pack, wrap_width
+from .pagetext import clean_page, outline_titles, running_lines
 from .records import Chunk, IngestError
 
 REPAIR = "re-export or repair it and ingest again"
@@ -91,16 +92,20 @@ def chunk_pdf(path: Path, source: str) -> tuple[list[Chunk], list[str]]:
     exception pypdf raises becomes that one-line IngestError.
     """
     try:
-        pages = _open(path, source)
+        pages, titles = _open(path, source)
     except IngestError:
         raise
     except Exception as e:  # pypdf raises many kinds; each is one failed file, never a crash
         raise IngestError(source, problem(e)) from None
-    return _extract(pages, source)
+    return _extract(pages, source, titles)
 
 
 def _open(path: Path, source: str) -> list:
+    import logging
+
     import pypdf  # imported here: only PDF ingest pays for it
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # its repair notes are not the student's business
 
     reader = pypdf.PdfReader(str(path))
     if reader.is_encrypted:
@@ -110,28 +115,36 @@ def _open(path: Path, source: str) -> list:
             raise IngestError(source, f"encrypted PDF that could not be opened ({_text(e)}); save an unencrypted copy and ingest that") from None
         if not ok:
             raise IngestError(source, "encrypted PDF needs a password; save an unencrypted copy (e.g. qpdf --decrypt) and ingest that")
-    return list(reader.pages)
+    return list(reader.pages), outline_titles(reader)
 
 
-def _extract(pages: list, source: str) -> tuple[list[Chunk], list[str]]:
+def _extract(pages: list, source: str, titles: dict[int, str]) -> tuple[list[Chunk], list[str]]:
     """Text of every page; a page that raises is skipped, and if nothing is left its error is the file's."""
     chunks: list[Chunk] = []
     warnings: list[str] = []
     errors: list[BaseException] = []
-    empty_pages = 0
+    texts: list[list[str]] = []
     for number, page in enumerate(pages, start=1):
         try:
-            text = page.extract_text() or ""
+            texts.append((page.extract_text() or "").splitlines())
         except Exception as e:  # one bad page must not lose the rest
             errors.append(e)
             reason = _limit_problem(e) or f"text could not be extracted ({one_line(e)})"
             warnings.append(f"page {number} skipped: {reason}")
+            texts.append(None)
+    read = [lines for lines in texts if lines is not None]
+    running = running_lines(read)
+    width = wrap_width([line for lines in read for line in lines])
+    empty_pages = 0
+    for number, lines in enumerate(texts, start=1):
+        if lines is None:
             continue
-        units = [Unit(0, piece) for line in text.splitlines() if line.strip() for piece in split_long(line.strip())]
-        if not units:
+        kept = clean_page(lines, running)
+        if not kept:
             empty_pages += 1
             continue
-        chunks.extend(pack(units, source, "", page=number))
+        units = flow([(0, line) for line in kept], width)
+        chunks.extend(pack(units, source, titles.get(number, ""), page=number))
     if not chunks and errors:
         # Pages that raised are not pages without text: "OCR it" would send the student the wrong way.
         raise IngestError(source, problem(errors[0]))

@@ -47,6 +47,12 @@ class Chunk:
     # File line of each line of ``text`` (text files only), so a sentence can
     # be cited to its own line.
     lines: tuple[int, ...] = field(default=())
+    # "text" (notes as written), "prose" (hard-wrapped paragraphs: a line break is only a wrap), "table",
+    # "code" (ranked below prose unless a question reads like code) or "nav" (link lists, tables of contents).
+    kind: str = "text"
+    # What retrieval reads when it differs from ``text``: links by their words only (no URLs), table rows
+    # with their header. ``text`` stays what the student sees.
+    index_text: str = ""
 
     def line_of(self, text_line: int) -> int | None:
         """File line number of the 0-based ``text_line`` of the passage."""
@@ -61,13 +67,15 @@ class Chunk:
     @property
     def search_text(self) -> str:
         """What retrieval sees: heading path for context, the text, image captions."""
-        parts = [self.heading, self.text, *self.captions]
+        parts = [self.heading, self.index_text or self.text, *self.captions]
         return "\n".join(p for p in parts if p)
 
     def to_dict(self) -> dict:
         d = asdict(self)
         d["captions"] = list(self.captions)
         d["lines"] = list(self.lines)
+        if not d["index_text"]:
+            del d["index_text"]
         return d
 
     @classmethod
@@ -81,6 +89,8 @@ class Chunk:
             page=d.get("page"),
             captions=tuple(d.get("captions") or ()),
             lines=tuple(d.get("lines") or ()),
+            kind=d.get("kind") or "text",
+            index_text=d.get("index_text") or "",
         )
 
 

@@ -1,10 +1,10 @@
-"""Sentences of a passage, each with the passage lines it stands in.
+"""Where sentences end, and the sentences of a passage with the passage lines they stand in.
 
-Notes often wrap one sentence over several lines ("... that represents a" /
-"virtual network card"); a line that does not end a sentence and is followed
-by one starting in lower case is joined with it, so the sentence is whole.
-Retrieval scores a passage partly by its best sentence, the answer shows the
-sentences that answer a question, and review cards are cut from them.
+One splitter serves the chunker (a passage boundary never falls inside a sentence), retrieval (a
+passage is scored partly by its best sentence), the answer (the sentences that answer are shown
+first) and review cards. Notes often wrap one sentence over several lines ("... that represents a" /
+"virtual network card"); a line that does not end a sentence and is followed by one starting in
+lower case is joined with it, so the sentence is whole.
 """
 from __future__ import annotations
 
@@ -12,12 +12,52 @@ import re
 
 from .records import Chunk
 
-# A sentence ends at . ! ? before a space and a capital, or glued to a capitalised word ("instance.But"),
-# but not inside an identifier ("Code.ZipFile", "S3.Bucket").
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])|(?<=[a-z0-9)][.!?])(?=[A-Z][a-z]*(?:[\s,;:]|$))")
-_ENDS = (".", "!", "?", ":", ";")
+# A sentence ends at . ! ? (or an ellipsis), after any closing quotes and brackets, before a space and
+# something that can start a sentence; or glued to a capitalised word ("instance.But"), but not inside an
+# identifier ("Code.ZipFile", "S3.Bucket").
+_END = re.compile(
+    r"(?<=[.!?…])[\"'”’»)\]]*(\s+)(?=[\"'“‘«(\[]*[A-Z0-9À-ÖØ-Þ])"
+    r"|(?<=[a-z0-9)][.!?])(?=[A-Z][a-z]*(?:[\s,;:]|$))")
+# Words after which a period does not end the sentence: titles, initials, common Latin and reference abbreviations.
+_ABBREVIATIONS = {
+    "mr", "mrs", "ms", "dr", "prof", "st", "sr", "jr", "mt", "no", "vs", "etc", "e.g", "i.e", "cf", "al", "fig",
+    "figs", "eq", "eqs", "ref", "vol", "vols", "ch", "sec", "pp", "p", "approx", "ca", "inc", "ltd", "co", "corp",
+    "dept", "est", "gen", "gov", "lt", "col", "capt", "rev", "hon", "ed", "eds", "jan", "feb", "mar", "apr", "jun",
+    "jul", "aug", "sep", "sept", "oct", "nov", "dec", "u.s", "u.k", "a.m", "p.m", "ph.d",
+}
+_LAST_WORD = re.compile(r"([\w.]+)\.[\"'”’»)\]]*$")
+_ENDS = (".", "!", "?", ":", ";", "…")
 _FILE_ONLY = re.compile(r"^\S+\.(?:png|jpe?g|gif|svg|webp|pdf|zip)$", re.I)  # an image link's target: not a sentence
 MIN_WORDS = 3
+
+
+def _is_abbreviation(before: str) -> bool:
+    m = _LAST_WORD.search(before)
+    if not m:
+        return False
+    word = m.group(1).lower()
+    return word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha())  # "J. Smith", "p. 4"
+
+
+def sentence_ends(text: str) -> list[int]:
+    """Offsets in ``text`` where a sentence ends (each is where the next one starts, spaces skipped)."""
+    ends = []
+    for m in _END.finditer(text):
+        cut = m.start(1) if m.group(1) is not None else m.start()
+        if _is_abbreviation(text[:cut]):
+            continue
+        ends.append(m.end())
+    return ends
+
+
+def split_text(text: str) -> list[str]:
+    """The sentences of a run of text, stripped, in order."""
+    pieces, at = [], 0
+    for end in sentence_ends(text):
+        pieces.append(text[at:end].strip())
+        at = end
+    pieces.append(text[at:].strip())
+    return [p for p in pieces if p]
 
 
 def _clean(line: str) -> str:
@@ -31,9 +71,10 @@ def logical_lines(chunk: Chunk) -> list[tuple[str, int, int]]:
         text = _clean(raw)
         if not text or _FILE_ONLY.match(text):
             continue
-        starts_item = raw.lstrip().startswith(("-", "•", "*", ">"))
+        starts_item = raw.lstrip().startswith(("-", "•", "*", ">")) or bool(re.match(r"\s*\d+[.)]\s", raw))
         open_paren = bool(out) and out[-1][0].count("(") > out[-1][0].count(")")
-        if out and not starts_item and (open_paren or (text[0].islower() and not out[-1][0].endswith(_ENDS))):
+        joins = text[0].islower() or (chunk.kind == "prose" and not out[-1][0].endswith(_ENDS) if out else False)
+        if out and not starts_item and (open_paren or (joins and not out[-1][0].endswith(_ENDS))):
             prev, first, _ = out[-1]
             out[-1] = (f"{prev} {text}", first, i)
         else:
@@ -46,11 +87,10 @@ def split_sentences(chunk: Chunk) -> list[tuple[str, int, int]]:
     out: list[tuple[str, int, int]] = []
     for text, first, last in logical_lines(chunk):
         pieces: list[str] = []
-        for piece in _SENTENCE.split(text):
-            piece = piece.strip()
-            if pieces and pieces[-1].endswith("?"):
+        for piece in split_text(text):
+            if pieces and pieces[-1].endswith("?") and not piece.endswith("?"):
                 pieces[-1] = f"{pieces[-1]} {piece}"  # "Why X? Well, Y." is one thought: keep the answer with its question
-            elif piece:
+            else:
                 pieces.append(piece)
         out.extend((p, first, last) for p in pieces if len(p.split()) >= MIN_WORDS)
     return out

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 from pathlib import Path
 
 import pytest
@@ -19,8 +20,17 @@ def isolated_home(tmp_path, monkeypatch):
     home = tmp_path / "home"
     monkeypatch.setenv("STUDY_HOME", str(home))
     monkeypatch.setenv("STUDY_MODEL", "hash:256")
-    monkeypatch.delenv("STUDY_ABSTAIN", raising=False)
+    for name in ("STUDY_ABSTAIN", "STUDY_ABSTAIN_NAMED", "STUDY_QUERY_ENCODER", "STUDY_ONNX_THREADS", "STUDY_ANN_THRESHOLD",
+                 "STUDY_MAX_NOTE_MB"):
+        monkeypatch.delenv(name, raising=False)  # the defaults, whatever the shell running the tests has set
     return home
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now, for a server a test starts."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -68,10 +78,19 @@ def make_pdf(path: Path, pages: list[str]) -> Path:
 
 @pytest.fixture(scope="session")
 def real_home(tmp_path_factory):
-    """An index of the real notes built once with the real packaged model (integration tier)."""
+    """An index of the real notes built once with the real packaged model (integration tier). Read-only for tests:
+    one that runs a command on it (which may write, e.g. the ONNX export) takes a copy with ``real_home_copy``."""
     from index import build, load_embedder
 
     home = tmp_path_factory.mktemp("real-home")
     embedder = load_embedder(os.environ.get("STUDY_TEST_MODEL") or None)
     build(home, [NOTES], embedder)
     return home, embedder
+
+
+@pytest.fixture
+def real_home_copy(real_home, tmp_path) -> Path:
+    """This test's own copy of the real index (with the ONNX export the build made), to run commands on."""
+    copy = tmp_path / "real-home"
+    shutil.copytree(real_home[0], copy)
+    return copy

@@ -1,8 +1,12 @@
 """Answer assembly: abstention signals, follow-ups, and the answer-first sentences."""
 from __future__ import annotations
 
+import pytest
+
+from app.answer import Abstention, is_follow_up
+from app.config import Settings
 from app.render import answer_html, esc
-from app.service import Study, is_follow_up
+from app.service import Study
 from index import HashEmbedder, build
 from index.lexical import Vocabulary
 
@@ -17,9 +21,12 @@ def test_unknown_names_are_the_ones_the_notes_never_use():
 
 
 def test_follow_up_detection():
-    assert is_follow_up("and what about FIFO queues?")
-    assert is_follow_up("How do I enable it?")
-    assert not is_follow_up("How does Kinesis scale with shards when producers write too much?")
+    for turn in ["and what about FIFO queues?", "How do I enable it?", "why?", "and EFS?", "can they be encrypted?",
+                 "is it expensive?", "what happened next?"]:
+        assert is_follow_up(turn), turn
+    for turn in ["How does Kinesis scale with shards when producers write too much?",
+                 "And how does K-means pick its centroids?", "What is the capital of the empire in that novel chapter list?"]:
+        assert not is_follow_up(turn), turn
 
 
 def test_study_answers_first_and_abstains(tmp_path):
@@ -29,7 +36,7 @@ def test_study_answers_first_and_abstains(tmp_path):
                                 "Short polling returns at once.\n# Streams\nKinesis shards hold records.\n")
     home = tmp_path / "home"
     build(home, [notes], HashEmbedder(256))
-    study = Study(home, notes=notes, model="hash:256", abstain=0.2)
+    study = Study(Settings(home, notes=notes, model="hash:256", abstention=Abstention(0.2)))
     answer = study.ask("long polling API calls")
     assert not answer.abstained
     assert answer.sentences[0].text.startswith("Long polling reduces")
@@ -48,7 +55,7 @@ def test_web_reply_escapes_note_html(tmp_path):
     (notes / "x.md").write_text("# T\nMarker words here <script>alert(1)</script> and <img src=x onerror=alert(2)>\n")
     home = tmp_path / "home"
     build(home, [notes], HashEmbedder(256))
-    study = Study(home, notes=notes, model="hash:256", abstain=0.0)
+    study = Study(Settings(home, notes=notes, model="hash:256", abstention=Abstention(0.0)))
     answer = study.ask("marker words")
     html = answer_html(answer, study.searcher().index.files)
     assert "<script>" not in html and "<img" not in html
@@ -62,9 +69,28 @@ def test_odd_questions_get_a_sensible_answer(tmp_path):
     (notes / "q.md").write_text("# Queues\nLong polling reduces empty responses and API calls.\n")
     home = tmp_path / "home"
     build(home, [notes], HashEmbedder(256))
-    study = Study(home, notes=notes, model="hash:256")
+    study = Study(Settings(home, notes=notes, model="hash:256"))
     for question in ["", "   ", "?!...,;", "long polling " * 1000]:
         answer = study.ask(question)
         assert answer.text and isinstance(answer.to_json()["passages"], list)
     assert study.ask("?!...").hits == []
     assert study.ask("long polling " * 1000).hits[0].chunk.source == "notes/q.md"
+
+
+def test_abstention_thresholds_come_from_the_environment():
+    assert Abstention.from_env({}) == Abstention(0.36, 0.60)
+    assert Abstention.from_env({"STUDY_ABSTAIN": "0.5", "STUDY_ABSTAIN_NAMED": ""}) == Abstention(0.5, 0.60)
+    with pytest.raises(ValueError, match="STUDY_ABSTAIN_NAMED='high' is not a number"):
+        Abstention.from_env({"STUDY_ABSTAIN_NAMED": "high"})
+
+
+def test_an_askers_thresholds_decide_for_that_question(tmp_path):
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "q.md").write_text("# Queues\nLong polling reduces empty responses and API calls.\n")
+    build(tmp_path / "home", [notes], HashEmbedder(256))
+    study = Study(Settings(tmp_path / "home", notes=notes, model="hash:256"))
+    question = "long polling API calls sourdough"  # one word the top passage lacks: the thresholds decide
+    assert not study.ask(question, abstention=Abstention(0.0, 0.0)).abstained
+    assert study.ask(question, abstention=Abstention(1.5, 1.5)).abstained
+    assert study.ask(question).abstained == study.ask(question, abstention=study.settings.abstention).abstained

@@ -85,6 +85,7 @@ def test_unreadable_file_is_reported(isolated_home, tmp_path, monkeypatch):
     assert report.passages == 1
 
 
+@pytest.mark.slow  # a 4 MB note, 40,000 passages
 def test_large_text_file_is_indexed_with_progress(isolated_home, tmp_path):
     notes = tmp_path / "notes"
     notes.mkdir()

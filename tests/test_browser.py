@@ -1,37 +1,38 @@
 """A real browser against `study serve`: ask, see the answer and its citation, open it; note HTML never runs."""
 from __future__ import annotations
 
+import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
 from index import build
 
-from .conftest import ARTIFACTS, NOTES, ROOT
+from .conftest import ARTIFACTS, NOTES, ROOT, free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 CHROMIUM = "/usr/bin/chromium"
-SERVED: dict = {}
 EVIL = """# Injection test
 __Cross-site scripting sample__
 Zebra quokka marker: <script>window.__pwned = 1</script> and <img src=x onerror="window.__pwned = 2"> end.
 """
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+@dataclass
+class Served:
+    url: str  # http://127.0.0.1:PORT/
+    home: Path  # its data folder
 
 
 @pytest.fixture(scope="module")
-def server(real_home, tmp_path_factory):
+def server(real_home, tmp_path_factory) -> Served:
     if not os.path.exists(CHROMIUM):
         pytest.skip("Debian chromium is not installed (make test installs it when run as root)")
     _, embedder = real_home
@@ -48,7 +49,6 @@ def server(real_home, tmp_path_factory):
     proc = subprocess.Popen([sys.executable, "-m", "app", "serve", "--port", str(port)], cwd=ROOT, env=env,
                             stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
-    SERVED["home"] = home
     deadline = time.time() + 180
     while time.time() < deadline:
         if proc.poll() is not None:
@@ -61,7 +61,7 @@ def server(real_home, tmp_path_factory):
     else:
         proc.kill()
         raise RuntimeError("study serve did not come up: " + (base / "serve.log").read_text())
-    yield url
+    yield Served(url, home)
     proc.terminate()
     proc.wait(timeout=30)
 
@@ -75,10 +75,17 @@ def page(server):
             "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
             "--disable-sync", "--no-first-run"])
         pg = browser.new_page(viewport={"width": 1280, "height": 1100})
-        pg.goto(server)
+        pg.goto(server.url)
         pg.wait_for_selector("#chat-input textarea", timeout=60_000)
         yield pg
         browser.close()
+
+
+def new_conversation(page) -> None:
+    """Each test starts its own conversation on the Ask tab, whatever the tests before it left there."""
+    page.get_by_role("tab", name="Ask").click()
+    page.get_by_role("button", name="New conversation").click()
+    page.wait_for_function("document.querySelectorAll('#chatbot [data-testid=\"bot\"]').length === 0")
 
 
 def ask(page, question: str, n: int):
@@ -91,6 +98,7 @@ def ask(page, question: str, n: int):
 
 
 def test_question_gets_answer_and_citation_that_opens_in_context(page):
+    new_conversation(page)
     bot = ask(page, "When should I use long polling?", 1)
     text = bot.inner_text()
     assert "Long Polling" in text
@@ -105,13 +113,16 @@ def test_question_gets_answer_and_citation_that_opens_in_context(page):
 
 
 def test_follow_up_stays_in_the_conversation(page):
+    new_conversation(page)
+    ask(page, "When should I use long polling?", 1)
     ask(page, "and what about FIFO queues?", 2)
     assert page.locator('#chatbot [data-testid="user"]').count() >= 2
     assert "FIFO" in page.locator('#chatbot [data-testid="bot"]').nth(1).inner_text()
 
 
 def test_html_in_a_note_is_shown_as_text_never_run(page):
-    bot = ask(page, "zebra quokka marker", 3)
+    new_conversation(page)
+    bot = ask(page, "zebra quokka marker", 1)
     bot.locator("details summary").first.click()
     assert "<script>" in bot.inner_text()
     assert page.evaluate("window.__pwned") is None
@@ -153,35 +164,37 @@ def test_review_tab_quizzes_grades_and_persists(page, server):
     page.wait_for_function("document.querySelector('#review-progress').innerText.includes('reviews done: 1')")
     page.screenshot(path=str(ARTIFACTS / "review.png"), full_page=True)
     # a reload (new page, same server and data folder) still shows the review in the progress view
-    page.goto(server)
+    page.goto(server.url)
     page.wait_for_selector("#chat-input textarea", timeout=60_000)
     page.get_by_role("tab", name="Review").click()
     page.wait_for_function("document.querySelector('#review-progress').innerText.includes('reviews done: 1')", timeout=30_000)
 
 
-def test_cli_asks_the_running_server_and_gets_the_local_answer(server):
-    import json
+def questions_answered(server: Served) -> int:
+    with urllib.request.urlopen(server.url + "api/health", timeout=30) as response:
+        return json.loads(response.read())["questions"]
 
-    env = dict(os.environ, STUDY_HOME=str(SERVED["home"]))
+
+def test_cli_asks_the_running_server_and_gets_the_local_answer(server):
+    env = dict(os.environ, STUDY_HOME=str(server.home))
     env.pop("STUDY_MODEL", None)
     outputs = {}
     for flag in ([], ["--local"]):
-        started = time.perf_counter()
+        before = questions_answered(server)
         out = subprocess.run([sys.executable, "-m", "app", "ask", "--json", *flag, "When should I use long polling?"],
                              capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
         assert out.returncode == 0, out.stderr
-        outputs[bool(flag)] = (json.loads(out.stdout), time.perf_counter() - started)
-    served, local = outputs[False][0], outputs[True][0]
+        outputs[bool(flag)] = json.loads(out.stdout)
+        # the server answered the first (and only the first): its count of questions says so
+        assert questions_answered(server) == before + (0 if flag else 1), flag
+    served, local = outputs[False], outputs[True]
     assert served["answer"] == local["answer"]
     assert [p["text"] for p in served["passages"]] == [p["text"] for p in local["passages"]]
 
 
 def test_api_handles_odd_questions(server):
-    import json
-    import urllib.request
-
     for question in ["When should I use long polling? " * 313, "", "?!...,;"]:
-        request = urllib.request.Request(server + "api/ask", data=json.dumps({"question": question}).encode(),
+        request = urllib.request.Request(server.url + "api/ask", data=json.dumps({"question": question}).encode(),
                                          headers={"Content-Type": "application/json"})
         with urllib.request.urlopen(request, timeout=60) as response:
             assert response.status == 200

@@ -5,8 +5,8 @@ from collections import Counter
 
 import pytest
 
-from app.cards import generate
-from app.review import ReviewStore
+from app.review.cards import generate
+from app.review.store import ReviewStore
 from index import HashEmbedder, build, load
 from ingest import normalize
 from ingest.textfile import read_lines
@@ -73,3 +73,18 @@ def test_ids_survive_an_edit_elsewhere_and_gone_cards_retire(tmp_path, notes_cop
     dynamo = {c.id for c in before if c.heading.startswith("Setion22 DynamoDB")}
     assert retired >= len(dynamo) > 0
     assert all(store.next_card("Setion22 DynamoDB") is None for _ in range(1))
+
+
+def test_a_number_keeps_its_unit_whatever_the_subject():
+    """The unit is recognised by its shape (a symbol, capitals, a word for time or size), not from a list."""
+    from ingest import Chunk
+
+    facts = {"Each shard ingests up to 1 MB per second of records.": "1 MB",
+             "The disk sustains 3000 IOPS under a steady load.": "3000 IOPS",
+             "A small machine comes with 4 vCPUs in the basic plan.": "4 vCPUs",
+             "The library opened its doors 28 years ago to readers.": "28 years",
+             "Turnout rose by 17% in the second round of voting.": "17%",
+             "The club won the 2002 FIFA World Cup final with ease.": "2002"}  # capitals before a name: no unit
+    chunks = [Chunk(f"notes/n{i}.md", f"Fact {i}", text, 1, 1, None, (), (1,)) for i, text in enumerate(facts)]
+    answers = {card.answer for card in generate(chunks) if card.kind == "cloze"}
+    assert answers == set(facts.values())

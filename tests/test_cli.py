@@ -15,9 +15,11 @@ def run(*args, input=None):
 
 
 def test_every_command_has_help():
-    for command in ["ingest", "ask", "search", "eval", "serve"]:
+    assert {"ingest", "ask", "search", "eval", "serve", "cards", "review"} <= set(cli.commands)
+    for command in cli.commands:
         result = run(command, "--help")
-        assert result.exit_code == 0 and "Usage:" in result.output
+        assert result.exit_code == 0 and "Usage:" in result.output, command
+        assert command in run("--help").output
     assert "Exit status" in run("ingest", "--help").output
 
 
@@ -102,16 +104,54 @@ def test_search_groups_by_heading(monkeypatch, notes_copy):
     assert "Setion22 DynamoDB > Exam Note" in text
 
 
-def test_eval_reports_metrics(monkeypatch, notes_copy, tmp_path):
-    monkeypatch.setenv("STUDY_NOTES", str(notes_copy))
+EVAL_NOTES = """# Queues
+Long polling waits for messages and reduces empty responses.
+
+# Streams
+Shards carry stream records in order.
+
+# Storage
+Buckets keep objects with versioning and empty folders.
+"""
+# Known outcomes with the hashing embedder: two first, one second (its words are the Storage passage's), one abstains.
+EVAL_QUESTIONS = [{"question": "long polling empty responses", "answer_contains": ["waits for messages"]},
+                  {"question": "stream shards order", "answer_contains": ["carry stream records"]},
+                  {"question": "empty buckets", "answer_contains": ["reduces empty responses"]},
+                  {"question": "sourdough bread recipe", "answer_contains": []}]
+
+
+def test_eval_reports_metrics(monkeypatch, tmp_path, isolated_home):
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "study.md").write_text(EVAL_NOTES)
+    monkeypatch.setenv("STUDY_NOTES", str(notes))
     qs = tmp_path / "q.jsonl"
-    qs.write_text(json.dumps({"question": "ProvisionedThroughputExceeded exception", "answer_contains": ["exponential backoff"]}) + "\n"
-                  + json.dumps({"question": "sourdough bread recipe", "answer_contains": []}) + "\n")
+    qs.write_text("".join(json.dumps(q) + "\n" for q in EVAL_QUESTIONS))
     report = json.loads(run("eval", "--json", str(qs)).stdout)
-    for key in ["hit@1", "hit@5", "mrr@10", "abstention_recall", "false_abstention", "mean_passage_chars", "latency_ms_p50", "latency_ms_p95"]:
-        assert key in report
-    assert report["answerable"] == 1 and report["out_of_scope"] == 1
+    assert (report["questions"], report["answerable"], report["out_of_scope"]) == (4, 3, 1)
+    assert (report["hit@1"], report["hit@5"], report["mrr@10"]) == (0.6667, 1.0, 0.8333)  # ranks 1, 1, 2
+    assert (report["abstention_recall"], report["false_abstention"]) == (1.0, 0.0)
+    assert report["answer_hit"] == 0.6667  # the question answered from its second passage shows the first's sentence
+    assert [(m["question"], m["rank"], m["abstained"]) for m in report["misses"]] == [("empty buckets", 2, False)]
+    from index import load
+
+    lengths = [len(c.text) for c in load(isolated_home).chunks]
+    assert len(lengths) == 3 and report["mean_passage_chars"] == round(sum(lengths) / 3, 1)  # every question sees all 3
+    assert report["latency_ms_p50"] > 0 and report["latency_ms_p95"] >= report["latency_ms_p50"]
+    text = run("eval", str(qs)).stdout
+    for line in ["questions          4 (3 answerable, 1 out of scope)", "hit@1              0.667", "hit@5              1.000",
+                 "MRR@10             0.833", "abstention recall  1.000", "false abstention   0.000",
+                 "None: rank=2 abstained=False  empty buckets"]:
+        assert line in text
     bad = tmp_path / "bad.jsonl"
     bad.write_text("{not json\n")
     result = run("eval", str(bad))
     assert result.exit_code == 2 and "bad.jsonl:1" in result.stderr
+
+
+def test_bad_settings_are_one_line_and_exit_2(monkeypatch):
+    for name, value in [("STUDY_ABSTAIN", "lots"), ("STUDY_ANN_THRESHOLD", "1e9x"), ("STUDY_QUERY_ENCODER", "gpu")]:
+        with monkeypatch.context() as env:
+            env.setenv(name, value)
+            result = run("ask", "--local", "anything")
+            assert result.exit_code == 2 and result.stderr.startswith(f"Error: {name}=") and result.stderr.count("\n") == 1

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from app.cli import cli
-from index import IndexDamaged, IndexMissing, IndexWriteError, build, load, load_embedder, onnx, store
+from index import IndexDamaged, IndexMissing, IndexWriteError, build, integrity, load, load_embedder, onnx, store
 
 from .conftest import NOTES, ROOT
 
@@ -113,6 +113,7 @@ def study(work: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 # every file once, in a separate process (a crash in faiss or numpy would show here), the damages taking turns
+@pytest.mark.slow  # 16 x 3 fresh processes
 @pytest.mark.parametrize("name,damage", [(name, list(DAMAGES)[i % len(DAMAGES)]) for i, name in enumerate(FILES)])
 def test_cli_process_says_damaged_without_traceback_then_ingest_fixes_it(work, name, damage):
     DAMAGES[damage][0](live(work / "home") / name)
@@ -264,13 +265,13 @@ def tiny_export(folder: Path, model_name: str) -> None:
     tokenizer.pre_tokenizer = pre_tokenizers.Whitespace()
     tokenizer.save(str(folder / "tokenizer.json"))
     meta = {"format": onnx.FORMAT, "model": model_name, "inputs": ["input_ids", "attention_mask"], "max_seq_length": 16,
-            "dim": 8, "files": {n: store.fingerprint(folder / n) for n in ("model.onnx", "tokenizer.json")}}
+            "dim": 8, "files": {n: integrity.fingerprint(folder / n) for n in ("model.onnx", "tokenizer.json")}}
     (folder / "meta.json").write_text(json.dumps(meta))
 
 
 def test_damaged_onnx_export_is_not_used(isolated_home):
     """Checked before onnxruntime opens it: a cut model.onnx fails to parse, but an altered one would load."""
-    folder = onnx._folder(isolated_home, "toy-model")
+    folder = onnx.folder_for(isolated_home, "toy-model")
     for damage in (truncate, garble, empty, delete):
         shutil.rmtree(folder, ignore_errors=True)
         tiny_export(folder, "toy-model")
@@ -280,19 +281,17 @@ def test_damaged_onnx_export_is_not_used(isolated_home):
         assert onnx.load(isolated_home, "toy-model") is None, damage.__name__
 
 
-class FakeModel:
-    """Enough of a SentenceTransformer for export() to decide to export (the exporting itself is patched)."""
-
-    def __init__(self, model_dir: Path):
-        self.study_model_dir = str(model_dir)
-        model_dir.mkdir()
-        (model_dir / "modules.json").write_text(json.dumps([
-            {"path": "", "type": "sentence_transformers.models.Transformer"},
-            {"path": "1_Pooling", "type": "sentence_transformers.models.Pooling"}]))
-        (model_dir / "1_Pooling").mkdir()
-        (model_dir / "1_Pooling" / "config.json").write_text(json.dumps({"pooling_mode_mean_tokens": True}))
-        (model_dir / "tokenizer.json").write_text("{}")
-        (model_dir / "model.safetensors").write_bytes(b"\0" * 1000)
+def fake_model_dir(model_dir: Path) -> Path:
+    """Enough of a sentence-transformers model folder for export() to decide to export (the exporting itself is patched)."""
+    model_dir.mkdir()
+    (model_dir / "modules.json").write_text(json.dumps([
+        {"path": "", "type": "sentence_transformers.models.Transformer"},
+        {"path": "1_Pooling", "type": "sentence_transformers.models.Pooling"}]))
+    (model_dir / "1_Pooling").mkdir()
+    (model_dir / "1_Pooling" / "config.json").write_text(json.dumps({"pooling_mode_mean_tokens": True}))
+    (model_dir / "tokenizer.json").write_text("{}")
+    (model_dir / "model.safetensors").write_bytes(b"\0" * 1000)
+    return model_dir
 
 
 def test_failed_export_cleans_up_and_is_not_retried_on_every_question(isolated_home, tmp_path, monkeypatch):
@@ -303,28 +302,28 @@ def test_failed_export_cleans_up_and_is_not_retried_on_every_question(isolated_h
         (tmp / "model.onnx").write_bytes(b"\x08partial")
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(onnx, "_export_to", disk_full)
-    monkeypatch.setattr(onnx, "_free", lambda home: 0)
-    model = FakeModel(tmp_path / "model")
-    folder = onnx._folder(isolated_home, "toy-model")
-    assert onnx.export(isolated_home, "toy-model", model) is None
+    monkeypatch.setattr(onnx, "write_export", disk_full)
+    monkeypatch.setattr(onnx, "free_space", lambda home: 0)
+    model, model_dir = object(), fake_model_dir(tmp_path / "model")
+    folder = onnx.folder_for(isolated_home, "toy-model")
+    assert onnx.export(isolated_home, "toy-model", model, model_dir) is None
     assert not folder.exists() and not folder.with_name(folder.name + ".tmp").exists()
     assert json.loads(folder.with_name(folder.name + ".failed").read_text())["disk_full"] is True
-    assert onnx.export(isolated_home, "toy-model", model) is None and len(attempts) == 1  # the next question: no retry
+    assert onnx.export(isolated_home, "toy-model", model, model_dir) is None and len(attempts) == 1  # the next question: no retry
     assert onnx.load(isolated_home, "toy-model") is None
 
-    monkeypatch.setattr(onnx, "_free", lambda home: 10**12)  # space was freed: try again, and this time it works
-    monkeypatch.setattr(onnx, "_export_to", lambda tmp, name, *_: (attempts.append(tmp), shutil.rmtree(tmp),
+    monkeypatch.setattr(onnx, "free_space", lambda home: 10**12)  # space was freed: try again, and this time it works
+    monkeypatch.setattr(onnx, "write_export", lambda tmp, name, *_: (attempts.append(tmp), shutil.rmtree(tmp),
                                                                  tiny_export(tmp, name)))
-    assert onnx.export(isolated_home, "toy-model", model) == folder and len(attempts) == 2
+    assert onnx.export(isolated_home, "toy-model", model, model_dir) == folder and len(attempts) == 2
     assert not folder.with_name(folder.name + ".failed").exists() and onnx.load(isolated_home, "toy-model") is not None
-    assert onnx.export(isolated_home, "toy-model", model) == folder and len(attempts) == 2  # verified: kept as it is
+    assert onnx.export(isolated_home, "toy-model", model, model_dir) == folder and len(attempts) == 2  # verified: kept as it is
 
 
 def test_damaged_export_is_exported_again(isolated_home, tmp_path, monkeypatch):
-    folder = onnx._folder(isolated_home, "toy-model")
+    folder = onnx.folder_for(isolated_home, "toy-model")
     tiny_export(folder, "toy-model")
     truncate(folder / "model.onnx")
-    monkeypatch.setattr(onnx, "_export_to", lambda tmp, name, *_: (shutil.rmtree(tmp), tiny_export(tmp, name)))
-    assert onnx.export(isolated_home, "toy-model", FakeModel(tmp_path / "model")) == folder
+    monkeypatch.setattr(onnx, "write_export", lambda tmp, name, *_: (shutil.rmtree(tmp), tiny_export(tmp, name)))
+    assert onnx.export(isolated_home, "toy-model", object(), fake_model_dir(tmp_path / "model")) == folder
     assert onnx.load(isolated_home, "toy-model") is not None

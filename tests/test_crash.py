@@ -4,11 +4,13 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
 import time
 
+import pytest
 from click.testing import CliRunner
 
 from app.cli import cli
@@ -16,10 +18,12 @@ from index import load
 
 from .conftest import ROOT
 
+pytestmark = pytest.mark.slow  # ~50 s of ingests killed part-way: `make test` runs it, `make test-fast` does not
 KILLS = 20
+FILES = 150
 
 
-def corpus(folder, version: int, files: int = 150):
+def corpus(folder, version: int, files: int = FILES):
     folder.mkdir(exist_ok=True)
     rng = random.Random(version)
     words = "queue shard stream lambda bucket policy role table index cache replica subnet gateway".split()
@@ -29,6 +33,11 @@ def corpus(folder, version: int, files: int = 150):
             lines.append(f"Fact {version}-{i}-{j}: " + " ".join(rng.choice(words) for _ in range(25)) + ".")
             lines.append("")
         (folder / f"topic-{i:03d}.md").write_text("\n".join(lines))
+
+
+def versions(index) -> set[int]:
+    """Which corpus versions the index's passages come from (every passage cites "Fact VERSION-file-line")."""
+    return {int(v) for c in index.chunks for v in re.findall(r"Fact (\d+)-", c.text)}
 
 
 def ingest_cmd(notes):
@@ -47,7 +56,8 @@ def test_killed_ingest_never_breaks_the_index(isolated_home, tmp_path):
     interrupted = 0
     for k in range(KILLS):
         corpus(notes, k + 1)  # every ingest has real work to do
-        before = load(isolated_home).folder
+        live = load(isolated_home)
+        before, before_versions = live.folder, versions(live)
         proc = subprocess.Popen(ingest_cmd(notes), env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(duration * (k + 0.5) / KILLS)  # kill points spread over the whole run
         proc.send_signal(signal.SIGKILL)
@@ -55,7 +65,9 @@ def test_killed_ingest_never_breaks_the_index(isolated_home, tmp_path):
         interrupted += proc.returncode == -signal.SIGKILL
         index = load(isolated_home)  # consistent: load checks vector and passage counts
         assert index.faiss_index.ntotal == len(index.chunks) and index.sentence_offsets[-1] == len(index.sentence_vectors)
-        assert index.folder == before or (index.folder / "manifest.json").exists()
+        # The index from before the kill, or all of the new corpus: never a mix of the two, never part of one.
+        assert versions(index) == (before_versions if index.folder == before else {k + 1}), (k, versions(index))
+        assert len({c.source for c in index.chunks}) == FILES
         result = runner.invoke(cli, ["ask", "--json", "queue shard stream"], catch_exceptions=False)
         assert result.exit_code == 0
         answer = json.loads(result.stdout)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT
+from .conftest import free_port
 
 NOTE = "# Queues\nThe platypus queue keeps messages for fourteen days.\n"
 
@@ -123,7 +123,7 @@ def test_read_only_data_folder_still_answers(indexed):
 
 def test_serve_starts_when_indexing_cannot_run(indexed):
     """A new note arrives but the data folder cannot take a new index: serve still starts and answers."""
-    from .test_security import free_port, request
+    from .test_security import request
 
     (indexed / "notes" / "more.md").write_text("# More\nThe wombat digs burrows.\n")
     index_dir = indexed / "home" / "index"
@@ -189,9 +189,10 @@ def _can_mount_tmpfs() -> str | None:
     return None if probe.returncode == 0 else f"cannot mount a tmpfs here ({probe.stderr.decode().strip()})"
 
 
+@pytest.mark.slow  # tmpfs mounts, two ingests and a server of its own
 def test_full_disk_is_named_and_serve_still_answers(tmp_path):
     """A data folder on a 3 MB tmpfs: index, fill the disk, add a note; ingest says 'disk full', serve still answers."""
-    from .test_security import free_port, request
+    from .test_security import request
 
     reason = _can_mount_tmpfs()
     if reason:

@@ -152,10 +152,7 @@ def test_copied_paragraph_is_shown_once(isolated_home, tmp_path):
     assert len(hits) == 2
 
 
-def test_large_index_switches_to_ivf_and_still_finds_exact_matches(isolated_home, tmp_path, monkeypatch):
-    from index import store
-
-    monkeypatch.setattr(store, "ANN_THRESHOLD", 50)
+def test_large_index_switches_to_ivf_and_still_finds_exact_matches(isolated_home, tmp_path):
     notes = tmp_path / "notes"
     notes.mkdir()
     words = "queue shard stream lambda bucket policy role table index cache replica subnet gateway".split()
@@ -164,7 +161,7 @@ def test_large_index_switches_to_ivf_and_still_finds_exact_matches(isolated_home
                            for j in range(8))
         (notes / f"n{i}.md").write_text(f"# Topic {i}\n{body}\n")
     emb = HashEmbedder(64)
-    build(isolated_home, [notes], emb)
+    build(isolated_home, [notes], emb, ann_threshold=50)
     stored = load(isolated_home)
     assert stored.manifest.ann == "ivf" and stored.faiss_index.ntotal == len(stored.chunks) > 50
     top = Searcher.open(isolated_home, emb).search("number17x3", k=1)[0]

@@ -7,6 +7,7 @@ import sys
 
 import pytest
 
+from app.config import Settings
 from app.service import Study
 from index import Searcher, build
 from ingest import normalize
@@ -19,9 +20,7 @@ pytestmark = pytest.mark.integration
 @pytest.fixture(scope="module")
 def study(real_home):
     home, embedder = real_home
-    s = Study(home, notes=NOTES, model=embedder.name)
-    s._embedder = embedder  # share the loaded model across this module
-    return s
+    return Study(Settings(home, notes=NOTES, model=embedder.name), embedder=embedder)  # the loaded model, shared
 
 
 def test_long_polling_question_cites_the_right_lines(study):
@@ -106,12 +105,14 @@ def test_peer_files_ingest_without_breaking(real_home, tmp_path):
     assert "notes/file_scanned.pdf" in failed and "OCR" in failed["notes/file_scanned.pdf"]
     assert "notes/pdf_encrypted.pdf" not in failed  # AES with the empty password opens
     indexed = {c.source for c in Searcher.open(tmp_path / "home", embedder).chunks}
-    assert {"notes/gatsby-bom-crlf.txt", "notes/vicksburg-multipage.pdf", "notes/file_emoji.md"} <= indexed
+    assert {"notes/gatsby-bom-crlf.txt", "notes/vicksburg-multipage.pdf"} <= indexed
+    # a note made only of emoji pictures holds no words: reported, not indexed as noise
+    assert "pictures" in failed["notes/file_emoji.md"]
+    assert set(failed) | indexed == {f"notes/{p.name}" for p in notes.iterdir()}
 
 
-def test_cli_ask_json_with_the_real_model(real_home):
-    home, _ = real_home
-    env = {"STUDY_HOME": str(home), "PATH": "/usr/bin:/bin"}
+def test_cli_ask_json_with_the_real_model(real_home_copy):
+    env = {"STUDY_HOME": str(real_home_copy), "PATH": "/usr/bin:/bin"}
     out = subprocess.run([sys.executable, "-m", "app", "ask", "--json", "When should I use long polling?"],
                          capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
     assert out.returncode == 0, out.stderr
@@ -125,19 +126,18 @@ def test_onnx_query_encoder_gives_the_same_vectors(real_home, tmp_path):
     from index import onnx
 
     _, embedder = real_home
-    assert onnx.export(tmp_path, embedder.name, embedder.model) is not None
+    assert onnx.export(tmp_path, embedder.name, embedder.model, embedder.model_dir) is not None
     encoder = onnx.load(tmp_path, embedder.name)
     texts = ["When should I use long polling?", "decoupling", "SSE-C " * 400, "Ünïcode ✓ 🎉", "a"]
     a, b = embedder.embed(texts), encoder.embed(texts)
     assert float(np.min(np.sum(a * b, axis=1))) > 1 - 1e-4
 
 
-def test_cli_answers_are_the_same_with_and_without_torch(real_home, tmp_path):
+def test_cli_answers_are_the_same_with_and_without_torch(real_home_copy):
     import shutil
 
-    home, _ = real_home
-    copy = tmp_path / "home"
-    shutil.copytree(home, copy)
+    copy = real_home_copy
+    shutil.rmtree(copy / "models")  # no export yet: the ONNX run must make its own
     questions = "When should I use long polling?\nWhat is an ENI?\nHow do I bake sourdough bread?\n"
     outputs = {}
     for encoder in ("torch", "onnx"):
@@ -146,7 +146,9 @@ def test_cli_answers_are_the_same_with_and_without_torch(real_home, tmp_path):
                              capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
         assert out.returncode == 0, out.stderr
         outputs[encoder] = [json.loads(line) for line in out.stdout.splitlines()]
-    assert list((copy / "models").iterdir())  # the torch run exported the ONNX model for the next one
+        # the torch run encodes with the model itself; the ONNX run exports the model first, then uses the export
+        assert (copy / "models").exists() == (encoder == "onnx"), encoder
+    assert list((copy / "models").glob("*/model.onnx"))
     for t, o in zip(outputs["torch"], outputs["onnx"]):
         assert t["answer"] == o["answer"] and t["abstained"] == o["abstained"]
         assert [(p["source"], p["start_line"], p["text"]) for p in t["passages"]] == \

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from app.cards import Card
+from app.review.cards import Card
 from app.cli import cli
-from app.grading import grade
-from app.review import ReviewStore
+from app.review.grading import grade
+from app.review.store import ReviewStore
 from index import build, load, load_embedder
 from ingest import discover
 from ingest import load as load_file
@@ -184,6 +184,7 @@ def test_garbage_review_file_is_moved_aside_and_replaced(tmp_path):
     assert ReviewStore(path).stats()["new"] == 1  # the new file is sound: nothing moved again
 
 
+@pytest.mark.slow  # hundreds of reviews written, then salvaged row by row
 def test_truncated_review_file_keeps_the_reviews_it_still_holds(tmp_path):
     path = tmp_path / "review.sqlite"
     reviewed_store(path, 300)
@@ -194,6 +195,7 @@ def test_truncated_review_file_keeps_the_reviews_it_still_holds(tmp_path):
     assert store.stats()["reviewed"] == recovered
 
 
+@pytest.mark.slow  # hundreds of reviews written, then salvaged row by row
 def test_corrupted_middle_page_is_counted_honestly(tmp_path):
     path = tmp_path / "review.sqlite"
     reviewed_store(path, 600)

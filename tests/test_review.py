@@ -6,10 +6,10 @@ from datetime import timedelta
 
 from click.testing import CliRunner
 
-from app.cards import Card
+from app.review.cards import Card
 from app.cli import cli
-from app.grading import AGAIN, EASY, GOOD, HARD, grade
-from app.review import ReviewStore, now_utc
+from app.review.grading import AGAIN, EASY, GOOD, HARD, grade
+from app.review.store import ReviewStore, now_utc
 
 
 def test_grading_rule():

@@ -13,17 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT
+from .conftest import free_port
 
 NOTE = "# Queues\nThe platypus queue keeps messages for fourteen days.\n"
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start_server(base: Path, *args: str) -> tuple[subprocess.Popen, int, Path]:
@@ -77,6 +69,27 @@ def served(tmp_path_factory):
     proc.wait(timeout=30)
 
 
+def test_the_cli_through_the_server_gets_its_own_abstention_settings(served):
+    """`study ask` sends its thresholds; the server answers with them, as `study ask --local` would."""
+    port, base = served
+    question = "platypus queue sourdough"  # a word the passage lacks: the dense threshold decides
+
+    def answered() -> int:
+        return json.loads(request("GET", port, "/api/health")[1])["questions"]
+
+    for threshold, abstains in (("0", False), ("1.5", True)):
+        env = dict(os.environ, STUDY_HOME=str(base / "home"), STUDY_MODEL="hash:256", STUDY_ABSTAIN=threshold)
+        replies = {}
+        for flag in ([], ["--local"]):
+            before = answered()
+            out = subprocess.run([sys.executable, "-m", "app", "ask", "--json", *flag, question], cwd=base, env=env,
+                                 capture_output=True, text=True, timeout=60)
+            assert out.returncode == 0, out.stderr
+            assert answered() == before + (0 if flag else 1)  # the first went through the server, the second not
+            replies[bool(flag)] = json.loads(out.stdout)
+        assert replies[False] == replies[True] and replies[False]["abstained"] is abstains, threshold
+
+
 ROUTES = [("GET", "/", None), ("GET", "/api/health", None), ("POST", "/api/ask", {"question": "platypus queue"}),
           ("POST", "/api/search", {"query": "platypus"}), ("GET", "/gradio_api/info", None), ("GET", "/config", None),
           ("POST", "/gradio_api/call/upload", {"data": [[], False]})]
@@ -127,14 +140,29 @@ def test_upload_of_a_server_side_path_is_refused(served, tmp_path):
     assert status == 200 and not any("hunter2" in p["text"] for p in json.loads(text)["passages"])
 
 
-def test_a_real_upload_is_indexed_in_the_background(served, tmp_path):
-    from gradio_client import Client, handle_file
+def upload_as_the_page_does(port: int, path: Path) -> str:
+    """Into Gradio's upload cache, then the Notes tab's upload event with the cached file: what the page sends.
 
+    Plain HTTP, not gradio_client: that client's heartbeat connection stays open after close() and holds the
+    server's shutdown for up to 15 s."""
+    boundary = "study-test-boundary"
+    body = (f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="{path.name}"\r\n'
+            "Content-Type: text/markdown\r\n\r\n").encode() + path.read_bytes() + f"\r\n--{boundary}--\r\n".encode()
+    upload = urllib.request.Request(f"http://127.0.0.1:{port}/gradio_api/upload", data=body,
+                                    headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    with urllib.request.urlopen(upload, timeout=30) as response:
+        cached = json.loads(response.read())[0]
+    status, text = request("POST", port, "/gradio_api/call/upload",
+                           {"data": [[{"path": cached, "orig_name": path.name, "meta": {"_type": "gradio.FileData"}}], False]})
+    assert status == 200, text
+    return request("GET", port, f"/gradio_api/call/upload/{json.loads(text)['event_id']}")[1]
+
+
+def test_a_real_upload_is_indexed_in_the_background(served, tmp_path):
     port, base = served
     note = tmp_path / "echidna notes.md"
     note.write_text("# Echidna\nThe echidna finds ants with electroreception.\n")
-    client = Client(f"http://127.0.0.1:{port}/", verbose=False)
-    status_html = client.predict([handle_file(str(note))], False, api_name="/upload")[0]
+    status_html = upload_as_the_page_does(port, note)
     assert "saved echidna notes.md" in status_html
     assert (base / "notes" / "echidna notes.md").read_text() == note.read_text()
     deadline = time.time() + 30
@@ -171,6 +199,7 @@ def test_non_loopback_bind_needs_the_token(tmp_path):
         proc.wait(timeout=30)
 
 
+@pytest.mark.slow  # two servers of its own
 def test_port_in_use_is_one_line_and_sigterm_leaves_no_marker(tmp_path):
     proc, port, home = start_server(tmp_path / "a")
     try:
@@ -250,3 +279,13 @@ def test_a_rebound_page_can_neither_read_nor_overwrite_notes(served):
     assert result["read"].startswith("200") and "fourteen days" in result["read"]
     assert "saved queues.md" in result.get("write", "") and note.read_text() == "owned"
     note.write_text(NOTE)
+
+
+def test_api_ask_takes_the_conversation_so_far(served):
+    port, _ = served
+    status, text = request("POST", port, "/api/ask", {"question": "how long?", "history": ["What does the platypus queue keep?"]})
+    reply = json.loads(text)["json"]
+    assert status == 200 and reply["searched_as"] == "What does the platypus queue keep? how long?"
+    assert "fourteen days" in reply["passages"][0]["text"]
+    status, text = request("POST", port, "/api/ask", {"question": "how long?"})
+    assert "searched_as" not in json.loads(text)["json"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import threading
 import time
 
+from app.config import Settings
 from app.service import Study
 from app.uploads import safe_name, save_uploads
 from index import HashEmbedder
@@ -45,8 +46,7 @@ def test_questions_are_answered_from_the_old_index_during_an_ingest(isolated_hom
     notes = tmp_path / "notes"
     notes.mkdir()
     (notes / "a.md").write_text("# A\nAlpha notes on queues.\n")
-    study = Study(isolated_home, notes=notes, model="hash:64")
-    study._embedder = SlowEmbedder(64)
+    study = Study(Settings(isolated_home, notes=notes, model="hash:64"), embedder=SlowEmbedder(64))
     study.ingest()
     for i in range(40):
         (notes / f"more-{i}.md").write_text("".join(f"# M{i}\nMore zebra notes {i} {j} on shards.\n\n" for j in range(80)))

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 
+from app.config import Settings
 from app.service import Study
 from app.watch import NotesWatcher
 from index import load
@@ -38,7 +39,7 @@ def test_watcher_follows_every_kind_of_change(isolated_home, tmp_path):
     notes = tmp_path / "notes"
     notes.mkdir()
     (notes / "a.md").write_text("# A\nAlpha notes on queues.\n")
-    study = Study(isolated_home, notes=notes, model="hash:64")
+    study = Study(Settings(isolated_home, notes=notes, model="hash:64"))
     study.ingest()
     watcher = NotesWatcher(study.ingest, [notes], debounce=0.3).start()
     try:

@@ -24,6 +24,8 @@ from ingest import normalize
 
 AGAIN, HARD, GOOD, EASY = 1, 2, 3, 4
 RATING_NAMES = {AGAIN: "again", HARD: "hard", GOOD: "good", EASY: "easy"}
+# How a grade is shown, in the terminal and on the web page alike: its mark and colour.
+MARKS = {AGAIN: ("✗", "red"), HARD: ("~", "yellow"), GOOD: ("✓", "green"), EASY: ("✓", "green")}
 _GIVE_UP = {"", "i don t know", "i dont know", "dont know", "don t know", "idk", "no idea", "pass", "skip"}
 _STOP = set("a an the of to in on for and or is are be by with as at it its this that from your you we can".split())
 
@@ -37,6 +39,14 @@ class Grade:
     @property
     def name(self) -> str:
         return RATING_NAMES[self.rating]
+
+    @property
+    def mark(self) -> str:
+        return MARKS[self.rating][0]
+
+    @property
+    def color(self) -> str:
+        return MARKS[self.rating][1]
 
 
 def _content(words: list[str]) -> list[str]:

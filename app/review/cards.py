@@ -14,9 +14,12 @@ from dataclasses import asdict, dataclass, replace
 from ingest import Chunk, citation, normalize, split_sentences
 
 MIN_WORDS, MAX_WORDS = 6, 45
-_NUMBER = re.compile(
-    r"(?<![\w.\-/])(\d+(?:\.\d+)?\s?(?:KB|MB|GB|TB|ms|seconds?|minutes?|hours?|days?|%|vCPUs?|WCU|RCU|UDP|TCP)?)(?![\w.]*\w)",
-)
+# A telling number comes with its unit: a symbol (%), an abbreviation written in capitals (KB, IOPS, vCPUs: any
+# such token after a number, unless a capitalised word follows and makes it part of a name, "2002 FIFA World Cup"),
+# or a word for an amount of time or data. A rule of shape, not a list of one course's units, so it works on any
+# notes; a "unit" the notes use everywhere (a product name) is not one either.
+_UNIT = r"%|[a-z]?[A-Z]{2,}s?(?!\s+[A-Z])|ms|bytes?|bits?|seconds?|minutes?|hours?|days?|weeks?|months?|years?"
+_NUMBER = re.compile(rf"(?<![\w.\-/])((\d+(?:\.\d+)?)\s?(?:{_UNIT})?)(?![\w.]*\w)")
 _TERM = re.compile(r"(?<![\w\-])([A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*(?:[\-./][A-Za-z0-9]+)*)(?![\w\-])")
 _DEFINITION = re.compile(r"^(?:An?|The)?\s*(?P<term>[A-Z][\w\-/&.]*(?:\s+[\w\-/&.()]+){0,5}?)\s+(?P<verb>is|are|means|represents)\s+"
                          r"(?P<def>(?:a|an|the|used|called|where|when|for|to)\b.{8,})$")
@@ -60,7 +63,7 @@ def _card(kind: str, question: str, answer: str, chunk: Chunk, first: int, last:
 
 
 def _common_words(chunks: list[Chunk]) -> set[str]:
-    """Words in more than a tenth of the passages (AWS, Amazon ...): blanking them teaches nothing."""
+    """Words in more than a tenth of the passages (the subject of the notes, say): blanking them teaches nothing."""
     df = Counter(w for c in chunks for w in set(normalize(c.text).split()))
     return {w for w, n in df.items() if n > max(3, len(chunks) // 10)}
 
@@ -70,6 +73,8 @@ def _blank(sentence: str, common: set[str], heading: str) -> tuple[str, str] | N
     candidates: list[tuple[int, str]] = []
     for m in _NUMBER.finditer(sentence):
         value = m.group(1).strip()
+        if normalize(value[len(m.group(2)):]) in common:
+            value = m.group(2)  # "10 AWS accounts": the number is the fact, the common word is no unit
         if any(ch.isalpha() for ch in value) or len(value) >= 2:
             candidates.append((3 if any(ch.isalpha() for ch in value) else 2, value))
     for m in _TERM.finditer(sentence):

@@ -1,0 +1,76 @@
+"""Conversations: a follow-up carries the topic of the conversation, a new question does not, context never piles up."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from app.answer import query_for
+from app.config import Settings
+from app.service import Study
+from index import HashEmbedder, build
+
+NOTES = {
+    "storage.md": "# EBS\nEBS volumes can be encrypted with KMS keys at creation time.\n\n"
+                  "# EFS\nEFS file systems can be encrypted at rest when you create them.\n\n"
+                  "# Queues\nLong polling waits for messages and reduces empty responses.\n\n"
+                  "FIFO queues keep the exact order of messages and deliver each once.\n",
+    "code.md": "# Training\nWe fit the model and then score it on held-out data to see how well it generalises.\n\n"
+               "```python\nmodel.fit(X_train, y_train)\nscore = model.score(X_test, y_test)\n```\n",
+}
+
+
+def make_study(tmp_path) -> Study:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    for name, text in NOTES.items():
+        (notes / name).write_text(text)
+    home = tmp_path / "home"
+    build(home, [notes], HashEmbedder(256))
+    return Study(Settings(home, notes=notes, model="hash:256"), embedder=HashEmbedder(256))
+
+
+def test_topic_comes_from_the_last_question_that_stood_alone():
+    history = ["Can EBS volumes be encrypted?", "and EFS?"]
+    assert query_for("why?", history) == "Can EBS volumes be encrypted? why?"
+    assert query_for("What does long polling do?", history) == "What does long polling do?"
+    assert query_for("and EFS?", []) == "and EFS?"
+
+
+def test_a_follow_up_answers_about_its_own_subject(tmp_path):
+    study = make_study(tmp_path)
+    first = study.ask("Can EBS volumes be encrypted?")
+    assert first.hits[0].chunk.heading == "EBS"
+    follow = study.ask("and EFS?", previous=["Can EBS volumes be encrypted?"])
+    assert follow.query == "Can EBS volumes be encrypted? and EFS?"
+    assert follow.hits[0].chunk.heading == "EFS"
+    switch = study.ask("What do FIFO queues keep?", previous=["Can EBS volumes be encrypted?"])
+    assert switch.query == "What do FIFO queues keep?" and "FIFO" in switch.hits[0].chunk.text
+
+
+def test_abstention_does_not_depend_on_k(tmp_path):
+    study = make_study(tmp_path)
+    for question in ["Can EBS volumes be encrypted?", "Which dinosaur laid the largest eggs?"]:
+        verdicts = {study.ask(question, k=k).abstained for k in (1, 3, 5, 10)}
+        assert len(verdicts) == 1, question
+
+
+def test_code_ranks_below_prose_unless_the_question_reads_like_code(tmp_path):
+    study = make_study(tmp_path)
+    prose = study.search("fit the model and score it", k=2)
+    assert prose[0].chunk.kind != "code"
+    code = study.search("model.fit(X_train) code", k=2)
+    assert code[0].chunk.kind == "code"
+
+
+def test_cli_conversation_mode_says_what_was_searched(tmp_path):
+    study = make_study(tmp_path)
+    env = {"STUDY_HOME": str(study.settings.home), "STUDY_MODEL": "hash:256", "PATH": "/usr/bin:/bin"}
+    turns = "Can EBS volumes be encrypted?\nand EFS?\n\nwhy?\n"
+    out = subprocess.run([sys.executable, "-m", "app", "ask", "--json", "--local", "--conversation", "-"], input=turns,
+                         capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+    assert out.returncode == 0, out.stderr
+    replies = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [r["searched_as"] for r in replies] == [
+        "Can EBS volumes be encrypted?", "Can EBS volumes be encrypted? and EFS?", "why?"]  # a blank line starts afresh
+    assert replies[1]["passages"][0]["heading"] == "EFS"

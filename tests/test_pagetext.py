@@ -1,0 +1,33 @@
+"""PDF page text: running headers, footers and page numbers out of passages; line-end hyphens joined."""
+from __future__ import annotations
+
+from ingest import discover, load
+from ingest.pagetext import clean_page, join_hyphens, running_lines
+
+from .conftest import make_pdf
+
+
+def test_hyphen_at_a_line_end_joins_the_word():
+    assert join_hyphens(["the balls were flat-", "tened in every shape", "a well-known fact"]) == \
+        ["the balls were flattened", "in every shape", "a well-known fact"]
+    assert join_hyphens(["Section A-", "B follows"]) == ["Section A-", "B follows"]  # not a split word
+
+
+def test_running_headers_and_page_numbers_are_dropped():
+    pages = [[f"{n} THE SIEGE OF VICKSBURG", f"Body text of page {n} about the siege.", f"{n}"] for n in range(1, 8)]
+    running = running_lines(pages)
+    assert clean_page(pages[3], running) == ["Body text of page 4 about the siege."]
+
+
+def test_a_pdf_cites_pages_and_keeps_headers_out(tmp_path):
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    pages = [f"Field Notes of the Survey\nThe river rose {n} feet on the morning of day {n}, and the camp was moved.\n{n}"
+             for n in range(1, 6)]
+    make_pdf(notes / "survey.pdf", pages)
+    files, _ = discover([notes])
+    result = load(files[0])
+    assert result.error is None
+    assert [c.page for c in result.chunks] == [1, 2, 3, 4, 5]
+    assert all("Field Notes of the Survey" not in c.text for c in result.chunks)
+    assert "The river rose 3 feet" in result.chunks[2].text
