@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Mapping
 
 from index import Hit
+from index.search import reads_like_code
 from index.lexical import Vocabulary, tokenize
 from ingest import citation
 
@@ -131,19 +132,31 @@ SHORT = 3  # "why?", "and EFS?", "what happened next?" lean on the turn before w
 
 
 def is_follow_up(question: str) -> bool:
-    """A turn that leans on the one before: short, and either elliptical ("why?", "and EFS?") or pointing back
-    ("can they be encrypted?") while naming at most one thing of its own. "And how does K-means pick its
-    centroids?" names its topic, so it is searched alone."""
+    """A turn that leans on the one before: short, and either elliptical ("why?", "and EFS?", "what about FIFO
+    queues?") or pointing back ("can they be encrypted?", "did Norwich win it?") while naming little of its own.
+    "And how does K-means pick its centroids?" and "And what is overfitting?" name their topic: searched alone."""
     words = question.split()
     if not words or len(words) > MAX_FOLLOW_UP_WORDS:
         return False
     if len(words) <= SHORT:
         return True
     connective = _CONNECTIVE.match(question)
-    if connective and not _CLAUSE.match(question[connective.end():]):
-        return True  # "what about FIFO queues?": a bare noun phrase borrows the rest of the question before
-    leans = bool(connective or _BACK.search(question))
-    return leans and len(own_terms(question)) <= 1
+    if connective:
+        rest = question[connective.end():]
+        if not _CLAUSE.match(rest):
+            return True  # a bare noun phrase borrows the rest of the question before
+        terms = own_terms(rest)
+        return not terms or (bool(_BACK.search(rest)) and len(terms) <= 1)
+    return bool(_BACK.search(question)) and len(own_terms(question)) <= 2
+
+
+def new_subject(question: str) -> bool:
+    """An elliptical turn that swaps the subject ("and EFS?", "what about FIFO queues?"): its own words must be in
+    the answer, while the question before supplies what is asked about them."""
+    connective = _CONNECTIVE.match(question)
+    if connective:
+        return not _CLAUSE.match(question[connective.end():])
+    return len(question.split()) <= SHORT and not _CLAUSE.match(question)
 
 
 def own_terms(question: str) -> set[str]:
@@ -179,6 +192,11 @@ def answer(question: str, query: str, hits: list[Hit], vocabulary: Vocabulary, a
     return reply
 
 
+_QUANTITY = re.compile(r"^\s*(?:how (?:many|much|long|big|large|old|far|fast|often|heavy|tall|accurate)|"
+                       r"what (?:percentage|proportion|share|size|year|number|age)|when\b|in what year)", re.I)
+_NUMBER = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve|hundred|thousand|million|billion)\b", re.I)
+
+
 def pick_sentences(question: str, hits: list[Hit], limit: int = 3, from_top: int = FROM_TOP) -> list[Sentence]:
     """The one to three sentences of the top passages most similar to the question.
 
@@ -187,14 +205,21 @@ def pick_sentences(question: str, hits: list[Hit], limit: int = 3, from_top: int
     by loosely related lines.
     """
     words = set(tokenize(question))
+    wants_number = bool(_QUANTITY.match(question))
+    code_ok = reads_like_code(question)
     candidates: list[Sentence] = []
     for hit in hits[:from_top]:
+        if hit.chunk.kind == "nav" or (hit.chunk.kind == "code" and not code_ok):
+            continue  # a line of code or a link list is not an answer in words
         for sentence, sim in hit.sentences:
             score = sim + 0.03 * (from_top - hit.rank)  # retrieval already weighed the whole passage
+            own = set(tokenize(sentence.text))
             if words:  # the question's own terms in a sentence are evidence too, as in retrieval
-                score += 0.1 * len(words & set(tokenize(sentence.text))) / len(words)
-            if sentence.text.rstrip().endswith("?"):
-                score -= 0.15  # a question restated in the notes is not its answer
+                score += 0.1 * len(words & own) / len(words)
+            if sentence.text.rstrip().endswith("?") or (own and len(own - words) <= 1):
+                score -= 0.15  # a question restated in the notes, or a line saying only what was asked, is no answer
+            if wants_number and _NUMBER.search(sentence.text):
+                score += 0.08  # "how many / how long" is answered by a number
             chunk = hit.chunk
             candidates.append(Sentence(sentence.text, hit, chunk.line_of(sentence.line), score, chunk.line_of(sentence.last_line)))
     if not candidates:

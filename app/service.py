@@ -125,7 +125,7 @@ class Study:
             return Answer(question, [], query=query)
         # Abstention weighs the same evidence whatever k is: the best EVIDENCE passages, then k are shown.
         depth = max(k, answering.EVIDENCE)
-        if query != question and answering.own_terms(question):
+        if query != question and answering.new_subject(question) and answering.own_terms(question):
             # "and EFS?" after an EBS question: the topic helps find candidates, the turn's own words decide.
             hits = searcher.search(query, k=3 * depth, sentences=3 * depth)
             own = answering.own_terms(question)

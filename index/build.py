@@ -194,13 +194,29 @@ def _update(home: Path, paths: list[Path], embedder: Embedder, report: BuildRepo
     report.folder, report.written = str(folder), True
 
 
+def lexical_texts(chunks: list[Chunk]) -> list[str]:
+    """What BM25 reads for each passage. A passage of running prose is read with its neighbours in the file: a
+    question about a scene names people and places set up a few sentences earlier (hit@5 on the prose corpus
+    0.65 -> 0.76, the other corpora unchanged; for notes written as bullets it hurt, so only prose)."""
+    out = []
+    for i, c in enumerate(chunks):
+        parts = [c.search_text]
+        if c.kind == "prose":
+            if i > 0 and chunks[i - 1].source == c.source:
+                parts.insert(0, chunks[i - 1].text)
+            if i + 1 < len(chunks) and chunks[i + 1].source == c.source:
+                parts.append(chunks[i + 1].text)
+        out.append("\n".join(parts))
+    return out
+
+
 def write_index(home: Path, model: str, dim: int, chunks: list[Chunk], files: dict[str, dict], vectors: np.ndarray,
                 sentence_vectors: np.ndarray, sentence_offsets: np.ndarray, roots: list[str] | None = None,
                 ann_threshold: int = ann.ANN_THRESHOLD) -> Path:
     """Build the search structures over these passages (vectors, BM25, vocabulary) and make them the live index."""
     vector_index, kind = ann.vector_index(vectors, dim, ann_threshold)
     texts = [c.search_text for c in chunks]
-    lexical = Lexical(texts)
+    lexical = Lexical(lexical_texts(chunks))
     vocabulary = Vocabulary(texts, tokens=lexical.vocab)  # BM25 has tokenized every passage already
     manifest = store.Manifest(model=model, dim=dim, passages=len(chunks), files=len(files), sentences=len(sentence_vectors),
                               ann=kind, roots=list(roots or []))

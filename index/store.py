@@ -33,7 +33,7 @@ from . import ann, integrity
 from .errors import IndexDamaged, IndexMismatch, IndexMissing
 from .lexical import Lexical, Vocabulary
 
-FORMAT_VERSION = 5  # 5: the manifest records each file's size and checksum
+FORMAT_VERSION = 6  # 5: the manifest records sizes and checksums; 6: BM25 reads prose with its neighbours
 REQUIRED = ("passages.jsonl", "vectors.faiss", "sentences.npy", "sentence_offsets.npy", "files.json", "vocab.json")
 _VERSION_NAME = re.compile(r"v-[A-Za-z0-9_.-]+")
 

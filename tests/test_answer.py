@@ -22,10 +22,11 @@ def test_unknown_names_are_the_ones_the_notes_never_use():
 
 def test_follow_up_detection():
     for turn in ["and what about FIFO queues?", "How do I enable it?", "why?", "and EFS?", "can they be encrypted?",
-                 "is it expensive?", "what happened next?"]:
+                 "is it expensive?", "what happened next?", "did Norwich win it?", "was he punished for it?"]:
         assert is_follow_up(turn), turn
     for turn in ["How does Kinesis scale with shards when producers write too much?",
-                 "And how does K-means pick its centroids?", "What is the capital of the empire in that novel chapter list?"]:
+                 "And how does K-means pick its centroids?", "And what is overfitting?",
+                 "What is the capital of the empire in that novel chapter list?"]:
         assert not is_follow_up(turn), turn
 
 
