@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, replace
 from ingest import Chunk, citation, normalize, split_sentences
 
 MIN_WORDS, MAX_WORDS = 6, 45
-# A telling number comes with its unit: a symbol (%), an abbreviation written in capitals (KB, IOPS, vCPUs: any
+# A telling number comes with its unit: a symbol (%), an abbreviation written in capitals (KB, GB, MHz: any
 # such token after a number, unless a capitalised word follows and makes it part of a name, "2002 FIFA World Cup"),
 # or a word for an amount of time or data. A rule of shape, not a list of one course's units, so it works on any
 # notes; a "unit" the notes use everywhere (a product name) is not one either.
