@@ -243,15 +243,23 @@ attack();
 
 
 @pytest.mark.browser
-def test_a_rebound_page_can_neither_read_nor_overwrite_notes(served):
+def test_a_rebound_page_can_neither_read_nor_overwrite_notes(tmp_path):
     """DNS rebinding: a page on evil.test whose name now resolves to 127.0.0.1 talks to the server as if same-origin."""
     if not os.path.exists(CHROMIUM):
         pytest.skip("Debian chromium is not installed (make test installs it when run as root)")
     from playwright.sync_api import sync_playwright
 
-    port, base = served
-    note = base / "notes" / "queues.md"
+    # A server of its own: the control below really overwrites its note.
+    proc, port, _ = start_server(tmp_path)
+    note = tmp_path / "notes" / "queues.md"
+    try:
+        _rebinding_attack(port, note, sync_playwright)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
 
+
+def _rebinding_attack(port: int, note: Path, sync_playwright) -> None:
     def run_attack(name: str) -> dict:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=[
@@ -278,7 +286,6 @@ def test_a_rebound_page_can_neither_read_nor_overwrite_notes(served):
     result = run_attack("localhost")
     assert result["read"].startswith("200") and "fourteen days" in result["read"]
     assert "saved queues.md" in result.get("write", "") and note.read_text() == "owned"
-    note.write_text(NOTE)
 
 
 def test_api_ask_takes_the_conversation_so_far(served):
