@@ -136,7 +136,8 @@ def build_ui(study: Study):
                              submit_btn=True)
             clear = gr.Button("New conversation", size="sm")
             box.submit(respond, [box, chatbot], [box, chatbot], api_name="chat")
-            clear.click(lambda: ("", []), None, [box, chatbot], api_name=False)
+            # Cleared in the browser: a round trip could land after the next answer and wipe it.
+            clear.click(None, None, [box, chatbot], js="() => ['', []]", api_name=False)
         with gr.Tab("Search by concept"):
             term = gr.Textbox(elem_id="search-input", placeholder="A concept, or an exact term as your notes write it",
                               show_label=False, submit_btn=True)

@@ -84,8 +84,10 @@ def page(server):
 def new_conversation(page) -> None:
     """Each test starts its own conversation on the Ask tab, whatever the tests before it left there."""
     page.get_by_role("tab", name="Ask").click()
+    page.fill("#chat-input textarea", "(clearing)")  # emptied by the clear itself: proof it has run
     page.get_by_role("button", name="New conversation").click()
-    page.wait_for_function("document.querySelectorAll('#chatbot [data-testid=\"bot\"]').length === 0")
+    page.wait_for_function("document.querySelectorAll('#chatbot [data-testid=\"bot\"]').length === 0 && "
+                           "document.querySelector('#chat-input textarea').value === ''")
 
 
 def ask(page, question: str, n: int):
