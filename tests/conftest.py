@@ -62,6 +62,11 @@ def make_pdf(path: Path, pages: list[str]) -> Path:
         stream = "\n".join(ops).encode("latin-1")
         objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents {5 + 2 * i} 0 R >>".encode())
         objects.append(b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream")
+    return raw_pdf(path, objects)
+
+
+def raw_pdf(path: Path, objects: list[bytes]) -> Path:
+    """Write PDF objects 1..n (1 is the catalog) with a correct xref table."""
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for number, body in enumerate(objects, start=1):
@@ -69,8 +74,7 @@ def make_pdf(path: Path, pages: list[str]) -> Path:
         out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
     xref = len(out)
     out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    for off in offsets:
-        out += f"{off:010d} 00000 n \n".encode()
+    out += b"".join(f"{off:010d} 00000 n \n".encode() for off in offsets)
     out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
     path.write_bytes(bytes(out))
     return path

@@ -21,26 +21,11 @@ from index import build, load, load_embedder
 from ingest import discover
 from ingest import load as load_file
 
-from .conftest import ROOT
+from .conftest import ROOT, raw_pdf
 
 NOTE = ("# Lambda\n\nLambda functions time out after 15 minutes.\n\n"
         "CloudTrail records every API call made in the account.\n\n"
         "An ENI is a logical component in a VPC that represents a virtual network card.\n")
-
-
-def raw_pdf(path: Path, objects: list[bytes]) -> Path:
-    """Write objects 1..n (1 is the catalog) with a correct xref table, as conftest.make_pdf does."""
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += b"".join(f"{off:010d} 00000 n \n".encode() for off in offsets)
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    path.write_bytes(bytes(out))
-    return path
 
 
 FONT = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
