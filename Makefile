@@ -10,9 +10,9 @@ STAMP  := $(VENV)/.setup-stamp
 export HF_HUB_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: setup run test test-fast browser-deps
+.PHONY: setup run test test-fast browser-deps ocr-deps
 
-setup: $(STAMP)
+setup: $(STAMP) ocr-deps
 
 # torch goes first and pinned: the local CPU wheel. Unpinned, pip would pull a multi-GB CUDA build.
 $(STAMP): pyproject.toml
@@ -24,6 +24,12 @@ $(STAMP): pyproject.toml
 
 run: setup
 	$(BIN)/study serve --host 127.0.0.1 --port 7860
+
+# OCR (rapidocr's OpenCV) loads libGL and glib; most machines have them, a bare one gets them from Debian.
+ocr-deps:
+	@ldconfig -p 2>/dev/null | grep -q 'libGL.so.1' && ldconfig -p 2>/dev/null | grep -q 'libglib-2.0.so.0' || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libgl1 libglib2.0-0 >/dev/null; \
+	  else echo "libGL or glib missing and not root: OCR of images will fail (apt-get install libgl1 libglib2.0-0)"; fi; }
 
 # The browser test drives Debian's chromium; install it when missing and we may (root).
 browser-deps:

@@ -13,7 +13,6 @@ from typing import Mapping
 from index import Hit
 from index.search import reads_like_code
 from index.lexical import Vocabulary, tokenize
-from ingest import citation
 
 ABSTAIN_MESSAGE = "Your notes don't seem to cover this; closest passages:"
 NOTHING_TO_SEARCH = "Nothing to search: ask a question about your notes."
@@ -44,8 +43,9 @@ class Abstention:
             return best < self.named
         if best >= self.threshold:
             return False
-        # A bare term ("SSE-C") embeds poorly; every word of it standing in the top passage is evidence enough.
-        words = set(tokenize(question))
+        # A bare term ("SSE-C", "What is the TLB for?") embeds poorly; every word of it standing in the top
+        # passage is evidence enough. Question words ask, they are not the subject.
+        words = set(tokenize(" ".join(w for w in question.split() if w.lower().strip("?!.,;:") not in _QUESTION_WORDS)))
         return not words or not words <= set(tokenize(hits[0].chunk.search_text))
 
 
@@ -78,7 +78,7 @@ class Sentence:
         chunk = self.hit.chunk
         if chunk.page is not None or not self.line:
             return chunk.citation
-        return citation(chunk.source, self.line, self.last_line or self.line, None)
+        return chunk.cite(self.line, self.last_line or self.line)
 
 
 @dataclass
@@ -111,7 +111,8 @@ def hit_json(h: Hit) -> dict:
     """One passage as every JSON reply shows it: rank, citation, heading path, score, and the text as written."""
     c = h.chunk
     return {"rank": h.rank, "source": c.source, "heading": c.heading, "start_line": c.start_line, "end_line": c.end_line,
-            "page": c.page, "score": round(h.score, 6), "text": c.text}
+            "page": c.page, "score": round(h.score, 6), "text": c.text, "locator": c.locator, "unit": c.unit_json(),
+            "ocr": c.ocr}
 
 
 def search_json(query: str, hits: list[Hit]) -> dict:

@@ -26,7 +26,7 @@ from .review.cli import cards, review
 def cli(ctx, home, model, mode, debug):
     """study: ask, search and review your own notes, offline, with exact citations.
 
-    Notes live in notes/ (Markdown, text, PDF); the index in .study/.
+    Notes live in notes/ (Markdown, text, PDF, slides, Word, EPUB, web pages, notebooks, images); the index in .study/.
     """
     ctx.obj = {"home": home, "model": model, "mode": mode}  # read with the environment by console.settings
 
@@ -93,8 +93,8 @@ def _print_report(report, as_json: bool) -> None:
         click.echo(f"warning: {item['path']}: {item['warning']}", err=True)
     for item in report.failed:
         click.echo(f"failed: {item['path']}: {item['error']}", err=True)
-    for reason in report.skipped:
-        click.echo(f"skipped: {reason}", err=True)
+    for item in report.skipped:
+        click.echo(f"skipped: {item['path']}: {item['reason']}", err=True)
     if as_json:
         click.echo(json.dumps(report.to_json(), ensure_ascii=False), nl=True)
     else:

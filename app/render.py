@@ -73,10 +73,58 @@ def _cached_lines(path: str, mtime_ns: int, size: int) -> list[str] | None:
         return None
 
 
-def context_html(h: Hit, files: dict[str, dict], around: int = 3, marked_lines: set[int] | None = None) -> str:
-    """The passage in its file: a few lines either side, passage lines marked, all text escaped."""
+def context_html(h: Hit, files: dict[str, dict], around: int = 3, marked_lines: set[int] | None = None,
+                 chunks: list | None = None, marked_text: list[str] | None = None) -> str:
+    """The passage in its file: a few lines either side (text files), or the passages around it in its slide,
+    page, paragraphs, chapter or cells (other kinds); the cited part marked, all text escaped."""
     c = h.chunk
+    if c.start_line is None and chunks is not None:
+        return unit_context(c, chunks, marked_text or [])
     return context_block(c.source, c.start_line, c.end_line, c.text, files, around, marked_lines)
+
+
+# How far around the cited unit the viewer shows, by unit: a slide or page is shown whole (all its passages),
+# paragraphs and cells with their neighbours.
+_AROUND = {"page": 0, "slide": 0, "paragraph": 3, "chapter": 3, "cell": 1}
+
+
+def neighbours(chunk, chunks: list) -> list:
+    """The passages shown with ``chunk`` in its context: same file and unit kind, within _AROUND units, in order."""
+    around = _AROUND.get(chunk.unit_kind, 0)
+    first, last = chunk.span
+    same = [c for c in _by_source(chunks).get(chunk.source, [])
+            if c.unit_kind == chunk.unit_kind and c.chapter == chunk.chapter]
+    near = [c for c in same if c.span[1] >= first - around and c.span[0] <= last + around]
+    return sorted(near, key=lambda c: c.span) or [chunk]
+
+
+_GROUPED: list = [None, {}]  # (the passage list of the live index, its passages by file)
+
+
+def _by_source(chunks: list) -> dict[str, list]:
+    """Passages grouped by file, built once per index (an index's passage list never changes)."""
+    if _GROUPED[0] is not chunks:
+        groups: dict[str, list] = {}
+        for c in chunks:
+            groups.setdefault(c.source, []).append(c)
+        _GROUPED[:] = [chunks, groups]
+    return _GROUPED[1]
+
+
+def unit_context(chunk, chunks: list, marked_text: list[str]) -> str:
+    """The cited passage among its neighbours, each labelled with its unit; the cited one marked."""
+    rows = []
+    for c in neighbours(chunk, chunks):
+        body = esc(c.text.strip())
+        if c == chunk:
+            for sentence in marked_text:
+                body = body.replace(esc(sentence.strip()), f"<b>{esc(sentence.strip())}</b>", 1)
+            body = f"<mark>{body}</mark>"
+        heading = f" — {esc(c.heading)}" if c.heading else ""
+        rows.append(f'<div class="unit{" cited" if c == chunk else ""}"><small>{"▶ " if c == chunk else ""}'
+                    f"{esc(c.locator)}{heading}</small>"
+                    f'<pre class="ctx-pre">{body}</pre></div>')
+    return '<div class="ctx">' + "".join(rows) + "</div>"
 
 
 def _highlight(escaped_line: str, phrase: str | None) -> str:
@@ -110,7 +158,7 @@ def context_block(source: str, start: int | None, end: int | None, text: str, fi
     return '<div class="ctx"><pre class="ctx-pre">' + "\n".join(rows) + "</pre></div>"
 
 
-def answer_html(answer: Answer, files: dict[str, dict]) -> str:
+def answer_html(answer: Answer, files: dict[str, dict], chunks: list | None = None) -> str:
     """The chat reply: answer sentences first, then numbered citations that open in context."""
     parts = []
     if not answer.hits:
@@ -125,21 +173,22 @@ def answer_html(answer: Answer, files: dict[str, dict]) -> str:
         parts.append(f"<p><i>Searched as a follow-up: “{esc(answer.query)}”</i></p>")
     for h in answer.hits:
         marked = set().union(*[s.lines for s in answer.sentences if s.hit is h])
+        said = [s.text for s in answer.sentences if s.hit is h]
         parts.append(
             f'<details class="cite"><summary>{esc(label(h))}</summary>'
-            f"{context_html(h, files, marked_lines=marked)}</details>"
+            f"{context_html(h, files, marked_lines=marked, chunks=chunks, marked_text=said)}</details>"
         )
     return "\n".join(parts)
 
 
-def search_html(hits: list[Hit], files: dict[str, dict]) -> str:
+def search_html(hits: list[Hit], files: dict[str, dict], chunks: list | None = None) -> str:
     if not hits:
         return "<p>No passages match.</p>"
     parts = []
     for heading, group in group_by_heading(hits):
         parts.append(f"<h4>{esc(heading or '(no heading)')}</h4>")
         for h in group:
-            parts.append(f'<details class="cite"><summary>{esc(label(h))}</summary>{context_html(h, files)}</details>')
+            parts.append(f'<details class="cite"><summary>{esc(label(h))}</summary>{context_html(h, files, chunks=chunks)}</details>')
             parts.append(f'<pre class="passage">{esc(h.chunk.text.strip())}</pre>')
     return "\n".join(parts)
 
@@ -155,6 +204,7 @@ def ingest_status_html(status) -> str:
         return f'<p class="ingest-error"><b>Indexing could not run:</b> {esc(status.error)} Answers come from the last complete index.</p>'
     if status.summary:
         failed = "".join(f"<li>failed <b>{esc(f['path'])}</b>: {esc(f['error'])}</li>" for f in status.failed or [])
+        failed += "".join(f"<li>skipped <b>{esc(f['path'])}</b>: {esc(f['reason'])}</li>" for f in status.skipped or [])
         return f"<p>Last indexing: {esc(status.summary)}</p>" + (f"<ul>{failed}</ul>" if failed else "")
     return ""
 

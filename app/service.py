@@ -29,6 +29,7 @@ class IngestStatus:
     total: int = 0
     summary: str = ""
     failed: list | None = None
+    skipped: list | None = None  # files of kinds study does not read, {"path", "reason"} each
     error: str | None = None  # why the last ingest could not run (the previous index stays live)
     finished: float = 0.0
 
@@ -81,6 +82,7 @@ class Study:
             report = build(self.home, paths or [self.notes], self.embedder, progress, self.settings.max_note_bytes,
                            self.settings.ann_threshold)
             status.summary, status.failed, status.error = report.summary(), list(report.failed), None
+            status.skipped = list(report.skipped)
         except Exception as e:
             status.error = one_line(e)
             raise

@@ -50,11 +50,14 @@ def _problem(path: Path, suffix: str, max_bytes: int | None) -> str | None:
                 "split it, or raise STUDY_MAX_NOTE_MB")
     if size == 0:
         return "file is empty; nothing to index"
-    if suffix == ".pdf":
-        return None if b"%PDF-" in head[:1024] else "not a PDF (no %PDF- header); re-export it as PDF"
-    if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "looks like a binary file (NUL bytes), not text; upload the original text or PDF"
-    return None
+    if suffix == ".pdf" and b"%PDF-" not in head[:1024]:
+        return "not a PDF (no %PDF- header); re-export it as PDF"
+    # Read it as the ingest will: a file that cannot be indexed is refused before it lands in notes/.
+    from ingest import NoteFile, load
+
+    if path.suffix.lower() != suffix:
+        return None  # read by its own name's kind only; the ingest after saving reports it if need be
+    return load(NoteFile(path, path.name), max_bytes).error
 
 
 def save_uploads(files: list[tuple[Path, str]], notes: Path, replace: bool = False, allowed_from: Path | None = None,

@@ -68,7 +68,8 @@ def build_ui(study: Study):
         if not message:
             return "", history
         answer = study.ask(message, previous=previous_questions(history))
-        reply = answer_html(answer, study.searcher().index.files)
+        searcher = study.searcher()
+        reply = answer_html(answer, searcher.index.files, searcher.chunks)
         history += [{"role": "user", "content": message}, {"role": "assistant", "content": reply}]
         return "", history
 
@@ -125,7 +126,8 @@ def build_ui(study: Study):
         term = (term or "").strip()
         if not term:
             return "<p>Type a concept or an exact term.</p>"
-        return search_html(study.search(term, k=10), study.searcher().index.files)
+        searcher = study.searcher()
+        return search_html(study.search(term, k=10), searcher.index.files, searcher.chunks)
 
     with gr.Blocks(title="study", analytics_enabled=False) as demo:
         gr.Markdown("## study: ask your notes")
@@ -161,7 +163,8 @@ def build_ui(study: Study):
             review_tab.select(lambda: _progress_html(study), None, progress_view, api_name=False)
         with gr.Tab("Notes") as notes_tab:
             types = sorted(SUPPORTED)
-            uploads = gr.File(label=f"Add notes: drop {', '.join(types[:-1])} or {types[-1]} files here", file_count="multiple",
+            uploads = gr.File(label="Add notes: drop Markdown, text, PDF, slides, Word, EPUB, web pages, notebooks or images here",
+                              file_count="multiple",
                               file_types=types, elem_id="upload")
             replace = gr.Checkbox(label="Replace existing files with the same name", value=False, elem_id="replace")
             add = gr.Button("Add to notes and index", variant="primary", elem_id="add-notes")

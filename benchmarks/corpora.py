@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 from app.evaluate import from_file, is_hit, load_questions, percentile, run  # noqa: E402
 from app.config import Settings  # noqa: E402
 from app.service import Study  # noqa: E402
-from ingest import SUPPORTED, discover, load as load_note  # noqa: E402
+from ingest import discover, load as load_note  # noqa: E402
 from index import build, load_embedder  # noqa: E402
 
 
@@ -49,7 +49,7 @@ def plain_text(notes: Path) -> list[tuple[str, str]]:
     out = []
     for note in files:
         result = load_note(note)
-        if result.chunks and note.path.suffix.lower() in SUPPORTED - {".pdf"}:
+        if result.chunks and note.path.suffix.lower() in {".md", ".markdown", ".txt"}:
             out.append((note.source, note.path.read_text(encoding="utf-8-sig", errors="replace")))
         elif result.chunks:
             out.append((note.source, "\n".join(c.text for c in result.chunks)))

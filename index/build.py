@@ -42,7 +42,7 @@ class BuildReport:
     reused: int = 0  # texts whose vector came from the previous index
     failed: list[dict] = field(default_factory=list)
     warnings: list[dict] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
+    skipped: list[dict] = field(default_factory=list)  # {"path", "reason"}: files of a kind study does not read
     seconds: float = 0.0
     folder: str = ""
     written: bool = False  # False when nothing changed and the live index was kept
@@ -54,7 +54,7 @@ class BuildReport:
 
     def to_json(self) -> dict:
         return {"added": self.added, "updated": self.updated, "removed": self.removed, "unchanged": self.unchanged,
-                "passages": self.passages, "failed": self.failed, "embedded": self.embedded,
+                "passages": self.passages, "failed": self.failed, "skipped": self.skipped, "embedded": self.embedded,
                 "seconds": round(self.seconds, 3)}
 
 

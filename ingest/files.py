@@ -3,20 +3,41 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import importlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .markdown import chunk_markdown, chunk_plain
 from .pack import CHUNKER_VERSION
-from .pdf import chunk_pdf, one_line
+from .pdf import chunk_pdf
+from .records import one_line
 from .records import Chunk, IngestError
 from .textfile import read_lines
 
 MARKDOWN = {".md", ".markdown"}
 TEXT = {".txt"}
 PDF = {".pdf"}
-SUPPORTED = MARKDOWN | TEXT | PDF
+IMAGES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp"}
+# Formats read by a library: suffix -> (module in this package, function(path, source) -> (chunks, warnings)).
+# Imported only when such a file is read, so a folder of Markdown never pays for them.
+READERS = {
+    ".pptx": ("slides", "chunk_pptx"),
+    ".docx": ("word", "chunk_docx"),
+    ".odt": ("odt", "chunk_odt"),
+    ".epub": ("epub", "chunk_epub"),
+    ".html": ("webpage", "chunk_html"),
+    ".htm": ("webpage", "chunk_html"),
+    ".ipynb": ("notebook", "chunk_ipynb"),
+    ".rst": ("markup", "chunk_rst"),
+    ".org": ("markup", "chunk_org"),
+    **{suffix: ("images", "chunk_image") for suffix in IMAGES},
+}
+SUPPORTED = MARKDOWN | TEXT | PDF | set(READERS)
+# Kinds a student may well keep beside their notes, with what to do instead.
+_CONVERT = {".doc": "save it as .docx", ".ppt": "save it as .pptx", ".rtf": "save it as .docx",
+            ".odp": "save it as .pptx", ".mobi": "convert it to .epub", ".azw3": "convert it to .epub",
+            ".pages": "export it as .docx", ".key": "export it as .pptx", ".xps": "print it to PDF"}
 
 
 
@@ -37,19 +58,28 @@ class FileResult:
     sha256: str | None = None
 
 
-def discover(paths: list[Path]) -> tuple[list[NoteFile], list[str]]:
-    """Expand folders into supported note files; also return skip reasons.
+def skip_reason(path: Path) -> str:
+    """Why a file is not read, and what to do (one line)."""
+    suffix = path.suffix.lower()
+    if suffix in _CONVERT:
+        return f"{suffix} files cannot be read; {_CONVERT[suffix]} and ingest again"
+    kind = f"{suffix} files" if suffix else "files without an extension"
+    return f"{kind} are not notes study reads (it reads {', '.join(sorted(SUPPORTED))})"
+
+
+def discover(paths: list[Path]) -> tuple[list[NoteFile], list[dict]]:
+    """Expand folders into supported note files; also list the files skipped, ``{"path", "reason"}`` each.
 
     Sources are relative to each given folder's parent (``notes/x.md``), so
     citations read the same whoever runs the command from where. Symlinked
     folders are not followed (no loops); hidden files and folders are skipped.
     """
     found: dict[str, NoteFile] = {}
-    skipped: list[str] = []
+    skipped: list[dict] = []
     for given in paths:
         root = given.resolve() if given.exists() else given
         if not given.exists():
-            skipped.append(f"{given}: no such file or folder")
+            skipped.append({"path": str(given), "reason": "no such file or folder"})
             continue
         base = root.parent
         if root.is_file():
@@ -62,8 +92,7 @@ def discover(paths: list[Path]) -> tuple[list[NoteFile], list[str]]:
         for path in candidates:
             source = path.relative_to(base).as_posix() if path.is_relative_to(base) else path.as_posix()
             if path.suffix.lower() not in SUPPORTED:
-                if root.is_file():
-                    skipped.append(f"{source}: unsupported file type (use {', '.join(sorted(SUPPORTED))})")
+                skipped.append({"path": source, "reason": skip_reason(path)})
                 continue
             found.setdefault(source, NoteFile(path, source))
     return sorted(found.values(), key=lambda f: f.source), skipped
@@ -111,6 +140,13 @@ def _chunks(note: NoteFile) -> tuple[list[Chunk], list[str]]:
     suffix = note.path.suffix.lower()
     if suffix in PDF:
         return chunk_pdf(note.path, note.source)
+    if suffix in READERS:
+        module, function = READERS[suffix]
+        reader = getattr(importlib.import_module(f".{module}", __package__), function)
+        chunks, warnings = reader(note.path, note.source)
+        if not chunks:
+            raise IngestError(note.source, "no text to index; add some words or remove it")
+        return chunks, warnings
     lines, warning = read_lines(note.path, note.source)
     chunker = chunk_markdown if suffix in MARKDOWN else chunk_plain
     chunks = chunker(lines, note.source)

@@ -241,10 +241,29 @@ def chunk_markdown(lines: list[str], source: str) -> list[Chunk]:
                 in_list = True
             elif not indented:
                 in_list = in_list and bool(reader.paragraph)
-            reader.add_line(number, line)
+            close = _tag_close(lines, i)
+            # An HTML tag wrapped over lines (<img src=...\n width=...>) is read as one line, so it never shows raw.
+            reader.add_line(number, " ".join(lines[i : close + 1]) if close > i else line)
+            i = close
         i += 1
     reader.flush()
     return reader.chunks
+
+
+_OPEN_TAG = re.compile(r"<[A-Za-z][\w-]*(?:\s[^<>]*)?$")
+MAX_TAG_LINES = 12
+
+
+def _tag_close(lines: list[str], i: int) -> int:
+    """The line where a tag left open at the end of line ``i`` closes (``i`` when none is open, or it never does)."""
+    if not _OPEN_TAG.search(lines[i]):
+        return i
+    for j in range(i + 1, min(len(lines), i + MAX_TAG_LINES)):
+        if not lines[j].strip() or "<" in lines[j].split(">")[0]:
+            return i
+        if ">" in lines[j]:
+            return j
+    return i
 
 
 def chunk_plain(lines: list[str], source: str) -> list[Chunk]:

@@ -15,7 +15,7 @@ TARGET_CHARS = 420  # close a passage at a paragraph end once it is this long
 MAX_CHARS = 600  # never grow a passage past this by adding a unit
 MIN_CHARS = 160  # a last passage shorter than this joins the one before when both fit in MAX_CHARS
 LONG_LINE = 480  # longer lines are split at sentence boundaries
-CHUNKER_VERSION = "blocks-v2"  # bump when any rule here or in the readers changes what passages are
+CHUNKER_VERSION = "blocks-v3"  # bump when any rule here or in the readers changes what passages are
 
 
 @dataclass
@@ -183,7 +183,7 @@ def _chunk(group: list[Unit], source: str, heading: str, page: int | None) -> Ch
     lines: list[tuple[int, str, str]] = []  # (line, text, index text)
     for u in group:
         index = u.text if u.index_text is None else u.index_text
-        if lines and lines[-1][0] == u.line and page is None:
+        if lines and lines[-1][0] == u.line and page is None and u.kind != "code":  # code keeps its line breaks
             n, text, idx = lines[-1]
             lines[-1] = (n, f"{text} {u.text.strip()}", f"{idx} {index.strip()}")
         else:

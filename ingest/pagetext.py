@@ -14,7 +14,7 @@ REPEAT_SHARE = 0.4  # a line shape on this share of pages (and at least MIN_REPE
 MIN_REPEATS = 3
 _PAGE_NUMBER = re.compile(r"^\s*(?:page\s*)?[\divxlc]{1,6}(?:\s*(?:of|/)\s*\d+)?\s*$", re.I)
 _HYPHEN_END = re.compile(r"([A-Za-zÀ-ÿ]{2,})-$")
-_LOWER_START = re.compile(r"^([a-zà-ÿ]+)(.*)$")
+_LOWER_START = re.compile(r"^([a-zà-ÿ]+[.,;:!?)\]]*)(.*)$")  # the word, with punctuation ending it
 
 
 def _shape(line: str) -> str:

@@ -5,28 +5,11 @@ from pathlib import Path
 
 from .pack import flow, pack, wrap_width
 from .pagetext import clean_page, outline_titles, running_lines
-from .records import Chunk, IngestError
+from .ocr import MAX_OCR_PAGES
+from .records import Chunk, IngestError, one_line
+from .records import exception_text as _text
 
 REPAIR = "re-export or repair it and ingest again"
-MESSAGE_CHARS = 200  # an exception's text is cut here: a report line, not a dump
-
-
-def one_line(e: BaseException) -> str:
-    """'ExceptionType: message' on one line, cut short (a report line, never a traceback)."""
-    kind = type(e).__name__
-    module = type(e).__module__.split(".")[0]
-    if module != "builtins":
-        kind = f"{module}.{kind}"  # 'zlib.error' says more than 'error'
-    text = _text(e)
-    return f"{kind}: {text}" if str(e).strip() else kind
-
-
-def _text(e: BaseException) -> str:
-    """The exception's message on one line, at most MESSAGE_CHARS long (its type if it has none)."""
-    text = " ".join(str(e).split())
-    if not text:
-        return type(e).__name__
-    return text if len(text) <= MESSAGE_CHARS else text[: MESSAGE_CHARS - 1].rstrip() + "…"
 
 
 def _limit_mb(message: str) -> int | None:
@@ -136,20 +119,84 @@ def _extract(pages: list, source: str, titles: dict[int, str]) -> tuple[list[Chu
     running = running_lines(read)
     width = wrap_width([line for lines in read for line in lines])
     empty_pages = 0
+    ocr = _PageOcr(source)
     for number, lines in enumerate(texts, start=1):
         if lines is None:
             continue
         kept = clean_page(lines, running)
+        if not kept and not any(line.strip() for line in lines):
+            # No text layer (a scan): its pictures are read by OCR. A page with any text is never OCR'd.
+            found = ocr.read(pages[number - 1], number, titles.get(number, ""))
+            chunks.extend(found)
+            empty_pages += not found
+            continue
         if not kept:
             empty_pages += 1
             continue
         units = flow([(0, line) for line in kept], width)
         chunks.extend(pack(units, source, titles.get(number, ""), page=number))
+    warnings.extend(ocr.warnings)
     if not chunks and errors:
         # Pages that raised are not pages without text: "OCR it" would send the student the wrong way.
         raise IngestError(source, problem(errors[0]))
+    if not chunks and ocr.pictures and not ocr.unavailable:
+        raise IngestError(source, "no extractable text, and OCR found no text in its pictures; nothing to index")
     if not chunks:
         raise IngestError(source, "no extractable text (scanned or image-only PDF); OCR it first (e.g. ocrmypdf) and ingest the result")
     if empty_pages:
-        warnings.append(f"{empty_pages} of {len(pages)} pages have no extractable text (OCR them to make them searchable)")
+        advice = "OCR found none in their pictures either" if ocr.pictures and not ocr.unavailable else "OCR them to make them searchable"
+        warnings.append(f"{empty_pages} of {len(pages)} pages have no extractable text ({advice})")
     return chunks, warnings
+
+
+class _PageOcr:
+    """OCR of the pages without a text layer, with its warnings; bounded to MAX_OCR_PAGES pages a file."""
+
+    def __init__(self, source: str):
+        self.source = source
+        self.read_pages = 0  # pages OCR found text on
+        self.pictures = 0  # pages with pictures tried
+        self.skipped: list[int] = []  # pages past the cap
+        self.problems: list[str] = []
+        self.unavailable = ""  # why OCR cannot run here, once known
+
+    def read(self, page, number: int, heading: str) -> list[Chunk]:
+        if self.unavailable:
+            return []
+        if self.pictures >= MAX_OCR_PAGES:
+            self.skipped.append(number)
+            return []
+        try:
+            from .images import read_pdf_page
+
+            found, had_pictures = read_pdf_page(page, number, self.source, heading)
+        except ImportError as e:  # rapidocr missing, or OpenCV without libGL
+            self.unavailable = one_line(e)
+            return []
+        except IngestError as e:
+            self.pictures += 1
+            self.problems.append(f"page {number} not read by OCR: {e.message}")
+            return []
+        except Exception as e:  # a picture pypdf cannot decode loses that page only
+            self.pictures += 1
+            self.problems.append(f"page {number} not read by OCR: {_limit_problem(e) or one_line(e)}")
+            return []
+        self.pictures += had_pictures
+        self.read_pages += bool(found)
+        return found
+
+    @property
+    def warnings(self) -> list[str]:
+        notes = self.problems[:3]  # a whole book of undecodable scans is one problem, not a thousand lines
+        if len(self.problems) > 3:
+            notes.append(f"{len(self.problems) - 3} more pages were not read by OCR for such reasons")
+        if self.read_pages:
+            pages = "1 page had no text layer and was" if self.read_pages == 1 else f"{self.read_pages} pages had no text layer and were"
+            notes.append(f"{pages} read by OCR (a word may be misread)")
+        if self.skipped:
+            notes.append(f"pages {self.skipped[0]}-{self.skipped[-1]} have no text layer and were not read: OCR stops after "
+                         f"{MAX_OCR_PAGES} pages a file; split the PDF to read the rest")
+        if self.unavailable:
+            notes.append(f"pages without a text layer were not read: OCR is unavailable ({self.unavailable}); "
+                         "reinstall the project (make setup) and ingest again")
+        return notes

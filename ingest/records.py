@@ -17,7 +17,7 @@ def normalize(text: str) -> str:
 
 
 def citation(source: str, start_line: int | None, end_line: int | None, page: int | None) -> str:
-    """'notes/x.md:12-14', 'notes/x.md:12' or 'notes/x.pdf p.3'."""
+    """'notes/x.md:12-14', 'notes/x.md:12' or 'notes/x.pdf p.3' (other units: ``Chunk.citation``)."""
     if page is not None:
         return f"{source} p.{page}"
     if start_line is None:
@@ -25,6 +25,19 @@ def citation(source: str, start_line: int | None, end_line: int | None, page: in
     if start_line == end_line or end_line is None:
         return f"{source}:{start_line}"
     return f"{source}:{start_line}-{end_line}"
+
+
+# What a person reads for each kind of unit; ranges read "¶ 3-5", "cells 14-15".
+_UNIT_WORDS = {"lines": ("line", "lines"), "page": ("page", "pages"), "slide": ("slide", "slides"),
+               "paragraph": ("¶", "¶"), "chapter": ("¶", "¶"), "cell": ("cell", "cells")}
+UNIT_KINDS = tuple(_UNIT_WORDS)
+
+
+def locator(kind: str, start: int, end: int, chapter: int | None = None) -> str:
+    """'lines 12-18', 'page 4', 'slide 7', '¶ 310-314', 'chapter 3, ¶ 12-15', 'cell 14'."""
+    one, many = _UNIT_WORDS[kind]
+    where = f"{one} {start}" if start == end else f"{many} {start}-{end}"
+    return f"chapter {chapter}, {where}" if kind == "chapter" else where
 
 
 @dataclass(frozen=True)
@@ -53,6 +66,13 @@ class Chunk:
     # What retrieval reads when it differs from ``text``: links by their words only (no URLs), table rows
     # with their header. ``text`` stays what the student sees.
     index_text: str = ""
+    # Units other than lines and pages: "slide", "paragraph", "chapter" (EPUB: paragraphs of chapter
+    # ``chapter``) or "cell", numbered ``first``..``last`` (README: "Citations" says how each is counted).
+    unit: str = ""
+    first: int | None = None
+    last: int | None = None
+    chapter: int | None = None
+    ocr: bool = False  # the text was read from an image by OCR
 
     def line_of(self, text_line: int) -> int | None:
         """File line number of the 0-based ``text_line`` of the passage."""
@@ -61,8 +81,37 @@ class Chunk:
         return None
 
     @property
+    def unit_kind(self) -> str:
+        return self.unit or ("page" if self.page is not None else "lines")
+
+    @property
+    def span(self) -> tuple[int, int]:
+        """The first and last unit cited (lines, the page, slides, paragraphs or cells)."""
+        if self.unit:
+            return self.first or 0, self.last or self.first or 0
+        if self.page is not None:
+            return self.page, self.page
+        return self.start_line or 0, self.end_line or self.start_line or 0
+
+    @property
+    def locator(self) -> str:
+        return locator(self.unit_kind, *self.span, self.chapter)
+
+    def unit_json(self) -> dict:
+        start, end = self.span
+        return {"kind": self.unit_kind, "start": start, "end": end, "chapter": self.chapter}
+
+    def cite(self, start: int, end: int) -> str:
+        """The citation of units ``start``..``end`` of this passage (a sentence inside it)."""
+        if not self.unit:
+            return citation(self.source, start, end, self.page)
+        return f"{self.source}, {locator(self.unit, start, end, self.chapter)}"
+
+    @property
     def citation(self) -> str:
-        return citation(self.source, self.start_line, self.end_line, self.page)
+        if not self.unit:
+            return citation(self.source, self.start_line, self.end_line, self.page)
+        return self.cite(*self.span)
 
     @property
     def search_text(self) -> str:
@@ -74,8 +123,9 @@ class Chunk:
         d = asdict(self)
         d["captions"] = list(self.captions)
         d["lines"] = list(self.lines)
-        if not d["index_text"]:
-            del d["index_text"]
+        for name, empty in (("index_text", ""), ("unit", ""), ("first", None), ("last", None), ("chapter", None), ("ocr", False)):
+            if d[name] == empty:
+                del d[name]  # the common case (a text note) stays as small as before
         return d
 
     @classmethod
@@ -91,6 +141,11 @@ class Chunk:
             lines=tuple(d.get("lines") or ()),
             kind=d.get("kind") or "text",
             index_text=d.get("index_text") or "",
+            unit=d.get("unit") or "",
+            first=d.get("first"),
+            last=d.get("last"),
+            chapter=d.get("chapter"),
+            ocr=bool(d.get("ocr")),
         )
 
 
@@ -101,3 +156,24 @@ class IngestError(Exception):
         super().__init__(f"{path}: {message}")
         self.path = path
         self.message = message
+
+
+MESSAGE_CHARS = 200  # an exception's text is cut here: a report line, not a dump
+
+
+def one_line(e: BaseException) -> str:
+    """'ExceptionType: message' on one line, cut short (a report line, never a traceback)."""
+    kind = type(e).__name__
+    module = type(e).__module__.split(".")[0]
+    if module != "builtins":
+        kind = f"{module}.{kind}"  # 'zlib.error' says more than 'error'
+    text = exception_text(e)
+    return f"{kind}: {text}" if str(e).strip() else kind
+
+
+def exception_text(e: BaseException) -> str:
+    """The exception's message on one line, at most MESSAGE_CHARS long (its type if it has none)."""
+    text = " ".join(str(e).split())
+    if not text:
+        return type(e).__name__
+    return text if len(text) <= MESSAGE_CHARS else text[: MESSAGE_CHARS - 1].rstrip() + "…"

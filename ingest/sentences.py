@@ -12,11 +12,11 @@ import re
 
 from .records import Chunk
 
-# A sentence ends at . ! ? (or an ellipsis), after any closing quotes and brackets, before a space and
+# A sentence ends at . ! ? (or an ellipsis), after any closing quotes, brackets and footnote marks ([2]), before a space and
 # something that can start a sentence; or glued to a capitalised word ("instance.But"), but not inside an
 # identifier ("Code.ZipFile", "S3.Bucket").
 _END = re.compile(
-    r"(?<=[.!?…])[\"'”’»)\]]*(\s+)(?=[\"'“‘«(\[]*[A-Z0-9À-ÖØ-Þ])"
+    r"(?<=[.!?…])[\"'”’»)\]]*(?:\[\d{1,3}\])*(\s+)(?=[\"'“‘«(\[]*[A-Z0-9À-ÖØ-Þ])"
     r"|(?<=[a-z0-9)][.!?])(?=[A-Z][a-z]*(?:[\s,;:]|$))")
 # Words after which a period does not end the sentence: titles, initials, common Latin and reference abbreviations.
 _ABBREVIATIONS = {

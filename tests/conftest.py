@@ -98,3 +98,11 @@ def real_home_copy(real_home, tmp_path) -> Path:
     copy = tmp_path / "real-home"
     shutil.copytree(real_home[0], copy)
     return copy
+
+
+def stands_in(text: str, cited: str) -> bool:
+    """Every word of ``text`` appears in ``cited``, in the same order (markup such as link targets may be left out)."""
+    from ingest import normalize
+
+    words = iter(normalize(cited).split())
+    return all(any(w == c for c in words) for w in normalize(text).split())

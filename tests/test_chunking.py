@@ -10,7 +10,7 @@ from ingest.markdown import caption, chunk_markdown
 from ingest.pack import MAX_CHARS
 from ingest.textfile import read_lines
 
-from .conftest import NOTES
+from .conftest import NOTES, stands_in
 
 
 def chunks_of(tmp_path: Path, text: str | bytes, name: str = "n.md"):
@@ -27,12 +27,6 @@ def real_chunks():
     result = load(files[0])
     assert result.error is None
     return result.chunks, read_lines(files[0].path, "x")[0]
-
-
-def stands_in(text: str, cited: str) -> bool:
-    """Every word of ``text`` appears in ``cited``, in the same order (markup such as link targets may be left out)."""
-    words = iter(normalize(cited).split())
-    return all(any(w == c for c in words) for w in normalize(text).split())
 
 
 def test_every_real_passage_stands_in_the_lines_it_cites():

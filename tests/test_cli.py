@@ -66,8 +66,13 @@ def test_ask_json_contract(monkeypatch, notes_copy):
     assert obj["question"] == "long polling SQS API calls" and isinstance(obj["abstained"], bool)
     assert len(obj["passages"]) == 5
     p = obj["passages"][0]
-    assert set(p) == {"rank", "source", "heading", "start_line", "end_line", "page", "score", "text"}
+    assert set(p) == {"rank", "source", "heading", "start_line", "end_line", "page", "score", "text", "locator", "unit", "ocr"}
     assert p["rank"] == 1 and p["source"] == "notes/aws-developer-notes.md"
+    # the unit repeats the line citation, and the locator says it as a person reads it
+    assert p["unit"] == {"kind": "lines", "start": p["start_line"], "end": p["end_line"], "chapter": None}
+    assert p["locator"] == (f"line {p['start_line']}" if p["start_line"] == p["end_line"]
+                            else f"lines {p['start_line']}-{p['end_line']}")
+    assert p["ocr"] is False
     lines = (NOTES / "aws-developer-notes.md").read_text().split("\n")
     cited = " ".join(lines[p["start_line"] - 1 : p["end_line"]])
     assert p["text"].split("\n")[0].lstrip("- ").strip()[:30] in cited

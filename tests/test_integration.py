@@ -93,22 +93,34 @@ def test_pdf_made_by_the_test_cites_the_right_page(real_home, tmp_path):
 
 @pytest.mark.skipif(not (SHARED / "peer-files").exists(), reason="../shared/peer-files not present")
 def test_peer_files_ingest_without_breaking(real_home, tmp_path):
-    """Real files from other tools' test suites: each is indexed or reported, never a crash."""
+    """Real files from other tools' test suites, in every format: each is indexed or reported in one line, never a crash."""
     import shutil
 
     _, embedder = real_home
     notes = tmp_path / "notes"
     shutil.copytree(SHARED / "peer-files", notes)
+    for path in (SHARED / "peer-files-2").iterdir():
+        shutil.copy(path, notes / path.name)
     (notes / "README.md").unlink()
     report = build(tmp_path / "home", [notes], embedder)
     failed = {f["path"]: f["error"] for f in report.failed}
-    assert "notes/file_scanned.pdf" in failed and "OCR" in failed["notes/file_scanned.pdf"]
+    assert all("\n" not in e and "Traceback" not in e for e in failed.values())
     assert "notes/pdf_encrypted.pdf" not in failed  # AES with the empty password opens
-    indexed = {c.source for c in Searcher.open(tmp_path / "home", embedder).chunks}
-    assert {"notes/gatsby-bom-crlf.txt", "notes/vicksburg-multipage.pdf"} <= indexed
+    assert "needs a password" in failed["notes/password.pdf"]
+    assert failed["notes/example.jpg"].startswith("no text found in the image")  # a photo of a flower
     # a note made only of emoji pictures holds no words: reported, not indexed as noise
     assert "pictures" in failed["notes/file_emoji.md"]
+    assert set(failed) == {"notes/password.pdf", "notes/example.jpg", "notes/file_emoji.md"}
+    chunks = Searcher.open(tmp_path / "home", embedder).chunks
+    indexed = {c.source for c in chunks}
     assert set(failed) | indexed == {f"notes/{p.name}" for p in notes.iterdir()}
+    # scans are read by OCR and cite their page; a scan that already has a text layer is not OCR'd again
+    scanned = [c for c in chunks if c.source == "notes/file_scanned.pdf"]
+    assert scanned and all(c.ocr and c.page == 1 for c in scanned)
+    assert not any(c.ocr for c in chunks if c.source == "notes/pdf-with-ocr-text.pdf")
+    units = {c.source: c.unit_kind for c in chunks}
+    assert units["notes/sample-presentation.pptx"] == "slide" and units["notes/fake.docx"] == "paragraph"
+    assert units["notes/eng_spa_mult.epub"] == "chapter" and units["notes/regression-tools-solution.ipynb"] == "cell"
 
 
 def test_cli_ask_json_with_the_real_model(real_home_copy):

@@ -1,0 +1,173 @@
+"""OpenDocument text (.odt), cited by paragraph ("notes/x.odt, ¶ 4-6").
+
+Paragraph numbering: the 1-based index among the non-empty paragraphs of the body in reading order. The
+paragraphs are the ``text:p`` and ``text:h`` elements under ``office:body/office:text`` in document order:
+inside lists, sections and indexes (a table of contents) too, and a table's cells row by row, left to
+right (a table nested in a cell is read in its place inside that cell). Left out, neither counted nor
+indexed: what sits inside another paragraph (footnotes, endnotes, comments, text boxes and frames anchored
+to text), frames and shapes anchored to the page (``draw:*``), comments (``office:annotation``), the
+deleted text of tracked changes, and cells hidden by a merge (``table:covered-table-cell``). A paragraph's
+text is its text with ``text:s`` as that many spaces and tabs and line breaks as spaces, notes, comments
+and frames left out; a paragraph whose text is empty after strip() is not counted.
+
+``text:h`` is a heading of its ``text:outline-level`` (1 when absent); a paragraph in the "Title" style is
+a level 1 heading and then every outline level is one deeper, as in the Word reader.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+from .blocks import Block, chunk_blocks
+from .records import one_line
+from .records import Chunk, IngestError
+from .office import MAX_HEADING_CHARS, Cell, open_package, parse_xml, table_blocks
+
+APPS = "LibreOffice"
+_NS = {
+    "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",
+    "text": "urn:oasis:names:tc:opendocument:xmlns:text:1.0",
+    "table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0",
+    "style": "urn:oasis:names:tc:opendocument:xmlns:style:1.0",
+    "draw": "urn:oasis:names:tc:opendocument:xmlns:drawing:1.0",
+}
+_DRAW = f"{{{_NS['draw']}}}"
+
+
+def _q(name: str) -> str:
+    prefix, local = name.split(":")
+    return f"{{{_NS[prefix]}}}{local}"
+
+
+P, H, TABLE, ROW, CELL, COVERED = map(_q, ("text:p", "text:h", "table:table", "table:table-row", "table:table-cell",
+                                          "table:covered-table-cell"))
+_ROW_GROUPS = set(map(_q, ("table:table-header-rows", "table:table-rows", "table:table-row-group")))
+_SKIP = set(map(_q, ("text:tracked-changes", "office:annotation", "office:annotation-end", "text:note",
+                     "table:table-columns", "table:table-column", "table:table-column-group", "office:forms")))
+_INDEXES = set(map(_q, ("text:table-of-content", "text:illustration-index", "text:table-index", "text:object-index",
+                        "text:user-index", "text:alphabetical-index", "text:bibliography")))
+
+
+def chunk_odt(path: Path, source: str) -> tuple[list[Chunk], list[str]]:
+    """Passages of an OpenDocument text, each cited by the paragraphs it stands in."""
+    with open_package(path, source, "OpenDocument text", APPS) as archive:
+        names = set(archive.namelist())
+        try:
+            manifest = archive.read("META-INF/manifest.xml") if "META-INF/manifest.xml" in names else b""
+            if b"encryption-data" in manifest:
+                raise IngestError(source, "is password-protected; save an unprotected copy and ingest that")
+            root = parse_xml(archive.read("content.xml"))
+        except (IngestError, MemoryError):
+            raise
+        except Exception as e:  # content.xml missing or damaged
+            raise IngestError(source, f"not a readable OpenDocument text file ({one_line(e)}); re-save it in {APPS} and ingest again")
+    body = root.find(f"{_q('office:body')}/{_q('office:text')}")
+    if body is None:
+        raise IngestError(source, "has no text body (a spreadsheet or drawing saved as .odt?); "
+                                  f"save it as an OpenDocument text in {APPS} and ingest again")
+    blocks = list(_blocks(body, _title_styles(root)))
+    return chunk_blocks(blocks, source, "paragraph"), []
+
+
+def _title_styles(root) -> set[str]:
+    """Style names that mean "Title": the style itself and automatic styles derived from it."""
+    names = {"Title"}
+    auto = root.find(_q("office:automatic-styles"))
+    for style in auto.iterchildren(_q("style:style")) if auto is not None else ():
+        if style.get(_q("style:parent-style-name")) == "Title":
+            names.add(style.get(_q("style:name"), ""))
+    return names
+
+
+def _walk(el, flat: bool, nav: bool = False) -> Iterator[tuple[object, bool]]:
+    """(paragraph, in an index) in document order; tables as (table, False) unless ``flat`` (inside a cell)."""
+    for child in el:
+        tag = child.tag
+        if not isinstance(tag, str) or tag in _SKIP or tag == COVERED or tag.startswith(_DRAW):
+            continue
+        if tag in (P, H):
+            yield child, nav
+        elif tag == TABLE and not flat:
+            yield child, False
+        else:
+            yield from _walk(child, flat, nav or tag in _INDEXES)
+
+
+def text_of(p) -> str:
+    """What a paragraph shows, notes, comments and frames left out."""
+    out: list[str] = []
+
+    def walk(el) -> None:
+        out.append(el.text or "")
+        for child in el:
+            tag = child.tag
+            if isinstance(tag, str):
+                if tag == _q("text:s"):
+                    count = child.get(_q("text:c"), "1")
+                    out.append(" " * min(int(count) if count.isdigit() else 1, 80))
+                elif tag in (_q("text:tab"), _q("text:line-break")):
+                    out.append(" ")
+                elif not (tag in _SKIP or tag.startswith(_DRAW)):
+                    walk(child)
+            out.append(child.tail or "")
+
+    walk(p)
+    return "".join(out)
+
+
+def _rows(table) -> Iterator[object]:
+    for child in table:
+        if child.tag == ROW:
+            yield child
+        elif child.tag in _ROW_GROUPS:
+            yield from _rows(child)
+
+
+def _blocks(body, titles: set[str]) -> Iterator[Block]:
+    """Numbered paragraphs as the module docstring says: headings with their level, table rows, the rest."""
+    number = 0
+    items: list = []  # ("p", number, text, heading level, "title" or None, nav) or ("tbl", rows)
+    for el, nav in _walk(body, flat=False):
+        if el.tag == TABLE:
+            rows: list[list[Cell]] = []
+            for tr in _rows(el):
+                row: list[Cell] = []
+                col = 0
+                for tc in tr:
+                    if tc.tag not in (CELL, COVERED):
+                        continue
+                    repeat = tc.get(_q("table:number-columns-repeated"), "1")
+                    span = tc.get(_q("table:number-columns-spanned"), "1")
+                    width = int(repeat) if repeat.isdigit() else 1
+                    if tc.tag == CELL:
+                        paras = []
+                        for p, _ in _walk(tc, flat=True):
+                            text = " ".join(text_of(p).split())
+                            if text:
+                                number += 1
+                                paras.append((number, text))
+                        row.append((col, int(span) if span.isdigit() and int(span) > 0 else 1, paras))
+                    col += max(width, 1)
+                rows.append(row)
+            items.append(("tbl", rows))
+            continue
+        text = text_of(el)
+        if not text.strip():
+            continue
+        number += 1
+        level = None
+        if el.tag == H:
+            value = el.get(_q("text:outline-level"), "1")
+            level = int(value) if value.isdigit() and int(value) > 0 else 1
+        title = "title" if el.tag == P and el.get(_q("text:style-name")) in titles else None
+        items.append(("p", number, text, level, title, nav))
+    has_title = any(item[0] == "p" and item[4] for item in items)
+    for item in items:
+        if item[0] == "tbl":
+            yield from table_blocks(item[1])
+            continue
+        _, n, text, level, title, nav = item
+        if nav or (level is None and not title) or len(text.strip()) > MAX_HEADING_CHARS:
+            yield Block(n, text, kind="nav" if nav else "text")
+        else:
+            yield Block(n, text, level=1 if title else level + has_title)

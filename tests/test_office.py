@@ -1,0 +1,452 @@
+"""PowerPoint, Word and OpenDocument readers: every passage stands in the slides or paragraphs it cites.
+
+The re-readers here walk each file by the numbering contract on their own (not through the readers'
+helpers), so a reader that numbers a merged cell twice, counts an empty paragraph or indexes a footer
+fails these tests.
+"""
+from __future__ import annotations
+
+import posixpath
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from ingest.files import NoteFile, load
+from ingest.odt import chunk_odt
+from ingest.records import IngestError, normalize
+from ingest.slides import chunk_pptx
+from ingest.word import chunk_docx
+from tests.conftest import SHARED
+
+PEERS = SHARED / "peer-files-2"
+needs_peers = pytest.mark.skipif(not PEERS.exists(), reason="peer files not available")
+OLE = bytes.fromhex("D0CF11E0A1B11AE1")
+
+
+# -- independent re-readers ------------------------------------------------------------------------
+def _xml(data: bytes):
+    from lxml import etree
+
+    return etree.fromstring(data)
+
+
+def _rels(z: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
+    """rId -> (relationship type's last word, target part) of one part of an Office package."""
+    folder, name = part.rsplit("/", 1)
+    rels = f"{folder}/_rels/{name}.rels"
+    if rels not in z.namelist():
+        return {}
+    return {r.get("Id"): (r.get("Type").rsplit("/", 1)[-1], posixpath.normpath(posixpath.join(folder, r.get("Target"))))
+            for r in _xml(z.read(rels))}
+
+
+def slide_texts(path: Path) -> list[str]:
+    """Each slide's text by the contract: its a:p paragraphs in XML order, then its notes' body paragraphs."""
+    a = "http://schemas.openxmlformats.org/drawingml/2006/main"
+    p = "http://schemas.openxmlformats.org/presentationml/2006/main"
+    r = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+    def paras(el) -> list[str]:
+        return ["".join(t.text or "" for t in para.iter(f"{{{a}}}t")) for para in el.iter(f"{{{a}}}p")
+                if not para.xpath("ancestor::*[local-name()='AlternateContent']")]
+
+    texts = []
+    with zipfile.ZipFile(path) as z:
+        rels = _rels(z, "ppt/presentation.xml")
+        for sld in _xml(z.read("ppt/presentation.xml")).iter(f"{{{p}}}sldId"):
+            part = rels.get(sld.get(f"{{{r}}}id"), ("", ""))[1]
+            try:
+                slide = _xml(z.read(part))
+            except Exception:
+                texts.append("")  # a broken slide: nothing may be cited from it
+                continue
+            text = paras(slide)
+            for kind, notes in _rels(z, part).values():
+                if kind == "notesSlide":
+                    for sp in _xml(z.read(notes)).iter(f"{{{p}}}sp"):
+                        if sp.xpath("p:nvSpPr/p:nvPr/p:ph[@type='body']", namespaces={"p": p}):
+                            text += paras(sp)
+            texts.append(" ".join(text))
+    return texts
+
+
+def docx_paragraphs(path: Path) -> list[str]:
+    """Word paragraphs by the contract: body w:p, then w:tbl/w:tr/w:tc/w:p (physical cells), empty ones skipped."""
+    import docx
+
+    body = docx.Document(str(path)).element.body
+
+    def text(para) -> str:
+        parts = para.xpath(".//*[self::w:t or self::w:tab or self::w:br][not(ancestor::w:txbxContent)]")
+        return "".join((e.text or "") if e.tag.endswith("}t") else " " for e in parts)
+
+    out = []
+    for child in body.iterchildren():
+        paras = [child] if child.tag.endswith("}p") else child.xpath("./w:tr/w:tc/w:p") if child.tag.endswith("}tbl") else []
+        out.extend(t for t in map(text, paras) if t.strip())
+    return out
+
+
+def odt_paragraphs(path: Path) -> list[str]:
+    """OpenDocument paragraphs by the reader's documented rule, walked with odfpy."""
+    from odf.namespaces import DRAWNS, OFFICENS, TABLENS, TEXTNS
+    from odf.opendocument import load as load_odt
+
+    skip = {(TEXTNS, "note"), (OFFICENS, "annotation"), (TEXTNS, "tracked-changes"), (TABLENS, "covered-table-cell")}
+
+    def hidden(node) -> bool:
+        return node.qname in skip or node.qname[0] == DRAWNS
+
+    def text(node) -> str:
+        out = []
+        for child in node.childNodes:
+            if child.nodeType == child.TEXT_NODE:
+                out.append(child.data)
+            elif hidden(child):
+                continue
+            elif child.qname in ((TEXTNS, "s"), (TEXTNS, "tab"), (TEXTNS, "line-break")):
+                out.append(" ")
+            else:
+                out.append(text(child))
+        return "".join(out)
+
+    found: list[str] = []
+
+    def walk(node) -> None:
+        for child in node.childNodes:
+            if child.nodeType != child.ELEMENT_NODE or hidden(child):
+                continue
+            if child.qname in ((TEXTNS, "p"), (TEXTNS, "h")):
+                if text(child).strip():
+                    found.append(text(child))
+            else:
+                walk(child)
+
+    walk(load_odt(str(path)).text)
+    return found
+
+
+def assert_stand_in_cited(chunks, units: list[str], unit: str) -> None:
+    assert chunks
+    for c in chunks:
+        assert c.unit == unit and 1 <= c.first <= c.last <= len(units), c.citation
+        if unit == "slide":
+            assert c.first == c.last  # a slide is read on its own
+        cited = normalize(" ".join(units[c.first - 1 : c.last]))
+        assert normalize(c.text) in cited, (c.citation, c.text)
+
+
+# -- generated files ---------------------------------------------------------------------------------
+def make_pptx(path: Path) -> Path:
+    from pptx import Presentation
+    from pptx.util import Inches
+
+    prs = Presentation()
+    s1 = prs.slides.add_slide(prs.slide_layouts[1])
+    s1.shapes.title.text = "Cell biology"
+    s1.placeholders[1].text_frame.text = "Cells are the unit of life."
+    s1.placeholders[1].text_frame.add_paragraph().text = "Membranes control what enters."
+    s1.notes_slide.notes_text_frame.text = "Tell the class about the ribosome factory analogy."
+    s2 = prs.slides.add_slide(prs.slide_layouts[1])
+    s2.shapes.title.text = "Backup slide"
+    s2.placeholders[1].text_frame.text = "Hidden slides still keep their number."
+    s2._element.set("show", "0")
+    prs.slides.add_slide(prs.slide_layouts[6])  # slide 3: blank, counted, nothing to index
+    s4 = prs.slides.add_slide(prs.slide_layouts[5])
+    s4.shapes.title.text = "Organelles"
+    group = s4.shapes.add_group_shape()
+    group.shapes.add_textbox(Inches(1), Inches(1), Inches(3), Inches(1)).text_frame.text = "Grouped caption one."
+    group.shapes.add_textbox(Inches(1), Inches(2), Inches(3), Inches(1)).text_frame.text = "Grouped caption two."
+    table = s4.shapes.add_table(3, 3, Inches(1), Inches(3), Inches(6), Inches(2)).table
+    for c, name in enumerate(["Organelle", "Role", "Found in"]):
+        table.cell(0, c).text = name
+    table.cell(1, 0).text, table.cell(1, 1).text, table.cell(1, 2).text = "Mitochondrion", "makes ATP", "animals and plants"
+    table.cell(2, 0).merge(table.cell(2, 1))
+    table.cell(2, 0).text, table.cell(2, 2).text = "Chloroplast photosynthesis", "plants"
+    s4.notes_slide.notes_text_frame.text = "Ask which organelle has its own DNA."
+    prs.save(str(path))
+    return path
+
+
+def _textbox_run(text: str):
+    from docx.oxml import parse_xml
+
+    return parse_xml(
+        '<w:r xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" xmlns:v="urn:schemas-microsoft-com:vml">'
+        f'<w:pict><v:shape><v:textbox><w:txbxContent><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:txbxContent>'
+        "</v:textbox></v:shape></w:pict></w:r>")
+
+
+def make_docx(path: Path) -> Path:
+    """Paragraph numbers by hand: 1 title, 2 heading, 3 text, (empty), (text box only), 4-5 list,
+    table 6-7 (merged cell once) 8-10 11-14 (a cell of two paragraphs), 15 heading, 16 text + text box."""
+    import docx
+
+    doc = docx.Document()
+    section = doc.sections[0]
+    section.header.paragraphs[0].text = "Running header words"
+    section.footer.paragraphs[0].text = "Page footer words"
+    doc.add_paragraph("Study Guide", style="Title")
+    doc.add_heading("Photosynthesis", level=1)
+    doc.add_paragraph("Chlorophyll absorbs red and blue light.")
+    doc.add_paragraph("   ")
+    doc.add_paragraph()._p.append(_textbox_run("Floating box words"))
+    doc.add_paragraph("Light reactions happen in the thylakoid.", style="List Bullet")
+    doc.add_paragraph("The Calvin cycle fixes carbon.", style="List Bullet")
+    table = doc.add_table(rows=3, cols=3)
+    merged = table.cell(0, 0).merge(table.cell(0, 1))
+    merged.text = "Stage"
+    table.cell(0, 2).text = "Where"
+    for c, text in enumerate(["Light", "needs sunlight", "thylakoid membrane"]):
+        table.cell(1, c).text = text
+    table.cell(2, 0).text = "Dark"
+    table.cell(2, 1).text = "uses ATP"
+    table.cell(2, 1).add_paragraph("and NADPH")
+    table.cell(2, 2).text = "stroma"
+    doc.add_heading("Respiration", level=1)
+    para = doc.add_paragraph("Mitochondria turn glucose into ATP.")
+    para._p.append(_textbox_run("Sidebar box words"))
+    doc.add_comment(para.runs[0], text="Reviewer remark words", author="T")
+    doc.save(str(path))
+    return path
+
+
+def make_odt(path: Path) -> Path:
+    """Paragraph numbers by hand: 1 title, 2 heading, 3 text (its footnote left out), (empty), 4-5 list
+    items, table 6-9 and 10-13, 14 heading, 15 text."""
+    from odf.opendocument import OpenDocumentText
+    from odf.style import Style
+    from odf.table import Table, TableCell, TableColumn, TableRow
+    from odf.text import H, List, ListItem, Note, NoteBody, NoteCitation, P, S
+
+    doc = OpenDocumentText()
+    title = Style(name="Title", family="paragraph")
+    doc.styles.addElement(title)
+    body = doc.text
+    body.addElement(P(stylename=title, text="Biology Notes"))
+    body.addElement(H(outlinelevel=1, text="Genetics"))
+    para = P(text="DNA stores the genetic code.")
+    note = Note(noteclass="footnote", id="n1")
+    note.addElement(NoteCitation(text="1"))
+    body_of_note = NoteBody()
+    body_of_note.addElement(P(text="Footnote words elsewhere"))
+    note.addElement(body_of_note)
+    para.addElement(note)
+    body.addElement(para)
+    body.addElement(P(text=""))
+    items = List()
+    for text in ("Genes code for proteins.", "Alleles are gene variants."):
+        item = ListItem()
+        item.addElement(P(text=text))
+        items.addElement(item)
+    body.addElement(items)
+    table = Table(name="T")
+    table.addElement(TableColumn(numbercolumnsrepeated=4))
+    for row_texts in (["Base", "Pairs with", "Ring", "Group"], ["Adenine", "Thymine", "double", "purine"]):
+        row = TableRow()
+        for text in row_texts:
+            cell = TableCell()
+            cell.addElement(P(text=text))
+            row.addElement(cell)
+        table.addElement(row)
+    body.addElement(table)
+    body.addElement(H(outlinelevel=2, text="Mutations"))
+    spaced = P(text="A point mutation")
+    spaced.addElement(S(c=3))
+    spaced.addText("changes one base.")
+    body.addElement(spaced)
+    doc.save(str(path))
+    return path
+
+
+# -- (a) passages stand in what they cite ---------------------------------------------------------
+@needs_peers
+@pytest.mark.parametrize("name", sorted(p.name for p in PEERS.glob("*.pptx")) if PEERS.exists() else [])
+def test_peer_decks_cite_their_slides(name):
+    chunks, _ = chunk_pptx(PEERS / name, f"notes/{name}")
+    assert_stand_in_cited(chunks, slide_texts(PEERS / name), "slide")
+
+
+@needs_peers
+@pytest.mark.parametrize("name", sorted(p.name for p in PEERS.glob("*.docx")) if PEERS.exists() else [])
+def test_peer_word_files_cite_their_paragraphs(name):
+    chunks, warnings = chunk_docx(PEERS / name, f"notes/{name}")
+    assert_stand_in_cited(chunks, docx_paragraphs(PEERS / name), "paragraph")
+    assert not warnings
+
+
+@needs_peers
+def test_peer_odt_cites_its_paragraphs():
+    chunks, _ = chunk_odt(PEERS / "fake.odt", "notes/fake.odt")
+    assert_stand_in_cited(chunks, odt_paragraphs(PEERS / "fake.odt"), "paragraph")
+    assert any("Color" in c.text and "Green" in c.text for c in chunks)
+
+
+def test_generated_files_cite_what_they_hold(tmp_path):
+    deck, word, odt = make_pptx(tmp_path / "d.pptx"), make_docx(tmp_path / "w.docx"), make_odt(tmp_path / "o.odt")
+    assert_stand_in_cited(chunk_pptx(deck, "notes/d.pptx")[0], slide_texts(deck), "slide")
+    assert_stand_in_cited(chunk_docx(word, "notes/w.docx")[0], docx_paragraphs(word), "paragraph")
+    assert_stand_in_cited(chunk_odt(odt, "notes/o.odt")[0], odt_paragraphs(odt), "paragraph")
+
+
+# -- (b) the numbering itself ---------------------------------------------------------------------
+def _cited(chunks, sentence: str) -> str:
+    """The citation of the unit (line of the passage) holding ``sentence``."""
+    for c in chunks:
+        for i, line in enumerate(c.text.split("\n")):
+            if sentence in line:
+                n = c.line_of(i) if c.unit != "slide" else c.first
+                assert c.first <= n <= c.last
+                return c.cite(n, n)
+    raise AssertionError(f"{sentence!r} not indexed")
+
+
+def test_word_paragraph_numbers_follow_the_contract(tmp_path):
+    chunks, _ = chunk_docx(make_docx(tmp_path / "w.docx"), "notes/w.docx")
+    assert _cited(chunks, "Chlorophyll absorbs") == "notes/w.docx, ¶ 3"
+    assert _cited(chunks, "The Calvin cycle") == "notes/w.docx, ¶ 5"
+    assert _cited(chunks, "Mitochondria turn glucose into ATP.") == "notes/w.docx, ¶ 16"
+    row = next(c for c in chunks if "Dark" in c.text)
+    assert "Dark | uses ATP and NADPH | stroma" in row.text and row.last >= 14  # a row cites its last paragraph
+    assert "Stage: Light" in row.index_text and "Where: thylakoid membrane" in row.index_text
+    assert all(c.heading.startswith("Study Guide") for c in chunks if "Mitochondria" in c.text)
+    assert any(c.heading == "Study Guide > Respiration" for c in chunks)
+
+
+def test_odt_paragraph_numbers_follow_the_documented_rule(tmp_path):
+    chunks, _ = chunk_odt(make_odt(tmp_path / "o.odt"), "notes/o.odt")
+    assert _cited(chunks, "DNA stores the genetic code.") == "notes/o.odt, ¶ 3"
+    assert _cited(chunks, "Alleles are gene variants.") == "notes/o.odt, ¶ 5"
+    assert _cited(chunks, "changes one base.") == "notes/o.odt, ¶ 15"
+    assert any("Adenine | Thymine | double | purine" in c.text and "Pairs with: Thymine" in c.index_text for c in chunks)
+    assert any(c.heading == "Biology Notes > Genetics > Mutations" for c in chunks)
+    assert not any("Footnote words" in c.text for c in chunks)
+
+
+def test_slides_are_numbered_in_order_hidden_and_blank_ones_included(tmp_path):
+    chunks, warnings = chunk_pptx(make_pptx(tmp_path / "d.pptx"), "notes/d.pptx")
+    assert not warnings
+    assert _cited(chunks, "Hidden slides still keep their number.") == "notes/d.pptx, slide 2"
+    assert _cited(chunks, "Grouped caption two.") == "notes/d.pptx, slide 4"
+    assert {c.heading for c in chunks if c.first == 4} == {"Organelles"}
+    assert not any(c.first == 3 for c in chunks)
+
+
+# -- (c) notes and tables are indexed, headers and footers are not -----------------------------------
+def test_speaker_notes_and_table_cells_are_indexed(tmp_path):
+    chunks, _ = chunk_pptx(make_pptx(tmp_path / "d.pptx"), "notes/d.pptx")
+    assert _cited(chunks, "ribosome factory analogy") == "notes/d.pptx, slide 1"
+    assert _cited(chunks, "Ask which organelle has its own DNA.") == "notes/d.pptx, slide 4"
+    row = next(c for c in chunks if "Mitochondrion | makes ATP" in c.text)
+    assert "Organelle: Mitochondrion; Role: makes ATP; Found in: animals and plants" in row.index_text
+    assert "Chloroplast photosynthesis | plants" in row.text  # a merged cell once
+
+
+def test_word_headers_footers_comments_and_text_boxes_are_not_indexed(tmp_path):
+    chunks, _ = chunk_docx(make_docx(tmp_path / "w.docx"), "notes/w.docx")
+    text = normalize(" ".join(c.search_text for c in chunks))
+    for hidden in ("Running header words", "Page footer words", "Floating box words", "Sidebar box words", "Reviewer remark"):
+        assert normalize(hidden) not in text
+
+
+@needs_peers
+def test_peer_header_and_footer_text_is_not_indexed():
+    chunks, _ = chunk_docx(PEERS / "docx-hdrftr.docx", "notes/docx-hdrftr.docx")
+    text = normalize(" ".join(c.search_text for c in chunks))
+    assert "main document" in text
+    for hidden in ("First header para", "Last header para", "Table cell1", "I should not be included", "para1"):
+        assert normalize(hidden) not in text
+
+
+@needs_peers
+def test_peer_table_rows_are_read_with_their_header():
+    chunks, _ = chunk_pptx(PEERS / "fake-power-point-table.pptx", "notes/t.pptx")
+    assert any("Column 1: Tangerine" in c.index_text for c in chunks)
+    chunks, _ = chunk_docx(PEERS / "docx-tables.docx", "notes/t.docx")
+    assert any("Header Col 1: Lorem ipsum" in c.index_text for c in chunks)
+
+
+# -- (d) a damaged deck indexes what it can ---------------------------------------------------------
+@needs_peers
+def test_peer_malformed_deck_is_indexed():
+    result = load(NoteFile(PEERS / "fake-power-point-malformed.pptx", "notes/m.pptx"))
+    assert result.error is None and any(c.heading == "Test Slide" for c in result.chunks)
+
+
+def _damaged(good: Path, dest: Path, part: str, data: bytes | None) -> Path:
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as out:
+        for name in src.namelist():
+            if name != part:
+                out.writestr(name, src.read(name))
+            elif data is not None:
+                out.writestr(name, data)
+    return dest
+
+
+@pytest.mark.parametrize("data", [b"<<< not xml", b'<?xml version="1.0"?><other/>', None], ids=["garbage", "wrong-root", "missing"])
+def test_a_damaged_slide_is_skipped_with_a_warning(tmp_path, data):
+    good = make_pptx(tmp_path / "good.pptx")
+    with zipfile.ZipFile(good) as z:
+        target = _rels(z, "ppt/presentation.xml")
+        order = [target[s.get("{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id")][1]
+                 for s in _xml(z.read("ppt/presentation.xml")).iter("{*}sldId")]
+    bad = _damaged(good, tmp_path / "bad.pptx", order[3], data)  # slide 4
+    result = load(NoteFile(bad, "notes/bad.pptx"))
+    assert result.error is None
+    assert {c.first for c in result.chunks} == {1, 2}
+    assert len(result.warnings) == 1 and result.warnings[0].startswith("slide 4: could not be read (")
+    assert "\n" not in result.warnings[0]
+
+
+# -- (e) unreadable files: one line that says what to do ---------------------------------------------
+@pytest.mark.parametrize("suffix", [".pptx", ".docx", ".odt"])
+@pytest.mark.parametrize("content", [bytes(range(256)) * 8, OLE + bytes(504)], ids=["random", "ole"])
+def test_unreadable_files_fail_with_one_line_saying_what_to_do(tmp_path, suffix, content):
+    path = tmp_path / f"x{suffix}"
+    path.write_bytes(content)
+    result = load(NoteFile(path, f"notes/x{suffix}"))
+    assert result.error and "\n" not in result.error and "Traceback" not in result.error
+    assert not result.chunks
+    if content.startswith(OLE):
+        assert "password-protected" in result.error and "save an unprotected" in result.error
+    else:
+        assert "not a readable" in result.error and "re-save it in" in result.error
+
+
+def test_damaged_package_parts_fail_with_one_line(tmp_path):
+    word = _damaged(make_docx(tmp_path / "w.docx"), tmp_path / "bad.docx", "word/document.xml", b"<w:document")
+    error = load(NoteFile(word, "notes/bad.docx")).error
+    assert error.startswith("not a readable Word file (") and "re-save it in Word or LibreOffice" in error
+    odt = _damaged(make_odt(tmp_path / "o.odt"), tmp_path / "bad.odt", "content.xml", None)
+    assert "not a readable OpenDocument text file" in load(NoteFile(odt, "notes/bad.odt")).error
+    deck = _damaged(make_pptx(tmp_path / "d.pptx"), tmp_path / "bad.pptx", "ppt/presentation.xml", b"<<<")
+    assert load(NoteFile(deck, "notes/bad.pptx")).error.startswith("not a readable PowerPoint file (")
+    with pytest.raises(IngestError):
+        chunk_docx(deck, "notes/bad.docx")  # a deck renamed .docx is no Word document either
+
+
+def test_encrypted_odt_says_to_remove_the_password(tmp_path):
+    odt = _damaged(make_odt(tmp_path / "o.odt"), tmp_path / "p.odt", "META-INF/manifest.xml",
+                   b'<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0">'
+                   b"<manifest:file-entry><manifest:encryption-data/></manifest:file-entry></manifest:manifest>")
+    assert "password-protected" in load(NoteFile(odt, "notes/p.odt")).error
+
+
+def test_word_headings_by_style_and_outline_level(tmp_path):
+    import docx
+    from docx.enum.style import WD_STYLE_TYPE
+
+    doc = docx.Document()
+    custom = doc.styles.add_style("Chapter Head", WD_STYLE_TYPE.PARAGRAPH)
+    custom.base_style = doc.styles["Heading 2"]
+    doc.add_heading("Enzymes", level=1)
+    doc.add_paragraph("Catalysts", style="Chapter Head")
+    doc.add_paragraph("Enzymes lower the activation energy of a reaction.")
+    long_heading = doc.add_heading("A whole paragraph typed in a heading style by mistake, " * 4, level=1)
+    doc.add_paragraph("Temperature changes the rate of reaction.")
+    doc.save(str(tmp_path / "h.docx"))
+    chunks, _ = chunk_docx(tmp_path / "h.docx", "notes/h.docx")
+    headings = {c.heading for c in chunks if "activation energy" in c.text or "Temperature" in c.text}
+    assert headings == {"Enzymes > Catalysts"}  # no Title: Heading n is level n; a long "heading" is text
+    assert any(normalize(long_heading.text) in normalize(c.text) for c in chunks)
