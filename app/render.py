@@ -226,14 +226,27 @@ def card_html(card) -> str:
             f"<b>{esc(card.question)}</b></p>")
 
 
-def feedback_html(feedback, files: dict[str, dict], next_in: str) -> str:
-    """The grade, the answer, and the cited lines of the note with the answer marked."""
+def feedback_html(feedback, files: dict[str, dict], next_in: str, chunks: list | None = None) -> str:
+    """The grade, the answer, and the cited lines (or slide, paragraphs, cells) of the note with the answer marked."""
     card, g = feedback.card, feedback.grade
     heading = f" — {card.heading}" if card.heading else ""
-    context = context_block(card.source, card.start_line, card.end_line, card.answer, files, around=2, highlight=card.answer)
+    cited = _card_passage(card, chunks) if card.unit and chunks else None
+    if cited is not None:
+        context = unit_context(cited, chunks, [card.answer])
+    else:
+        context = context_block(card.source, card.start_line, card.end_line, card.answer, files, around=2, highlight=card.answer)
     return (f'<p class="grade grade-{esc(g.name)}"><b>{g.mark} {esc(g.name)}</b>: {esc(g.reason)}. '
             f"Answer: <b>{esc(card.answer)}</b> · next review {esc(next_in)}</p>"
             f'<details class="cite" open><summary>{esc(card.citation + heading)}</summary>{context}</details>')
+
+
+def _card_passage(card, chunks: list):
+    """The passage a card was cut from, found by its file and unit (cards outlive the index they came from)."""
+    for c in _by_source(chunks).get(card.source, []):
+        first, last = c.span
+        if c.unit == card.unit and c.chapter == card.chapter and first <= (card.start_line or 0) <= last:
+            return c
+    return None
 
 
 def review_progress_html(stats: dict, recovered: str | None = None) -> str:

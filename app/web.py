@@ -117,7 +117,9 @@ def build_ui(study: Study):
             history.append({"role": "assistant", "content": f"<p>Your answer could not be saved: {esc(str(e))}</p>"})
             return "", history, card_json, _progress_html(study)
         history.append({"role": "user", "content": esc(reply_text) if reply_text.strip() else "<i>(no answer)</i>"})
-        history.append({"role": "assistant", "content": feedback_html(feedback, study.searcher().index.files, when(feedback.due))})
+        searcher = study.searcher()
+        history.append({"role": "assistant", "content": feedback_html(feedback, searcher.index.files, when(feedback.due),
+                                                                      searcher.chunks)})
         nxt = session.next()
         history.append({"role": "assistant", "content": card_html(nxt) if nxt else "<p>That's all for now: nothing else is due.</p>"})
         return "", history, (nxt.to_json() if nxt else None), _progress_html(study)

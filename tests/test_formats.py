@@ -200,3 +200,27 @@ def test_opened_in_context_shows_the_neighbouring_units(tmp_path):
     html = unit_context(cited, chunks, ["Cell 4 explains step 4 of the method in detail."])
     assert "cell 3" in html and "cell 5" in html and "cell 1" not in html  # the cells around it, not the whole file
     assert "<mark><b>Cell 4 explains" in html
+
+
+def test_cards_from_new_kinds_cite_their_unit(tmp_path):
+    import docx
+
+    from app.review.cards import generate
+    from app.render import _card_passage
+
+    document = docx.Document()
+    document.add_heading("Cell biology", 1)
+    document.add_paragraph("Osmosis is the diffusion of water across a semipermeable membrane toward the higher solute concentration.")
+    document.add_paragraph("The sodium-potassium pump moves 3 sodium ions out of the cell for every 2 potassium ions it brings in.")
+    document.add_paragraph("Ribosomes are the site of protein synthesis, reading messenger RNA three bases at a time.")
+    path = tmp_path / "bio.docx"
+    document.save(path)
+    chunks = _load(path).chunks
+    cards = generate(chunks)
+    assert cards
+    paragraphs = [p.text for p in docx.Document(path).paragraphs if p.text.strip()]
+    for card in cards:
+        assert card.unit == "paragraph" and card.citation.startswith("notes/bio.docx, ¶ "), card.citation
+        cited = " ".join(paragraphs[card.start_line - 1 : card.end_line])
+        assert normalize(card.answer) in normalize(cited), (card.citation, card.answer)
+        assert _card_passage(card, chunks) is not None  # the review opens it in context

@@ -191,3 +191,12 @@ def test_header_text_is_not_indexed(mixed):
 def test_script_text_is_not_indexed(mixed):
     study, _ = mixed
     assert not any("tracking" in c.text for c in study.searcher().chunks if c.source.endswith(".html"))
+
+
+def test_concept_search_reaches_slides_and_books(mixed):
+    study, _ = mixed
+    hits = study.search("planetary motion around the sun", k=5)
+    assert any(h.chunk.source == "notes/astronomy.epub" and h.chunk.chapter == 3 for h in hits[:3]), \
+        [h.chunk.citation for h in hits[:3]]
+    hits = study.search("cache of address translations", k=5)
+    assert hits[0].chunk.citation == "notes/os-lecture.pptx, slide 4", [h.chunk.citation for h in hits[:3]]

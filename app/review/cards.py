@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, replace
 
 from ingest import Chunk, citation, normalize, split_sentences
+from ingest.records import locator
 
 MIN_WORDS, MAX_WORDS = 6, 45
 # A telling number comes with its unit: a symbol (%), an abbreviation written in capitals (KB, GB, MHz: any
@@ -38,12 +39,16 @@ class Card:
     answer: str
     source: str
     heading: str
-    start_line: int | None
+    start_line: int | None  # for a unit other than lines (slide, paragraph, cell...): its numbers
     end_line: int | None
     page: int | None
+    unit: str = ""  # as Chunk.unit: "" for lines and pages
+    chapter: int | None = None
 
     @property
     def citation(self) -> str:
+        if self.unit and self.start_line:
+            return f"{self.source}, {locator(self.unit, self.start_line, self.end_line or self.start_line, self.chapter)}"
         return citation(self.source, self.start_line, self.end_line, self.page)
 
     def section(self) -> str:
@@ -57,9 +62,12 @@ def _card(kind: str, question: str, answer: str, chunk: Chunk, first: int, last:
     digest = hashlib.sha1("|".join([kind, chunk.source, normalize(question), normalize(answer)]).encode()).hexdigest()[:12]
     if chunk.page is not None:
         lines = (None, None)
-    else:
+    elif chunk.lines:  # the card's own lines (or paragraphs, cells) within the passage
         lines = (chunk.line_of(first), chunk.line_of(last))
-    return Card(f"{kind[0]}-{digest}", kind, question, answer, chunk.source, chunk.heading, lines[0], lines[1], chunk.page)
+    else:
+        lines = chunk.span  # a slide: the whole unit
+    return Card(f"{kind[0]}-{digest}", kind, question, answer, chunk.source, chunk.heading, lines[0], lines[1], chunk.page,
+                chunk.unit, chunk.chapter)
 
 
 def _common_words(chunks: list[Chunk]) -> set[str]:
