@@ -49,7 +49,7 @@ def ingest(ctx, paths, as_json, quiet, watch):
     """
     study = open_study(ctx)
     paths = list(paths) or [study.notes]
-    progress = Progress(enabled=not quiet and not as_json)
+    progress = Progress(enabled=not quiet)  # on stderr: stdout keeps only the summary (one JSON object with --json)
     try:
         report = study.ingest(paths, on_progress=progress)
     finally:

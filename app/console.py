@@ -11,20 +11,28 @@ import click
 
 
 class Progress:
-    """tqdm bars on stderr for the two stages of an ingest."""
+    """Ingest progress on stderr: tqdm bars on a terminal, else one JSON line per step
+    (``{"file", "done", "total", "unit"}``), so a script reading stdout gets only the result."""
 
-    def __init__(self, enabled: bool = True):
+    def __init__(self, enabled: bool = True, bars: bool | None = None):
         self.enabled = enabled
+        self.bars_on = sys.stderr.isatty() if bars is None else bars
         self.bars: dict = {}
 
-    def __call__(self, stage: str, done: int, total: int) -> None:
+    def __call__(self, stage: str, done: int, total: int, file: str | None = None) -> None:
         if not self.enabled:
+            return
+        unit = "file" if stage == "read" else "text"
+        if not self.bars_on:
+            import json
+
+            sys.stderr.write(json.dumps({"file": file, "done": done, "total": total, "unit": unit}) + "\n")
+            sys.stderr.flush()
             return
         from tqdm import tqdm
 
         bar = self.bars.get(stage)
         if bar is None:
-            unit = "file" if stage == "read" else "text"
             bar = self.bars[stage] = tqdm(total=total, desc="Reading notes" if stage == "read" else "Embedding", unit=unit,
                                           file=sys.stderr, leave=False, dynamic_ncols=True)
         bar.update(done - bar.n)

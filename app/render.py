@@ -199,6 +199,7 @@ def ingest_status_html(status) -> str:
     if status.running:
         stage = {"read": "Reading notes", "embed": "Embedding"}.get(status.stage, "Indexing")
         share = f" {status.done}/{status.total}" if status.total else ""
+        share += f" ({status.file})" if status.stage == "read" and status.file else ""
         return f'<p class="ingest-running">{esc(stage)}{share}… answers use the previous index until this ends.</p>'
     if status.error:
         return f'<p class="ingest-error"><b>Indexing could not run:</b> {esc(status.error)} Answers come from the last complete index.</p>'

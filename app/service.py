@@ -27,6 +27,7 @@ class IngestStatus:
     stage: str = ""
     done: int = 0
     total: int = 0
+    file: str = ""  # the file just read
     summary: str = ""
     failed: list | None = None
     skipped: list | None = None  # files of kinds study does not read, {"path", "reason"} each
@@ -73,10 +74,11 @@ class Study:
         status = self.status
         status.running, status.stage, status.done, status.total = True, "read", 0, 0
 
-        def progress(stage: str, done: int, total: int) -> None:
+        def progress(stage: str, done: int, total: int, file: str | None = None) -> None:
             status.stage, status.done, status.total = stage, done, total
+            status.file = file or ""
             if on_progress:
-                on_progress(stage, done, total)
+                on_progress(stage, done, total, file)
 
         try:
             report = build(self.home, paths or [self.notes], self.embedder, progress, self.settings.max_note_bytes,

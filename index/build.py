@@ -27,7 +27,7 @@ from .errors import IndexMismatch, IndexMissing, NothingToIndex
 from .lexical import Lexical, Vocabulary
 
 # on_progress(stage, done, total): stage is "read" (files) or "embed" (texts: passages and sentences)
-ProgressFn = Callable[[str, int, int], None]
+ProgressFn = Callable[..., None]  # (stage "read"|"embed", done, total, file=the file just read or None)
 
 
 @dataclass
@@ -147,7 +147,7 @@ def _read(notes: list[NoteFile], old: store.StoredIndex | None, report: BuildRep
         files[note.source] = entry
         chunks.extend(result.chunks)
         if on_progress:
-            on_progress("read", i, len(notes))
+            on_progress("read", i, len(notes), note.source)
     report.removed = len(set(old_files) - set(files))
     return chunks, files
 

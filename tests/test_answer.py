@@ -95,3 +95,29 @@ def test_an_askers_thresholds_decide_for_that_question(tmp_path):
     assert not study.ask(question, abstention=Abstention(0.0, 0.0)).abstained
     assert study.ask(question, abstention=Abstention(1.5, 1.5)).abstained
     assert study.ask(question).abstained == study.ask(question, abstention=study.settings.abstention).abstained
+
+
+def _hit(rank: int, score: float, text: str, sim: float):
+    from index.search import Hit
+    from index.store import Sentence
+    from ingest import Chunk
+
+    hit = Hit(Chunk("notes/n.txt", "", text, rank, rank, lines=(rank,)), row=rank, rank=rank, score=score, dense=0.6)
+    hit.sentences = [(Sentence(rank, 0, text, 0), sim)]
+    return hit
+
+
+def test_the_passage_holding_the_answer_is_cited_first_when_ranking_all_but_ties():
+    from app.answer import LEAD_MARGIN, answer
+
+    vocabulary = Vocabulary(["the wager was a bottle of rum", "the officers met at night"])
+    setup = _hit(1, 0.90, "The officers met at night and talked of many things.", 0.40)
+    holds = _hit(2, 0.90 - LEAD_MARGIN / 2, "The wager was that he would drink a bottle of rum.", 0.75)
+    reply = answer("What was the wager?", "What was the wager?", [setup, holds], vocabulary, Abstention())
+    assert reply.hits[0] is holds and [h.rank for h in reply.hits] == [1, 2]
+    assert reply.sentences[0].hit is holds and reply.text.endswith("[1]")
+    # a clearly better passage keeps first place, whatever a sentence elsewhere scores
+    setup = _hit(1, 0.90, "The officers met at night and talked of many things.", 0.40)
+    far = _hit(2, 0.90 - 2 * LEAD_MARGIN, "The wager was that he would drink a bottle of rum.", 0.75)
+    reply = answer("What was the wager?", "What was the wager?", [setup, far], vocabulary, Abstention())
+    assert reply.hits[0] is setup

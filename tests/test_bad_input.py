@@ -92,7 +92,7 @@ def test_large_text_file_is_indexed_with_progress(isolated_home, tmp_path):
     paragraph = "Kinesis shards carry records in order. Each shard takes one megabyte per second of writes.\n\n"
     (notes / "big.txt").write_text("".join(f"Note {i}: " + paragraph for i in range(40_000)))  # ~4 MB
     seen = []
-    report = build(isolated_home, [notes], HashEmbedder(64), on_progress=lambda stage, done, total: seen.append((stage, done, total)))
+    report = build(isolated_home, [notes], HashEmbedder(64), on_progress=lambda stage, done, total, *file: seen.append((stage, done, total)))
     assert report.passages > 5000 and not report.failed
 
     embeds = [s for s in seen if s[0] == "embed"]

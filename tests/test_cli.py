@@ -160,3 +160,15 @@ def test_bad_settings_are_one_line_and_exit_2(monkeypatch):
             env.setenv(name, value)
             result = run("ask", "--local", "anything")
             assert result.exit_code == 2 and result.stderr.startswith(f"Error: {name}=") and result.stderr.count("\n") == 1
+
+
+def test_ingest_json_keeps_stdout_for_the_result_and_reports_progress_on_stderr(notes_copy):
+    result = run("ingest", "--json", str(notes_copy))
+    assert result.exit_code == 0
+    report = json.loads(result.stdout)  # stdout is exactly one JSON object
+    steps = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
+    assert steps and all(set(s) == {"file", "done", "total", "unit"} for s in steps)
+    reads = [s for s in steps if s["unit"] == "file"]
+    assert reads[-1]["done"] == reads[-1]["total"] == 1 and reads[-1]["file"] == "notes/aws-developer-notes.md"
+    texts = [s for s in steps if s["unit"] == "text"]
+    assert texts[-1]["done"] == texts[-1]["total"] == report["embedded"]
