@@ -90,10 +90,8 @@ def chunk_blocks(blocks: Iterable[Block], source: str, unit: str, *, heading: tu
 
 def _cited(chunk: Chunk, unit: str, chapter: int | None, ocr: bool) -> Chunk:
     """The packed passage, cited by ``unit``: packing numbers lines (or pages); move them to the unit."""
-    if unit == "lines":
-        return replace(chunk, ocr=ocr)
-    if unit == "page":
-        return replace(chunk, ocr=ocr)
+    if unit in ("lines", "page"):
+        return replace(chunk, ocr=ocr)  # packing already cites these
     if chunk.page is not None:
         first = last = chunk.page
     else:

@@ -15,10 +15,9 @@ from typing import Iterator
 from .blocks import Block, chunk_blocks
 from .records import one_line
 from .records import Chunk, IngestError
-from .office import MAX_HEADING_CHARS, open_package, parse_xml
+from .office import MAX_HEADING_CHARS, REL, open_package, parse_xml
 
 APPS = "PowerPoint or LibreOffice"
-_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 
 
 def chunk_pptx(path: Path, source: str) -> tuple[list[Chunk], list[str]]:
@@ -97,7 +96,7 @@ def _without_broken_parts(archive: zipfile.ZipFile) -> tuple[bytes | None, list[
     if "ppt/_rels/presentation.xml.rels" in archive.namelist() and "ppt/_rels/presentation.xml.rels" not in bad:
         rels = parse_xml(archive.read("ppt/_rels/presentation.xml.rels"))
         targets = {"ppt/" + r.get("Target", "").lstrip("/").removeprefix("ppt/"): r.get("Id")
-                   for r in rels.iter(f"{{{_REL}}}Relationship")}
+                   for r in rels.iter(f"{{{REL}}}Relationship")}
     broken = {targets[name]: f"{name}: {why}" for name, why in bad.items() if name in targets}
     warnings = [f"{name} could not be read ({why}); it was left out" for name, why in bad.items() if name not in targets]
     return out.getvalue(), warnings, broken

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Iterator
 
 from .blocks import Block, chunk_blocks
-from .office import REL as _REL, MAX_HEADING_CHARS, Cell, open_package, parse_xml, table_blocks
+from .office import MAX_HEADING_CHARS, REL, Cell, open_package, parse_xml, table_blocks
 from .records import one_line
 from .records import Chunk, IngestError
 
@@ -59,7 +59,7 @@ def chunk_docx(path: Path, source: str) -> tuple[list[Chunk], list[str]]:
 def _main_part(archive: zipfile.ZipFile) -> str:
     """The main document part named by the package relationships (word/document.xml as a rule)."""
     rels = parse_xml(archive.read("_rels/.rels"))
-    for rel in rels.iter(f"{{{_REL}}}Relationship"):
+    for rel in rels.iter(f"{{{REL}}}Relationship"):
         if rel.get("Type", "").endswith("/officeDocument"):
             return rel.get("Target", "").lstrip("/")
     return "word/document.xml"
