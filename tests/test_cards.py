@@ -25,7 +25,7 @@ def real_chunks(tmp_path_factory):
 
 def test_quality_bar_on_the_real_notes(real_chunks):
     cards = generate(real_chunks)
-    assert len(cards) >= 100
+    assert len(cards) >= 80  # fewer, better cards since the rubric (test_card_quality.py): 179 -> 91
     kinds = Counter(c.kind for c in cards)
     assert {"cloze", "definition", "recall"} <= set(kinds)
     lines = read_lines(NOTES / "aws-developer-notes.md", "x")[0]
@@ -42,7 +42,7 @@ def test_quality_bar_on_the_real_notes(real_chunks):
     assert len({c.id for c in cards}) == len(cards)
     sections = {line[3:].strip() for line in lines if line.startswith("## ") and line[3:].strip("= ")}
     covered = {c.section() for c in cards}
-    assert len(sections & covered) >= 0.9 * len(sections)
+    assert len(sections & covered) >= 0.8 * len(sections)  # the rest are walkthroughs and a note about the notes
 
 
 def test_section_filter(real_chunks):

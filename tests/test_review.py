@@ -73,7 +73,7 @@ def test_terminal_review_session_end_to_end(monkeypatch, notes_copy, isolated_ho
     runner = CliRunner()
     listed = runner.invoke(cli, ["cards", "--json", "--section", "DynamoDB"]).stdout.splitlines()
     cards = [json.loads(c) for c in listed]
-    numeric = next(c for c in cards if c["kind"] == "cloze" and c["answer"][0].isdigit() and " " in c["answer"])
+    numeric = next(c for c in cards[2:] if c["kind"] == "cloze" and c["answer"][0].isdigit() and " " in c["answer"])
     # the session asks new cards in note order: answer the first right, the second wrong
     replies = [cards[0]["answer"], "something else entirely"]
     result = runner.invoke(cli, ["review", "--section", "DynamoDB", "--limit", "2"], input="\n".join(replies) + "\n")

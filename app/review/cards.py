@@ -14,13 +14,18 @@ from dataclasses import asdict, dataclass, replace
 from ingest import Chunk, citation, normalize, split_sentences
 from ingest.records import locator
 
+from .fitness import Terms, clean, complete, content_words, spelled_out, stopwords
+
 MIN_WORDS, MAX_WORDS = 6, 45
+MIN_CONTEXT = 3
+LONG_SENTENCE = 12  # words: from here a sentence holds two facts worth a cloze each  # content words a cloze must keep besides its blank, so one answer can be recalled
+_NO_CARDS = ("code", "nav")  # passage kinds with no sentences to learn: code, link lists
 # A telling number comes with its unit: a symbol (%), an abbreviation written in capitals (KB, GB, MHz: any
 # such token after a number, unless a capitalised word follows and makes it part of a name, "2002 FIFA World Cup"),
 # or a word for an amount of time or data. A rule of shape, not a list of one course's units, so it works on any
 # notes; a "unit" the notes use everywhere (a product name) is not one either.
 _UNIT = r"%|[a-z]?[A-Z]{2,}s?(?!\s+[A-Z])|ms|bytes?|bits?|seconds?|minutes?|hours?|days?|weeks?|months?|years?"
-_NUMBER = re.compile(rf"(?<![\w.\-/])((\d+(?:\.\d+)?)\s?(?:{_UNIT})?)(?![\w.]*\w)")
+_NUMBER = re.compile(rf"(?<![^\s(\[~\"“'‘])((\d+(?:\.\d+)?)\s?(?:{_UNIT})?)(?![\w.]*\w|,\d)")
 _TERM = re.compile(r"(?<![\w\-])([A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*(?:[\-./][A-Za-z0-9]+)*)(?![\w\-])")
 _DEFINITION = re.compile(r"^(?:An?|The)?\s*(?P<term>[A-Z][\w\-/&.]*(?:\s+[\w\-/&.()]+){0,5}?)\s+(?P<verb>is|are|means|represents)\s+"
                          r"(?P<def>(?:a|an|the|used|called|where|when|for|to)\b.{8,})$")
@@ -28,7 +33,9 @@ _COLON = re.compile(r"^(?P<term>[A-Z][\w\-/&. ()]{1,40}?):\s+(?P<def>\S.{8,})$")
 _NOT_A_TERM = {"it", "this", "that", "there", "so", "and", "but", "if", "when", "we", "you", "they", "i", "what", "which",
                "here", "these", "those", "its", "he", "she", "one", "all", "each", "every", "now", "then", "also", "well",
                "the", "a", "an", "following", "below", "above", "other", "another", "some", "many", "most",
-               "to", "from", "for", "in", "on", "at", "by", "with", "via", "example", "note", "steps", "quote"}
+               "to", "from", "for", "in", "on", "at", "by", "with", "via", "example", "note", "steps", "quote", "since", "because",
+               "although", "though", "while", "unless", "once", "after", "before", "as", "whether", "be", "let", "make", "your", "my",
+               "our", "hint", "tip", "task", "use", "bottom", "challenge", "assignment", "quiz", "warning", "important", "remember"}
 
 
 @dataclass(frozen=True)
@@ -71,13 +78,51 @@ def _card(kind: str, question: str, answer: str, chunk: Chunk, first: int, last:
 
 
 def _common_words(chunks: list[Chunk]) -> set[str]:
-    """Words in more than a tenth of the passages (the subject of the notes, say): blanking them teaches nothing."""
-    df = Counter(w for c in chunks for w in set(normalize(c.text).split()))
-    return {w for w, n in df.items() if n > max(3, len(chunks) // 10)}
+    """Words in more than a tenth of the passages (the subject of the notes, say), and the initials of such phrases
+    ("ml" where "machine learning" is everywhere): blanking them teaches nothing."""
+    df: Counter = Counter()
+    for c in chunks:
+        words = normalize(c.text).split()
+        df.update(set(words) | {f"{a} {b}" for a, b in zip(words, words[1:])})
+    often = max(3, len(chunks) // 10)
+    # an acronym counts its spelled-out phrase too: "ai" is as common as "ai" plus "artificial intelligence"
+    initials: Counter = Counter()
+    for w, n in df.items():
+        if " " in w and not set(w.split()) & stopwords():
+            initials["".join(p[0] for p in w.split())] += n
+    common = {w for w, n in df.items() if " " not in w and n + initials.get(w, 0) > often}
+    # and the subject of one note: a word in over a third of that note's passages ("nlp" in the NLP lessons)
+    by_source: dict[str, list[Chunk]] = {}
+    for c in chunks:
+        by_source.setdefault(c.source, []).append(c)
+    for group in by_source.values():
+        if len(group) >= 6:
+            local = Counter(w for c in group for w in set(normalize(c.text).split()))
+            common |= {w for w, n in local.items() if n > len(group) / 3}
+    return common
 
 
-def _blank(sentence: str, common: set[str], heading: str) -> tuple[str, str] | None:
-    """The most telling term or number of a fact sentence, and the sentence with it blanked."""
+# An example's numbers ("CPU > 70%", "say 6 KB each", "6 * 5 = 30") are made up for it, not facts to recall.
+_EXAMPLE = re.compile(r"\bexample\b|\be\.g\.|\bfor instance\b|\bsuch as\b|\bsay\b|\s[=*/]\s|[<>]", re.I)
+# A row of a list, "Network Load Balancer (v2) – 2017": a name and its value, no sentence around the blank.
+_ROW = re.compile(r"\s[–—-]\s+(?:\S+\s+){0,2}___\W*$")
+# Headings that name a part of a document, not a topic (any subject's notes have them).
+_NOT_A_TOPIC = {"introduction", "intro", "summary", "overview", "conclusion", "conclusions", "note", "notes", "diagram",
+                "background", "recap", "review", "references", "resources", "setup", "prerequisites", "quiz", "assignment",
+                "challenge", "further reading", "final words of wisdom", "wrap up", "next steps", "example", "examples",
+                "exercise", "exercises", "task", "tasks", "hint", "tips", "steps", "pre lecture quiz", "post lecture quiz",
+                "credits", "acknowledgements", "table of contents", "contents", "appendix", "homework", "lesson", "lessons"}
+# A recall answer says something about its topic: it has a verb of statement.
+_STATES = re.compile(r"\b(?:is|are|was|were|means|can|could|allows?|lets|provides?|helps?|gives?|makes?|uses?|has|have|"
+                     r"needs?|requires?|supports?|stores?|runs?|keeps?|sends?|works?)\b")
+
+# The blank as one item of a list of equals ("Seaborn or ___", "engineering, or ___"): any item would do.
+_GUESS = re.compile(r"___ or |\bor ___|, ___,|, ___ (?:&|and) |\w, \w+ (?:&|and) ___")
+
+
+def _blanks(sentence: str, common: set[str], heading: str, terms: Terms) -> list[tuple[str, str]]:
+    """The most telling terms or numbers of a fact sentence, each with the sentence blanked: one, or two from a
+    long sentence (as Anki's c1 / c2 clozes of one note)."""
     candidates: list[tuple[int, str]] = []
     for m in _NUMBER.finditer(sentence):
         value = m.group(1).strip()
@@ -87,40 +132,72 @@ def _blank(sentence: str, common: set[str], heading: str) -> tuple[str, str] | N
             candidates.append((3 if any(ch.isalpha() for ch in value) else 2, value))
     for m in _TERM.finditer(sentence):
         term = m.group(1).rstrip(".")
-        if normalize(term) not in common and normalize(term) not in normalize(heading).split():
+        if normalize(term) not in common and normalize(term).rstrip("s") not in common and normalize(term) not in normalize(heading).split() and terms.learnable(term):
             candidates.append((2, term))
-    if not candidates:
-        return None
-    score, answer = max(candidates, key=lambda c: (c[0], len(c[1])))
-    question = sentence.replace(answer, "___")
-    if question.count("___") == 0 or len(normalize(question.replace("___", "")).split()) < 5:
-        return None
-    return question, answer
+    out: list[tuple[str, str]] = []
+    wanted = 2 if len(sentence.split()) >= LONG_SENTENCE else 1
+    for _, answer in sorted(candidates, key=lambda c: (c[0], len(c[1])), reverse=True):
+        question = sentence.replace(answer, "___")
+        # A blank opening the sentence, or one with too little left around it, leaves nothing to recall it from.
+        if question.count("___") == 1 and not question.startswith("___") \
+                and len(content_words(question.replace("___", " "))) >= MIN_CONTEXT and not _GUESS.search(question) \
+                and not _ROW.search(question) and not spelled_out(answer, question) \
+                and not (answer[0].isdigit() and _EXAMPLE.search(sentence)) and not any(answer in a or a in answer for _, a in out):
+            out.append((question, answer))
+        if len(out) == wanted:
+            break
+    return out
 
 
 def _balanced(text: str) -> bool:
     return text.count("(") == text.count(")")
 
 
-def _definition(sentence: str) -> tuple[str, str] | None:
+_POINTS_AWAY = {"this", "these", "those", "above", "below", "following", "here"}
+
+
+def _defines(term: str, definition: str, terms: Terms) -> bool:
+    """A definition names its term and says what it is in words: no pointer elsewhere, no code, no list of names."""
+    words = normalize(definition).split()
+    names = sum(w[:1].isupper() for w in definition.split())
+    return len(words) >= 3 and not _POINTS_AWAY & set(words) and terms.learnable(term.split()[-1].strip("()")) \
+        and not re.search(r"\w=|=\w|[_{}<>`|\\&]", definition) and names < 0.6 * len(definition.split())
+
+
+def _definition(sentence: str, terms: Terms) -> tuple[str, str] | None:
     if sentence.rstrip().endswith(":") or not _balanced(sentence):
         return None  # the definition is in the lines that follow, or the sentence is cut mid-parenthesis
     m = _DEFINITION.match(sentence)
     if m and m.group("term").split()[0].lower() not in _NOT_A_TERM and len(m.group("term").split()) <= 6 \
             and _balanced(m.group("term")):
         term = m.group("term").strip()
+        if not _defines(term, m.group("def"), terms):
+            return None
         verb = "are" if m.group("verb") == "are" else "is"
         return f"What {verb} {term}?", m.group("def").rstrip(". ")
     m = _COLON.match(sentence)
     if m and m.group("term").split()[0].lower() not in _NOT_A_TERM and len(m.group("term").split()) <= 5 \
-            and _balanced(m.group("term")):
+            and _balanced(m.group("term")) and _defines(m.group("term").strip(), m.group("def"), terms):
+        if m.group("def").split()[0].lower() in {"for", "to", "in", "on", "with", "by", "from", "at"}:
+            return None  # "Roles: for EC2 instances": what it is for, not what it is
         return f"Define “{m.group('term').strip()}”.", m.group("def").rstrip(". ")
     return None
 
 
+def _runs_on(before: Chunk, after: Chunk) -> bool:
+    """Whether a sentence runs on from one passage into the next (a boundary inside it): half a sentence is no card."""
+    end = before.text.rstrip()
+    start = after.text.lstrip()
+    return before.source == after.source and before.heading == after.heading and bool(end) and bool(start) \
+        and not end.endswith((".", "!", "?", ":", ";", "…", '"', "”", "’", ")")) \
+        and (start[0].islower() or (before.kind == after.kind == "prose"))
+
+
 def generate(chunks: list[Chunk], section: str | None = None) -> list[Card]:
     """Cards for every passage (optionally only those whose heading path contains ``section``)."""
+    chunks = [c for c in chunks if c.kind not in _NO_CARDS]
     common = _common_words(chunks)
+    terms = Terms([c.text for c in chunks])
     headings = Counter(c.heading.rsplit(" > ", 1)[-1] for c in chunks if c.heading)
     cards: list[Card] = []
     seen_questions: set[str] = set()
@@ -138,27 +215,35 @@ def generate(chunks: list[Chunk], section: str | None = None) -> list[Card]:
         seen_questions.add(key)
         cards.append(card)
 
-    for chunk in chunks:
+    for i, chunk in enumerate(chunks):
         if section and section.lower() not in chunk.heading.lower():
             continue
-        sentences = split_sentences(chunk)
+        cut_before = i > 0 and _runs_on(chunks[i - 1], chunk)
+        cut_after = i + 1 < len(chunks) and _runs_on(chunk, chunks[i + 1])
+        lines = chunk.text.count("\n")
+        sentences = [(clean(t), first, last) for t, first, last in split_sentences(chunk)
+                     if not (cut_before and first == 0) and not (cut_after and last == lines)]
+        sentences = [(t, first, last) for t, first, last in sentences
+                     if not t.endswith(("?", ":")) and "->" not in t and "://" not in t and complete(t, chunk.kind == "prose")]
         for text, first, last in sentences:
-            words = len(text.split())
-            if text.endswith(("?", ":")) or "->" in text or "://" in text or not (MIN_WORDS <= words <= MAX_WORDS):
+            if not (MIN_WORDS <= len(text.split()) <= MAX_WORDS):
                 continue
-            d = _definition(text)
+            d = _definition(text, terms)
             if d:
                 add(_card("definition", d[0], d[1], chunk, first, last))
                 continue
-            b = _blank(text, common, chunk.heading)
-            if b:
-                add(_card("cloze", b[0], b[1], chunk, first, last))
+            for question, answer in _blanks(text, common, chunk.heading, terms):
+                add(_card("cloze", question, answer, chunk, first, last))
         inner = chunk.heading.rsplit(" > ", 1)[-1] if chunk.heading else ""
         # A heading used once names one topic; "Exam Note" or "Steps" under many sections do not.
-        if inner and headings[inner] == 1 and inner not in recalled and sentences:
-            text, first, last = next(((t, f, l) for t, f, l in sentences if len(t.split()) >= 4 and not t.endswith(":")),
-                                     sentences[0])
-            if len(text) <= 240 and not text.endswith(":"):
+        topic = {w.rstrip("s") for w in content_words(inner)}
+        # the first sentence that states something about the heading's own words, not a list item or a pointer
+        told = [(t, f, l) for t, f, l in sentences if len(t.split()) >= MIN_WORDS and _STATES.search(t)
+                and topic & {w.rstrip("s") for w in content_words(t)}]
+        if inner and headings[inner] == 1 and inner not in recalled and told and topic \
+                and normalize(inner) not in _NOT_A_TOPIC and not inner.endswith("?"):
+            text, first, last = told[0]
+            if len(text) <= 240:
                 recalled.add(inner)
                 top = chunk.heading.split(" > ", 1)[0]
                 where = f" ({top})" if top != inner else ""

@@ -1,8 +1,9 @@
-"""A review session: the next card, the reply graded against the notes, the card scheduled. CLI and web alike."""
+"""A review session: the next card, the reply graded against the notes (a suggestion), the rating the student
+picks, the card scheduled. CLI and web alike."""
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from .cards import Card, generate
@@ -12,10 +13,19 @@ from .store import ReviewStore, now_utc, store_path
 
 @dataclass
 class Feedback:
+    """A card answered (or its answer shown), what each rating would do, and once rated, the outcome."""
+
     card: Card
-    answer: str
-    grade: Grade
-    due: datetime
+    answer: str  # the student's reply ("" when the answer was only shown)
+    grade: Grade | None  # the suggested grade; None when the answer was shown without a reply
+    due: datetime | None = None  # when the card is due again, once a rating is recorded
+    intervals: dict[int, str] = field(default_factory=dict)  # rating 1-4 -> "in 10 minutes", "in 3 days"
+    dues: dict[int, datetime] = field(default_factory=dict)  # rating 1-4 -> the due date it gives
+    rating: int | None = None  # the rating recorded, None until then
+
+    @property
+    def suggested(self) -> int | None:
+        return self.grade.rating if self.grade else None
 
 
 class ReviewSession:
@@ -31,11 +41,36 @@ class ReviewSession:
     def next(self, now: datetime | None = None) -> Card | None:
         return self.store.next_card(self.section, now)
 
-    def answer(self, card: Card, reply: str, now: datetime | None = None) -> Feedback:
-        embedder = self.study.query_embedder
-        g = grade(card.answer, reply, embedder.embed)
-        due = self.store.record(card, g, reply, now)
-        return Feedback(card, reply, g, due)
+    def _outlook(self, card: Card, now: datetime | None) -> tuple[dict[int, datetime], dict[int, str]]:
+        now = now or now_utc()
+        dues = self.store.preview(card, now)
+        return dues, {rating: when(due, now) for rating, due in dues.items()}
+
+    def reveal(self, card: Card, now: datetime | None = None) -> Feedback:
+        """"Show answer": no reply, no grade, nothing recorded; the intervals each rating would give."""
+        dues, intervals = self._outlook(card, now)
+        return Feedback(card, "", None, intervals=intervals, dues=dues)
+
+    def answer(self, card: Card, reply: str, now: datetime | None = None, record: bool = True) -> Feedback:
+        """Grade the reply against the card's answer and give what each rating would do.
+
+        With ``record`` (the default, as before ratings could be chosen) the suggested grade is recorded at once;
+        with ``record=False`` nothing is written and ``rate`` records the student's choice afterwards.
+        """
+        g = grade(card.answer, reply, self.study.query_embedder.embed)
+        dues, intervals = self._outlook(card, now)
+        feedback = Feedback(card, reply, g, intervals=intervals, dues=dues)
+        if record:
+            feedback.due, feedback.rating = self.store.rate(card, g.rating, reply, now, suggested=g), g.rating
+        return feedback
+
+    def rate(self, card: Card, rating: int, reply: str = "", suggested: Grade | None = None,
+             now: datetime | None = None) -> Feedback:
+        """Record the rating the student chose (1 again .. 4 easy); the log keeps the suggested grade beside it.
+        The Feedback's ``intervals`` then holds just the chosen rating, counted from this moment."""
+        now = now or now_utc()
+        due = self.store.rate(card, rating, reply, now, suggested=suggested)
+        return Feedback(card, reply, suggested, due=due, intervals={rating: when(due, now)}, dues={rating: due}, rating=rating)
 
 
 class Sessions:
@@ -60,7 +95,7 @@ class Sessions:
 
 
 def when(due: datetime, now: datetime | None = None) -> str:
-    """'in 10 minutes', 'in 3 days'."""
+    """'in a minute', 'in 10 minutes', 'in 3 days'."""
     seconds = (due - (now or now_utc())).total_seconds()
     if seconds < 90:
         return "in a minute"

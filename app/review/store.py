@@ -1,18 +1,26 @@
-"""Review progress in SQLite (WAL), scheduled with FSRS: cards, each card's state, and the log of reviews.
+"""Review progress in SQLite (WAL), scheduled with FSRS: cards, each card's state, the log of reviews, and the
+student's own marks on a card (suspended, flagged, reworded).
 
 A damaged file is moved aside and salvaged (review.recovery); any other SQLite failure becomes one
 ReviewStoreError whose message says what to do.
+
+Fuzz (the small random spread FSRS adds to long intervals so cards learned together do not all fall due on one
+day) is drawn from the card id and its last review, not at random: the intervals ``preview`` shows are then
+exactly what rating the card does.
 """
 from __future__ import annotations
 
-import functools
+import hashlib
 import json
 import sqlite3
 from contextlib import closing
-from datetime import datetime, timedelta, timezone
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
 from . import recovery
+from .recovery import ReviewStoreError, explain  # noqa: F401 - the store's errors, imported from here by its callers
+from .recovery import guarded as _guarded, is_damage as _is_damage
 from .cards import Card
 from .grading import Grade
 
@@ -23,67 +31,68 @@ CREATE TABLE IF NOT EXISTS cards (
 CREATE TABLE IF NOT EXISTS state (card_id TEXT PRIMARY KEY, fsrs TEXT NOT NULL, due TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS log (
     id INTEGER PRIMARY KEY AUTOINCREMENT, card_id TEXT NOT NULL, rating INTEGER NOT NULL, answer TEXT,
-    score REAL, reviewed_at TEXT NOT NULL, due_after TEXT NOT NULL);
+    score REAL, reviewed_at TEXT NOT NULL, due_after TEXT NOT NULL, suggested INTEGER);
 CREATE INDEX IF NOT EXISTS state_due ON state(due);
+CREATE TABLE IF NOT EXISTS card_notes (
+    card_id TEXT PRIMARY KEY, suspended INTEGER NOT NULL DEFAULT 0, flagged INTEGER NOT NULL DEFAULT 0,
+    question TEXT, answer TEXT, edited_at TEXT);
 """
-SQLITE_CORRUPT, SQLITE_NOTADB = 11, 26  # primary result codes meaning "this file is damaged"
+# Columns added since the first release: a file written before them gets them on open.
+ADDED_COLUMNS = {"log": {"suggested": "INTEGER"}}
+# Fuzz ranges (as Anki's and FSRS's): from `start` days on, each day of interval adds `factor` days of spread.
+FUZZ_RANGES = ((2.5, 7.0, 0.15), (7.0, 20.0, 0.1), (20.0, float("inf"), 0.05))
 _RECOVERED: dict[Path, str] = {}  # file -> recovery message, for every store of this process to show
 
 
-class ReviewStoreError(Exception):
-    """review.sqlite cannot be used right now (locked, disk full, read-only...); the message says what to do."""
+class UnknownCard(ValueError):
+    """A card id review.sqlite does not hold (the notes changed, or the id is mistyped)."""
 
 
-def _is_damage(e: sqlite3.Error) -> bool:
-    code = getattr(e, "sqlite_errorcode", None)
-    if code is not None:
-        return code & 0xFF in (SQLITE_CORRUPT, SQLITE_NOTADB)
-    text = str(e).lower()
-    return "malformed" in text or "not a database" in text
+@dataclass(frozen=True)
+class CardNote:
+    """What the student did to one card: set it aside, flagged it, or reworded it (None: the generated text)."""
 
+    card_id: str
+    suspended: bool = False
+    flagged: bool = False
+    question: str | None = None
+    answer: str | None = None
+    edited_at: str | None = None
 
-def explain(path: Path, e: Exception) -> str:
-    """One line for a review.sqlite failure that is not damage: what happened and what to do."""
-    text = " ".join(str(e).split())[:200]
-    code = (getattr(e, "sqlite_errorcode", None) or 0) & 0xFF
-    lowered = text.lower()
-    if code in (5, 6) or "locked" in lowered or "busy" in lowered:
-        why = "it is locked by another program; finish the other review (or stop `study serve`) and try again"
-    elif code == 13 or "full" in lowered:
-        why = "the disk is full; free some space and try again"
-    elif code == 8 or "readonly" in lowered or "read-only" in lowered:
-        why = "it is read-only; make it and its folder writable and try again"
-    else:
-        why = f"{text or type(e).__name__}; check the disk and the folder's permissions and try again"
-    return f"cannot use {path}: {why}"
-
-
-def _guarded(method):
-    """Damage found mid-use is recovered from (and the call retried once); other SQLite errors become one line."""
-
-    @functools.wraps(method)
-    def wrapper(self, *args, **kwargs):
-        try:
-            return method(self, *args, **kwargs)
-        except sqlite3.Error as e:
-            if not _is_damage(e):
-                raise ReviewStoreError(explain(self.path, e)) from None
-        self._recover()
-        try:
-            return method(self, *args, **kwargs)
-        except sqlite3.Error as e:
-            raise ReviewStoreError(explain(self.path, e)) from None
-
-    return wrapper
+    def apply(self, card: Card) -> Card:
+        """The card as the student reworded it."""
+        return replace(card, question=self.question or card.question, answer=self.answer or card.answer)
 
 
 def now_utc() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def _utc(now: datetime | None) -> datetime:
+    """FSRS wants UTC, and stored times compare as text: every time is kept in UTC (a naive one is taken as UTC)."""
+    if now is None:
+        return now_utc()
+    return now.replace(tzinfo=timezone.utc) if now.tzinfo is None else now.astimezone(timezone.utc)
+
+
+def _card_id(card: Card | str) -> str:
+    return card if isinstance(card, str) else card.id
+
+
+def _read_card(payload: str, question: str | None = None, answer: str | None = None) -> Card:
+    card = Card(**json.loads(payload))
+    return replace(card, question=question or card.question, answer=answer or card.answer)
+
+
 def store_path(home: Path) -> Path:
     """Where review progress lives in a data folder."""
     return home / "review.sqlite"
+
+
+# The cards that may be asked: still in the notes and not suspended (`c` is cards, `n` card_notes).
+_ASKABLE = "c.active=1 AND COALESCE(n.suspended, 0)=0"
+_WITH_NOTES = "cards c LEFT JOIN card_notes n ON n.card_id=c.id"
+_IN_SECTION = "instr(py_lower(json_extract(c.card, '$.heading')), py_lower(?)) > 0"
 
 
 class ReviewStore:
@@ -96,7 +105,8 @@ class ReviewStore:
 
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.scheduler = fsrs.Scheduler(enable_fuzzing=fuzz)
+        self.fuzz = fuzz
+        self.scheduler = fsrs.Scheduler(enable_fuzzing=False)  # fuzz is ours, drawn from the card (see next_state)
         if self._damage() is not None:
             self._recover()
         self._create()
@@ -107,6 +117,8 @@ class ReviewStore:
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=self.TIMEOUT)
         db.execute(f"PRAGMA busy_timeout={int(self.TIMEOUT * 1000)}")
+        # SQLite's lower() folds ASCII only; section names may be in any language.
+        db.create_function("py_lower", 1, lambda s: s.lower() if isinstance(s, str) else s, deterministic=True)
         return db
 
     def _create(self) -> None:
@@ -114,6 +126,15 @@ class ReviewStore:
             with closing(self._connect()) as db, db:
                 db.execute("PRAGMA journal_mode=WAL")
                 db.executescript(SCHEMA)
+                for table, columns in ADDED_COLUMNS.items():
+                    have = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+                    for name, kind in columns.items():
+                        if name not in have:
+                            try:
+                                db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
+                            except sqlite3.OperationalError as e:  # another process added it a moment ago
+                                if "duplicate column" not in str(e):
+                                    raise
         except sqlite3.Error as e:
             raise ReviewStoreError(explain(self.path, e)) from None
 
@@ -138,13 +159,42 @@ class ReviewStore:
                 aside = recovery.move_aside(self.path)
                 self._create()
                 try:
-                    recovered, total = recovery.salvage(aside, self.path, self.scheduler, self.TIMEOUT)
+                    recovered, total = recovery.salvage(aside, self.path, self.next_state, self.TIMEOUT)
                 except (OSError, sqlite3.Error):  # e.g. no room for the scratch copy: the new file still works
                     recovered, total = 0, None
         except OSError as e:
             raise ReviewStoreError(f"{self.path} is damaged and could not be moved aside ({e.strerror or e}); "
                                    "move it away yourself and try again") from None
         self.recovered = _RECOVERED[self.path.resolve()] = recovery.message(self.path, aside, recovered, total)
+
+    def next_state(self, card_id: str, state, rating: int, now: datetime):
+        """The FSRS state after rating the card at ``now`` (UTC; ``state`` None: a new card), fuzzed reproducibly."""
+        import fsrs
+
+        before = state or fsrs.Card(due=now)
+        after, _ = self.scheduler.review_card(before, fsrs.Rating(rating), review_datetime=now)
+        if self.fuzz and after.state == fsrs.State.Review:
+            seed = f"{card_id}|{before.last_review.isoformat() if before.last_review else 'new'}"
+            after.due = now + self._fuzzed(after.due - now, seed)
+        return after
+
+    def _fuzzed(self, interval: timedelta, seed: str) -> timedelta:
+        """A day count within FSRS's fuzz range, picked by a hash of ``seed``: the same review, the same interval."""
+        days = interval.days
+        if days < 2.5:
+            return interval
+        spread = 1.0 + sum(factor * max(min(float(days), end) - start, 0.0) for start, end, factor in FUZZ_RANGES)
+        most = min(round(days + spread), self.scheduler.maximum_interval)
+        least = min(max(2, round(days - spread)), most)
+        draw = int(hashlib.sha1(seed.encode()).hexdigest()[:8], 16) / 2**32
+        return timedelta(days=least + int(draw * (most - least + 1)))
+
+    @staticmethod
+    def _state(db: sqlite3.Connection, card_id: str):
+        import fsrs
+
+        row = db.execute("SELECT fsrs FROM state WHERE card_id=?", (card_id,)).fetchone()
+        return fsrs.Card.from_dict(json.loads(row[0])) if row else None
 
     @_guarded
     def sync(self, cards: list[Card]) -> tuple[int, int]:
@@ -168,57 +218,195 @@ class ReviewStore:
 
     @_guarded
     def next_card(self, section: str | None = None, now: datetime | None = None) -> Card | None:
-        """The most overdue card, else the next new one, restricted to a section (text in its heading) if given."""
-        now = now or now_utc()
-        where, args = "c.active=1", []
+        """The most overdue card, else the next new one, restricted to a section (text in its heading, any case) if
+        given. Suspended cards are never returned; a reworded one comes with the student's wording."""
+        now = _utc(now)
+        where, args = _ASKABLE, []
         if section:
-            where += " AND json_extract(c.card, '$.heading') LIKE ?"
-            args.append(f"%{section}%")
+            where += f" AND {_IN_SECTION}"
+            args.append(section)
         with closing(self._connect()) as db:
-            row = db.execute(f"SELECT c.card FROM cards c JOIN state s ON s.card_id=c.id WHERE {where} AND s.due<=? "
-                             "ORDER BY s.due LIMIT 1", (*args, now.isoformat())).fetchone()
+            row = db.execute(f"SELECT c.card, n.question, n.answer FROM {_WITH_NOTES} JOIN state s ON s.card_id=c.id "
+                             f"WHERE {where} AND s.due<=? ORDER BY s.due LIMIT 1", (*args, now.isoformat())).fetchone()
             if row is None:
-                row = db.execute(f"SELECT c.card FROM cards c LEFT JOIN state s ON s.card_id=c.id WHERE {where} "
-                                 "AND s.card_id IS NULL ORDER BY c.position LIMIT 1", args).fetchone()
-        return Card(**json.loads(row[0])) if row else None
+                row = db.execute(f"SELECT c.card, n.question, n.answer FROM {_WITH_NOTES} LEFT JOIN state s ON s.card_id=c.id "
+                                 f"WHERE {where} AND s.card_id IS NULL ORDER BY c.position LIMIT 1", args).fetchone()
+        return _read_card(*row) if row else None
 
     @_guarded
-    def record(self, card: Card, g: Grade, answer: str, now: datetime | None = None) -> datetime:
-        """Schedule the card after a review; return when it is due next."""
-        import fsrs
+    def preview(self, card: Card, now: datetime | None = None) -> dict[int, datetime]:
+        """When each rating (1 again .. 4 easy) would make the card due, without recording anything; rating it at
+        the same moment gives exactly these dates (the fuzz is drawn from the card, not at random)."""
+        now = _utc(now)
+        with closing(self._connect()) as db:
+            state = self._state(db, card.id)
+        return {rating: self.next_state(card.id, state, rating, now).due.astimezone(timezone.utc) for rating in (1, 2, 3, 4)}
 
-        now = now or now_utc()
+    def record(self, card: Card, g: Grade, answer: str, now: datetime | None = None) -> datetime:
+        """Schedule the card with its suggested grade; return when it is due next."""
+        return self.rate(card, g.rating, answer, now, suggested=g)
+
+    @_guarded
+    def rate(self, card: Card, rating: int, answer: str = "", now: datetime | None = None,
+             suggested: Grade | None = None) -> datetime:
+        """Schedule the card with the rating the student chose (1 again .. 4 easy); return when it is due next.
+
+        The log keeps the chosen rating and, when the reply was graded, the suggested one and its score.
+        """
+        if rating not in (1, 2, 3, 4):
+            raise ValueError(f"rating must be 1, 2, 3 or 4, not {rating!r}")
+        now = _utc(now)
         with closing(self._connect()) as db, db:
-            row = db.execute("SELECT fsrs FROM state WHERE card_id=?", (card.id,)).fetchone()
-            state = fsrs.Card.from_dict(json.loads(row[0])) if row else fsrs.Card(due=now)
-            state, _ = self.scheduler.review_card(state, fsrs.Rating(g.rating), review_datetime=now)
+            db.execute("BEGIN IMMEDIATE")  # read and write the card's state as one step, whoever else reviews it
+            state = self.next_state(card.id, self._state(db, card.id), rating, now)
             due = state.due.astimezone(timezone.utc)
             db.execute("INSERT OR REPLACE INTO state (card_id, fsrs, due) VALUES (?,?,?)",
                        (card.id, json.dumps(state.to_dict()), due.isoformat()))
-            db.execute("INSERT INTO log (card_id, rating, answer, score, reviewed_at, due_after) VALUES (?,?,?,?,?,?)",
-                       (card.id, g.rating, answer, g.score, now.isoformat(), due.isoformat()))
+            db.execute("INSERT INTO log (card_id, rating, suggested, answer, score, reviewed_at, due_after) "
+                       "VALUES (?,?,?,?,?,?,?)", (card.id, rating, suggested.rating if suggested else None, answer,
+                                                 suggested.score if suggested else None, now.isoformat(), due.isoformat()))
         return due
+
+    # --- the student's marks on a card -------------------------------------------------------------------------
+
+    @_guarded
+    def _mark(self, card: Card | str, column: str, value) -> None:
+        card_id = _card_id(card)
+        with closing(self._connect()) as db, db:
+            if db.execute("SELECT 1 FROM cards WHERE id=?", (card_id,)).fetchone() is None:
+                raise UnknownCard(f"no card {card_id} in {self.path}; `study cards --json` lists the cards and their ids")
+            db.execute(f"INSERT INTO card_notes (card_id, {column}) VALUES (?, ?) "
+                       f"ON CONFLICT(card_id) DO UPDATE SET {column}=excluded.{column}", (card_id, value))
+
+    def suspend(self, card: Card | str) -> None:
+        """Never ask this card again (until unsuspended)."""
+        self._mark(card, "suspended", 1)
+
+    def unsuspend(self, card: Card | str) -> None:
+        self._mark(card, "suspended", 0)
+
+    @_guarded
+    def unsuspend_all(self) -> int:
+        """Bring every suspended card back; return how many."""
+        with closing(self._connect()) as db, db:
+            return db.execute("UPDATE card_notes SET suspended=0 WHERE suspended=1").rowcount
+
+    def flag(self, card: Card | str) -> None:
+        """Mark the card for a look later (a wrong or unclear card, say); it is still asked."""
+        self._mark(card, "flagged", 1)
+
+    def unflag(self, card: Card | str) -> None:
+        self._mark(card, "flagged", 0)
+
+    @_guarded
+    def edit(self, card: Card | str, question: str, answer: str) -> Card:
+        """Reword the card's question and answer; return the card as it now reads.
+
+        Kept under the card's id, which hashes what the card was cut from: the wording stays while that line of the
+        notes is unchanged, and no longer applies once it changes (the card is then a new one). Giving back the
+        generated text undoes the edit.
+        """
+        question, answer = " ".join((question or "").split()), " ".join((answer or "").split())
+        if not question or not answer:
+            raise ValueError("a card needs both a question and an answer; leave a part as it was rather than empty")
+        card_id = _card_id(card)
+        with closing(self._connect()) as db, db:
+            row = db.execute("SELECT card FROM cards WHERE id=?", (card_id,)).fetchone()
+            if row is None:
+                raise UnknownCard(f"no card {card_id} in {self.path}; `study cards --json` lists the cards and their ids")
+            made = Card(**json.loads(row[0]))
+            wording = (None, None) if (question, answer) == (made.question, made.answer) else (question, answer)
+            stamp = None if wording == (None, None) else now_utc().isoformat()
+            db.execute("INSERT INTO card_notes (card_id, question, answer, edited_at) VALUES (?,?,?,?) ON CONFLICT(card_id) "
+                       "DO UPDATE SET question=excluded.question, answer=excluded.answer, edited_at=excluded.edited_at",
+                       (card_id, *wording, stamp))
+        return replace(made, question=question, answer=answer)
+
+    @_guarded
+    def notes(self) -> dict[str, CardNote]:
+        """Every card the student suspended, flagged or reworded, by card id."""
+        with closing(self._connect()) as db:
+            rows = db.execute("SELECT card_id, suspended, flagged, question, answer, edited_at FROM card_notes").fetchall()
+        return {r[0]: CardNote(r[0], bool(r[1]), bool(r[2]), r[3], r[4], r[5]) for r in rows}
+
+    def note(self, card: Card | str) -> CardNote:
+        """What the student did to this card (all off when nothing)."""
+        card_id = _card_id(card)
+        return self.notes().get(card_id) or CardNote(card_id)
+
+    # --- progress ------------------------------------------------------------------------------------------------
 
     @_guarded
     def stats(self, now: datetime | None = None) -> dict:
-        """Due today, new, reviewed, and per section: cards, reviews and retention (share rated good or easy)."""
+        """Counts for the progress view, true before any review: active cards = new + learned + suspended, and
+        due today (by ``now``'s clock) among the learned; then reviews done, retired cards, flagged cards, and per
+        section its cards, reviews and retention (share rated good or easy)."""
         now = now or now_utc()
-        end_of_day = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+        end_of_day = datetime.combine(now.date() + timedelta(days=1), time(), tzinfo=now.tzinfo or timezone.utc)
         with closing(self._connect()) as db:
-            due = db.execute("SELECT COUNT(*) FROM state s JOIN cards c ON c.id=s.card_id WHERE c.active=1 AND s.due<?",
-                             (end_of_day.isoformat(),)).fetchone()[0]
-            new = db.execute("SELECT COUNT(*) FROM cards c LEFT JOIN state s ON s.card_id=c.id WHERE c.active=1 AND s.card_id IS NULL").fetchone()[0]
+            cards, suspended, flagged, new, due = db.execute(
+                "SELECT COUNT(*), SUM(COALESCE(n.suspended, 0)), SUM(COALESCE(n.flagged, 0)), "
+                f"SUM(CASE WHEN {_ASKABLE} AND s.card_id IS NULL THEN 1 ELSE 0 END), "
+                f"SUM(CASE WHEN {_ASKABLE} AND s.due<? THEN 1 ELSE 0 END) "
+                f"FROM {_WITH_NOTES} LEFT JOIN state s ON s.card_id=c.id WHERE c.active=1",
+                (_utc(end_of_day).isoformat(),)).fetchone()
             reviewed = db.execute("SELECT COUNT(*) FROM log").fetchone()[0]
             retired = db.execute("SELECT COUNT(*) FROM cards WHERE active=0").fetchone()[0]
             sections = db.execute(
                 "SELECT c.section, COUNT(DISTINCT c.id), COUNT(l.id), SUM(CASE WHEN l.rating>=3 THEN 1 ELSE 0 END) "
                 "FROM cards c LEFT JOIN log l ON l.card_id=c.id WHERE c.active=1 GROUP BY c.section ORDER BY MIN(c.position)").fetchall()
-        return {"due_today": due, "new": new, "reviewed": reviewed, "retired": retired,
+        suspended, new = suspended or 0, new or 0
+        return {"cards": cards, "due_today": due or 0, "new": new, "learned": cards - new - suspended, "suspended": suspended,
+                "flagged": flagged or 0, "reviewed": reviewed, "retired": retired,
                 "sections": [{"section": s, "cards": n, "reviews": r, "retention": (ok / r if r else None)} for s, n, r, ok in sections]}
 
     @_guarded
-    def schedule(self, limit: int = 10) -> list[tuple[Card, datetime]]:
+    def sections(self) -> list[tuple[str, int]]:
+        """The sections (top headings) with cards that may be asked, in note order, each with its card count."""
         with closing(self._connect()) as db:
-            rows = db.execute("SELECT c.card, s.due FROM state s JOIN cards c ON c.id=s.card_id WHERE c.active=1 "
-                              "ORDER BY s.due LIMIT ?", (limit,)).fetchall()
-        return [(Card(**json.loads(card)), datetime.fromisoformat(due)) for card, due in rows]
+            return db.execute(f"SELECT c.section, COUNT(*) FROM {_WITH_NOTES} WHERE {_ASKABLE} AND c.section!='' "
+                              "GROUP BY c.section ORDER BY MIN(c.position)").fetchall()
+
+    @_guarded
+    def matching_sections(self, text: str) -> list[str]:
+        """The sections holding a card whose heading path contains ``text`` (any case): what next_card(text) draws from."""
+        with closing(self._connect()) as db:
+            return [row[0] for row in db.execute(f"SELECT c.section FROM {_WITH_NOTES} WHERE {_ASKABLE} AND {_IN_SECTION} "
+                                                 "GROUP BY c.section ORDER BY MIN(c.position)", (text,))]
+
+    @_guarded
+    def reviews_per_day(self, days: int = 30, now: datetime | None = None) -> list[tuple[date, int]]:
+        """Reviews done on each of the last ``days`` days (by ``now``'s clock), oldest first, today last."""
+        now = now or now_utc()
+        first = now.date() - timedelta(days=days - 1)
+        since = _utc(datetime.combine(first, time(), tzinfo=now.tzinfo or timezone.utc))
+        with closing(self._connect()) as db:
+            stamps = [row[0] for row in db.execute("SELECT reviewed_at FROM log WHERE reviewed_at>=?", (since.isoformat(),))]
+        return self._per_day(first, days, [datetime.fromisoformat(s) for s in stamps], now)
+
+    @_guarded
+    def due_forecast(self, days: int = 30, now: datetime | None = None) -> list[tuple[date, int]]:
+        """Cards falling due on each of the next ``days`` days (by ``now``'s clock), today first; overdue ones count
+        today. New cards are not in it (stats()["new"] counts them)."""
+        now = now or now_utc()
+        with closing(self._connect()) as db:
+            stamps = [row[0] for row in db.execute(f"SELECT s.due FROM {_WITH_NOTES} JOIN state s ON s.card_id=c.id "
+                                                   f"WHERE {_ASKABLE}")]
+        return self._per_day(now.date(), days, [max(datetime.fromisoformat(s), _utc(now)) for s in stamps], now)
+
+    @staticmethod
+    def _per_day(first: date, days: int, moments: list[datetime], now: datetime) -> list[tuple[date, int]]:
+        counts = dict.fromkeys((first + timedelta(days=k) for k in range(days)), 0)
+        for moment in moments:
+            day = moment.astimezone(now.tzinfo or timezone.utc).date()
+            if day in counts:
+                counts[day] += 1
+        return list(counts.items())
+
+    @_guarded
+    def schedule(self, limit: int = 10) -> list[tuple[Card, datetime]]:
+        """The next cards to fall due (suspended ones left out), with when, soonest first."""
+        with closing(self._connect()) as db:
+            rows = db.execute(f"SELECT c.card, n.question, n.answer, s.due FROM {_WITH_NOTES} JOIN state s ON s.card_id=c.id "
+                              f"WHERE {_ASKABLE} ORDER BY s.due LIMIT ?", (limit,)).fetchall()
+        return [(_read_card(card, q, a), datetime.fromisoformat(due)) for card, q, a, due in rows]
