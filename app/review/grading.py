@@ -1,15 +1,20 @@
-"""Grading a free-text answer against a card's answer: again / hard / good / easy.
+"""Grading a free-text answer against a card's answer: again / hard / good / easy, and why, in a short phrase.
 
-The rule (also in README):
-- empty or "I don't know"                                  -> again
-- same words as the answer (case, punctuation, spaces aside) -> easy
-- the answer's words appear in the reply                      -> good
-- a number in the answer that the reply lacks                 -> again (8 KB is not 4 KB, however similar)
-- the right number without its unit ("4" for "4 KB")           -> hard
-- short answers (three words or fewer, e.g. cloze terms): a near-miss spelling of an answer of 6+ characters
-  (similarity >= 0.8) -> hard ("Cloudtrial"), else again (HTTPS is not HTTP)
-- longer answers: score = max(share of the answer's content words in the reply, cosine similarity of the two
-  with the embedding model); >= 0.75 good, >= 0.5 hard, else again.
+A term (three words or fewer, no small words: a cloze blank such as "SDK", "60 seconds") is checked in order:
+empty or "I don't know" -> again; the same words (case, punctuation, spaces aside) -> easy; the answer among other
+guesses ("CLI or SDK or API", "4 KB or 8 KB") -> again; the answer negated ("not HTTP", "isn't JSON") -> again; the
+answer inside the reply, or an abbreviation the notes define for it or its expansion (``aliases``) -> good; a number:
+the same amount in any unit or in words ("1 minute" for "60 seconds", "1024 MB" or "1000 MB" for "1 GB", "ten")
+-> good, the number without its unit -> hard, another amount -> again; part of a several-word term, or a misspelt
+word of six letters or more -> hard; anything else -> again ("HTTPS" is not "HTTP").
+
+A statement (a definition, a recalled line) is judged by meaning: a reply that denies what it says, or says what it
+denies ("cannot be identified", "is completely secure") -> again; a wrong number -> again, some of its numbers only
+-> at most hard; the answer's frame with another thing put in it ("... using a programming language" for "... using
+the command-line") -> again; a piece of the answer in its own words -> good from half its words, else hard;
+otherwise score = max(share of its content words in the reply, cosine with the embedding model): good from GOOD_AT
+(GOOD_SHARED_AT when the reply has a third of its words), hard from HARD_AT or a third of its words, else again.
+The thresholds were chosen on the labelled replies in tests/data/grading_cases.jsonl (tests/test_grading.py).
 """
 from __future__ import annotations
 
@@ -26,8 +31,17 @@ AGAIN, HARD, GOOD, EASY = 1, 2, 3, 4
 RATING_NAMES = {AGAIN: "again", HARD: "hard", GOOD: "good", EASY: "easy"}
 # How a grade is shown, in the terminal and on the web page alike: its mark and colour.
 MARKS = {AGAIN: ("✗", "red"), HARD: ("~", "yellow"), GOOD: ("✓", "green"), EASY: ("✓", "green")}
-_GIVE_UP = {"", "i don t know", "i dont know", "dont know", "don t know", "idk", "no idea", "pass", "skip"}
-_STOP = set("a an the of to in on for and or is are be by with as at it its this that from your you we can".split())
+# Below 0.68 / 0.56 a wrong reply of the labelled set is called good; these keep a margin (see tests/test_grading.py).
+GOOD_AT, GOOD_SHARED_AT, HARD_AT = 0.70, 0.60, 0.55
+SWAP_BELOW = 0.45  # cosine under which what a reply puts in place of part of the answer is another thing
+_GIVE_UP = {"", "i do not know", "i dont know", "do not know", "dont know", "idk", "no idea", "pass", "skip", "dunno",
+            "no clue", "not sure", "i m not sure"}
+_STOP = set("a an the of to in on for and or is are be by with as at it its this that from your you we can our their they "
+            "so if then there was were has have had do does did will would should could may might must i me my s".split())
+_NEGATIONS = {"not", "no", "never", "without", "nor", "neither", "none"}
+_HEDGES = set("maybe perhaps probably possibly i think guess either or it s is the a an no not yes sure certain well hmm"
+               .split())
+_TERM_WORDS = 3
 
 
 @dataclass
@@ -49,46 +63,375 @@ class Grade:
         return MARKS[self.rating][1]
 
 
-def _content(words: list[str]) -> list[str]:
-    return [w for w in words if w not in _STOP]
+def _norm(text: str) -> str:
+    """normalize(), after spelling out what it would drop: "n't" (a negation), "%" and "&"."""
+    text = re.sub(r"\bcan'?t\b|\bcannot\b", "can not", text.replace("’", "'"), flags=re.I)
+    text = re.sub(r"n't\b", " not", re.sub(r"\bwon't\b", "will not", text, flags=re.I), flags=re.I)
+    return normalize(text.replace("%", " percent ").replace("&", " and "))
 
 
-def _joined_window(e: str, g: str) -> bool:
-    """'1kb' in a reply matches the answer '1 KB' (and the reverse), but 'https' never matches 'http'."""
-    target = e.replace(" ", "")
-    words = g.split()
-    span = len(e.split()) + 1
+def _stem(word: str, loose: bool = False) -> str:
+    """A word without its inflection. In a term only a long word's plural s goes: a short term's last letter may be
+    the whole difference (HTTP, HTTPS). In a statement (``loose``) -ing, -ed, -es, -s and -e go."""
+    if not loose:
+        return word[:-1] if len(word) >= 6 and word.endswith("s") and not word.endswith("ss") else word
+    for suffix in ("ing", "ed", "es", "s", "e"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+def _content(text: str, loose: bool = False) -> list[str]:
+    return [_stem(w, loose) for w in text.split() if w not in _STOP and not (loose and w in _NEGATIONS)]
+
+
+def _within(e: str, g: str) -> bool:
+    """The answer stands whole in the reply: as words, as stems, or across a space ('1kb' for '1 KB')."""
+    ce, cg = " ".join(_content(e)), " ".join(_content(g))
+    if f" {e} " in f" {g} " or (ce and f" {ce} " in f" {cg} "):
+        return True
+    target, words, span = e.replace(" ", ""), g.split(), len(e.split()) + 1
     return any("".join(words[i:j]) == target for i in range(len(words)) for j in range(i + 1, min(len(words), i + span) + 1))
 
 
-def grade(expected: str, given: str, embed: Callable[[list[str]], np.ndarray] | None = None) -> Grade:
-    e, g = normalize(expected), normalize(given)
+# ---- abbreviations the notes define ---------------------------------------------------------------------------
+
+def _spells(words: list[str], letters: str) -> bool:
+    """The words' initials spell ``letters``: a small word (of, and, to) may give its initial or not, a word in
+    capitals all its letters (seasonal ARIMA -> SARIMA)."""
+    if not words:
+        return not letters
+    w = words[0].lower()
+    if letters and w[0] == letters[0] and _spells(words[1:], letters[1:]):
+        return True
+    if words[0].isupper() and len(w) > 1 and letters.startswith(w) and _spells(words[1:], letters[len(w):]):
+        return True
+    return w in _STOP and _spells(words[1:], letters)
+
+
+def _abbr(token: str) -> str | None:
+    """The letters of an abbreviation ("IAM", "OvR": two capitals or more), else None."""
+    ok = re.fullmatch(r"[A-Za-z][A-Za-z&]{1,9}", token) and sum(c.isupper() for c in token) >= 2
+    return token.lower().replace("&", "") if ok else None
+
+
+def abbreviations(texts: list[str]) -> dict[str, set[str]]:
+    """The abbreviations the notes define, both ways, keys and values normalised: "Identity and Access Management
+    (IAM)" or "IAM (Identity and Access Management)" give {"iam": {"identity and access management"}} and the
+    reverse. A definition counts only where the initials of the expansion spell the abbreviation."""
+    found: dict[str, set[str]] = {}
+
+    def pair(abbr: str, expansion: str) -> None:
+        a, x = normalize(abbr), re.sub(r"^(?:(?:the|a|an) )+", "", normalize(expansion))
+        if a == x:  # "TP (TP)"
+            return
+        found.setdefault(a, set()).add(x)
+        found.setdefault(x, set()).add(a)
+
+    for line in (line for text in texts for line in text.splitlines()):
+        for m in re.finditer(r"\(([^()]{1,120})\)", line):
+            before = re.split(r"[.:;,!?()\[\]*_|>#]", line[: m.start()])[-1]
+            left = [w for w in re.split(r"[\s\-/]+", before) if w]
+            inside = re.split(r"[,;:]| - ", m.group(1))[0].strip()
+            first = inside.split()[0] if inside else ""
+            letters = _abbr(first) or ""
+            for k in range(1, min(len(left), len(letters) + 4) + 1 if letters else 0):  # Expansion Words (ABBR)
+                if left[-k].lower() not in _STOP and _spells(left[-k:], letters):
+                    pair(first, " ".join(left[-k:]))
+                    break
+            last = re.sub(r"[^A-Za-z&]", "", left[-1]) if left else ""
+            words = [w for w in re.split(r"[\s\-/]+", inside) if w]
+            if (letters := _abbr(last)) and 1 < len(words) <= len(letters) + 3 and _spells(words, letters):
+                pair(last, inside)  # ABBR (Expansion Words)
+    return found
+
+
+def _alias_in(e: str, g: str, aliases: dict[str, set[str]] | None) -> str | None:
+    """The other form of the answer (its abbreviation or expansion) that the reply gives, if any."""
+    for form in sorted((aliases or {}).get(e, ())):
+        if _within(form, g) or _content(form, True) == _content(g, True):
+            return form
+    return None
+
+
+# ---- numbers and units ----------------------------------------------------------------------------------------
+
+_SMALL = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve thirteen "
+                                     "fourteen fifteen sixteen seventeen eighteen nineteen".split())}
+_SMALL |= {w: 10 * (i + 2) for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split())}
+_SCALES = {"hundred": 100, "dozen": 12, "thousand": 1000, "million": 10**6, "billion": 10**9}
+_TIME = {1e-3: "ms msec msecs millisecond milliseconds", 1: "s sec secs second seconds", 60: "min mins minute minutes",
+         3600: "h hr hrs hour hours", 86400: "d day days", 604800: "week weeks"}
+_DATA = {0: "b byte bytes", 1: "kb kib kilobyte kilobytes", 2: "mb mib megabyte megabytes",
+         3: "gb gib gig gigs gigabyte gigabytes", 4: "tb tib terabyte terabytes", 5: "pb pib petabyte petabytes"}
+_UNITS = {w: ("time", f) for f, ws in _TIME.items() for w in ws.split()} | {"%": ("share", 0.01), "percent": ("share", 0.01)}
+_UNITS |= {w: ("data", p) for p, ws in _DATA.items() for w in ws.split()} | {"pct": ("share", 0.01), "k": ("count", 1000)}
+_TOKEN = re.compile(r"(?<![a-z0-9.])(?:\d{1,3}(?:,\d{3})+|\d*\.\d+|\d+)|[a-z]+|%")
+
+
+@dataclass(frozen=True)
+class _Amount:
+    value: float
+    unit: str | None  # a known unit's kind ("time", "data", "share"), else the word after the number, or None
+    scale: float  # the known unit's factor to its base; for data the power of 1000 (or 1024)
+    text: str
+
+    def same(self, other: "_Amount") -> bool:
+        if self.unit != other.unit:
+            return False
+        if self.unit == "data":  # 1 GB is 1000 MB and 1024 MB alike: notes and students use both
+            return any(_close(self.value * b ** self.scale, other.value * b ** other.scale) for b in (1000, 1024))
+        return _close(self.value * self.scale, other.value * other.scale)
+
+    @property
+    def plain(self) -> float | None:
+        """The amount as a plain number where that is the same thing (40% is 0.4)."""
+        return self.value * self.scale if self.unit == "share" else self.value if self.unit is None else None
+
+
+def _close(a: float | None, b: float | None) -> bool:
+    return a is not None and b is not None and abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
+
+
+def _words_number(toks: list[str], i: int) -> tuple[float, int] | None:
+    """A number in words starting at toks[i] ("twenty five", "a hundred", "two thousand and nine") and where it ends."""
+    after = toks[i + 1] if i + 1 < len(toks) else ""
+    if not (toks[i] in _SMALL or (toks[i] in ("a", "an") and (after in _SCALES or after in _UNITS))):
+        return None
+    total, current, j = 0, 0, i
+    while j < len(toks):
+        w = toks[j]
+        if w in _SMALL or (j == i and w in ("a", "an")):
+            current += _SMALL.get(w, 1)
+        elif w in ("hundred", "dozen"):
+            current = max(current, 1) * _SCALES[w]
+        elif w in _SCALES:
+            total, current = total + max(current, 1) * _SCALES[w], 0
+        elif w != "and":
+            break
+        j += 1
+    return float(total + current), j
+
+
+def _amounts(text: str) -> list[_Amount]:
+    """The amounts in a text, digits or words, each with the unit after it ("15 mins", "a hundred ms", "5k", "40%")."""
+    low = text.lower()
+    shown = text if len(low) == len(text) else low
+    found = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(low)]
+    toks = [t for t, _, _ in found]
+    out, i = [], 0
+    while i < len(toks):
+        if toks[i][0].isdigit() or toks[i][0] == ".":
+            value, j = float(toks[i].replace(",", "")), i + 1
+            if j < len(toks) and toks[j] == "s" and found[j][1] == found[i][2] and value >= 1000:
+                j += 1  # "the 1950s": a decade, not seconds
+        elif words := _words_number(toks, i):
+            value, j = words
+        else:
+            i += 1
+            continue
+        unit, scale = None, 1.0
+        if j < len(toks) and low[found[j - 1][2]: found[j][1]].strip() in ("", "-"):
+            if toks[j] == "per" and toks[j + 1: j + 2] == ["cent"]:
+                unit, scale, j = "share", 0.01, j + 2
+            elif toks[j] in _UNITS:
+                unit, scale = _UNITS[toks[j]]
+                if unit == "count":
+                    value, unit, scale = value * scale, None, 1.0
+                j += 1
+            elif toks[j].isalpha() and toks[j] not in _STOP | _NEGATIONS | {"per"}:
+                unit, j = (toks[j][:-1] if len(toks[j]) > 2 and toks[j].endswith("s") else toks[j]), j + 1  # WCUs = WCU
+        out.append(_Amount(value, unit, scale, shown[found[i][1]: found[j - 1][2]]))
+        i = j
+    return out
+
+
+def _judge_amounts(expected: str, given: str, term: bool) -> Grade | None:
+    """A term with a number: the same amount in any unit is right, another amount wrong. A statement: a wrong
+    amount makes it wrong, and one that gives only some of its amounts is at most hard."""
+    want, got = _amounts(expected), _amounts(given)
+    if not want:
+        return None
+    pairs = [(w, g) for w in want for g in got if w.same(g) or _close(w.plain, g.plain)
+             or (w.unit is None and g.unit is not None and _close(w.value, g.value))]  # "10 instances" for "10"
+    if term:
+        if pairs:
+            return Grade(GOOD, 1.0, f"{pairs[0][1].text} is {pairs[0][0].text}")
+        if any(w.unit is not None and g.unit is None and _close(w.value, g.value) for w in want for g in got):
+            return Grade(HARD, 0.5, "right number; give the unit too")
+        return Grade(AGAIN, 0.0, f"the answer is {expected.strip()}" + (f", not {got[0].text}" if got else ""))
+    wrong = [g for g in got if all(g is not p[1] for p in pairs) and not any(_close(g.value, w.value) for w in want)]
+    if wrong and not pairs:
+        return Grade(AGAIN, 0.0, f"your notes say {' and '.join(w.text for w in want)}, not {wrong[0].text}")
+    missing = [w for w in want if all(w is not p[0] for p in pairs)]
+    return Grade(HARD, 0.5, f"part of it: your notes also say {missing[0].text}") if pairs and missing else None
+
+
+# ---- negations, guesses, typos --------------------------------------------------------------------------------
+
+def _clauses(text: str) -> list[list[str]]:
+    """A text's clauses as normalised words: a negation reaches no further than its clause."""
+    parts = re.split(r"[,;:!?()]|\.(?!\d)|\bbut\b|\bhowever\b", text.replace("’", "'"), flags=re.I)
+    return [c.split() for c in (_norm(p) for p in parts) if c]
+
+
+def _denies(words: list[str], k: int) -> bool:
+    """words[k] is a denial, not a hedge ("not sure", "not certain")."""
+    return words[k] in _NEGATIONS and words[k + 1: k + 2] not in (["sure"], ["certain"])
+
+
+def _negates_term(e: str, given: str) -> bool:
+    """The term with a denial up to three words before it ("not HTTP", "it is not HTTP"); "no" only right before
+    it ("no HTTP", but "no, it's HTTP" and "no it is HTTP" answer the question)."""
+    target = e.split()
+    return any(words[i: i + len(target)] == target
+               and any(_denies(words, k) and (words[k] != "no" or k == i - 1) for k in range(max(0, i - 3), i))
+               for words in _clauses(given) for i in range(len(words)))
+
+
+def _scopes(words: list[str]) -> list[list[str]]:
+    """What each denial reaches, as stems: the next two content words after a negation ("can not be identified",
+    "not intrinsically secure"), the next one after "only" (which restricts the way a negation does)."""
+    out = []
+    for i, w in enumerate(words):
+        if _denies(words, i) or w == "only":
+            reached = [_stem(x, True) for x in words[i + 1: i + 5] if x not in _STOP and x not in _NEGATIONS and x != "only"]
+            out.append(reached[: 1 if w == "only" else 2])
+    return [s for s in out if s]
+
+
+def _opposite(expected: str, given: str) -> str | None:
+    """A word the answer states and the reply denies, or one the answer denies and the reply states plainly."""
+    a, g = _clauses(expected), _clauses(given)
+    shown = {_stem(w, True): w for c in a + g for w in c}
+    a_words = {_stem(w, True) for c in a for w in c if w not in _STOP}
+    g_said = [_stem(w, True) for c in g for w in c if w not in _STOP]
+    a_scopes, g_scopes = [s for c in a for s in _scopes(c)], [s for c in g for s in _scopes(c)]
+    a_denied, g_denied = {w for s in a_scopes for w in s}, [w for s in g_scopes for w in s]
+    if len(g_scopes) > len(a_scopes):  # a denial the answer has no counterpart for
+        for s in g_scopes:
+            if hit := [w for w in s if w in a_words and w not in a_denied]:
+                return f"says not {shown[hit[0]]}: your notes say it is"
+    firsts = [s[0] for s in g_scopes]
+    for s in a_scopes:
+        if s[0] in firsts:
+            firsts.remove(s[0])  # the reply denies or restricts it too ("never use root", "only use root")
+        elif plain := [w for w in s if g_said.count(w) > g_denied.count(w)]:
+            return f"says {shown[plain[0]]}: your notes say not"
+    return None
+
+
+def _guesses(e: str, given: str) -> bool:
+    """Candidates of the same kind, listed: "CLI or SDK or API", "HTTP, HTTPS, TCP", "maybe X / Y", "4 or 8 KB"."""
+    got = _amounts(given)
+    if re.search(r"\d", e) and any(not x.same(y) and not _close(x.value, y.value) for x in got for y in got):
+        return True
+    parts = [[w for w in _norm(p).split() if w not in _HEDGES] for p in re.split(r",|/|\bor\b|\|", given, flags=re.I)]
+    parts = [p for p in parts if p]
+    return len(parts) > 1 and any(not set(p) <= set(e.split()) and f" {e} " not in f" {' '.join(p)} "
+                                  and len(p) <= len(e.split()) + 1 for p in parts)
+
+
+def _typo(e: str, g: str) -> float | None:
+    """How close a near-miss spelling is, if the reply is one: each word that differs, a slip in a 6+ letter word."""
+    ratio = difflib.SequenceMatcher(None, e, g).ratio()
+    if ratio < 0.8 or len(e) < 6:
+        return None
+    ew, gw = e.split(), g.split()
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, ew, gw).get_opcodes():
+        ours, theirs = "".join(ew[i1:i2]), "".join(gw[j1:j2])
+        if op != "equal" and (op != "replace" or len(ours) < 6 or difflib.SequenceMatcher(None, ours, theirs).ratio() < 0.8):
+            return None
+    return ratio
+
+
+# ---- statements: judged by meaning ----------------------------------------------------------------------------
+
+def _swap(e: str, g: str, embed) -> tuple[str, str, bool] | None:
+    """The reply keeps the answer's frame and puts another thing in it: "manage your AWS services using a programming
+    language" for "... using the command-line". One stretch replaced by one unlike it (cosine below SWAP_BELOW):
+    (theirs, ours, sure). Sure when half the answer's words stay, or a third and a phrase replaces the rest; a
+    third kept and one word put in may be a summing-up word ("manage AWS from your code")."""
+    a, b = [w for w in e.split() if w not in _STOP], [w for w in g.split() if w not in _STOP]
+    ops = difflib.SequenceMatcher(None, [_stem(w, True) for w in a], [_stem(w, True) for w in b],
+                                  autojunk=False).get_opcodes()
+    changed = [o for o in ops if o[0] != "equal"]
+    kept = sum(i2 - i1 for op, i1, i2, _, _ in ops if op == "equal")
+    if embed is None or len(changed) != 1 or changed[0][0] != "replace" or kept < len(a) / 3:
+        return None
+    _, i1, i2, j1, j2 = changed[0]
+    if any(w in _NEGATIONS for w in b[j1:j2]):
+        return None  # "global, not regional": an addition, not a replacement
+    ours, theirs = " ".join(a[i1:i2]), " ".join(b[j1:j2])
+    v = embed([ours, theirs])
+    return (theirs, ours, kept >= len(a) / 2 or j2 - j1 >= 2) if float(v[0] @ v[1]) < SWAP_BELOW else None
+
+
+def _meaning(expected: str, e: str, given: str, g: str, embed) -> Grade:
+    swap = _swap(e, g, embed)
+    if swap and swap[2]:
+        return Grade(AGAIN, 0.0, f"says {swap[0]} where your notes say {swap[1]}")
+    g_words = set(_content(g, True))
+    # A piece of the answer in its own words, or of the equivalent notes give as "(= scale up / down)".
+    pieces = []
+    for whole in [e] + [_norm(x) for x in re.findall(r"\(\s*=\s*([^)]*)\)", expected)]:
+        words = _content(whole, True) or whole.split()
+        if g_words and g_words <= set(words):
+            pieces.append(sum(1 for w in words if w in g_words) / len(words))
+    if pieces:
+        share = max(pieces)
+        if share >= 0.5:
+            return Grade(GOOD, share, "what your notes say" if share == 1 else "the main part of what your notes say")
+        return Grade(HARD, share, f"only part of what your notes say ({share:.0%} of its words)")
+    e_words = _content(e, True) or e.split()
+    recall = sum(1 for w in e_words if w in g_words) / len(e_words)
+    cosine = float(np.dot(*embed([expected, given]))) if embed is not None else 0.0
+    score = max(recall, cosine)
+    good_at = GOOD_SHARED_AT if recall >= 1 / 3 else GOOD_AT  # the answer's own words back the meaning up
+    if len(e_words) <= _TERM_WORDS and recall <= 0.5:
+        score = min(score, good_at - 0.01)  # a short statement missing half its words is not the same statement
+    if score >= good_at:
+        if swap:
+            return Grade(HARD, score, f"check: says {swap[0]} where your notes say {swap[1]}")
+        return Grade(GOOD, score, f"same meaning as your notes ({score:.2f})")
+    if score >= HARD_AT or recall >= 1 / 3:
+        return Grade(HARD, score, f"partly what your notes say ({score:.2f})")
+    return Grade(AGAIN, score, f"not what your notes say ({score:.2f})")
+
+
+# ---- the grade ------------------------------------------------------------------------------------------------
+
+def grade(expected: str, given: str, embed: Callable[[list[str]], np.ndarray] | None = None,
+          aliases: dict[str, set[str]] | None = None) -> Grade:
+    """Grade the reply ``given`` against the card's answer ``expected`` (the rules: this module's docstring).
+    ``embed`` (texts -> L2-normalised rows) judges the meaning of statements; ``aliases`` (``abbreviations`` of
+    the notes) lets a defined abbreviation stand for its expansion and the reverse."""
+    e, g = _norm(expected), _norm(given)
+    term = len(e.split()) <= _TERM_WORDS and not any(w in _STOP for w in e.split())  # "throughput for reads" is not
     if g in _GIVE_UP:
         return Grade(AGAIN, 0.0, "no answer given")
     if g == e or g.replace(" ", "") == e.replace(" ", ""):
         return Grade(EASY, 1.0, "exactly the answer")
-    if f" {e} " in f" {g} " or _joined_window(e, g):
+    if term and _guesses(e, given):
+        return Grade(AGAIN, 0.0, "a list of guesses: name one answer")
+    if term and _negates_term(e, given):
+        return Grade(AGAIN, 0.0, f"says not {expected.strip()}")
+    opposite = None if term else _opposite(expected, given)
+    if opposite:
+        return Grade(AGAIN, 0.0, opposite)
+    if _within(e, g):
         return Grade(GOOD, 1.0, "contains the answer")
-    numbers = set(re.findall(r"\d+(?:\.\d+)?", expected))
-    if numbers and not numbers <= set(re.findall(r"\d+(?:\.\d+)?", given)):
-        return Grade(AGAIN, 0.0, f"the number is {' / '.join(sorted(numbers))}")
-    e_words = _content(e.split()) or e.split()
-    if numbers and len(e.split()) <= 3:
-        return Grade(HARD, 0.5, "right number; give the unit too")
-    if len(e.split()) <= 3:
-        ratio = difflib.SequenceMatcher(None, e, g).ratio()
-        if ratio >= 0.8 and len(e) >= 6:  # a typo in a long word; a short acronym off by a letter is another term
-            return Grade(HARD, ratio, "almost: check the spelling")
-        return Grade(AGAIN, ratio, "not the term in your notes")
-    g_words = set(g.split())
-    recall = sum(1 for w in e_words if w in g_words) / len(e_words)
-    cosine = 0.0
-    if embed is not None:
-        v = embed([expected, given])
-        cosine = float(v[0] @ v[1])
-    score = max(recall, cosine)
-    if score >= 0.75:
-        return Grade(GOOD, score, "matches the meaning of your notes")
-    if score >= 0.5:
-        return Grade(HARD, score, "partly right")
-    return Grade(AGAIN, score, "not what your notes say")
+    if form := _alias_in(e, g, aliases):
+        abbr, full = (form, e) if len(form.split()) < len(e.split()) else (e, form)
+        return Grade(GOOD, 1.0, f"{abbr.upper()} stands for {full}")
+    numbers = _judge_amounts(expected, given, term)
+    if numbers and (term or numbers.rating == AGAIN):
+        return numbers
+    if not term:
+        verdict = _meaning(expected, e, given, g, embed)
+        return numbers if numbers and verdict.rating >= numbers.rating else verdict
+    if len(e.split()) > 1 and g and set(g.split()) < set(e.split()):
+        return Grade(HARD, 0.5, f"only part of it: {expected.strip()}")
+    if (ratio := _typo(e, g)) is not None:
+        return Grade(HARD, ratio, "almost: check the spelling")
+    return Grade(AGAIN, 0.0, "not the term in your notes")

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from .cards import Card, generate
-from .grading import Grade, grade
+from .grading import Grade, abbreviations, grade
 from .store import ReviewStore, now_utc, store_path
 
 
@@ -35,8 +35,11 @@ class ReviewSession:
         self.study = study
         self.section = section or None
         self.store = ReviewStore(store_path(study.home), fuzz=fuzz)
-        self.cards = generate(study.searcher().chunks)
+        chunks = study.searcher().chunks
+        self.cards = generate(chunks)
         self.store.sync(self.cards)
+        # "IAM" and "Identity and Access Management" are one answer where the notes say so (often in a heading)
+        self.aliases = abbreviations([c.text for c in chunks] + [c.heading for c in chunks])
 
     def next(self, now: datetime | None = None) -> Card | None:
         return self.store.next_card(self.section, now)
@@ -57,7 +60,7 @@ class ReviewSession:
         With ``record`` (the default, as before ratings could be chosen) the suggested grade is recorded at once;
         with ``record=False`` nothing is written and ``rate`` records the student's choice afterwards.
         """
-        g = grade(card.answer, reply, self.study.query_embedder.embed)
+        g = grade(card.answer, reply, self.study.query_embedder.embed, aliases=self.aliases)
         dues, intervals = self._outlook(card, now)
         feedback = Feedback(card, reply, g, intervals=intervals, dues=dues)
         if record:
