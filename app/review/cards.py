@@ -106,11 +106,12 @@ def _common_words(chunks: list[Chunk]) -> set[str]:
 _EXAMPLE = re.compile(r"\bexample\b|\be\.g\.|\bfor instance\b|\bsuch as\b|\bsay\b|\s[=*/]\s|[<>]", re.I)
 # A row of a list, "Network Load Balancer (v2) – 2017": a name and its value, no sentence around the blank.
 _ROW = re.compile(r"\s[–—-]\s+(?:\S+\s+){0,2}___\W*$")
-# Headings that name a part of a document, not a topic (any subject's notes have them).
+# Headings that name a part of a document, not a topic (any subject's notes have them), alone or as the last word
+# ("Pre-lecture quiz", "Worked example").
 _NOT_A_TOPIC = {"introduction", "intro", "summary", "overview", "conclusion", "conclusions", "note", "notes", "diagram",
                 "background", "recap", "review", "references", "resources", "setup", "prerequisites", "quiz", "assignment",
-                "challenge", "further reading", "final words of wisdom", "wrap up", "next steps", "example", "examples",
-                "exercise", "exercises", "task", "tasks", "hint", "tips", "steps", "pre lecture quiz", "post lecture quiz",
+                "challenge", "further reading", "wrap up", "next steps", "example", "examples",
+                "exercise", "exercises", "task", "tasks", "hint", "tips", "steps",
                 "credits", "acknowledgements", "table of contents", "contents", "appendix", "homework", "lesson", "lessons"}
 # A recall answer says something about its topic: it has a verb of statement.
 _STATES = re.compile(r"\b(?:is|are|was|were|means|can|could|allows?|lets|provides?|helps?|gives?|makes?|uses?|has|have|"
@@ -127,7 +128,7 @@ def _blanks(sentence: str, common: set[str], heading: str, terms: Terms) -> list
     for m in _NUMBER.finditer(sentence):
         value = m.group(1).strip()
         if normalize(value[len(m.group(2)):]) in common:
-            value = m.group(2)  # "10 AWS accounts": the number is the fact, the common word is no unit
+            value = m.group(2)  # "10 lab groups": the number is the fact, the common word is no unit
         if any(ch.isalpha() for ch in value) or len(value) >= 2:
             candidates.append((3 if any(ch.isalpha() for ch in value) else 2, value))
     for m in _TERM.finditer(sentence):
@@ -241,7 +242,7 @@ def generate(chunks: list[Chunk], section: str | None = None) -> list[Card]:
         told = [(t, f, l) for t, f, l in sentences if len(t.split()) >= MIN_WORDS and _STATES.search(t)
                 and topic & {w.rstrip("s") for w in content_words(t)}]
         if inner and headings[inner] == 1 and inner not in recalled and told and topic \
-                and normalize(inner) not in _NOT_A_TOPIC and not inner.endswith("?"):
+                and not {normalize(inner), normalize(inner).rsplit(" ", 1)[-1]} & _NOT_A_TOPIC and not inner.endswith("?"):
             text, first, last = told[0]
             if len(text) <= 240:
                 recalled.add(inner)

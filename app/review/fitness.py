@@ -25,7 +25,7 @@ _SPOKEN = {"i", "i'm", "im", "i'll", "i've", "i'd", "me", "my", "gonna", "wanna"
            "we'll", "we're", "we've", "guys"}
 _ENDS_CUT = {"a", "an", "the", "of", "to", "in", "on", "at", "for", "with", "by", "from", "and", "or", "but", "as",
              "is", "are", "was", "were", "be", "that", "which", "than", "into", "within", "their", "its", "our", "your"}
-# Code, markup and table rows: pipes, braces, backticks, assignments ("ssl=1"), tags, calls ("fit()"), chained
+# Code, markup and table rows: pipes, braces, backticks, assignments ("x=1"), tags, calls ("fit()"), chained
 # members ("df().head"), slices, comments, snake_case, shell variables. Spaced "=", "<", ">" are prose arithmetic.
 _CODE = re.compile(r"[|{}`\\]|\w=|=\w|</?[a-zA-Z]|\w>|\w\([\w'\".,=]*\)|\)\.\w|\[\s*\d*:|^\s*#|\w_\w|\$\w|;\s*$")
 # A sentence about the document, not the subject ("the image above", "in this lesson"): nothing to learn alone.
@@ -97,7 +97,7 @@ class Terms:
 
     def learnable(self, term: str) -> bool:
         if re.search(r"[\\_=@<>:]|\.\w{1,4}$|^\w+\.\w+\.\w+", term) or ("/" in term and not re.fullmatch(r"[A-Z0-9]+(?:/[A-Z0-9]+)+", term)):
-            return False  # a path, a file name, an address, a dotted identifier (a pair of acronyms, "SSL/TLS", is a term)
+            return False  # a path, a file name, an address, a dotted identifier (a pair of acronyms, "AC/DC", is a term)
         if re.fullmatch(r"[IVXLCDM]+", term):
             return False  # a chapter or list number in Roman numerals
         if term[0].islower() and any(ch.isupper() for ch in term[1:]):

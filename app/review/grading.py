@@ -1,17 +1,17 @@
 """Grading a free-text answer against a card's answer: again / hard / good / easy, and why, in a short phrase.
 
-A term (three words or fewer, no small words: a cloze blank such as "SDK", "60 seconds") is checked in order:
+A term (three words or fewer, no small words: a cloze blank such as "DNA", "60 seconds") is checked in order:
 empty or "I don't know" -> again; the same words (case, punctuation, spaces aside) -> easy; the answer among other
-guesses ("CLI or SDK or API", "4 KB or 8 KB") -> again; the answer negated ("not HTTP", "isn't JSON") -> again; the
+guesses ("DNA or RNA or ATP", "4 KB or 8 KB") -> again; the answer negated ("not DNA", "isn't RNA") -> again; the
 answer inside the reply, or an abbreviation the notes define for it or its expansion (``aliases``) -> good; a number:
 the same amount in any unit or in words ("1 minute" for "60 seconds", "1024 MB" or "1000 MB" for "1 GB", "ten")
 -> good, the number without its unit -> hard, another amount -> again; part of a several-word term, or a misspelt
-word of six letters or more -> hard; anything else -> again ("HTTPS" is not "HTTP").
+word of six letters or more -> hard; anything else -> again ("ATPase" is not "ATP").
 
 A statement (a definition, a recalled line) is judged by meaning: a reply that denies what it says, or says what it
 denies ("cannot be identified", "is completely secure") -> again; a wrong number -> again, some of its numbers only
--> at most hard; the answer's frame with another thing put in it ("... using a programming language" for "... using
-the command-line") -> again; a piece of the answer in its own words -> good from half its words, else hard;
+-> at most hard; the answer's frame with another thing put in it ("... measured in volts" for "... measured
+in amperes") -> again; a piece of the answer in its own words -> good from half its words, else hard;
 otherwise score = max(share of its content words in the reply, cosine with the embedding model): good from GOOD_AT
 (GOOD_SHARED_AT when the reply has a third of its words), hard from HARD_AT or a third of its words, else again.
 The thresholds were chosen on the labelled replies in tests/data/grading_cases.jsonl (tests/test_grading.py).
@@ -72,7 +72,7 @@ def _norm(text: str) -> str:
 
 def _stem(word: str, loose: bool = False) -> str:
     """A word without its inflection. In a term only a long word's plural s goes: a short term's last letter may be
-    the whole difference (HTTP, HTTPS). In a statement (``loose``) -ing, -ed, -es, -s and -e go."""
+    the whole difference (ATP, ATPase). In a statement (``loose``) -ing, -ed, -es, -s and -e go."""
     if not loose:
         return word[:-1] if len(word) >= 6 and word.endswith("s") and not word.endswith("ss") else word
     for suffix in ("ing", "ed", "es", "s", "e"):
@@ -110,14 +110,14 @@ def _spells(words: list[str], letters: str) -> bool:
 
 
 def _abbr(token: str) -> str | None:
-    """The letters of an abbreviation ("IAM", "OvR": two capitals or more), else None."""
+    """The letters of an abbreviation ("WHO", "NaCl": two capitals or more), else None."""
     ok = re.fullmatch(r"[A-Za-z][A-Za-z&]{1,9}", token) and sum(c.isupper() for c in token) >= 2
     return token.lower().replace("&", "") if ok else None
 
 
 def abbreviations(texts: list[str]) -> dict[str, set[str]]:
-    """The abbreviations the notes define, both ways, keys and values normalised: "Identity and Access Management
-    (IAM)" or "IAM (Identity and Access Management)" give {"iam": {"identity and access management"}} and the
+    """The abbreviations the notes define, both ways, keys and values normalised: "World Health
+    Organization (WHO)" or "WHO (World Health Organization)" give {"who": {"world health organization"}} and the
     reverse. A definition counts only where the initials of the expansion spell the abbreviation."""
     found: dict[str, set[str]] = {}
 
@@ -281,8 +281,8 @@ def _denies(words: list[str], k: int) -> bool:
 
 
 def _negates_term(e: str, given: str) -> bool:
-    """The term with a denial up to three words before it ("not HTTP", "it is not HTTP"); "no" only right before
-    it ("no HTTP", but "no, it's HTTP" and "no it is HTTP" answer the question)."""
+    """The term with a denial up to three words before it ("not DNA", "it is not DNA"); "no" only right before
+    it ("no DNA", but "no, it's DNA" and "no it is DNA" answer the question)."""
     target = e.split()
     return any(words[i: i + len(target)] == target
                and any(_denies(words, k) and (words[k] != "no" or k == i - 1) for k in range(max(0, i - 3), i))
@@ -322,7 +322,7 @@ def _opposite(expected: str, given: str) -> str | None:
 
 
 def _guesses(e: str, given: str) -> bool:
-    """Candidates of the same kind, listed: "CLI or SDK or API", "HTTP, HTTPS, TCP", "maybe X / Y", "4 or 8 KB"."""
+    """Candidates of the same kind, listed: "DNA or RNA or ATP", "DNA, RNA, ATP", "maybe X / Y", "4 or 8 KB"."""
     got = _amounts(given)
     if re.search(r"\d", e) and any(not x.same(y) and not _close(x.value, y.value) for x in got for y in got):
         return True
@@ -348,10 +348,10 @@ def _typo(e: str, g: str) -> float | None:
 # ---- statements: judged by meaning ----------------------------------------------------------------------------
 
 def _swap(e: str, g: str, embed) -> tuple[str, str, bool] | None:
-    """The reply keeps the answer's frame and puts another thing in it: "manage your AWS services using a programming
-    language" for "... using the command-line". One stretch replaced by one unlike it (cosine below SWAP_BELOW):
+    """The reply keeps the answer's frame and puts another thing in it: "current measured in volts" for
+    "current measured in amperes". One stretch replaced by one unlike it (cosine below SWAP_BELOW):
     (theirs, ours, sure). Sure when half the answer's words stay, or a third and a phrase replaces the rest; a
-    third kept and one word put in may be a summing-up word ("manage AWS from your code")."""
+    third kept and one word put in may be a summing-up word ("a unit of current")."""
     a, b = [w for w in e.split() if w not in _STOP], [w for w in g.split() if w not in _STOP]
     ops = difflib.SequenceMatcher(None, [_stem(w, True) for w in a], [_stem(w, True) for w in b],
                                   autojunk=False).get_opcodes()
@@ -361,7 +361,7 @@ def _swap(e: str, g: str, embed) -> tuple[str, str, bool] | None:
         return None
     _, i1, i2, j1, j2 = changed[0]
     if any(w in _NEGATIONS for w in b[j1:j2]):
-        return None  # "global, not regional": an addition, not a replacement
+        return None  # "fast, not slow": an addition, not a replacement
     ours, theirs = " ".join(a[i1:i2]), " ".join(b[j1:j2])
     v = embed([ours, theirs])
     return (theirs, ours, kept >= len(a) / 2 or j2 - j1 >= 2) if float(v[0] @ v[1]) < SWAP_BELOW else None

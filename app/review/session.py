@@ -38,7 +38,7 @@ class ReviewSession:
         chunks = study.searcher().chunks
         self.cards = generate(chunks)
         self.store.sync(self.cards)
-        # "IAM" and "Identity and Access Management" are one answer where the notes say so (often in a heading)
+        # "WHO" and "World Health Organization" are one answer where the notes say so (often in a heading)
         self.aliases = abbreviations([c.text for c in chunks] + [c.heading for c in chunks])
 
     def next(self, now: datetime | None = None) -> Card | None:
