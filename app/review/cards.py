@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, replace
 from ingest import Chunk, citation, normalize, split_sentences
 from ingest.records import locator
 
-from .fitness import Terms, clean, complete, content_words, spelled_out, stopwords
+from .fitness import Terms, balanced, clean, complete, content_words, spelled_out, stopwords
 
 MIN_WORDS, MAX_WORDS = 6, 45
 MIN_CONTEXT = 3
@@ -150,10 +150,6 @@ def _blanks(sentence: str, common: set[str], heading: str, terms: Terms) -> list
     return out
 
 
-def _balanced(text: str) -> bool:
-    return text.count("(") == text.count(")")
-
-
 _POINTS_AWAY = {"this", "these", "those", "above", "below", "following", "here"}
 
 
@@ -166,11 +162,11 @@ def _defines(term: str, definition: str, terms: Terms) -> bool:
 
 
 def _definition(sentence: str, terms: Terms) -> tuple[str, str] | None:
-    if sentence.rstrip().endswith(":") or not _balanced(sentence):
-        return None  # the definition is in the lines that follow, or the sentence is cut mid-parenthesis
+    if sentence.rstrip().endswith(":"):
+        return None  # the definition is in the lines that follow (a cut sentence never gets here: fitness.complete)
     m = _DEFINITION.match(sentence)
     if m and m.group("term").split()[0].lower() not in _NOT_A_TERM and len(m.group("term").split()) <= 6 \
-            and _balanced(m.group("term")):
+            and balanced(m.group("term"), ("()",)):
         term = m.group("term").strip()
         if not _defines(term, m.group("def"), terms):
             return None
@@ -178,7 +174,7 @@ def _definition(sentence: str, terms: Terms) -> tuple[str, str] | None:
         return f"What {verb} {term}?", m.group("def").rstrip(". ")
     m = _COLON.match(sentence)
     if m and m.group("term").split()[0].lower() not in _NOT_A_TERM and len(m.group("term").split()) <= 5 \
-            and _balanced(m.group("term")) and _defines(m.group("term").strip(), m.group("def"), terms):
+            and balanced(m.group("term"), ("()",)) and _defines(m.group("term").strip(), m.group("def"), terms):
         if m.group("def").split()[0].lower() in {"for", "to", "in", "on", "with", "by", "from", "at"}:
             return None  # "Roles: for EC2 instances": what it is for, not what it is
         return f"Define “{m.group('term').strip()}”.", m.group("def").rstrip(". ")

@@ -10,7 +10,6 @@ The rules of the card rubric (README, "Review cards"), by the shape of the text,
 """
 from __future__ import annotations
 
-import difflib
 import re
 from collections import Counter
 from functools import lru_cache
@@ -57,16 +56,17 @@ def clean(sentence: str) -> str:
     return " ".join(_FOOTNOTE.sub("", sentence).split())
 
 
-def _balanced(text: str) -> bool:
-    straight = text.count('"') % 2 == 0
-    return straight and all(text.count(a) == text.count(b) for a, b in ("()", "[]", "“”"))
+def balanced(text: str, pairs: tuple[str, ...] = ("()", "[]", "“”")) -> bool:
+    """Every bracket (and quote) opened is closed: a piece cut from the middle of something is not."""
+    straight = text.count('"') % 2 == 0 or pairs == ("()",)
+    return straight and all(text.count(a) == text.count(b) for a, b in pairs)
 
 
 def complete(sentence: str, prose: bool = False) -> bool:
     """A whole sentence that stands alone (see the module's rules). In running prose a lower-case start is a
     sentence cut in two; in notes it is how a list item often starts ("we write 6 objects per second")."""
     words = sentence.split()
-    if not words or _CODE.search(sentence) or _POINTER.search(sentence) or not _balanced(sentence):
+    if not words or _CODE.search(sentence) or _POINTER.search(sentence) or not balanced(sentence):
         return False
     first = words[0].strip("\"'“‘(")
     if not first or first[0] in ",;:.)]}-–—" or (first[0].islower() and prose):

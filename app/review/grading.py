@@ -27,6 +27,8 @@ import numpy as np
 
 from ingest import normalize
 
+from .amounts import amounts, close
+
 AGAIN, HARD, GOOD, EASY = 1, 2, 3, 4
 RATING_NAMES = {AGAIN: "again", HARD: "hard", GOOD: "good", EASY: "easy"}
 # How a grade is shown, in the terminal and on the web page alike: its mark and colour.
@@ -42,6 +44,7 @@ _NEGATIONS = {"not", "no", "never", "without", "nor", "neither", "none"}
 _HEDGES = set("maybe perhaps probably possibly i think guess either or it s is the a an no not yes sure certain well hmm"
                .split())
 _TERM_WORDS = 3
+_NOT_UNITS = frozenset(_STOP | _NEGATIONS)  # words after a number that are no unit
 
 
 @dataclass
@@ -156,111 +159,21 @@ def _alias_in(e: str, g: str, aliases: dict[str, set[str]] | None) -> str | None
 
 # ---- numbers and units ----------------------------------------------------------------------------------------
 
-_SMALL = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve thirteen "
-                                     "fourteen fifteen sixteen seventeen eighteen nineteen".split())}
-_SMALL |= {w: 10 * (i + 2) for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split())}
-_SCALES = {"hundred": 100, "dozen": 12, "thousand": 1000, "million": 10**6, "billion": 10**9}
-_TIME = {1e-3: "ms msec msecs millisecond milliseconds", 1: "s sec secs second seconds", 60: "min mins minute minutes",
-         3600: "h hr hrs hour hours", 86400: "d day days", 604800: "week weeks"}
-_DATA = {0: "b byte bytes", 1: "kb kib kilobyte kilobytes", 2: "mb mib megabyte megabytes",
-         3: "gb gib gig gigs gigabyte gigabytes", 4: "tb tib terabyte terabytes", 5: "pb pib petabyte petabytes"}
-_UNITS = {w: ("time", f) for f, ws in _TIME.items() for w in ws.split()} | {"%": ("share", 0.01), "percent": ("share", 0.01)}
-_UNITS |= {w: ("data", p) for p, ws in _DATA.items() for w in ws.split()} | {"pct": ("share", 0.01), "k": ("count", 1000)}
-_TOKEN = re.compile(r"(?<![a-z0-9.])(?:\d{1,3}(?:,\d{3})+|\d*\.\d+|\d+)|[a-z]+|%")
-
-
-@dataclass(frozen=True)
-class _Amount:
-    value: float
-    unit: str | None  # a known unit's kind ("time", "data", "share"), else the word after the number, or None
-    scale: float  # the known unit's factor to its base; for data the power of 1000 (or 1024)
-    text: str
-
-    def same(self, other: "_Amount") -> bool:
-        if self.unit != other.unit:
-            return False
-        if self.unit == "data":  # 1 GB is 1000 MB and 1024 MB alike: notes and students use both
-            return any(_close(self.value * b ** self.scale, other.value * b ** other.scale) for b in (1000, 1024))
-        return _close(self.value * self.scale, other.value * other.scale)
-
-    @property
-    def plain(self) -> float | None:
-        """The amount as a plain number where that is the same thing (40% is 0.4)."""
-        return self.value * self.scale if self.unit == "share" else self.value if self.unit is None else None
-
-
-def _close(a: float | None, b: float | None) -> bool:
-    return a is not None and b is not None and abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
-
-
-def _words_number(toks: list[str], i: int) -> tuple[float, int] | None:
-    """A number in words starting at toks[i] ("twenty five", "a hundred", "two thousand and nine") and where it ends."""
-    after = toks[i + 1] if i + 1 < len(toks) else ""
-    if not (toks[i] in _SMALL or (toks[i] in ("a", "an") and (after in _SCALES or after in _UNITS))):
-        return None
-    total, current, j = 0, 0, i
-    while j < len(toks):
-        w = toks[j]
-        if w in _SMALL or (j == i and w in ("a", "an")):
-            current += _SMALL.get(w, 1)
-        elif w in ("hundred", "dozen"):
-            current = max(current, 1) * _SCALES[w]
-        elif w in _SCALES:
-            total, current = total + max(current, 1) * _SCALES[w], 0
-        elif w != "and":
-            break
-        j += 1
-    return float(total + current), j
-
-
-def _amounts(text: str) -> list[_Amount]:
-    """The amounts in a text, digits or words, each with the unit after it ("15 mins", "a hundred ms", "5k", "40%")."""
-    low = text.lower()
-    shown = text if len(low) == len(text) else low
-    found = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(low)]
-    toks = [t for t, _, _ in found]
-    out, i = [], 0
-    while i < len(toks):
-        if toks[i][0].isdigit() or toks[i][0] == ".":
-            value, j = float(toks[i].replace(",", "")), i + 1
-            if j < len(toks) and toks[j] == "s" and found[j][1] == found[i][2] and value >= 1000:
-                j += 1  # "the 1950s": a decade, not seconds
-        elif words := _words_number(toks, i):
-            value, j = words
-        else:
-            i += 1
-            continue
-        unit, scale = None, 1.0
-        if j < len(toks) and low[found[j - 1][2]: found[j][1]].strip() in ("", "-"):
-            if toks[j] == "per" and toks[j + 1: j + 2] == ["cent"]:
-                unit, scale, j = "share", 0.01, j + 2
-            elif toks[j] in _UNITS:
-                unit, scale = _UNITS[toks[j]]
-                if unit == "count":
-                    value, unit, scale = value * scale, None, 1.0
-                j += 1
-            elif toks[j].isalpha() and toks[j] not in _STOP | _NEGATIONS | {"per"}:
-                unit, j = (toks[j][:-1] if len(toks[j]) > 2 and toks[j].endswith("s") else toks[j]), j + 1  # WCUs = WCU
-        out.append(_Amount(value, unit, scale, shown[found[i][1]: found[j - 1][2]]))
-        i = j
-    return out
-
-
 def _judge_amounts(expected: str, given: str, term: bool) -> Grade | None:
     """A term with a number: the same amount in any unit is right, another amount wrong. A statement: a wrong
     amount makes it wrong, and one that gives only some of its amounts is at most hard."""
-    want, got = _amounts(expected), _amounts(given)
+    want, got = amounts(expected, _NOT_UNITS), amounts(given, _NOT_UNITS)
     if not want:
         return None
-    pairs = [(w, g) for w in want for g in got if w.same(g) or _close(w.plain, g.plain)
-             or (w.unit is None and g.unit is not None and _close(w.value, g.value))]  # "10 instances" for "10"
+    pairs = [(w, g) for w in want for g in got if w.same(g) or close(w.plain, g.plain)
+             or (w.unit is None and g.unit is not None and close(w.value, g.value))]  # "10 instances" for "10"
     if term:
         if pairs:
             return Grade(GOOD, 1.0, f"{pairs[0][1].text} is {pairs[0][0].text}")
-        if any(w.unit is not None and g.unit is None and _close(w.value, g.value) for w in want for g in got):
+        if any(w.unit is not None and g.unit is None and close(w.value, g.value) for w in want for g in got):
             return Grade(HARD, 0.5, "right number; give the unit too")
         return Grade(AGAIN, 0.0, f"the answer is {expected.strip()}" + (f", not {got[0].text}" if got else ""))
-    wrong = [g for g in got if all(g is not p[1] for p in pairs) and not any(_close(g.value, w.value) for w in want)]
+    wrong = [g for g in got if all(g is not p[1] for p in pairs) and not any(close(g.value, w.value) for w in want)]
     if wrong and not pairs:
         return Grade(AGAIN, 0.0, f"your notes say {' and '.join(w.text for w in want)}, not {wrong[0].text}")
     missing = [w for w in want if all(w is not p[0] for p in pairs)]
@@ -323,8 +236,8 @@ def _opposite(expected: str, given: str) -> str | None:
 
 def _guesses(e: str, given: str) -> bool:
     """Candidates of the same kind, listed: "DNA or RNA or ATP", "DNA, RNA, ATP", "maybe X / Y", "4 or 8 KB"."""
-    got = _amounts(given)
-    if re.search(r"\d", e) and any(not x.same(y) and not _close(x.value, y.value) for x in got for y in got):
+    got = amounts(given, _NOT_UNITS)
+    if re.search(r"\d", e) and any(not x.same(y) and not close(x.value, y.value) for x in got for y in got):
         return True
     parts = [[w for w in _norm(p).split() if w not in _HEDGES] for p in re.split(r",|/|\bor\b|\|", given, flags=re.I)]
     parts = [p for p in parts if p]

@@ -15,13 +15,14 @@ import json
 import sqlite3
 from contextlib import closing
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from . import recovery
 from .recovery import ReviewStoreError, explain  # noqa: F401 - the store's errors, imported from here by its callers
 from .recovery import guarded as _guarded, is_damage as _is_damage
 from .cards import Card
+from .progress import ASKABLE, IN_SECTION, WITH_NOTES, Progress, as_utc, now_utc
 from .grading import Grade
 
 SCHEMA = """
@@ -61,27 +62,19 @@ class CardNote:
 
     def apply(self, card: Card) -> Card:
         """The card as the student reworded it."""
-        return replace(card, question=self.question or card.question, answer=self.answer or card.answer)
-
-
-def now_utc() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def _utc(now: datetime | None) -> datetime:
-    """FSRS wants UTC, and stored times compare as text: every time is kept in UTC (a naive one is taken as UTC)."""
-    if now is None:
-        return now_utc()
-    return now.replace(tzinfo=timezone.utc) if now.tzinfo is None else now.astimezone(timezone.utc)
+        return _reworded(card, self.question, self.answer)
 
 
 def _card_id(card: Card | str) -> str:
     return card if isinstance(card, str) else card.id
 
 
-def _read_card(payload: str, question: str | None = None, answer: str | None = None) -> Card:
-    card = Card(**json.loads(payload))
+def _reworded(card: Card, question: str | None, answer: str | None) -> Card:
     return replace(card, question=question or card.question, answer=answer or card.answer)
+
+
+def _read_card(payload: str, question: str | None = None, answer: str | None = None) -> Card:
+    return _reworded(Card(**json.loads(payload)), question, answer)
 
 
 def store_path(home: Path) -> Path:
@@ -89,13 +82,7 @@ def store_path(home: Path) -> Path:
     return home / "review.sqlite"
 
 
-# The cards that may be asked: still in the notes and not suspended (`c` is cards, `n` card_notes).
-_ASKABLE = "c.active=1 AND COALESCE(n.suspended, 0)=0"
-_WITH_NOTES = "cards c LEFT JOIN card_notes n ON n.card_id=c.id"
-_IN_SECTION = "instr(py_lower(json_extract(c.card, '$.heading')), py_lower(?)) > 0"
-
-
-class ReviewStore:
+class ReviewStore(Progress):
     """One SQLite file in the data folder; every call opens its own connection, so threads and processes can share it."""
 
     TIMEOUT = 10.0  # seconds to wait for another writer before giving up
@@ -220,16 +207,16 @@ class ReviewStore:
     def next_card(self, section: str | None = None, now: datetime | None = None) -> Card | None:
         """The most overdue card, else the next new one, restricted to a section (text in its heading, any case) if
         given. Suspended cards are never returned; a reworded one comes with the student's wording."""
-        now = _utc(now)
-        where, args = _ASKABLE, []
+        now = as_utc(now)
+        where, args = ASKABLE, []
         if section:
-            where += f" AND {_IN_SECTION}"
+            where += f" AND {IN_SECTION}"
             args.append(section)
         with closing(self._connect()) as db:
-            row = db.execute(f"SELECT c.card, n.question, n.answer FROM {_WITH_NOTES} JOIN state s ON s.card_id=c.id "
+            row = db.execute(f"SELECT c.card, n.question, n.answer FROM {WITH_NOTES} JOIN state s ON s.card_id=c.id "
                              f"WHERE {where} AND s.due<=? ORDER BY s.due LIMIT 1", (*args, now.isoformat())).fetchone()
             if row is None:
-                row = db.execute(f"SELECT c.card, n.question, n.answer FROM {_WITH_NOTES} LEFT JOIN state s ON s.card_id=c.id "
+                row = db.execute(f"SELECT c.card, n.question, n.answer FROM {WITH_NOTES} LEFT JOIN state s ON s.card_id=c.id "
                                  f"WHERE {where} AND s.card_id IS NULL ORDER BY c.position LIMIT 1", args).fetchone()
         return _read_card(*row) if row else None
 
@@ -237,7 +224,7 @@ class ReviewStore:
     def preview(self, card: Card, now: datetime | None = None) -> dict[int, datetime]:
         """When each rating (1 again .. 4 easy) would make the card due, without recording anything; rating it at
         the same moment gives exactly these dates (the fuzz is drawn from the card, not at random)."""
-        now = _utc(now)
+        now = as_utc(now)
         with closing(self._connect()) as db:
             state = self._state(db, card.id)
         return {rating: self.next_state(card.id, state, rating, now).due.astimezone(timezone.utc) for rating in (1, 2, 3, 4)}
@@ -255,7 +242,7 @@ class ReviewStore:
         """
         if rating not in (1, 2, 3, 4):
             raise ValueError(f"rating must be 1, 2, 3 or 4, not {rating!r}")
-        now = _utc(now)
+        now = as_utc(now)
         with closing(self._connect()) as db, db:
             db.execute("BEGIN IMMEDIATE")  # read and write the card's state as one step, whoever else reviews it
             state = self.next_state(card.id, self._state(db, card.id), rating, now)
@@ -274,9 +261,12 @@ class ReviewStore:
         card_id = _card_id(card)
         with closing(self._connect()) as db, db:
             if db.execute("SELECT 1 FROM cards WHERE id=?", (card_id,)).fetchone() is None:
-                raise UnknownCard(f"no card {card_id} in {self.path}; `study cards --json` lists the cards and their ids")
+                raise self._unknown(card_id)
             db.execute(f"INSERT INTO card_notes (card_id, {column}) VALUES (?, ?) "
                        f"ON CONFLICT(card_id) DO UPDATE SET {column}=excluded.{column}", (card_id, value))
+
+    def _unknown(self, card_id: str) -> UnknownCard:
+        return UnknownCard(f"no card {card_id} in {self.path}; `study cards --json` lists the cards and their ids")
 
     def suspend(self, card: Card | str) -> None:
         """Never ask this card again (until unsuspended)."""
@@ -313,7 +303,7 @@ class ReviewStore:
         with closing(self._connect()) as db, db:
             row = db.execute("SELECT card FROM cards WHERE id=?", (card_id,)).fetchone()
             if row is None:
-                raise UnknownCard(f"no card {card_id} in {self.path}; `study cards --json` lists the cards and their ids")
+                raise self._unknown(card_id)
             made = Card(**json.loads(row[0]))
             wording = (None, None) if (question, answer) == (made.question, made.answer) else (question, answer)
             stamp = None if wording == (None, None) else now_utc().isoformat()
@@ -329,84 +319,19 @@ class ReviewStore:
             rows = db.execute("SELECT card_id, suspended, flagged, question, answer, edited_at FROM card_notes").fetchall()
         return {r[0]: CardNote(r[0], bool(r[1]), bool(r[2]), r[3], r[4], r[5]) for r in rows}
 
+    @_guarded
     def note(self, card: Card | str) -> CardNote:
         """What the student did to this card (all off when nothing)."""
         card_id = _card_id(card)
-        return self.notes().get(card_id) or CardNote(card_id)
-
-    # --- progress ------------------------------------------------------------------------------------------------
-
-    @_guarded
-    def stats(self, now: datetime | None = None) -> dict:
-        """Counts for the progress view, true before any review: active cards = new + learned + suspended, and
-        due today (by ``now``'s clock) among the learned; then reviews done, retired cards, flagged cards, and per
-        section its cards, reviews and retention (share rated good or easy)."""
-        now = now or now_utc()
-        end_of_day = datetime.combine(now.date() + timedelta(days=1), time(), tzinfo=now.tzinfo or timezone.utc)
         with closing(self._connect()) as db:
-            cards, suspended, flagged, new, due = db.execute(
-                "SELECT COUNT(*), SUM(COALESCE(n.suspended, 0)), SUM(COALESCE(n.flagged, 0)), "
-                f"SUM(CASE WHEN {_ASKABLE} AND s.card_id IS NULL THEN 1 ELSE 0 END), "
-                f"SUM(CASE WHEN {_ASKABLE} AND s.due<? THEN 1 ELSE 0 END) "
-                f"FROM {_WITH_NOTES} LEFT JOIN state s ON s.card_id=c.id WHERE c.active=1",
-                (_utc(end_of_day).isoformat(),)).fetchone()
-            reviewed = db.execute("SELECT COUNT(*) FROM log").fetchone()[0]
-            retired = db.execute("SELECT COUNT(*) FROM cards WHERE active=0").fetchone()[0]
-            sections = db.execute(
-                "SELECT c.section, COUNT(DISTINCT c.id), COUNT(l.id), SUM(CASE WHEN l.rating>=3 THEN 1 ELSE 0 END) "
-                "FROM cards c LEFT JOIN log l ON l.card_id=c.id WHERE c.active=1 GROUP BY c.section ORDER BY MIN(c.position)").fetchall()
-        suspended, new = suspended or 0, new or 0
-        return {"cards": cards, "due_today": due or 0, "new": new, "learned": cards - new - suspended, "suspended": suspended,
-                "flagged": flagged or 0, "reviewed": reviewed, "retired": retired,
-                "sections": [{"section": s, "cards": n, "reviews": r, "retention": (ok / r if r else None)} for s, n, r, ok in sections]}
-
-    @_guarded
-    def sections(self) -> list[tuple[str, int]]:
-        """The sections (top headings) with cards that may be asked, in note order, each with its card count."""
-        with closing(self._connect()) as db:
-            return db.execute(f"SELECT c.section, COUNT(*) FROM {_WITH_NOTES} WHERE {_ASKABLE} AND c.section!='' "
-                              "GROUP BY c.section ORDER BY MIN(c.position)").fetchall()
-
-    @_guarded
-    def matching_sections(self, text: str) -> list[str]:
-        """The sections holding a card whose heading path contains ``text`` (any case): what next_card(text) draws from."""
-        with closing(self._connect()) as db:
-            return [row[0] for row in db.execute(f"SELECT c.section FROM {_WITH_NOTES} WHERE {_ASKABLE} AND {_IN_SECTION} "
-                                                 "GROUP BY c.section ORDER BY MIN(c.position)", (text,))]
-
-    @_guarded
-    def reviews_per_day(self, days: int = 30, now: datetime | None = None) -> list[tuple[date, int]]:
-        """Reviews done on each of the last ``days`` days (by ``now``'s clock), oldest first, today last."""
-        now = now or now_utc()
-        first = now.date() - timedelta(days=days - 1)
-        since = _utc(datetime.combine(first, time(), tzinfo=now.tzinfo or timezone.utc))
-        with closing(self._connect()) as db:
-            stamps = [row[0] for row in db.execute("SELECT reviewed_at FROM log WHERE reviewed_at>=?", (since.isoformat(),))]
-        return self._per_day(first, days, [datetime.fromisoformat(s) for s in stamps], now)
-
-    @_guarded
-    def due_forecast(self, days: int = 30, now: datetime | None = None) -> list[tuple[date, int]]:
-        """Cards falling due on each of the next ``days`` days (by ``now``'s clock), today first; overdue ones count
-        today. New cards are not in it (stats()["new"] counts them)."""
-        now = now or now_utc()
-        with closing(self._connect()) as db:
-            stamps = [row[0] for row in db.execute(f"SELECT s.due FROM {_WITH_NOTES} JOIN state s ON s.card_id=c.id "
-                                                   f"WHERE {_ASKABLE}")]
-        return self._per_day(now.date(), days, [max(datetime.fromisoformat(s), _utc(now)) for s in stamps], now)
-
-    @staticmethod
-    def _per_day(first: date, days: int, moments: list[datetime], now: datetime) -> list[tuple[date, int]]:
-        counts = dict.fromkeys((first + timedelta(days=k) for k in range(days)), 0)
-        for moment in moments:
-            day = moment.astimezone(now.tzinfo or timezone.utc).date()
-            if day in counts:
-                counts[day] += 1
-        return list(counts.items())
+            r = db.execute("SELECT card_id, suspended, flagged, question, answer, edited_at FROM card_notes WHERE card_id=?",
+                           (card_id,)).fetchone()
+        return CardNote(r[0], bool(r[1]), bool(r[2]), r[3], r[4], r[5]) if r else CardNote(card_id)
 
     @_guarded
     def schedule(self, limit: int = 10) -> list[tuple[Card, datetime]]:
         """The next cards to fall due (suspended ones left out), with when, soonest first."""
         with closing(self._connect()) as db:
-            rows = db.execute(f"SELECT c.card, n.question, n.answer, s.due FROM {_WITH_NOTES} JOIN state s ON s.card_id=c.id "
-                              f"WHERE {_ASKABLE} ORDER BY s.due LIMIT ?", (limit,)).fetchall()
+            rows = db.execute(f"SELECT c.card, n.question, n.answer, s.due FROM {WITH_NOTES} JOIN state s ON s.card_id=c.id "
+                              f"WHERE {ASKABLE} ORDER BY s.due LIMIT ?", (limit,)).fetchall()
         return [(_read_card(card, q, a), datetime.fromisoformat(due)) for card, q, a, due in rows]

@@ -1,0 +1,102 @@
+"""Review progress as the student sees it: counts before any review, sections, reviews per day, the due forecast.
+
+A mixin of ReviewStore (which gives it ``_connect``): the read-only queries behind `study review --stats` and the
+Review tab, apart from the store's writes. The SQL naming the cards that may be asked lives here for both.
+"""
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+from datetime import date, datetime, time, timedelta, timezone
+
+from .recovery import guarded as _guarded
+
+# The cards that may be asked: still in the notes and not suspended (`c` is cards, `n` card_notes).
+ASKABLE = "c.active=1 AND COALESCE(n.suspended, 0)=0"
+WITH_NOTES = "cards c LEFT JOIN card_notes n ON n.card_id=c.id"
+IN_SECTION = "instr(py_lower(json_extract(c.card, '$.heading')), py_lower(?)) > 0"
+
+
+def now_utc() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def as_utc(now: datetime | None) -> datetime:
+    """FSRS wants UTC, and stored times compare as text: every time is kept in UTC (a naive one is taken as UTC)."""
+    if now is None:
+        return now_utc()
+    return now.replace(tzinfo=timezone.utc) if now.tzinfo is None else now.astimezone(timezone.utc)
+
+
+class Progress:
+    """Progress queries over review.sqlite; mixed into ReviewStore."""
+
+    def _connect(self) -> sqlite3.Connection:  # pragma: no cover - ReviewStore's
+        raise NotImplementedError
+
+    @_guarded
+    def stats(self, now: datetime | None = None) -> dict:
+        """Counts for the progress view, true before any review: active cards = new + learned + suspended, and
+        due today (by ``now``'s clock) among the learned; then reviews done, retired cards, flagged cards, and per
+        section its cards, reviews and retention (share rated good or easy)."""
+        now = now or now_utc()
+        end_of_day = datetime.combine(now.date() + timedelta(days=1), time(), tzinfo=now.tzinfo or timezone.utc)
+        with closing(self._connect()) as db:
+            cards, suspended, flagged, new, due = db.execute(
+                "SELECT COUNT(*), SUM(COALESCE(n.suspended, 0)), SUM(COALESCE(n.flagged, 0)), "
+                f"SUM(CASE WHEN {ASKABLE} AND s.card_id IS NULL THEN 1 ELSE 0 END), "
+                f"SUM(CASE WHEN {ASKABLE} AND s.due<? THEN 1 ELSE 0 END) "
+                f"FROM {WITH_NOTES} LEFT JOIN state s ON s.card_id=c.id WHERE c.active=1",
+                (as_utc(end_of_day).isoformat(),)).fetchone()
+            reviewed = db.execute("SELECT COUNT(*) FROM log").fetchone()[0]
+            retired = db.execute("SELECT COUNT(*) FROM cards WHERE active=0").fetchone()[0]
+            sections = db.execute(
+                "SELECT c.section, COUNT(DISTINCT c.id), COUNT(l.id), SUM(CASE WHEN l.rating>=3 THEN 1 ELSE 0 END) "
+                "FROM cards c LEFT JOIN log l ON l.card_id=c.id WHERE c.active=1 GROUP BY c.section ORDER BY MIN(c.position)").fetchall()
+        suspended, new = suspended or 0, new or 0
+        return {"cards": cards, "due_today": due or 0, "new": new, "learned": cards - new - suspended, "suspended": suspended,
+                "flagged": flagged or 0, "reviewed": reviewed, "retired": retired,
+                "sections": [{"section": s, "cards": n, "reviews": r, "retention": (ok / r if r else None)} for s, n, r, ok in sections]}
+
+    @_guarded
+    def sections(self) -> list[tuple[str, int]]:
+        """The sections (top headings) with cards that may be asked, in note order, each with its card count."""
+        with closing(self._connect()) as db:
+            return db.execute(f"SELECT c.section, COUNT(*) FROM {WITH_NOTES} WHERE {ASKABLE} AND c.section!='' "
+                              "GROUP BY c.section ORDER BY MIN(c.position)").fetchall()
+
+    @_guarded
+    def matching_sections(self, text: str) -> list[str]:
+        """The sections holding a card whose heading path contains ``text`` (any case): what next_card(text) draws from."""
+        with closing(self._connect()) as db:
+            return [row[0] for row in db.execute(f"SELECT c.section FROM {WITH_NOTES} WHERE {ASKABLE} AND {IN_SECTION} "
+                                                 "GROUP BY c.section ORDER BY MIN(c.position)", (text,))]
+
+    @_guarded
+    def reviews_per_day(self, days: int = 30, now: datetime | None = None) -> list[tuple[date, int]]:
+        """Reviews done on each of the last ``days`` days (by ``now``'s clock), oldest first, today last."""
+        now = now or now_utc()
+        first = now.date() - timedelta(days=days - 1)
+        since = as_utc(datetime.combine(first, time(), tzinfo=now.tzinfo or timezone.utc))
+        with closing(self._connect()) as db:
+            stamps = [row[0] for row in db.execute("SELECT reviewed_at FROM log WHERE reviewed_at>=?", (since.isoformat(),))]
+        return self._per_day(first, days, [datetime.fromisoformat(s) for s in stamps], now)
+
+    @_guarded
+    def due_forecast(self, days: int = 30, now: datetime | None = None) -> list[tuple[date, int]]:
+        """Cards falling due on each of the next ``days`` days (by ``now``'s clock), today first; overdue ones count
+        today. New cards are not in it (stats()["new"] counts them)."""
+        now = now or now_utc()
+        with closing(self._connect()) as db:
+            stamps = [row[0] for row in db.execute(f"SELECT s.due FROM {WITH_NOTES} JOIN state s ON s.card_id=c.id "
+                                                   f"WHERE {ASKABLE}")]
+        return self._per_day(now.date(), days, [max(datetime.fromisoformat(s), as_utc(now)) for s in stamps], now)
+
+    @staticmethod
+    def _per_day(first: date, days: int, moments: list[datetime], now: datetime) -> list[tuple[date, int]]:
+        counts = dict.fromkeys((first + timedelta(days=k) for k in range(days)), 0)
+        for moment in moments:
+            day = moment.astimezone(now.tzinfo or timezone.utc).date()
+            if day in counts:
+                counts[day] += 1
+        return list(counts.items())
