@@ -1,6 +1,6 @@
 """Cards worth asking: a random sample of the cards cut from two real sets of notes, labelled by the card rubric
-(README, "Review cards"), must keep the share of good cards measured when the rubric came in (course notes 0.76,
-ml-for-beginners 0.57; the cards before it: 0.44 and 0.27). The aim is 0.90 on each; the floors below guard what
+(README, "Review cards"), must keep the share of good cards measured when the rubric came in (course notes 0.79,
+ml-for-beginners 0.59; the cards before it: 0.44 and 0.27). The aim is 0.90 on each; the floors below guard what
 is reached so far and are raised as the rules improve, never lowered to pass.
 
 The labels live in tests/data/cards_labelled.jsonl, one per card id. When the card rules change, cards never
@@ -21,8 +21,8 @@ from .conftest import ARTIFACTS, NOTES, SHARED
 
 LABELS = Path(__file__).parent / "data" / "cards_labelled.jsonl"
 SAMPLE, SEED = 100, 2026
-GOOD_SHARE = {"aws": 0.75, "ml-for-beginners": 0.55}
-MIN_CARDS = 85  # on the course notes (179 before the rubric, 44% of them good)
+GOOD_SHARE = {"aws": 0.77, "ml-for-beginners": 0.57}
+MIN_CARDS = 90  # on the course notes (179 before the rubric, 44% of them good)
 CORPORA = {"aws": NOTES, "ml-for-beginners": SHARED / "eval" / "corpora" / "ml-for-beginners" / "notes"}
 
 

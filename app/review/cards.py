@@ -14,10 +14,11 @@ from dataclasses import asdict, dataclass, replace
 from ingest import Chunk, citation, normalize, split_sentences
 from ingest.records import locator
 
+from .grading import defined_abbreviations
 from .fitness import Terms, balanced, clean, complete, content_words, spelled_out, stopwords
 
 MIN_WORDS, MAX_WORDS = 6, 45
-MIN_CONTEXT = 3
+MIN_CONTEXT = 3  # a number needs one more: "The highest possible score is ___" does not say of what
 LONG_SENTENCE = 12  # words: from here a sentence holds two facts worth a cloze each  # content words a cloze must keep besides its blank, so one answer can be recalled
 _NO_CARDS = ("code", "nav")  # passage kinds with no sentences to learn: code, link lists
 # A telling number comes with its unit: a symbol (%), an abbreviation written in capitals (KB, GB, MHz: any
@@ -133,7 +134,8 @@ def _blanks(sentence: str, common: set[str], heading: str, terms: Terms) -> list
             candidates.append((3 if any(ch.isalpha() for ch in value) else 2, value))
     for m in _TERM.finditer(sentence):
         term = m.group(1).rstrip(".")
-        if normalize(term) not in common and normalize(term).rstrip("s") not in common and normalize(term) not in normalize(heading).split() and terms.learnable(term):
+        if normalize(term) not in common and normalize(term).rstrip("s") not in common and not terms.in_heading(term, heading) \
+                and terms.learnable(term):
             candidates.append((2, term))
     out: list[tuple[str, str]] = []
     wanted = 2 if len(sentence.split()) >= LONG_SENTENCE else 1
@@ -141,7 +143,8 @@ def _blanks(sentence: str, common: set[str], heading: str, terms: Terms) -> list
         question = sentence.replace(answer, "___")
         # A blank opening the sentence, or one with too little left around it, leaves nothing to recall it from.
         if question.count("___") == 1 and not question.startswith("___") \
-                and len(content_words(question.replace("___", " "))) >= MIN_CONTEXT and not _GUESS.search(question) \
+                and len(content_words(question.replace("___", " "))) >= MIN_CONTEXT + answer[0].isdigit() \
+                and not _GUESS.search(question) \
                 and not _ROW.search(question) and not spelled_out(answer, question) \
                 and not (answer[0].isdigit() and _EXAMPLE.search(sentence)) and not any(answer in a or a in answer for _, a in out):
             out.append((question, answer))
@@ -194,7 +197,7 @@ def generate(chunks: list[Chunk], section: str | None = None) -> list[Card]:
     """Cards for every passage (optionally only those whose heading path contains ``section``)."""
     chunks = [c for c in chunks if c.kind not in _NO_CARDS]
     common = _common_words(chunks)
-    terms = Terms([c.text for c in chunks])
+    terms = Terms([c.text for c in chunks], [c.heading for c in chunks])
     headings = Counter(c.heading.rsplit(" > ", 1)[-1] for c in chunks if c.heading)
     cards: list[Card] = []
     seen_questions: set[str] = set()
@@ -231,6 +234,11 @@ def generate(chunks: list[Chunk], section: str | None = None) -> list[Card]:
                 continue
             for question, answer in _blanks(text, common, chunk.heading, terms):
                 add(_card("cloze", question, answer, chunk, first, last))
+        # "What does WHO stand for?" where a line spells an abbreviation out (not the notes' subject, "ML")
+        for n, line in enumerate(chunk.text.split("\n")):
+            for abbr, expansion in defined_abbreviations(line):
+                if normalize(abbr) not in common and len(expansion.split()) >= 2 and not terms.in_heading(abbr, chunk.heading):
+                    add(_card("definition", f"What does {abbr} stand for?", expansion, chunk, n, n))
         inner = chunk.heading.rsplit(" > ", 1)[-1] if chunk.heading else ""
         # A heading used once names one topic; "Exam Note" or "Steps" under many sections do not.
         topic = {w.rstrip("s") for w in content_words(inner)}

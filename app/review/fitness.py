@@ -14,6 +14,8 @@ import re
 from collections import Counter
 from functools import lru_cache
 
+from ingest import normalize
+
 _FOOTNOTE = re.compile(r"\s?\[(?:\d{1,3}|[a-z]|citation needed|note \d+)\]")
 # Starting words that point back at the sentence before or at a speaker: the sentence does not stand alone.
 _LEANS_BACK = {"it", "its", "this", "these", "those", "that", "they", "them", "he", "she", "his", "her", "their", "so",
@@ -66,7 +68,8 @@ def complete(sentence: str, prose: bool = False) -> bool:
     """A whole sentence that stands alone (see the module's rules). In running prose a lower-case start is a
     sentence cut in two; in notes it is how a list item often starts ("we write 6 objects per second")."""
     words = sentence.split()
-    if not words or _CODE.search(sentence) or _POINTER.search(sentence) or not balanced(sentence):
+    if not words or _CODE.search(sentence) or _POINTER.search(sentence) or not balanced(sentence) \
+            or re.search(r"\d\.\d{5,}", sentence):  # a printed result ("MAPE: 0.5570581332")
         return False
     first = words[0].strip("\"'“‘(")
     if not first or first[0] in ",;:.)]}-–—" or (first[0].islower() and prose):
@@ -91,9 +94,17 @@ def content_words(text: str) -> list[str]:
 class Terms:
     """How the notes write their words, to tell a term from a shouted word, an identifier or a typo."""
 
-    def __init__(self, texts: list[str]):
+    def __init__(self, texts: list[str], headings: list[str] = ()):
+        from .grading import abbreviations
+
+        self.aliases = abbreviations(list(texts) + list(headings))  # "nlp" <-> "natural language processing"
         # exact spelling -> how often the notes write it ("but" and "BUT" apart)
         self.cased = Counter(t for text in texts for t in re.findall(r"[A-Za-z][\w.\-]*[A-Za-z0-9]|[A-Za-z]", text))
+
+    def in_heading(self, term: str, heading: str) -> bool:
+        """Whether the heading names the term, itself or spelled out: the topic a blank would give away."""
+        key, where = normalize(term), f" {normalize(heading)} "
+        return any(f" {form} " in where for form in {key, key.rstrip("s"), *self.aliases.get(key, ())})
 
     def learnable(self, term: str) -> bool:
         if re.search(r"[\\_=@<>:]|\.\w{1,4}$|^\w+\.\w+\.\w+", term) or ("/" in term and not re.fullmatch(r"[A-Z0-9]+(?:/[A-Z0-9]+)+", term)):

@@ -118,34 +118,38 @@ def _abbr(token: str) -> str | None:
     return token.lower().replace("&", "") if ok else None
 
 
+def defined_abbreviations(line: str) -> list[tuple[str, str]]:
+    """(abbreviation, expansion) as one line of notes defines them: "World Health Organization (WHO)" or "WHO
+    (World Health Organization)"; only where the initials of the expansion spell the abbreviation."""
+    out = []
+    for m in re.finditer(r"\(([^()]{1,120})\)", line):
+        before = re.split(r"[.:;,!?()\[\]*_|>#]", line[: m.start()])[-1]
+        left = [w for w in re.split(r"[\s\-/]+", before) if w]
+        inside = re.split(r"[,;:]| - ", m.group(1))[0].strip()
+        first = inside.split()[0] if inside else ""
+        letters = _abbr(first) or ""
+        for k in range(1, min(len(left), len(letters) + 4) + 1 if letters else 0):  # Expansion Words (ABBR)
+            if left[-k].lower() not in _STOP and _spells(left[-k:], letters):
+                out.append((first, " ".join(left[-k:])))
+                break
+        last = re.sub(r"[^A-Za-z&]", "", left[-1]) if left else ""
+        words = [w for w in re.split(r"[\s\-/]+", inside) if w]
+        if (letters := _abbr(last)) and 1 < len(words) <= len(letters) + 3 and _spells(words, letters):
+            out.append((last, inside))  # ABBR (Expansion Words)
+    return out
+
+
 def abbreviations(texts: list[str]) -> dict[str, set[str]]:
     """The abbreviations the notes define, both ways, keys and values normalised: "World Health
     Organization (WHO)" or "WHO (World Health Organization)" give {"who": {"world health organization"}} and the
-    reverse. A definition counts only where the initials of the expansion spell the abbreviation."""
+    reverse."""
     found: dict[str, set[str]] = {}
-
-    def pair(abbr: str, expansion: str) -> None:
-        a, x = normalize(abbr), re.sub(r"^(?:(?:the|a|an) )+", "", normalize(expansion))
-        if a == x:  # "TP (TP)"
-            return
-        found.setdefault(a, set()).add(x)
-        found.setdefault(x, set()).add(a)
-
     for line in (line for text in texts for line in text.splitlines()):
-        for m in re.finditer(r"\(([^()]{1,120})\)", line):
-            before = re.split(r"[.:;,!?()\[\]*_|>#]", line[: m.start()])[-1]
-            left = [w for w in re.split(r"[\s\-/]+", before) if w]
-            inside = re.split(r"[,;:]| - ", m.group(1))[0].strip()
-            first = inside.split()[0] if inside else ""
-            letters = _abbr(first) or ""
-            for k in range(1, min(len(left), len(letters) + 4) + 1 if letters else 0):  # Expansion Words (ABBR)
-                if left[-k].lower() not in _STOP and _spells(left[-k:], letters):
-                    pair(first, " ".join(left[-k:]))
-                    break
-            last = re.sub(r"[^A-Za-z&]", "", left[-1]) if left else ""
-            words = [w for w in re.split(r"[\s\-/]+", inside) if w]
-            if (letters := _abbr(last)) and 1 < len(words) <= len(letters) + 3 and _spells(words, letters):
-                pair(last, inside)  # ABBR (Expansion Words)
+        for abbr, expansion in defined_abbreviations(line):
+            a, x = normalize(abbr), re.sub(r"^(?:(?:the|a|an) )+", "", normalize(expansion))
+            if a != x:  # "TP (TP)"
+                found.setdefault(a, set()).add(x)
+                found.setdefault(x, set()).add(a)
     return found
 
 
