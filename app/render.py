@@ -222,23 +222,67 @@ def notes_table(files: dict[str, dict], passages: int, model: str) -> str:
             + f"<p>{passages} passages, model <code>{esc(model)}</code>.</p>")
 
 
-def card_html(card) -> str:
-    return (f'<p class="card-q"><small>{esc(card.kind)} · {esc(card.section())}</small><br>'
+def card_html(card, number: int | None = None) -> str:
+    """The question of a card, with its kind and section (and its number in this sitting, if given)."""
+    count = f"card {number} · " if number else ""
+    return (f'<p class="card-q"><small>{count}{esc(card.kind)} · {esc(card.section())}</small><br>'
             f"<b>{esc(card.question)}</b></p>")
 
 
-def feedback_html(feedback, files: dict[str, dict], next_in: str, chunks: list | None = None) -> str:
-    """The grade, the answer, and the cited lines (or slide, paragraphs, cells) of the note with the answer marked."""
+def verdict_html(feedback) -> str:
+    """What a student reads first once a card is answered: the suggested grade and why (a graded reply), or that the
+    answer was only shown; then their reply and the answer."""
     card, g = feedback.card, feedback.grade
+    if g is not None:
+        line = (f'<p class="grade grade-{esc(g.name)} grade-{esc(g.color)}"><b>{g.mark} {esc(g.name)}</b>: '
+                f"{esc(g.reason)}.</p>")
+    else:
+        line = '<p class="grade grade-shown"><b>Answer shown</b>: how well did you know it?</p>'
+    said = f'<p class="reply">You said: {esc(feedback.answer.strip())}</p>' if feedback.answer.strip() else ""
+    return f'{line}{said}<p class="answer">Answer: <b>{esc(card.answer)}</b></p>'
+
+
+def cited_html(card, files: dict[str, dict], chunks: list | None = None) -> str:
+    """The cited lines (or slide, paragraphs, cells) of the note a card was cut from, its answer marked."""
     heading = f" — {card.heading}" if card.heading else ""
     cited = _card_passage(card, chunks) if card.unit and chunks else None
     if cited is not None:
         context = unit_context(cited, chunks, [card.answer])
     else:
         context = context_block(card.source, card.start_line, card.end_line, card.answer, files, around=2, highlight=card.answer)
-    return (f'<p class="grade grade-{esc(g.name)}"><b>{g.mark} {esc(g.name)}</b>: {esc(g.reason)}. '
-            f"Answer: <b>{esc(card.answer)}</b> · next review {esc(next_in)}</p>"
-            f'<details class="cite" open><summary>{esc(card.citation + heading)}</summary>{context}</details>')
+    return f'<details class="cite" open><summary>{esc(card.citation + heading)}</summary>{context}</details>'
+
+
+def feedback_html(feedback, files: dict[str, dict], chunks: list | None = None) -> str:
+    """The grade, the answer, and the cited lines of the note with the answer marked."""
+    return verdict_html(feedback) + cited_html(feedback.card, files, chunks)
+
+
+def rating_label(rating: int, interval: str) -> str:
+    """A rating button's words: 'Good · in 2 days' (the interval FSRS gives the card for that rating)."""
+    from .review.grading import RATING_NAMES
+
+    return f"{RATING_NAMES[rating].capitalize()} · {interval}"
+
+
+def rated_html(rating: int, interval: str) -> str:
+    from .review.grading import RATING_NAMES
+
+    return f'<p class="review-note">Rated {esc(RATING_NAMES[rating])} · next review {esc(interval)}.</p>'
+
+
+def review_counts_html(stats: dict) -> str:
+    """The counts a student sees before starting, true before any review: cards, due today, new, learned, and
+    suspended / flagged when there are any."""
+    parts = [(stats["cards"], "cards"), (stats["due_today"], "due today"), (stats["new"], "new"), (stats["learned"], "learned")]
+    parts += [(stats[key], key) for key in ("suspended", "flagged") if stats.get(key)]
+    return '<p class="review-counts">' + " · ".join(f"<b>{n}</b> {what}" for n, what in parts) + "</p>"
+
+
+def no_section_html(text: str, sections: list[str]) -> str:
+    """A section text that matches no heading: say so, and name the sections there are."""
+    names = ", ".join(esc(s) for s in sections) or "none yet (no cards)"
+    return f'<p class="review-error">No section matches “{esc(text.strip())}”. Sections: {names}</p>'
 
 
 def _card_passage(card, chunks: list):

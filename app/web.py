@@ -1,4 +1,4 @@
-"""The Gradio web page: Ask (chat with cited answers), Search by concept, Review, Notes.
+"""The Gradio web page: Ask (chat with cited answers), Search by concept, Review (app.review.web_tab), Notes.
 
 The page only: what each tab does when used. The HTML comes from app.render; the server around the page
 (JSON API, guard, launch) is app.server. Per-browser state lives in the page's own components (the chat
@@ -11,14 +11,22 @@ from pathlib import Path
 
 from ingest import SUPPORTED
 
-from .render import (answer_html, card_html, esc, feedback_html, ingest_status_html, notes_table, review_progress_html,
-                     search_html)
+from .render import answer_html, esc, ingest_status_html, notes_table, search_html
 from .service import Study
 
 CSS = """
 .ctx-pre, .passage { white-space: pre-wrap; font-size: 0.85em; line-height: 1.35; }
 .cite summary { cursor: pointer; font-weight: 600; }
 mark { background: #fff3a3; color: inherit; }
+.card-q { font-size: 1.1em; margin: 0.2em 0; }
+.grade { margin: 0.4em 0; padding: 0.3em 0.6em; border-left: 5px solid #888; border-radius: 3px; }
+.grade-red { border-color: #d22; background: rgba(221, 34, 34, 0.09); }
+.grade-yellow { border-color: #d9a000; background: rgba(217, 160, 0, 0.12); }
+.grade-green { border-color: #2a9d3a; background: rgba(42, 157, 58, 0.1); }
+.review-counts, .review-note, .review-error, .reply, .answer { margin: 0.2em 0; }
+.review-error { color: #c00; }
+#review-ratings button { white-space: normal; }
+#review-notice:has(.prose:empty) { display: none; }
 """
 
 
@@ -42,23 +50,13 @@ def _notes_html(study: Study) -> str:
     return notes_table(searcher.index.files, len(searcher.chunks), searcher.index.manifest.model)
 
 
-def _progress_html(study: Study) -> str:
-    from .review.store import ReviewStore, ReviewStoreError, store_path
-
-    try:
-        store = ReviewStore(store_path(study.home))
-        return review_progress_html(store.stats(), store.recovered)
-    except ReviewStoreError as e:
-        return f'<p class="review-error"><b>Review progress is unavailable:</b> {esc(str(e))}</p>'
-
-
 def build_ui(study: Study):
     # Set before gradio is imported: analytics would otherwise call outside hosts.
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
     import gradio as gr
 
-    from .review.session import Sessions, when
-    from .review.store import ReviewStoreError
+    from .review.session import Sessions
+    from .review.web_tab import build_review_tab
 
     sessions = Sessions(study)
 
@@ -94,36 +92,6 @@ def build_ui(study: Study):
         running = study.status.running
         return ingest_status_html(study.status), _notes_html(study), gr.Timer(active=running)
 
-    def review_start(section_text: str):
-        try:
-            session = sessions.get(section_text)
-        except ReviewStoreError as e:
-            return [{"role": "assistant", "content": f"<p>{esc(str(e))}</p>"}], None, _progress_html(study)
-        card = session.next()
-        message = card_html(card) if card else "<p>Nothing due here. Come back later, or pick another section.</p>"
-        return [{"role": "assistant", "content": message}], (card.to_json() if card else None), _progress_html(study)
-
-    def review_answer(reply_text: str, history: list, card_json, section_text: str):
-        from .review.cards import Card
-
-        history = list(history or [])
-        if not card_json:
-            return "", history, None, _progress_html(study)
-        try:
-            session = sessions.get(section_text)
-            card = Card(**card_json)
-            feedback = session.answer(card, reply_text or "")
-        except ReviewStoreError as e:
-            history.append({"role": "assistant", "content": f"<p>Your answer could not be saved: {esc(str(e))}</p>"})
-            return "", history, card_json, _progress_html(study)
-        history.append({"role": "user", "content": esc(reply_text) if reply_text.strip() else "<i>(no answer)</i>"})
-        searcher = study.searcher()
-        history.append({"role": "assistant", "content": feedback_html(feedback, searcher.index.files, when(feedback.due),
-                                                                      searcher.chunks)})
-        nxt = session.next()
-        history.append({"role": "assistant", "content": card_html(nxt) if nxt else "<p>That's all for now: nothing else is due.</p>"})
-        return "", history, (nxt.to_json() if nxt else None), _progress_html(study)
-
     def do_search(term: str) -> str:
         term = (term or "").strip()
         if not term:
@@ -147,22 +115,7 @@ def build_ui(study: Study):
                               show_label=False, submit_btn=True)
             results = gr.HTML(elem_id="search-results")
             term.submit(do_search, term, results, api_name="search")
-        with gr.Tab("Review") as review_tab:
-            with gr.Row():
-                section = gr.Textbox(elem_id="review-section", placeholder="Restrict to a section: text of its heading (empty: all)",
-                                     show_label=False, scale=4)
-                start = gr.Button("Start review", elem_id="review-start", scale=1)
-            review_chat = gr.Chatbot(elem_id="review-chat", label="Review: answer in your own words", height=460,
-                                     sanitize_html=True, latex_delimiters=[])
-            reply = gr.Textbox(elem_id="review-input", placeholder="Your answer (empty = I don't know)", show_label=False,
-                               submit_btn=True)
-            progress_view = gr.HTML(elem_id="review-progress")
-            current = gr.State(None)
-            start.click(review_start, [section], [review_chat, current, progress_view], api_name="review_start")
-            section.submit(review_start, [section], [review_chat, current, progress_view], api_name=False)
-            reply.submit(review_answer, [reply, review_chat, current, section], [reply, review_chat, current, progress_view],
-                         api_name="review_answer")
-            review_tab.select(lambda: _progress_html(study), None, progress_view, api_name=False)
+        build_review_tab(gr, study, sessions)
         with gr.Tab("Notes") as notes_tab:
             types = sorted(SUPPORTED)
             uploads = gr.File(label="Add notes: drop Markdown, text, PDF, slides, Word, EPUB, web pages, notebooks or images here",

@@ -152,18 +152,18 @@ def test_upload_indexes_the_note_and_it_becomes_searchable(page, tmp_path):
 
 def test_review_tab_quizzes_grades_and_persists(page, server):
     page.get_by_role("tab", name="Review").click()
-    page.fill("#review-section textarea", "DynamoDB")
+    page.locator("#review-section input").fill("DynamoDB")  # free text: part of a heading
     page.locator("#review-start").click()
-    page.wait_for_selector("#review-chat .card-q", timeout=30_000)
-    question = page.locator("#review-chat .card-q").last.inner_text()
-    assert "DynamoDB" in question
+    page.wait_for_selector("#review-card .card-q", timeout=30_000)
+    assert "DynamoDB" in page.locator("#review-card .card-q").inner_text()
     page.fill("#review-input textarea", "no idea at all")
     page.keyboard.press("Enter")
-    page.wait_for_function("document.querySelectorAll('#review-chat .card-q').length >= 2", timeout=30_000)
-    chat = page.locator("#review-chat").inner_text()
-    assert "again" in chat and "notes/aws-developer-notes.md:" in chat
-    assert page.locator("#review-chat details mark").count() > 0  # the answer is marked in the cited lines
-    page.wait_for_function("document.querySelector('#review-progress').innerText.includes('reviews done: 1')")
+    page.wait_for_selector("#review-card .grade", timeout=30_000)
+    assert "again" in page.locator("#review-card .grade").inner_text()
+    assert "notes/aws-developer-notes.md:" in page.locator("#review-cited").inner_text()
+    assert page.locator("#review-cited details mark").count() > 0  # the answer is marked in the cited lines
+    page.locator("#review-ratings button.primary").click()  # recorded only now: the suggested rating, again
+    page.wait_for_function("document.querySelector('#review-progress').innerText.includes('reviews done: 1')", timeout=30_000)
     page.screenshot(path=str(ARTIFACTS / "review.png"), full_page=True)
     # a reload (new page, same server and data folder) still shows the review in the progress view
     page.goto(server.url)

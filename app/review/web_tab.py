@@ -1,0 +1,315 @@
+"""The Review tab of the web page, with Anki's habits: pick a section, answer (or show the answer), rate the card
+1-4 with the interval each rating gives, suspend / flag / edit it, and watch progress (counts, plots).
+
+Nothing is recorded until a rating is chosen: a typed reply is graded as a suggestion (pre-selected), one click
+or key overrules it. The page's current card lives in a gr.State (server side, one per page); the sessions (one
+per section) are the server's and shared by pages.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, replace
+
+from ..render import (card_html, cited_html, esc, no_section_html, rated_html, rating_label, review_counts_html,
+                      review_progress_html, verdict_html)
+
+RATINGS = (1, 2, 3, 4)
+IDLE = ('<p class="review-idle">Pick a section, or type part of any heading (empty: all sections), then '
+        "<b>Start review</b>. Keys: Space shows the answer, 1-4 rate it.</p>")
+# Keys while the Review tab shows and no text field has focus: Space / Enter shows the answer, then takes the
+# pre-selected rating; 1-4 rate. After each update the verdict (or the new question) is scrolled into view, and
+# someone who types replies finds the reply box focused for the next card.
+KEYS_JS = """
+const review = window.studyReview = window.studyReview || {};
+if (!review.keys) {
+  review.keys = true;
+  const shown = (el) => !!el && el.getClientRects().length > 0;
+  const typing = (t) => !!t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName));
+  document.addEventListener('click', (e) => {
+    if (e.target.closest && e.target.closest('#review-show')) review.typing = false;
+    if (e.target.closest && e.target.closest('#review-input')) review.typing = true;
+  }, true);
+  document.addEventListener('keydown', (e) => {
+    if (e.ctrlKey || e.metaKey || e.altKey || e.isComposing) return;
+    if (e.key === 'Enter' && e.target.closest && e.target.closest('#review-input')) { review.typing = true; return; }
+    if (typing(e.target) || !shown(document.getElementById('review-card'))) return;
+    const rating = shown(document.getElementById('rate-1'));
+    let button = null;
+    if (/^[1-4]$/.test(e.key)) button = rating ? document.getElementById('rate-' + e.key) : null;
+    else if (e.key === ' ' || e.key === 'Enter')
+      button = rating ? document.querySelector('#review-ratings button.primary') : document.getElementById('review-show');
+    if (!shown(button)) return;
+    e.preventDefault();
+    // one key per update: a second key before the page has answered would land on the card already rated
+    if (e.repeat || Date.now() < (review.busyUntil || 0)) return;
+    review.busyUntil = Date.now() + 3000;
+    if (button.id === 'review-show') review.typing = false;
+    if (document.activeElement && document.activeElement.blur) document.activeElement.blur();
+    button.click();
+  }, true);
+}
+watch('value', () => setTimeout(() => {
+  review.busyUntil = 0;
+  const seen = element.querySelector('.grade') || element.querySelector('.card-q');
+  if (seen) {
+    const r = seen.getBoundingClientRect();
+    if (r.top < 0 || r.bottom > window.innerHeight) {
+      const note = document.getElementById('review-notice');
+      const top = (note && note.getClientRects().length ? note : element).getBoundingClientRect().top;
+      window.scrollTo({top: Math.max(0, window.scrollY + top - 8)});
+    }
+  }
+  const box = document.querySelector('#review-input textarea');
+  if (review.typing && box && element.querySelector('.card-q') && !element.querySelector('.grade')) box.focus();
+}, 50));
+"""
+
+
+@dataclass(frozen=True)
+class Turn:
+    """The card a page shows and what happened to it so far."""
+
+    section: str  # the section text the review was started with ("" for all)
+    card: dict  # Card.to_json()
+    number: int  # its place in this sitting
+    reply: str = ""
+    grade: dict | None = None  # the suggested Grade's fields, once a reply was graded
+    intervals: dict | None = None  # once answered or shown: rating -> "in 2 days"
+
+
+def section_choices(sections: list[tuple[str, int]], askable: int) -> list[tuple[str, str]]:
+    """The section picker's entries, (label, value): all sections first, then each with its card count."""
+
+    def cards(n: int) -> str:
+        return f"{n} card{'s' if n != 1 else ''}"
+
+    return [(f"All sections · {cards(askable)}", "")] + [(f"{name} · {cards(n)}", name) for name, n in sections]
+
+
+def day_labels(days: list) -> list[str]:
+    """Short labels for consecutive days, all different: "Nov 29", "30", "Dec 1", "2" (the month where it starts
+    or changes, or where a day number comes round again)."""
+    labels: list[str] = []
+    for i, d in enumerate(days):
+        label = str(d.day)
+        if i == 0 or d.day == 1 or label in labels:
+            label = f"{d:%b} {d.day}"
+        labels.append(label)
+    return labels
+
+
+def plot_frames(store) -> tuple:
+    """DataFrames for the three plots: reviews on each of the last 30 days, cards due on each of the next 30,
+    retention (share rated good or easy) of each section with reviews."""
+    import pandas as pd
+
+    def days(counts, column):  # labels, not dates: a bar per day, none cut in half at either end of the axis
+        return pd.DataFrame({"day": day_labels([d for d, _ in counts]), column: [n for _, n in counts]})
+
+    kept = [s for s in store.stats()["sections"] if s["retention"] is not None]
+    # typed even when empty: the plot takes its axes' kinds from the first frame it is given
+    retention = pd.DataFrame({"section": pd.Series([s["section"] or "(no heading)" for s in kept], dtype="object"),
+                              "retention": pd.Series([round(100 * s["retention"]) for s in kept], dtype="int64")})
+    return days(store.reviews_per_day(30), "reviews"), days(store.due_forecast(30), "due"), retention
+
+
+def build_review_tab(gr, study, sessions):
+    """The Review tab (opened here, inside the caller's gr.Blocks); returns the gr.Tab."""
+    from .cards import Card
+    from .grading import AGAIN, Grade
+    from .session import Feedback
+    from .store import ReviewStoreError
+
+    with gr.Tab("Review") as tab:
+        counts = gr.HTML(elem_id="review-counts", js_on_load=None)
+        with gr.Row(equal_height=True):
+            section = gr.Dropdown(choices=[], value="", allow_custom_value=True, filterable=True, show_label=False,
+                                  label="Section", elem_id="review-section", scale=4, container=False)
+            start = gr.Button("Start review", elem_id="review-start", scale=1, min_width=110)
+        notice = gr.HTML(elem_id="review-notice", js_on_load=None)
+        panel = gr.HTML(IDLE, elem_id="review-card", js_on_load=KEYS_JS)
+        with gr.Row(equal_height=True) as answer_row:
+            reply = gr.Textbox(elem_id="review-input", placeholder="Your answer, then Enter (Enter alone shows the answer)",
+                               show_label=False, submit_btn=True, scale=4)
+            show = gr.Button("Show answer", elem_id="review-show", scale=1, min_width=110)
+        with gr.Row(visible=False, elem_id="review-ratings") as rate_row:
+            rate = [gr.Button(rating_label(r, ""), elem_id=f"rate-{r}", min_width=150) for r in RATINGS]
+        with gr.Row(visible=False, elem_id="review-tools") as tools:
+            suspend = gr.Button("Suspend", elem_id="review-suspend", size="sm", min_width=80)
+            flag = gr.Button("Flag", elem_id="review-flag", size="sm", min_width=80)
+            edit = gr.Button("Edit", elem_id="review-edit", size="sm", min_width=80)
+        with gr.Column(visible=False, elem_id="review-editor") as editor:
+            new_question = gr.Textbox(label="Question", elem_id="edit-question", lines=2)
+            new_answer = gr.Textbox(label="Answer", elem_id="edit-answer")
+            with gr.Row():
+                save = gr.Button("Save", variant="primary", elem_id="edit-save", size="sm")
+                cancel = gr.Button("Cancel", elem_id="edit-cancel", size="sm")
+        cited = gr.HTML(elem_id="review-cited", js_on_load=None)
+        gr.Markdown("### Progress")
+        with gr.Row():
+            days = {"x": "day", "x_title": "", "x_label_angle": -90, "height": 260, "min_width": 300}
+            per_day = gr.BarPlot(y="reviews", label="Reviews per day (last 30 days)", elem_id="plot-reviews", **days)
+            forecast = gr.BarPlot(y="due", label="Due (next 30 days)", elem_id="plot-forecast", **days)
+            retention = gr.BarPlot(x="section", y="retention", label="Retention per section (% rated good or easy)",
+                                   elem_id="plot-retention", x_title="", y_title="%", y_lim=[0, 100], x_label_angle=-30,
+                                   height=260, min_width=300)
+        progress = gr.HTML(elem_id="review-progress", js_on_load=None)
+        turn_state = gr.State(None)
+
+    card_parts = [panel, answer_row, rate_row, *rate, tools, flag, editor, cited, turn_state]
+    progress_parts = [counts, per_day, forecast, retention, progress]
+    everything = [notice, reply, section, new_question, new_answer, *card_parts, *progress_parts]
+
+    def progress_of(store, choices: bool = False) -> dict:
+        stats = store.stats()
+        frames = plot_frames(store)
+        out = {counts: review_counts_html(stats), retention: frames[2],
+               # in date order (the plot would sort the labels alphabetically)
+               per_day: gr.update(value=frames[0], sort=list(frames[0]["day"])),
+               forecast: gr.update(value=frames[1], sort=list(frames[1]["day"])),
+               progress: review_progress_html(stats, store.recovered)}
+        if choices:
+            out[section] = gr.update(choices=section_choices(store.sections(), stats["cards"] - stats["suspended"]))
+        return out
+
+    def view(turn: Turn | None, idle: str = IDLE) -> dict:
+        """Everything about the current card: its question, and once answered the verdict, ratings and cited lines."""
+        if turn is None:
+            return {panel: idle, answer_row: gr.update(visible=True), rate_row: gr.update(visible=False),
+                    tools: gr.update(visible=False), editor: gr.update(visible=False), cited: "", turn_state: None}
+        card = Card(**turn.card)
+        store = sessions.get(turn.section).store
+        out = {turn_state: turn, tools: gr.update(visible=True), editor: gr.update(visible=False),
+               flag: gr.update(value="Unflag" if store.note(card).flagged else "Flag")}
+        if turn.intervals is None:
+            return {**out, panel: card_html(card, turn.number), answer_row: gr.update(visible=True),
+                    rate_row: gr.update(visible=False), cited: ""}
+        feedback = Feedback(card, turn.reply, Grade(**turn.grade) if turn.grade else None, intervals=turn.intervals)
+        chosen = feedback.suggested or AGAIN  # as the terminal: no reply given, "again" is the default
+        searcher = study.searcher()
+        out.update({panel: card_html(card, turn.number) + verdict_html(feedback), answer_row: gr.update(visible=False),
+                    rate_row: gr.update(visible=True), cited: cited_html(card, searcher.index.files, searcher.chunks)})
+        for r, button in zip(RATINGS, rate):
+            out[button] = gr.update(value=rating_label(r, turn.intervals[r]), variant="primary" if r == chosen else "secondary")
+        return out
+
+    def next_card(section_text: str, number: int, said: str = "") -> dict:
+        session = sessions.get(section_text)
+        card = session.next()
+        if card is None:
+            where = f" in sections matching “{esc(section_text)}”" if section_text else ""
+            idle = f'<p class="review-done">Nothing is due{where} right now. Come back later, or pick another section.</p>'
+            return {**view(None, idle), notice: said, **progress_of(session.store)}
+        return {**view(Turn(section_text, card.to_json(), number)), notice: said, reply: "", **progress_of(session.store)}
+
+    def unchanged() -> dict:
+        return {notice: gr.skip()}  # (an empty dict is not read as "no updates")
+
+    def guarded(fn):
+        """Trouble with review.sqlite (or a refused edit) is one line above the card; the card stays as it was."""
+
+        @functools.wraps(fn)
+        def run(*args):
+            try:
+                return fn(*args)
+            except (ReviewStoreError, ValueError) as e:
+                return {notice: f'<p class="review-error">{esc(str(e))}</p>'}
+
+        return run
+
+    @guarded
+    def begin(section_text: str, said: str = "") -> dict:
+        text = (section_text or "").strip()
+        store = sessions.get("").store
+        if text and not store.matching_sections(text):
+            return {**view(None), notice: no_section_html(text, [name for name, _ in store.sections()])}
+        return next_card(text, 1, said)
+
+    @guarded
+    def opened() -> dict:
+        """On tab select: the cards synced (a session cuts them), so the counts are true before Start."""
+        return progress_of(sessions.get("").store, choices=True)
+
+    @guarded
+    def answer(text: str, turn: Turn | None, section_text: str) -> dict:
+        if turn is None:  # typed before Start: start, and keep what was typed for the first card
+            started = begin(section_text, '<p class="review-note">Review started: your reply is still in the box; '
+                                          "press Enter to send it for this card.</p>")
+            return {**started, reply: text}
+        if turn.intervals is not None:
+            return unchanged()
+        session, card = sessions.get(turn.section), Card(**turn.card)
+        if not (text or "").strip():
+            feedback = session.reveal(card)
+            return {**view(replace(turn, intervals=feedback.intervals)), notice: ""}
+        feedback = session.answer(card, text, record=False)
+        g = feedback.grade
+        graded = replace(turn, reply=text, grade={"rating": g.rating, "score": g.score, "reason": g.reason},
+                         intervals=feedback.intervals)
+        return {**view(graded), notice: ""}
+
+    @guarded
+    def reveal(turn: Turn | None, section_text: str) -> dict:
+        if turn is None:
+            return begin(section_text)
+        return answer("", turn, section_text)
+
+    def rater(rating: int):
+        @guarded
+        def chosen(turn: Turn | None) -> dict:
+            if turn is None or turn.intervals is None:  # a late second click: that card is rated already
+                return unchanged()
+            session = sessions.get(turn.section)
+            done = session.rate(Card(**turn.card), rating, turn.reply, suggested=Grade(**turn.grade) if turn.grade else None)
+            return next_card(turn.section, turn.number + 1, rated_html(rating, done.intervals[rating]))
+
+        return chosen
+
+    @guarded
+    def set_aside(turn: Turn | None) -> dict:
+        if turn is None:
+            return unchanged()
+        card = Card(**turn.card)
+        store = sessions.get(turn.section).store
+        store.suspend(card)
+        said = (f'<p class="review-note">Suspended “{esc(card.question)}”: it will not be asked again '
+                f"(<code>study review --unsuspend {esc(card.id)}</code> brings it back).</p>")
+        return {**next_card(turn.section, turn.number, said), **progress_of(store, choices=True)}
+
+    @guarded
+    def toggle_flag(turn: Turn | None) -> dict:
+        if turn is None:
+            return unchanged()
+        store = sessions.get(turn.section).store
+        flagged = not store.note(turn.card["id"]).flagged
+        (store.flag if flagged else store.unflag)(turn.card["id"])
+        said = "Flagged for a look later; rate it as usual." if flagged else "Flag removed."
+        return {**view(turn), notice: f'<p class="review-note">{said}</p>', **progress_of(store)}
+
+    def open_editor(turn: Turn | None) -> dict:
+        if turn is None:
+            return unchanged()
+        return {editor: gr.update(visible=True), new_question: turn.card["question"], new_answer: turn.card["answer"]}
+
+    @guarded
+    def save_edit(question: str, answer_text: str, turn: Turn | None) -> dict:
+        if turn is None:
+            return unchanged()
+        edited = sessions.get(turn.section).store.edit(turn.card["id"], question, answer_text)
+        return {**view(replace(turn, card=edited.to_json())), notice: '<p class="review-note">Saved your wording.</p>'}
+
+    # One card at a time per page, whatever is clicked or pressed: writes wait for each other (and a second click
+    # on a rating finds that card rated already).
+    once = {"concurrency_limit": 1, "concurrency_id": "review-write", "api_name": False}
+    start.click(begin, [section], everything, **once)
+    reply.submit(answer, [reply, turn_state, section], everything, **once)
+    show.click(reveal, [turn_state, section], everything, **once)
+    for r, button in zip(RATINGS, rate):
+        button.click(rater(r), [turn_state], everything, **once)
+    suspend.click(set_aside, [turn_state], everything, **once)
+    flag.click(toggle_flag, [turn_state], everything, **once)
+    edit.click(open_editor, [turn_state], everything, api_name=False)
+    save.click(save_edit, [new_question, new_answer, turn_state], everything, **once)
+    cancel.click(lambda: {editor: gr.update(visible=False)}, None, everything, api_name=False)
+    tab.select(opened, None, everything, api_name=False)
+    return tab
