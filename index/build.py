@@ -22,7 +22,7 @@ import numpy as np
 from ingest import SUPPORTED, Chunk, FileResult, NoteFile, discover, load as load_file, sentence_context, split_sentences
 
 from . import ann, integrity, store
-from .embed import Embedder, export_query_encoder
+from .embed import Embedder, export_query_encoder, passage_embedder
 from .errors import IndexMismatch, IndexMissing, NothingToIndex
 from .lexical import Lexical, Vocabulary
 
@@ -188,8 +188,8 @@ def _update(home: Path, paths: list[Path], embedder: Embedder, report: BuildRepo
 
     offsets, sentence_texts = _sentences(chunks)
     texts = [c.search_text for c in chunks] + sentence_texts
-    vectors = embed_reusing(texts, old, embedder, report, on_progress)
-    folder = write_index(home, embedder.name, embedder.dim, chunks, files, vectors[: len(chunks)], vectors[len(chunks):],
+    vectors = embed_reusing(texts, old, embedder, report, on_progress, lambda: passage_embedder(home, embedder))
+    folder = write_index(home, embedder.name, vectors.shape[1], chunks, files, vectors[: len(chunks)], vectors[len(chunks):],
                          offsets, roots=[str(p.resolve()) for p in paths], ann_threshold=ann_threshold)
     report.folder, report.written = str(folder), True
 
@@ -227,8 +227,9 @@ EMBED_BATCH = 256  # texts per call: progress moves, memory stays flat
 
 
 def embed_reusing(texts: list[str], old: store.StoredIndex | None, embedder: Embedder, report: BuildReport,
-                   on_progress: ProgressFn | None) -> np.ndarray:
-    """Vectors for ``texts``: reused from the live index where the text is unchanged, each distinct new text embedded once."""
+                   on_progress: ProgressFn | None, encoder: Callable[[], Embedder] | None = None) -> np.ndarray:
+    """Vectors for ``texts``: reused from the live index where the text is unchanged, each distinct new text embedded
+    once, by ``encoder()`` (asked for only when something is new: it may load the model) or else ``embedder``."""
     known: dict[str, np.ndarray] = {}
     if old is not None:
         known = {_key(c.search_text): v for c, v in zip(old.chunks, old.vectors())}
@@ -242,13 +243,16 @@ def embed_reusing(texts: list[str], old: store.StoredIndex | None, embedder: Emb
     # Longest first and in length order, so each batch pads little (as sentence-transformers sorts within
     # one encode call, but across all texts, not per batch of 256).
     order = sorted(todo.values(), key=lambda i: -len(texts[i]))
+    if order and encoder is not None:
+        embedder = encoder()
     for start in range(0, len(order), EMBED_BATCH):
         batch = order[start : start + EMBED_BATCH]
         for i, vector in zip(batch, embedder.embed([texts[i] for i in batch])):
             known[keys[i]] = vector
         if on_progress:
             on_progress("embed", start + len(batch), len(order))
-    vectors = np.zeros((len(texts), embedder.dim), dtype="float32")
+    dim = len(next(iter(known.values()))) if known else embedder.dim  # the vectors' own: no model loaded to ask
+    vectors = np.zeros((len(texts), dim), dtype="float32")
     for i, k in enumerate(keys):
         vectors[i] = known[k]
     report.embedded, report.reused = len(order), len(texts) - len(order)

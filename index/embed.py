@@ -164,6 +164,47 @@ def query_embedder(home: Path, embedder: Embedder, encoder: str = "onnx", thread
     return found or embedder
 
 
+def passage_embedder(home: Path, embedder: Embedder) -> Embedder:
+    """What embeds passages and sentences at ingest for ``embedder``'s index in ``home``: the model's ONNX export,
+    one session per core (made on first need, loading the model once to export it), else ``embedder`` itself (a
+    hash embedder, a model that cannot be exported, a data folder that cannot take the files). Same vectors as the
+    model (cosine 1.0000), as fast, and an ingest of a changed note then never imports torch (about 9 s -> 1 s).
+    An int8 copy was 1.75x faster but moved hit@1 by one question on two corpora (README "Ingest speed")."""
+    if embedder.name.startswith(HASH_PREFIX) or not isinstance(embedder, (LazyEmbedder, SentenceTransformerEmbedder)):
+        return embedder
+    found = onnx.load(home, embedder.name, threads=1)
+    if found is None:
+        export_query_encoder(home, embedder, load=True)
+        found = onnx.load(home, embedder.name, threads=1)
+    if found is None:
+        return embedder
+    # One single-threaded session per core, each given every n-th text, beat one session on every core
+    # (benchmarks/ingest_speed.py): a small model leaves threads of one run waiting on each other.
+    more = [onnx.load(home, embedder.name, threads=1) for _ in range((os.cpu_count() or 1) - 1)]
+    return Parallel([found, *(m for m in more if m is not None)])
+
+
+class Parallel:
+    """Several encoders of one model, each embedding every n-th text of a batch at the same time (onnxruntime
+    releases the GIL while it runs)."""
+
+    def __init__(self, encoders: list[Embedder]):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.encoders, self.name, self.dim = encoders, encoders[0].name, encoders[0].dim
+        self._pool = ThreadPoolExecutor(len(encoders)) if len(encoders) > 1 else None
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        n = len(self.encoders)
+        if self._pool is None or len(texts) < 2 * n:
+            return self.encoders[0].embed(texts)
+        parts = list(self._pool.map(lambda k: self.encoders[k].embed(texts[k::n]), range(n)))
+        out = np.zeros((len(texts), self.dim), dtype="float32")
+        for k, part in enumerate(parts):
+            out[k::n] = part
+        return out
+
+
 def export_query_encoder(home: Path, embedder: Embedder, load: bool = False) -> None:
     """Export the model behind ``embedder`` to ONNX for questions, once per model and data folder.
 
