@@ -4,6 +4,11 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -31,6 +36,36 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@contextmanager
+def serving(notes: Path, home: Path, log: Path):
+    """`study serve` on a free port over ``notes`` and the index in ``home`` (the packaged model); yields its URL
+    once it answers, stops it after."""
+    port = free_port()
+    env = dict(os.environ, STUDY_HOME=str(home), STUDY_NOTES=str(notes))
+    env.pop("STUDY_MODEL", None)
+    with open(log, "w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "app", "serve", "--port", str(port)], cwd=ROOT, env=env,
+                                stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.time() + 180
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(log.read_text())
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        raise RuntimeError("study serve did not come up: " + log.read_text())
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
 
 
 @pytest.fixture

@@ -7,16 +7,12 @@ import os
 import re
 import shutil
 import sqlite3
-import subprocess
-import sys
-import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from .conftest import ARTIFACTS, NOTES, ROOT, free_port
+from .conftest import ARTIFACTS, NOTES, serving
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 CHROMIUM = "/usr/bin/chromium"
@@ -44,28 +40,8 @@ def server(real_home, tmp_path_factory) -> Served:
     shutil.copytree(NOTES, notes)
     home = base / "home"
     build(home, [notes], embedder)
-    port = free_port()
-    env = dict(os.environ, STUDY_HOME=str(home), STUDY_NOTES=str(notes))
-    env.pop("STUDY_MODEL", None)
-    log = open(base / "serve.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "app", "serve", "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.time() + 180
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError((base / "serve.log").read_text())
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        raise RuntimeError("study serve did not come up: " + (base / "serve.log").read_text())
-    yield Served(url, home)
-    proc.terminate()
-    proc.wait(timeout=30)
+    with serving(notes, home, base / "serve.log") as url:
+        yield Served(url, home)
 
 
 @pytest.fixture(scope="module")
