@@ -88,6 +88,7 @@ class Answer:
     sentences: list[Sentence] = field(default_factory=list)
     abstained: bool = False
     query: str = ""  # what retrieval actually searched (a follow-up carries its context)
+    indexing: str = ""  # while an ingest is under way: how much of which file the answer could draw on
 
     @property
     def text(self) -> str:
@@ -104,6 +105,8 @@ class Answer:
                "passages": [hit_json(h) for h in self.hits]}
         if conversation:
             out["searched_as"] = self.query or self.question
+        if self.indexing:
+            out["indexing"] = self.indexing
         return out
 
 

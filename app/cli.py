@@ -131,6 +131,8 @@ def _ask_server(ctx, turns: list[tuple[str, list[str] | None]], k: int, as_json:
             return False if not replies else fail("the server stopped answering; run again (or with --local)")
         replies.append(reply)
         click.echo(json.dumps(reply["json"], ensure_ascii=False) if as_json else reply["terminal"])
+        if reply["json"].get("indexing") and not as_json:
+            click.echo(reply["json"]["indexing"], err=True)
     return True
 
 
@@ -184,6 +186,8 @@ def ask(ctx, question, k, as_json, local, conversation):
         answer = study.ask(q, k=k, previous=history)
         click.echo(json.dumps(answer.to_json(conversation=history is not None), ensure_ascii=False) if as_json
                    else terminal(answer))
+        if answer.indexing and not as_json:
+            click.echo(answer.indexing, err=True)
 
 
 @cli.command()

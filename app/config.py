@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Mapping
 
 from index.ann import ANN_THRESHOLD
+from index.steps import STEP_SECONDS
 from index.embed import DEFAULT_MODEL, QUERY_ENCODERS, model_spec
 
 from .answer import Abstention
@@ -30,6 +31,7 @@ class Settings:
     query_encoder: str = "onnx"  # "torch": encode questions with the model instead of its ONNX export
     onnx_threads: int = 1  # one short question: one thread is fastest
     ann_threshold: int = ANN_THRESHOLD  # above this many passages the vector index is IVF
+    step_seconds: float = STEP_SECONDS  # while a long ingest embeds, what is done goes live this often
 
     @property
     def max_note_bytes(self) -> int | None:
@@ -54,6 +56,7 @@ class Settings:
             query_encoder=encoder,
             onnx_threads=_number(env, "STUDY_ONNX_THREADS", 1, int, "a number of threads, like 1"),
             ann_threshold=_number(env, "STUDY_ANN_THRESHOLD", ANN_THRESHOLD, int, "a number of passages, like 200000"),
+            step_seconds=_number(env, "STUDY_STEP_SECONDS", STEP_SECONDS, float, "a number of seconds, like 30"),
         )
 
 

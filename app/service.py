@@ -12,7 +12,8 @@ from pathlib import Path
 
 from index.lexical import tokenize
 from index import Embedder, Hit, Searcher, build, current_folder, load_embedder, query_embedder
-from index.build import BuildReport, ProgressFn
+from index.build import BuildReport, ProgressFn, writing_now
+from index.steps import partial_files
 
 from . import answer as answering
 from .answer import Abstention, Answer
@@ -82,7 +83,7 @@ class Study:
 
         try:
             report = build(self.home, paths or [self.notes], self.embedder, progress, self.settings.max_note_bytes,
-                           self.settings.ann_threshold)
+                           self.settings.ann_threshold, self.settings.step_seconds)
             status.summary, status.failed, status.error = report.summary(), list(report.failed), None
             status.skipped = list(report.skipped)
         except Exception as e:
@@ -138,7 +139,26 @@ class Study:
                 hit.rank = rank
         else:
             hits = searcher.search(query, k=depth, sentences=answering.FROM_TOP)
-        return answering.answer(question, query, hits, searcher.vocabulary, abstention or self.settings.abstention, k)
+        reply = answering.answer(question, query, hits, searcher.vocabulary, abstention or self.settings.abstention, k)
+        reply.indexing = self.indexing_note()
+        return reply
+
+    def indexing_note(self) -> str:
+        """"indexing: 34% of lecture.pdf; ..." while the live index holds part of a file an ingest is embedding."""
+        index = self.searcher().index
+        if index.partial is None:  # the same for as long as this index is live: look once
+            index.partial = partial_files(index.files)
+        parts = index.partial
+        if not parts:
+            return ""
+        begun = [p for p in parts if p[1]] or parts[:1]
+        shares = ", ".join(f"{100 * done // max(total, 1)}% of {Path(source).name}" for source, done, total in begun)
+        if len(parts) > len(begun):
+            more = len(parts) - len(begun)
+            shares += f" ({more} more file{'s' if more > 1 else ''} to come)"
+        if writing_now(self.home):
+            return f"indexing: {shares}; answers cover what is indexed so far"
+        return f"partly indexed: {shares} (the ingest stopped); run `study ingest` to finish"
 
     def search(self, term: str, k: int = 10) -> list[Hit]:
         if not any(ch.isalnum() for ch in term):

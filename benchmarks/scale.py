@@ -9,7 +9,8 @@ number in the heading, so BM25 sees distinct documents) with their real vectors 
 re-normalised: synthetic vectors, so their build time is index writing only (FAISS, BM25,
 vocabulary, files). Each size is measured in a fresh process: load time, RSS after load and after
 the queries, and warm latency of a full `ask` (ONNX query encoding, retrieval, answer sentences)
-over the dev and out-of-scope questions. Above the ANN threshold (200k) the passage index is IVF;
+over the dev and out-of-scope questions; then `study serve` (web UI and API) over the same index, its RSS after
+answering those questions over HTTP. Above the ANN threshold (200k) the passage index is IVF (8-bit);
 recall@10 of that index against exact search is reported on the same questions.
 """
 from __future__ import annotations
@@ -118,7 +119,7 @@ def measure(home: str, models: str) -> dict:
            "p50_ms": statistics.median(latencies), "p95_ms": sorted(latencies)[int(0.95 * (len(latencies) - 1))]}
     if searcher.index.manifest.ann != "flat":
         index = searcher.index.faiss_index
-        exact = index.reconstruct_n(0, index.ntotal)
+        exact = searcher.index.vectors()
         qv = np.stack([searcher.embed_query(q) for q in qs])
         truth = np.argsort(-(qv @ exact.T), axis=1)[:, :10]
         from index.ann import IVF_PROBES
@@ -132,6 +133,22 @@ def measure(home: str, models: str) -> dict:
             out[f"recall@10_nprobe{probes}"] = float(np.mean([len(set(a) & set(t)) / 10 for a, t in zip(reranked, truth)]))
         out["recall@10"] = out[f"recall@10_nprobe{IVF_PROBES}"]
     return out
+
+
+def served(home: Path, work: Path) -> dict:
+    """`study serve` (web UI and API) over the index in ``home``: its RSS once ready and after every question."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import serverutil
+
+    proc = None
+    try:
+        proc, base, ready_s = serverutil.start(home, Path("/nonexistent"), work / "serve.log")  # no notes: no ingest
+        ready = serverutil.rss_mb(proc.pid)
+        for q in questions():
+            serverutil.ask(base, q)
+        return {"served_ready_s": ready_s, "served_rss_ready_mb": ready, "served_rss_mb": serverutil.rss_mb(proc.pid)}
+    finally:
+        serverutil.stop(proc)
 
 
 def rss_mb(kind: str = "VmRSS") -> float:
@@ -189,17 +206,19 @@ def main() -> None:
                 print(out.stderr, file=sys.stderr)
                 continue
             facts.update(json.loads(out.stdout.splitlines()[-1]))
+            facts.update(served(home, work))
             facts["passages"] = size
             rows.append(facts)
             print(json.dumps(facts), file=sys.stderr, flush=True)
             if home != base_home:
                 shutil.rmtree(home, ignore_errors=True)
-        print("| passages | index | build s | disk MB | load s | RSS MB | p50 ms | p95 ms | recall@10 vs flat | data |")
-        print("|---|---|---|---|---|---|---|---|---|---|")
+        print("| passages | index | build s | disk MB | load s | RSS MB | p50 ms | p95 ms | recall@10 vs flat "
+              "| served: RSS MB | data |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|")
         for r in rows:
             recall = f"{r['recall@10']:.3f}" if "recall@10" in r else "exact"
             print(f"| {r['passages']:,} | {r['ann']} | {r['build_s']:.1f} | {r['disk_mb']:.0f} | {r['load_s']:.1f} | "
-                  f"{r['rss_mb']:.0f} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f} | {recall} | {r['data']} |")
+                  f"{r['rss_mb']:.0f} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f} | {recall} | {r['served_rss_mb']:.0f} | {r['data']} |")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

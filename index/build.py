@@ -25,6 +25,7 @@ from . import ann, integrity, store
 from .embed import Embedder, export_query_encoder, passage_embedder
 from .errors import IndexMismatch, IndexMissing, NothingToIndex
 from .lexical import Lexical, Vocabulary
+from .steps import STEP_SECONDS, Steps
 
 # on_progress(stage, done, total): stage is "read" (files) or "embed" (texts: passages and sentences)
 ProgressFn = Callable[..., None]  # (stage "read"|"embed", done, total, file=the file just read or None)
@@ -46,6 +47,7 @@ class BuildReport:
     seconds: float = 0.0
     folder: str = ""
     written: bool = False  # False when nothing changed and the live index was kept
+    steps: int = 0  # index versions made live before the last, while embedding (index.steps)
 
     def summary(self) -> str:
         text = (f"{self.added} added, {self.updated} updated, {self.removed} removed, {self.unchanged} unchanged, "
@@ -88,6 +90,21 @@ def writer_lock(home: Path):
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+def writing_now(home: Path) -> bool:
+    """Whether an ingest is writing this data folder's index right now (it holds the writer lock)."""
+    try:
+        fh = open(store.index_root(home) / ".lock")
+    except OSError:
+        return False
+    with fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(fh, fcntl.LOCK_UN)
+        return False
+
+
 def _previous(home: Path, model: str) -> store.StoredIndex | None:
     """The live index to reuse unchanged files and vectors from, or None to rebuild everything.
 
@@ -114,17 +131,15 @@ def _read(notes: list[NoteFile], old: store.StoredIndex | None, report: BuildRep
           on_progress: ProgressFn | None, max_note_bytes: int | None = None) -> tuple[list[Chunk], dict[str, dict]]:
     """Chunks and file records for every note, reusing the live index's for unchanged files."""
     old_files = old.files if old else {}
-    old_chunks: dict[str, list[Chunk]] = {}
-    for chunk in old.chunks if old else []:
-        old_chunks.setdefault(chunk.source, []).append(chunk)
     chunks: list[Chunk] = []
     files: dict[str, dict] = {}
     for i, note in enumerate(notes, start=1):
         prev = old_files.get(note.source)
         stat = _stat(note.path)
-        reusable = prev is not None and not prev.get("error") and note.source in old_chunks
+        previous = old.chunks.in_file(note.source) if prev is not None and not prev.get("error") else []
+        reusable = bool(previous) and "partial" not in prev  # a file an unfinished ingest indexed in part is read again
         if reusable and stat and [prev.get("size"), prev.get("mtime_ns")] == list(stat):
-            entry, result = dict(prev), FileResult(note, old_chunks[note.source], list(prev.get("warnings", [])))
+            entry, result = dict(prev), FileResult(note, previous, list(prev.get("warnings", [])))
             report.unchanged += 1
         else:
             result = load_file(note, max_note_bytes)
@@ -153,7 +168,8 @@ def _read(notes: list[NoteFile], old: store.StoredIndex | None, report: BuildRep
 
 
 def build(home: Path, paths: list[Path], embedder: Embedder, on_progress: ProgressFn | None = None,
-          max_note_bytes: int | None = None, ann_threshold: int = ann.ANN_THRESHOLD) -> BuildReport:
+          max_note_bytes: int | None = None, ann_threshold: int = ann.ANN_THRESHOLD,
+          step_seconds: float = STEP_SECONDS) -> BuildReport:
     """Bring the index up to date with every note under ``paths``.
 
     Files that fail are reported and left out; the others are indexed. If
@@ -163,14 +179,14 @@ def build(home: Path, paths: list[Path], embedder: Embedder, on_progress: Progre
     started = time.perf_counter()
     report = BuildReport()
     with writer_lock(home):
-        _update(home, paths, embedder, report, on_progress, max_note_bytes, ann_threshold)
+        _update(home, paths, embedder, report, on_progress, max_note_bytes, ann_threshold, step_seconds)
     report.seconds = time.perf_counter() - started
     export_query_encoder(home, embedder)  # the model is loaded now if anything was embedded: questions need no torch
     return report
 
 
 def _update(home: Path, paths: list[Path], embedder: Embedder, report: BuildReport, on_progress: ProgressFn | None,
-            max_note_bytes: int | None, ann_threshold: int) -> None:
+            max_note_bytes: int | None, ann_threshold: int, step_seconds: float) -> None:
     notes, report.skipped = discover(paths)
     if not notes:
         where = ", ".join(str(p) for p in paths)
@@ -187,11 +203,47 @@ def _update(home: Path, paths: list[Path], embedder: Embedder, report: BuildRepo
         return  # nothing changed: keep the live index, embed nothing
 
     offsets, sentence_texts = _sentences(chunks)
-    texts = [c.search_text for c in chunks] + sentence_texts
-    vectors = embed_reusing(texts, old, embedder, report, on_progress, lambda: passage_embedder(home, embedder))
-    folder = write_index(home, embedder.name, vectors.shape[1], chunks, files, vectors[: len(chunks)], vectors[len(chunks):],
-                         offsets, roots=[str(p.resolve()) for p in paths], ann_threshold=ann_threshold)
-    report.folder, report.written = str(folder), True
+    # each passage followed by its sentences: embedded in this order, the first passages are complete first
+    texts = [t for i, c in enumerate(chunks) for t in [c.search_text, *sentence_texts[offsets[i] : offsets[i + 1]]]]
+    keys = [_key(t) for t in texts]
+    chunk_keys, at = [], 0
+    for i in range(len(chunks)):
+        size = 1 + int(offsets[i + 1] - offsets[i])
+        chunk_keys.append(keys[at : at + size])
+        at += size
+    roots = [str(p.resolve()) for p in paths]
+    known = known_vectors(old)
+
+    def publish(step_chunks: list[Chunk], step_files: dict[str, dict]) -> None:
+        _write_known(home, embedder.name, step_chunks, step_files, known, roots, ann_threshold)
+
+    steps = Steps(chunks, files, chunk_keys, _previous_version(old, files), publish, every=step_seconds)
+    embed_reusing(texts, known, embedder, report, on_progress, lambda: passage_embedder(home, embedder),
+                  after_batch=steps.after_batch, keys=keys)
+    folder = _write_known(home, embedder.name, chunks, files, known, roots, ann_threshold)
+    report.folder, report.written, report.steps = str(folder), True, steps.published
+
+
+def _previous_version(old: store.StoredIndex | None, files: dict[str, dict]) -> Callable[[str], tuple[list[Chunk], dict] | None]:
+    """A file's passages and record in the live index, for a step to keep while its new version is embedded."""
+    def previous(source: str):
+        entry = old.files.get(source) if old else None
+        if not isinstance(entry, dict) or entry.get("error") or "partial" in entry or source not in files:
+            return None
+        chunks = old.chunks.in_file(source)
+        return (chunks, entry) if chunks else None
+    return previous
+
+
+def _write_known(home: Path, model: str, chunks: list[Chunk], files: dict[str, dict], known: dict[str, np.ndarray],
+                 roots: list[str], ann_threshold: int) -> Path:
+    """Write an index of ``chunks`` whose passage and sentence vectors are all in ``known``."""
+    offsets, sentence_texts = _sentences(chunks)
+    dim = len(next(iter(known.values())))
+    vectors = np.array([known[_key(c.search_text)] for c in chunks], dtype="float32").reshape(-1, dim)
+    sentence_vectors = np.array([known[_key(t)] for t in sentence_texts], dtype="float32").reshape(-1, dim)
+    return write_index(home, model, dim, chunks, files, vectors, sentence_vectors, offsets, roots=roots,
+                       ann_threshold=ann_threshold)
 
 
 def lexical_texts(chunks: list[Chunk]) -> list[str]:
@@ -220,37 +272,46 @@ def write_index(home: Path, model: str, dim: int, chunks: list[Chunk], files: di
     vocabulary = Vocabulary(texts, tokens=lexical.vocab)  # BM25 has tokenized every passage already
     manifest = store.Manifest(model=model, dim=dim, passages=len(chunks), files=len(files), sentences=len(sentence_vectors),
                               ann=kind, roots=list(roots or []))
-    return store.write(home, manifest, chunks, files, vector_index, sentence_vectors, sentence_offsets, lexical, vocabulary)
+    return store.write(home, manifest, chunks, files, vectors, vector_index, sentence_vectors, sentence_offsets, lexical, vocabulary)
 
 
 EMBED_BATCH = 256  # texts per call: progress moves, memory stays flat
 
 
-def embed_reusing(texts: list[str], old: store.StoredIndex | None, embedder: Embedder, report: BuildReport,
-                   on_progress: ProgressFn | None, encoder: Callable[[], Embedder] | None = None) -> np.ndarray:
-    """Vectors for ``texts``: reused from the live index where the text is unchanged, each distinct new text embedded
-    once, by ``encoder()`` (asked for only when something is new: it may load the model) or else ``embedder``."""
-    known: dict[str, np.ndarray] = {}
-    if old is not None:
-        known = {_key(c.search_text): v for c, v in zip(old.chunks, old.vectors())}
-        _, old_texts = _sentences(old.chunks)
-        known.update((_key(t), v) for t, v in zip(old_texts, old.sentence_vectors.read_all()))
-    keys = [_key(t) for t in texts]
+def known_vectors(old: store.StoredIndex | None) -> dict[str, np.ndarray]:
+    """Every passage and sentence vector of the live index, by its text's key: what an ingest need not embed."""
+    if old is None:
+        return {}
+    known = {_key(c.search_text): v for c, v in zip(old.chunks, old.vectors())}
+    _, old_texts = _sentences(old.chunks)
+    known.update((_key(t), v) for t, v in zip(old_texts, old.sentence_vectors.read_all()))
+    return known
+
+
+def embed_reusing(texts: list[str], known: dict[str, np.ndarray] | None, embedder: Embedder, report: BuildReport,
+                  on_progress: ProgressFn | None, encoder: Callable[[], Embedder] | None = None,
+                  after_batch: Callable[[dict], None] | None = None, keys: list[str] | None = None) -> np.ndarray:
+    """Vectors for ``texts``: taken from ``known`` where the text is unchanged, each distinct new text embedded once
+    (and added to ``known``), by ``encoder()`` (asked for only when something is new: it may load the model) or
+    else ``embedder``. Texts are embedded in their order, so the first passages are done first (a step can make
+    them live: ``after_batch(known)``), each batch sorted by length so little is padding."""
+    known = {} if known is None else known
+    keys = keys or [_key(t) for t in texts]
     todo: dict[str, int] = {}  # key -> first text with it
     for i, k in enumerate(keys):
         if k not in known and k not in todo:
             todo[k] = i
-    # Longest first and in length order, so each batch pads little (as sentence-transformers sorts within
-    # one encode call, but across all texts, not per batch of 256).
-    order = sorted(todo.values(), key=lambda i: -len(texts[i]))
+    order = list(todo.values())
     if order and encoder is not None:
         embedder = encoder()
     for start in range(0, len(order), EMBED_BATCH):
-        batch = order[start : start + EMBED_BATCH]
+        batch = sorted(order[start : start + EMBED_BATCH], key=lambda i: -len(texts[i]))
         for i, vector in zip(batch, embedder.embed([texts[i] for i in batch])):
             known[keys[i]] = vector
         if on_progress:
             on_progress("embed", start + len(batch), len(order))
+        if after_batch:
+            after_batch(known)
     dim = len(next(iter(known.values()))) if known else embedder.dim  # the vectors' own: no model loaded to ask
     vectors = np.zeros((len(texts), dim), dtype="float32")
     for i, k in enumerate(keys):

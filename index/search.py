@@ -81,7 +81,7 @@ class Searcher:
 
     def _dense(self, rows: np.ndarray, qvec: np.ndarray, sims: dict[int, np.ndarray]) -> np.ndarray:
         """Dense score of each candidate row; ``sims`` keeps each row's sentence similarities for the hits."""
-        passage = self.index.faiss_index.reconstruct_batch(rows.astype("int64")) @ qvec
+        passage = self.index.passage_vectors.take(rows) @ qvec
         best = passage.copy()
         for i, row in enumerate(rows.tolist()):
             found = sims[row] = self._sentence_sims(row, qvec)
@@ -108,8 +108,9 @@ class Searcher:
 
     def _kind_weights(self, rows: np.ndarray, query: str) -> np.ndarray:
         code_query = reads_like_code(query)
-        return np.array([1.0 if code_query and self.chunks[r].kind == "code" else KIND_WEIGHT.get(self.chunks[r].kind, 1.0)
-                         for r in rows], dtype="float32")
+        kinds = [k.decode("ascii") for k in self.index.chunks.kinds[rows]]
+        return np.array([1.0 if code_query and kind == "code" else KIND_WEIGHT.get(kind, 1.0) for kind in kinds],
+                        dtype="float32")
 
     def search(self, query: str, k: int = 5, sentences: int = 0) -> list[Hit]:
         """The ``k`` best passages for ``query``, near-duplicates dropped; the first ``sentences`` hits come with

@@ -3,8 +3,12 @@
     <home>/index/CURRENT                    name of the live version folder
     <home>/index/v-.../manifest.json        model, dimension, chunker, format version, ANN kind, counts,
                                             and the size and checksum of every other file
-    <home>/index/v-.../passages.jsonl       passage i = FAISS row i
-    <home>/index/v-.../vectors.faiss        passage vectors: exact (flat) or, above a number of passages, IVF
+    <home>/index/v-.../passages.jsonl       passage i = FAISS row i (read on demand)
+    <home>/index/v-.../passage_offsets.npy  where each line of passages.jsonl starts
+    <home>/index/v-.../passage_kinds.npy    each passage's kind (text, prose, code, nav, table...)
+    <home>/index/v-.../vectors.npy          passage vectors (rows read on demand to re-score candidates exactly)
+    <home>/index/v-.../vectors.faiss        what finds the candidates: exact (flat) or, above a number of passages,
+                                            IVF over 8-bit vectors
     <home>/index/v-.../sentences.npy        sentence vectors, passage by passage (rows read on demand)
     <home>/index/v-.../sentence_offsets.npy passage i owns sentence rows offsets[i] .. offsets[i+1]
     <home>/index/v-.../bm25/                the BM25 index (bm25s's own files)
@@ -30,11 +34,15 @@ import numpy as np
 from ingest import CHUNKER_VERSION, Chunk, split_sentences
 
 from . import ann, integrity
+from .rows import Passages, RowFile, write_passages
 from .errors import IndexDamaged, IndexMismatch, IndexMissing
 from .lexical import Lexical, Vocabulary
 
-FORMAT_VERSION = 6  # 5: the manifest records sizes and checksums; 6: BM25 reads prose with its neighbours
-REQUIRED = ("passages.jsonl", "vectors.faiss", "sentences.npy", "sentence_offsets.npy", "files.json", "vocab.json")
+# 5: the manifest records sizes and checksums; 6: BM25 reads prose with its neighbours; 7: passages and vectors
+# read on demand (passage_offsets.npy, vectors.npy), IVF over 8-bit vectors
+FORMAT_VERSION = 7
+REQUIRED = ("passages.jsonl", "passage_offsets.npy", "passage_kinds.npy", "vectors.npy", "vectors.faiss", "sentences.npy",
+            "sentence_offsets.npy", "files.json", "vocab.json")
 _VERSION_NAME = re.compile(r"v-[A-Za-z0-9_.-]+")
 
 
@@ -65,17 +73,18 @@ class Sentence:
 class StoredIndex:
     folder: Path
     manifest: Manifest
-    chunks: list[Chunk]
+    chunks: Passages  # a sequence of Chunk read on demand
     faiss_index: object
     files: dict[str, dict]
-    sentence_vectors: "RowFile"  # read row ranges on demand
+    passage_vectors: RowFile  # exact passage vectors, rows read on demand
+    sentence_vectors: RowFile  # read row ranges on demand
     sentence_offsets: np.ndarray
     lexical: Lexical | None = None
     vocabulary: Vocabulary | None = None
+    partial: list | None = None  # files an unfinished ingest indexed in part (index.steps), once looked up
 
     def vectors(self) -> np.ndarray:
-        n = self.faiss_index.ntotal
-        return self.faiss_index.reconstruct_n(0, n) if n else np.zeros((0, self.manifest.dim), dtype="float32")
+        return self.passage_vectors.read_all()
 
     def sentences(self, row: int) -> list[tuple[Sentence, int]]:
         """The sentences of passage ``row`` with their rows in ``sentence_vectors`` (in the order they were embedded)."""
@@ -147,8 +156,21 @@ def _open(home: Path, folder: Path, model: str | None, lexical: bool) -> StoredI
             "Run `study ingest` to rebuild it with the current model, or select the old model with --model."
         )
     integrity.verify(home, folder, manifest.contents, REQUIRED)
-    with parsing(home, "passages.jsonl"), open(folder / "passages.jsonl", encoding="utf-8") as fh:
-        chunks = [Chunk.from_dict(json.loads(line)) for line in fh]
+    with parsing(home, "passage_offsets.npy"):
+        passage_offsets = np.load(folder / "passage_offsets.npy", allow_pickle=False)
+        if passage_offsets.ndim != 1 or passage_offsets[-1] != (folder / "passages.jsonl").stat().st_size:
+            raise ValueError("does not match passages.jsonl")
+    with parsing(home, "passage_kinds.npy"):
+        kinds = np.load(folder / "passage_kinds.npy", allow_pickle=False)
+        if kinds.shape != (len(passage_offsets) - 1,) or kinds.dtype.kind != "S":
+            raise ValueError("does not match the passages")
+    files = _read_files(home, folder)
+    with parsing(home, "passages.jsonl"):
+        chunks = Passages(folder / "passages.jsonl", passage_offsets, kinds, _file_rows(files))
+        for row in {0, len(chunks) - 1} if len(chunks) else ():
+            chunks[row]  # noqa: B018 - the first and last line parse: the offsets are this file's
+    with parsing(home, "vectors.npy"):
+        passage_vectors = RowFile(folder / "vectors.npy")
     with parsing(home, "vectors.faiss"):
         index = faiss.read_index(str(folder / "vectors.faiss"))
         ann.ready(index, manifest.ann)
@@ -156,10 +178,10 @@ def _open(home: Path, folder: Path, model: str | None, lexical: bool) -> StoredI
         sentence_vectors = RowFile(folder / "sentences.npy")
     with parsing(home, "sentence_offsets.npy"):
         offsets = np.load(folder / "sentence_offsets.npy", allow_pickle=False)
-    with parsing(home, "files.json"):
-        files = json.loads((folder / "files.json").read_text(encoding="utf-8"))
     integrity.check_counts(home, manifest, len(chunks), index.ntotal, offsets, len(sentence_vectors))
-    stored = StoredIndex(folder, manifest, chunks, index, files, sentence_vectors, offsets)
+    if len(passage_vectors) != len(chunks):
+        raise IndexDamaged(home, "vectors.npy", f"{len(passage_vectors)} vectors for {len(chunks)} passages")
+    stored = StoredIndex(folder, manifest, chunks, index, files, passage_vectors, sentence_vectors, offsets)
     if lexical:
         with parsing(home, "bm25/"):
             stored.lexical = Lexical.load(folder / "bm25")
@@ -168,6 +190,16 @@ def _open(home: Path, folder: Path, model: str | None, lexical: bool) -> StoredI
         with parsing(home, "vocab.json"):
             stored.vocabulary = Vocabulary.load(folder / "vocab.json")
     return stored
+
+
+def _read_files(home: Path, folder: Path) -> dict[str, dict]:
+    with integrity.parsing(home, "files.json"):
+        return json.loads((folder / "files.json").read_text(encoding="utf-8"))
+
+
+def _file_rows(files: dict[str, dict]) -> dict[str, range]:
+    """Each file's passage rows (a file's passages are written together, in order)."""
+    return {source: range(*f["rows"]) for source, f in files.items() if isinstance(f, dict) and "rows" in f}
 
 
 def _read_manifest(home: Path, folder: Path) -> Manifest:
@@ -197,49 +229,7 @@ def _read_manifest(home: Path, folder: Path) -> Manifest:
         return Manifest(**{k: data[k] for k in Manifest.__dataclass_fields__ if k in data})
 
 
-class RowFile:
-    """Rows of a .npy matrix read on demand with pread.
-
-    A memory map would be simpler, but page-cache read-around maps tens of
-    kilobytes per scattered read, so a few hundred queries would count most of
-    the file in the server's RSS. Reading the few rows a query needs keeps the
-    process small and is just as fast (a couple of hundred small reads).
-    """
-
-    def __init__(self, path: Path):
-        with open(path, "rb") as fh:
-            version = np.lib.format.read_magic(fh)
-            read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
-            shape, fortran, dtype = read_header(fh)
-            self.header = fh.tell()
-        if fortran or len(shape) != 2:
-            raise ValueError(f"{path} is not a row-major matrix")
-        self.shape, self.dtype = shape, np.dtype(dtype)
-        self.row_bytes = shape[1] * self.dtype.itemsize
-        if path.stat().st_size != self.header + shape[0] * self.row_bytes:
-            raise ValueError(f"{path} does not hold the {shape[0]} rows its header declares")
-        self.fd = os.open(path, os.O_RDONLY)
-
-    def __len__(self) -> int:
-        return self.shape[0]
-
-    def __getitem__(self, rows: slice) -> np.ndarray:
-        start, stop, _ = rows.indices(self.shape[0])
-        count = max(0, stop - start)
-        data = os.pread(self.fd, count * self.row_bytes, self.header + start * self.row_bytes)
-        return np.frombuffer(data, dtype=self.dtype).reshape(count, self.shape[1])
-
-    def read_all(self) -> np.ndarray:
-        return self[0 : self.shape[0]]
-
-    def __del__(self):
-        try:
-            os.close(self.fd)
-        except (OSError, AttributeError):
-            pass
-
-
-def write(home: Path, manifest: Manifest, chunks: list[Chunk], files: dict[str, dict], vector_index,
+def write(home: Path, manifest: Manifest, chunks: list[Chunk], files: dict[str, dict], vectors: np.ndarray, vector_index,
           sentence_vectors: np.ndarray, sentence_offsets: np.ndarray, lexical: Lexical, vocabulary: Vocabulary) -> Path:
     """Write a new index version and make it live atomically; return its folder.
 
@@ -253,9 +243,11 @@ def write(home: Path, manifest: Manifest, chunks: list[Chunk], files: dict[str, 
     with integrity.writing(home, tmp, live=previous is not None):
         root.mkdir(parents=True, exist_ok=True)
         tmp.mkdir()
-        with open(tmp / "passages.jsonl", "w", encoding="utf-8") as fh:
-            for chunk in chunks:
-                fh.write(json.dumps(chunk.to_dict(), ensure_ascii=False) + "\n")
+        passage_offsets, kinds = write_passages(tmp / "passages.jsonl", chunks)
+        np.save(tmp / "passage_offsets.npy", passage_offsets)
+        np.save(tmp / "passage_kinds.npy", kinds)
+        np.save(tmp / "vectors.npy", np.ascontiguousarray(vectors, dtype="float32"))
+        files = _with_rows(files, chunks)
         save_faiss(vector_index, tmp / "vectors.faiss")
         np.save(tmp / "sentences.npy", np.ascontiguousarray(sentence_vectors, dtype="float32"))
         np.save(tmp / "sentence_offsets.npy", np.asarray(sentence_offsets, dtype="int64"))
@@ -271,6 +263,18 @@ def write(home: Path, manifest: Manifest, chunks: list[Chunk], files: dict[str, 
         os.replace(pointer_tmp, root / "CURRENT")
     _collect_garbage(root, keep={name, previous.name if previous else name})
     return root / name
+
+
+def _with_rows(files: dict[str, dict], chunks: list[Chunk]) -> dict[str, dict]:
+    """files.json entries with the rows of each file's passages [first, stop), so they are read without a scan."""
+    rows: dict[str, list[int]] = {}
+    for row, chunk in enumerate(chunks):
+        rows.setdefault(chunk.source, [row, row])[1] = row + 1
+    out = {s: {k: v for k, v in f.items() if k != "rows"} if isinstance(f, dict) else f for s, f in files.items()}
+    for source, span in rows.items():
+        if isinstance(out.get(source), dict):
+            out[source]["rows"] = span
+    return out
 
 
 def _write_manifest(folder: Path, manifest: Manifest) -> None:

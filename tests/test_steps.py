@@ -1,0 +1,121 @@
+"""Answers while indexing: a long ingest makes what it has embedded live in steps, each a whole index."""
+from __future__ import annotations
+
+import json
+import re
+import sys
+import time
+
+from click.testing import CliRunner
+
+from app.cli import cli
+from index import build, load, load_embedder
+from index.steps import partial_files
+
+
+def write_notes(folder, version: int, files: int = 3, facts: int = 120):
+    folder.mkdir(exist_ok=True)
+    for i in range(files):
+        lines = [f"# Topic {i}"]
+        for j in range(facts):
+            lines += [f"Fact {version}-{i}-{j}: the lighthouse keeper {j} logs tide number {i * 1000 + j}.", ""]
+        (folder / f"topic-{i}.md").write_text("\n".join(lines))
+
+
+class Slow:
+    """The fake embedder taking a moment per batch, as a real model does (steps are spaced by time)."""
+
+    def __init__(self):
+        self.inner = load_embedder("hash:64")
+        self.name, self.dim = self.inner.name, self.inner.dim
+
+    def embed(self, texts):
+        time.sleep(0.05)
+        return self.inner.embed(texts)
+
+
+def seen_while_embedding(home, notes, **kwargs) -> list:
+    """Build, loading the live index at every embedding batch: what a question asked then would search."""
+    seen = []
+
+    def progress(stage, done, total, file=None):
+        if stage == "embed":
+            index = load(home)
+            seen.append((index.folder, [c.source for c in index.chunks], [c.text for c in index.chunks],
+                         partial_files(index.files)))
+
+    report = build(home, [notes], Slow(), on_progress=progress, step_seconds=0, **kwargs)
+    return seen, report
+
+
+def test_new_notes_become_answerable_in_steps_in_reading_order(isolated_home, tmp_path, monkeypatch):
+    monkeypatch.setattr(sys.modules["index.build"], "EMBED_BATCH", 64)  # many batches: many steps
+    notes = tmp_path / "notes"
+    write_notes(notes, 0)
+    write_notes(tmp_path / "other", 9, files=1)  # an index must exist before a reader can see a step
+    build(isolated_home, [tmp_path / "other"], load_embedder("hash:64"))
+    seen, report = seen_while_embedding(isolated_home, notes)
+    steps = [s for s in seen if s[3]]  # indexes with a partly indexed file
+    assert report.steps >= 3 and len({s[0] for s in steps}) >= 2
+    final = load(isolated_home)
+    full_texts = [c.text for c in final.chunks]
+    for _, sources, texts, partial in steps:
+        # a step holds a prefix of the notes in reading order: whole files, then part of the next
+        assert texts == full_texts[: len(texts)]
+        started = [(source, done, total) for source, done, total in partial if done]
+        (source, done, total), = started  # one file part-way, the files after it not begun
+        assert done < total and sources.count(source) == done
+        assert all(sources.count(s) == 0 for s, d, _ in partial if not d)
+    assert partial_files(final.files) == []
+
+
+def test_a_changed_note_keeps_its_previous_version_until_its_new_one_is_embedded(isolated_home, tmp_path, monkeypatch):
+    monkeypatch.setattr(sys.modules["index.build"], "EMBED_BATCH", 64)  # many batches: many steps
+    notes = tmp_path / "notes"
+    write_notes(notes, 0)
+    build(isolated_home, [notes], load_embedder("hash:64"))
+    write_notes(notes, 1)
+    seen, report = seen_while_embedding(isolated_home, notes)
+    assert report.steps >= 1
+    mixed = 0
+    for _, sources, texts, partial in seen:
+        assert partial == []  # every file has a whole version to show
+        per_file = {}
+        for source, text in zip(sources, texts):
+            per_file.setdefault(source, set()).update(re.findall(r"Fact (\d+)-", text))
+        assert len(per_file) == 3 and all(len(v) == 1 for v in per_file.values())  # never two versions of one file
+        mixed += len(set().union(*per_file.values())) == 2
+    assert mixed >= 1  # some step showed new files beside old ones
+
+
+def test_ask_says_how_much_is_indexed_when_an_ingest_stopped_part_way(isolated_home, tmp_path, monkeypatch):
+    monkeypatch.setattr(sys.modules["index.build"], "EMBED_BATCH", 64)  # many batches: many steps
+    notes = tmp_path / "notes"
+    write_notes(notes, 0, files=1)
+    build(isolated_home, [notes / "topic-0.md"], load_embedder("hash:64"))
+    write_notes(notes, 0, files=2)
+
+    class Killed(Exception):
+        pass
+
+    def stop_after_a_step(stage, done, total, file=None):
+        if stage == "embed" and partial_files(load(isolated_home).files):
+            raise Killed  # as if the ingest died between two steps
+
+    try:
+        build(isolated_home, [notes], Slow(), on_progress=stop_after_a_step, step_seconds=0)
+    except Killed:
+        pass
+    monkeypatch.setenv("STUDY_MODEL", "hash:64")
+    monkeypatch.setenv("STUDY_NOTES", str(tmp_path / "missing"))  # ask from the index as it is, no ingest
+    result = CliRunner().invoke(cli, ["ask", "--local", "--json", "lighthouse tide number 1005"])
+    assert result.exit_code == 0, result.output
+    answer = json.loads(result.stdout)
+    share = re.fullmatch(r"partly indexed: (\d+)% of topic-1\.md \(the ingest stopped\); run `study ingest` to finish",
+                         answer["indexing"])
+    assert share and 0 < int(share.group(1)) < 100
+    assert answer["passages"]  # what is indexed answers
+    # the next ingest finishes the file, reusing what was embedded
+    report = build(isolated_home, [notes], load_embedder("hash:64"))
+    assert partial_files(load(isolated_home).files) == [] and report.reused > 0
+    assert "indexing" not in json.loads(CliRunner().invoke(cli, ["ask", "--local", "--json", "tide"]).stdout)
