@@ -6,9 +6,9 @@ The JSON of an answer or a hit is the answer module's.
 from __future__ import annotations
 
 import html
-import time
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlencode
 
 from index import Hit
 
@@ -101,8 +101,20 @@ def neighbours(chunk, chunks: list) -> list:
 _GROUPED: list = [None, {}]  # (the passage list of the live index, its passages by file)
 
 
+class _InFile:
+    """The passages of one file read from the index when asked for (a loaded index reads its passages on demand)."""
+
+    def __init__(self, chunks):
+        self.chunks = chunks
+
+    def get(self, source: str, default=None) -> list:
+        return self.chunks.in_file(source) or (default if default is not None else [])
+
+
 def _by_source(chunks: list) -> dict[str, list]:
     """Passages grouped by file, built once per index (an index's passage list never changes)."""
+    if hasattr(chunks, "in_file"):
+        return _InFile(chunks)
     if _GROUPED[0] is not chunks:
         groups: dict[str, list] = {}
         for c in chunks:
@@ -158,68 +170,53 @@ def context_block(source: str, start: int | None, end: int | None, text: str, fi
     return '<div class="ctx"><pre class="ctx-pre">' + "\n".join(rows) + "</pre></div>"
 
 
+def cite_href(chunk, marked_lines: set[int] | None = None) -> str:
+    """The chip's address: '#cite?source=...&kind=lines&start=668&end=676&mark=668,670'."""
+    start, end = chunk.span
+    fields = {"source": chunk.source, "kind": chunk.unit_kind, "start": start, "end": end}
+    if chunk.chapter is not None:
+        fields["chapter"] = chunk.chapter
+    if marked_lines:
+        fields["mark"] = ",".join(str(n) for n in sorted(marked_lines))
+    return "#cite?" + urlencode(fields)
+
+
+def chip(rank: int, chunk, marked_lines: set[int] | None = None, where: str | None = None) -> str:
+    """'[n]' as a link that opens the passage in the viewer; hovering shows where it is."""
+    heading = f" — {chunk.heading}" if chunk.heading else ""
+    title = f"{where or chunk.citation}{heading}"
+    return (f'<a class="chip" href="{esc(cite_href(chunk, marked_lines))}" title="{esc(title)}" role="button">'
+            f"[{rank}]</a>")
+
+
 def answer_html(answer: Answer, files: dict[str, dict], chunks: list | None = None) -> str:
-    """The chat reply: answer sentences first, then numbered citations that open in context."""
+    """The chat reply: answer sentences, each ending in a chip [n] that opens its passage beside the chat, then the
+    numbered citations, each opening in place in its context (with a chip to open it beside the chat too)."""
     parts = []
     if not answer.hits:
         return esc(answer.text)
     if answer.abstained:
         parts.append(f"<p><b>{esc(answer.text)}</b></p>")
     else:
-        parts.append("<p>" + "<br>".join(
-            f"{esc(s.text.strip())} <b>[{s.hit.rank}]</b> <code>{esc(s.citation)}</code>" for s in answer.sentences
+        parts.append('<p class="answer-text">' + "<br>".join(
+            f"{esc(s.text.strip())} {chip(s.hit.rank, s.hit.chunk, s.lines, s.citation)}" for s in answer.sentences
         ) + "</p>")
     if answer.query != answer.question:
         parts.append(f"<p><i>Searched as a follow-up: “{esc(answer.query)}”</i></p>")
+    if answer.indexing:
+        parts.append(f'<p class="indexing-note">{esc(answer.indexing)}</p>')
     for h in answer.hits:
         marked = set().union(*[s.lines for s in answer.sentences if s.hit is h])
         said = [s.text for s in answer.sentences if s.hit is h]
+        heading = f" — {esc(h.chunk.heading)}" if h.chunk.heading else ""
+        # The summary is the toggle: no link inside it (nested controls confuse keyboards and screen readers).
         parts.append(
-            f'<details class="cite"><summary>{esc(label(h))}</summary>'
+            f'<details class="cite"><summary>[{h.rank}] {esc(h.chunk.citation)}'
+            f'<span class="cite-heading">{heading}</span></summary>'
+            f'<p class="open-beside">{chip(h.rank, h.chunk, marked)} open beside the chat</p>'
             f"{context_html(h, files, marked_lines=marked, chunks=chunks, marked_text=said)}</details>"
         )
     return "\n".join(parts)
-
-
-def search_html(hits: list[Hit], files: dict[str, dict], chunks: list | None = None) -> str:
-    if not hits:
-        return "<p>No passages match.</p>"
-    parts = []
-    for heading, group in group_by_heading(hits):
-        parts.append(f"<h4>{esc(heading or '(no heading)')}</h4>")
-        for h in group:
-            parts.append(f'<details class="cite"><summary>{esc(label(h))}</summary>{context_html(h, files, chunks=chunks)}</details>')
-            parts.append(f'<pre class="passage">{esc(h.chunk.text.strip())}</pre>')
-    return "\n".join(parts)
-
-
-
-def ingest_status_html(status) -> str:
-    """While an ingest runs: how far; after: its summary, or why it could not run (the old index still answers)."""
-    if status.running:
-        stage = {"read": "Reading notes", "embed": "Embedding"}.get(status.stage, "Indexing")
-        share = f" {status.done}/{status.total}" if status.total else ""
-        share += f" ({status.file})" if status.stage == "read" and status.file else ""
-        return f'<p class="ingest-running">{esc(stage)}{share}… answers use the previous index until this ends.</p>'
-    if status.error:
-        return f'<p class="ingest-error"><b>Indexing could not run:</b> {esc(status.error)} Answers come from the last complete index.</p>'
-    if status.summary:
-        failed = "".join(f"<li>failed <b>{esc(f['path'])}</b>: {esc(f['error'])}</li>" for f in status.failed or [])
-        failed += "".join(f"<li>skipped <b>{esc(f['path'])}</b>: {esc(f['reason'])}</li>" for f in status.skipped or [])
-        return f"<p>Last indexing: {esc(status.summary)}</p>" + (f"<ul>{failed}</ul>" if failed else "")
-    return ""
-
-
-def notes_table(files: dict[str, dict], passages: int, model: str) -> str:
-    """Every indexed file with its passage count, when it was indexed, and any failure or warning."""
-    rows = []
-    for source, info in sorted(files.items()):
-        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(info.get("indexed_at", 0)))
-        status = esc(info["error"]) if info.get("error") else "; ".join(esc(w) for w in info.get("warnings", [])) or "ok"
-        rows.append(f"<tr><td>{esc(source)}</td><td>{info.get('passages', 0)}</td><td>{when}</td><td>{status}</td></tr>")
-    return ("<table><thead><tr><th>file</th><th>passages</th><th>indexed</th><th>status</th></tr></thead><tbody>"
-            + "".join(rows) + "</tbody></table>"
-            + f"<p>{passages} passages, model <code>{esc(model)}</code>.</p>")
 
 
 def card_html(card, number: int | None = None) -> str:

@@ -201,7 +201,7 @@ def launch(study: Study, host: str = "127.0.0.1", port: int = 7860, token: str |
     from fastapi import FastAPI
 
     from .review.store import store_path
-    from .web import CSS, build_ui
+    from .web import CSS, build_ui, page_theme
 
     demo = build_ui(study)
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
@@ -209,7 +209,8 @@ def launch(study: Study, host: str = "127.0.0.1", port: int = 7860, token: str |
     max_upload_mb = study.settings.max_note_mb
     limit = f"{int(max_upload_mb)}mb" if max_upload_mb else None
     private = [str(p.resolve()) for p in (study.notes, study.home / "index", store_path(study.home), study.home / "server.json")]
-    app = gr.mount_gradio_app(app, demo, path="/", server_name=host, server_port=port, css=CSS, show_error=False,
+    app = gr.mount_gradio_app(app, demo, path="/", server_name=host, server_port=port, css=CSS, theme=page_theme(gr),
+                              show_error=False,
                               max_file_size=limit, footer_links=["gradio", "settings"], blocked_paths=private)
     # Gradio checks that a file handed to an event was uploaded by a user only once it believes it has been
     # launched, which a mounted app never is; without this any server-side path could be imported as a note.

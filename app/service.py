@@ -121,8 +121,9 @@ class Study:
             return self._searcher
 
     def ask(self, question: str, k: int = 5, previous: list[str] | None = None,
-            abstention: Abstention | None = None) -> Answer:
-        """Answer ``question`` (a follow-up of ``previous`` questions); ``abstention``: this asker's thresholds."""
+            abstention: Abstention | None = None, sources: set[str] | None = None) -> Answer:
+        """Answer ``question`` (a follow-up of ``previous`` questions) from the files ``sources`` (None: all);
+        ``abstention``: this asker's thresholds."""
         question = question.strip()
         query = answering.query_for(question, previous)
         searcher = self.searcher()
@@ -132,13 +133,13 @@ class Study:
         depth = max(k, answering.EVIDENCE)
         if query != question and answering.new_subject(question) and answering.own_terms(question):
             # "and EFS?" after an EBS question: the topic helps find candidates, the turn's own words decide.
-            hits = searcher.search(query, k=3 * depth, sentences=3 * depth)
+            hits = searcher.search(query, k=3 * depth, sentences=3 * depth, sources=sources)
             own = answering.own_terms(question)
             hits = sorted(hits, key=lambda h: (not own <= set(tokenize(h.chunk.search_text)), h.rank))[:depth]
             for rank, hit in enumerate(hits, start=1):
                 hit.rank = rank
         else:
-            hits = searcher.search(query, k=depth, sentences=answering.FROM_TOP)
+            hits = searcher.search(query, k=depth, sentences=answering.FROM_TOP, sources=sources)
         reply = answering.answer(question, query, hits, searcher.vocabulary, abstention or self.settings.abstention, k)
         reply.indexing = self.indexing_note()
         return reply

@@ -55,9 +55,18 @@ def _problem(path: Path, suffix: str, max_bytes: int | None) -> str | None:
     # Read it as the ingest will: a file that cannot be indexed is refused before it lands in notes/.
     from ingest import NoteFile, load
 
-    if path.suffix.lower() != suffix:
-        return None  # read by its own name's kind only; the ingest after saving reports it if need be
-    return load(NoteFile(path, path.name), max_bytes).error
+    if path.suffix.lower() == suffix:
+        return load(NoteFile(path, path.name), max_bytes).error
+    # The readers go by the name's kind: judge a private copy under the name it will have, outside notes/.
+    import tempfile
+
+    try:
+        with tempfile.TemporaryDirectory(prefix="study-upload-") as tmp:
+            named = Path(tmp) / f"upload{suffix}"
+            shutil.copyfile(path, named)
+            return load(NoteFile(named, named.name), max_bytes).error
+    except OSError as e:
+        return f"could not be checked ({e.strerror or e}); upload it again"
 
 
 def save_uploads(files: list[tuple[Path, str]], notes: Path, replace: bool = False, allowed_from: Path | None = None,

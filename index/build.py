@@ -202,15 +202,7 @@ def _update(home: Path, paths: list[Path], embedder: Embedder, report: BuildRepo
         report.folder = str(old.folder)
         return  # nothing changed: keep the live index, embed nothing
 
-    offsets, sentence_texts = _sentences(chunks)
-    # each passage followed by its sentences: embedded in this order, the first passages are complete first
-    texts = [t for i, c in enumerate(chunks) for t in [c.search_text, *sentence_texts[offsets[i] : offsets[i + 1]]]]
-    keys = [_key(t) for t in texts]
-    chunk_keys, at = [], 0
-    for i in range(len(chunks)):
-        size = 1 + int(offsets[i + 1] - offsets[i])
-        chunk_keys.append(keys[at : at + size])
-        at += size
+    texts, keys, chunk_keys = embedding_plan(chunks)
     roots = [str(p.resolve()) for p in paths]
     known = known_vectors(old)
 
@@ -222,6 +214,20 @@ def _update(home: Path, paths: list[Path], embedder: Embedder, report: BuildRepo
                   after_batch=steps.after_batch, keys=keys)
     folder = _write_known(home, embedder.name, chunks, files, known, roots, ann_threshold)
     report.folder, report.written, report.steps = str(folder), True, steps.published
+
+
+def embedding_plan(chunks: list[Chunk]) -> tuple[list[str], list[str], list[list[str]]]:
+    """What an ingest embeds, in order: each passage followed by its sentences (so the first passages are complete
+    first); the texts' keys, and each passage's keys."""
+    offsets, sentence_texts = _sentences(chunks)
+    texts = [t for i, c in enumerate(chunks) for t in [c.search_text, *sentence_texts[offsets[i] : offsets[i + 1]]]]
+    keys = [_key(t) for t in texts]
+    chunk_keys, at = [], 0
+    for i in range(len(chunks)):
+        size = 1 + int(offsets[i + 1] - offsets[i])
+        chunk_keys.append(keys[at : at + size])
+        at += size
+    return texts, keys, chunk_keys
 
 
 def _previous_version(old: store.StoredIndex | None, files: dict[str, dict]) -> Callable[[str], tuple[list[Chunk], dict] | None]:

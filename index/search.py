@@ -93,15 +93,30 @@ class Searcher:
         found = sims[row] if row in sims else self._sentence_sims(row, qvec)
         return [(s, float(sim)) for (s, _), sim in zip(self.index.sentences(row), found)]
 
-    def _candidates(self, query: str, qvec: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    def rows_of(self, sources: set[str]) -> np.ndarray:
+        """The passage rows of these files (a file's passages are contiguous rows of the index)."""
+        spans = [self.chunks.file_rows[s] for s in sorted(sources) if s in self.chunks.file_rows]
+        return np.concatenate([np.arange(r.start, r.stop) for r in spans]) if spans else np.zeros(0, dtype="int64")
+
+    def _candidates(self, query: str, qvec: np.ndarray | None, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         n = len(self.chunks)
-        depth = min(n, CANDIDATES)
+        depth = min(n if allowed is None else len(allowed), CANDIDATES)
         found: set[int] = set()
-        if qvec is not None:
-            _, rows = self.index.faiss_index.search(qvec.reshape(1, -1).astype("float32"), depth)
+        if qvec is not None and depth:
+            import faiss
+
+            # within some files: the vector index itself skips the others, so their passages are not crowded out
+            params = None if allowed is None else (
+                faiss.SearchParametersIVF(sel=faiss.IDSelectorBatch(allowed), nprobe=self.index.faiss_index.nprobe)
+                if self.index.manifest.ann == "ivf" else faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed)))
+            _, rows = self.index.faiss_index.search(qvec.reshape(1, -1).astype("float32"), depth, params=params)
             found.update(int(r) for r in rows[0] if r >= 0)
         lexical = self.lexical.scores(query) if self.lexical is not None else np.zeros(n, dtype="float32")
-        if self.lexical is not None:
+        if allowed is not None:
+            kept = np.zeros_like(lexical)
+            kept[allowed] = lexical[allowed]
+            lexical = kept
+        if self.lexical is not None and depth:
             top = np.argpartition(-lexical, depth - 1)[:depth] if depth < n else np.arange(n)
             found.update(int(r) for r in top if lexical[r] > 0)
         return np.array(sorted(found), dtype="int64"), lexical
@@ -112,16 +127,17 @@ class Searcher:
         return np.array([1.0 if code_query and kind == "code" else KIND_WEIGHT.get(kind, 1.0) for kind in kinds],
                         dtype="float32")
 
-    def search(self, query: str, k: int = 5, sentences: int = 0) -> list[Hit]:
-        """The ``k`` best passages for ``query``, near-duplicates dropped; the first ``sentences`` hits come with
-        their sentences scored against the query.
+    def search(self, query: str, k: int = 5, sentences: int = 0, sources: set[str] | None = None) -> list[Hit]:
+        """The ``k`` best passages for ``query`` (from the files ``sources`` only, if given), near-duplicates dropped;
+        the first ``sentences`` hits come with their sentences scored against the query.
 
         The query is embedded once (also in lexical mode when sentences are wanted: they are scored by meaning).
         """
         if not self.chunks or not query.strip():
             return []
+        allowed = None if sources is None else self.rows_of(sources)
         qvec = self.embed_query(query) if self.mode != "lexical" or sentences else None
-        rows, lexical_all = self._candidates(query, qvec if self.mode != "lexical" else None)
+        rows, lexical_all = self._candidates(query, qvec if self.mode != "lexical" else None, allowed)
         if not len(rows):
             return []
         sims: dict[int, np.ndarray] = {}

@@ -125,7 +125,7 @@ def test_upload_indexes_the_note_and_it_becomes_searchable(page, tmp_path):
     page.fill("#search-input textarea", "marsupial records")
     page.keyboard.press("Enter")
     page.wait_for_selector("#search-results details", timeout=30_000)
-    assert "notes/platypus notes.md" in page.locator("#search-results summary").first.inner_text()
+    assert "notes/platypus notes.md" in page.locator("#search-results .hit-cite").first.inner_text()
     page.get_by_role("tab", name="Ask").click()
 
 

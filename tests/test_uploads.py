@@ -36,6 +36,18 @@ def test_save_uploads(tmp_path):
     assert sorted(p.name for p in tmp_path.rglob("*.md")) == ["a.md", "a.md"]  # nothing written outside notes/
 
 
+def test_a_file_is_judged_by_the_name_it_will_have_before_it_is_written(tmp_path):
+    src = tmp_path / "upload"
+    src.mkdir()
+    (src / "blob").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00" + bytes(range(256)) * 8)  # binary, no suffix of its own
+    (src / "fine").write_text("# Fine\nA note that reads as Markdown.\n")
+    notes = tmp_path / "notes"
+    saved, rejected = save_uploads([(src / "blob", "renamed.md"), (src / "fine", "fine.md")], notes)
+    assert saved == ["fine.md"] and [name for name, _ in rejected] == ["renamed.md"]
+    assert "binary" in rejected[0][1]
+    assert sorted(p.name for p in notes.iterdir()) == ["fine.md"]  # the refused file never landed in notes/
+
+
 class SlowEmbedder(HashEmbedder):
     def embed(self, texts):
         time.sleep(0.05)

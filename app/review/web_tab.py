@@ -145,7 +145,7 @@ def build_review_tab(gr, study, sessions):
                 save = gr.Button("Save", variant="primary", elem_id="edit-save", size="sm")
                 cancel = gr.Button("Cancel", elem_id="edit-cancel", size="sm")
         cited = gr.HTML(elem_id="review-cited", js_on_load=None)
-        gr.Markdown("### Progress")
+        gr.Markdown("## Progress")
         with gr.Row():
             days = {"x": "day", "x_title": "", "x_label_angle": -90, "height": 260, "min_width": 300}
             per_day = gr.BarPlot(y="reviews", label="Reviews per day (last 30 days)", elem_id="plot-reviews", **days)

@@ -1,0 +1,75 @@
+"""Citation chips, the viewer they open, and asking within ticked files: plain functions, the fake embedder."""
+from __future__ import annotations
+
+import re
+
+from app.answer import Abstention
+from app.config import Settings
+from app.render import answer_html
+from app.service import Study
+from app.ui_sources import ask_within, chosen, source_choices
+from app.render import chip, cite_href
+from app.ui_viewer import parse_href, viewer_html
+from index import HashEmbedder, build
+from ingest import Chunk
+
+from .conftest import make_pdf
+
+
+def study_of(tmp_path) -> Study:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    lines = [f"Filler line {i} about nothing in particular." for i in range(1, 40)]
+    lines[19] = "## Queues"
+    lines[20] = "Long polling waits for messages and cuts empty responses."
+    (notes / "queues.md").write_text("# Q\n" + "\n".join(lines) + "\n")
+    (notes / "cells.md").write_text("# Cells\nThe mitochondrion makes ATP for the cell.\n")
+    make_pdf(notes / "rocks.pdf", ["Plate tectonics\nPlates move slowly.", "Volcanoes\nMagma rises where plates part."])
+    build(tmp_path / "home", [notes], HashEmbedder(256))
+    return Study(Settings(tmp_path / "home", notes=notes, model="hash:256", abstention=Abstention(0.0)))
+
+
+def test_a_chip_names_its_passage_and_comes_back_the_same():
+    c = Chunk("notes/a b&c.md", "Sec > Sub", "text", start_line=12, end_line=14)
+    href = cite_href(c, {13})
+    assert parse_href(href) == {"source": "notes/a b&c.md", "kind": "lines", "start": 12, "end": 14, "chapter": None,
+                                "mark": {13}}
+    html = chip(2, c, {13}, "notes/a b&c.md:13")
+    assert html.startswith('<a class="chip" href="#cite?source=notes%2Fa+b%26c.md') and ">[2]</a>" in html
+    assert 'title="notes/a b&amp;c.md:13 — Sec &gt; Sub"' in html  # what hovering shows
+    assert parse_href("#cite?start=x&mark=1,y,3") == {"source": "", "kind": "lines", "start": None, "end": None,
+                                                       "chapter": None, "mark": {1, 3}}
+
+
+def test_every_marker_in_an_answer_is_a_chip_that_opens_its_unit(tmp_path):
+    study = study_of(tmp_path)
+    answer = study.ask("long polling empty responses")
+    searcher = study.searcher()
+    html = answer_html(answer, searcher.index.files, searcher.chunks)
+    hrefs = re.findall(r'<a class="chip" href="([^"]+)"', html)
+    assert hrefs and all(h.startswith("#cite?") for h in hrefs)
+    first = parse_href(hrefs[0].replace("&amp;", "&"))
+    assert first["source"] == "notes/queues.md" and 22 in first["mark"]  # file line 22: the title, then 20 lines
+    shown = viewer_html(first, searcher.index.files, searcher.chunks)
+    assert "<h2 tabindex=\"-1\">notes/queues.md:" in shown
+    assert re.search(r"<mark><b>Long polling waits for messages", shown)  # the quoted line marked, in bold
+    assert "Filler line 9 " in shown and "Filler line 2 " not in shown  # lines around it, not the whole file
+    pdf = next(c for c in searcher.chunks if c.source == "notes/rocks.pdf" and c.page == 2)
+    page = viewer_html(parse_href(cite_href(pdf)), searcher.index.files, searcher.chunks)
+    assert "notes/rocks.pdf p.2" in page and "<mark>" in page and "Magma rises" in page
+    gone = viewer_html(parse_href("#cite?source=notes/queues.md&kind=slide&start=3&end=3"), searcher.index.files,
+                       searcher.chunks)
+    assert "no longer in the index" in gone
+
+
+def test_a_question_searches_only_the_ticked_files(tmp_path):
+    study = study_of(tmp_path)
+    files = study.searcher().index.files
+    assert [s for _, s in source_choices(files)] == ["notes/cells.md", "notes/queues.md", "notes/rocks.pdf"]
+    assert chosen(["notes/cells.md", "notes/queues.md", "notes/rocks.pdf"], files) is None  # all ticked: all
+    assert chosen([], files) == set()
+    everywhere = ask_within(study, "long polling empty responses", None)
+    assert everywhere.hits[0].chunk.source == "notes/queues.md"
+    within = ask_within(study, "long polling empty responses", {"notes/cells.md", "notes/rocks.pdf"})
+    assert within.hits and {h.chunk.source for h in within.hits} <= {"notes/cells.md", "notes/rocks.pdf"}
+    assert [h.rank for h in within.hits] == list(range(1, len(within.hits) + 1))
