@@ -92,10 +92,19 @@ def neighbours(chunk, chunks: list) -> list:
     """The passages shown with ``chunk`` in its context: same file and unit kind, within _AROUND units, in order."""
     around = _AROUND.get(chunk.unit_kind, 0)
     first, last = chunk.span
-    same = [c for c in _by_source(chunks).get(chunk.source, [])
+    same = [c for c in _in_file_near(chunks, chunk.source, chunk.chapter, first, must_hold=chunk)
             if c.unit_kind == chunk.unit_kind and c.chapter == chunk.chapter]
     near = [c for c in same if c.span[1] >= first - around and c.span[0] <= last + around]
     return sorted(near, key=lambda c: c.span) or [chunk]
+
+
+def _in_file_near(chunks, source: str, chapter: int | None, line: int, must_hold=None) -> list:
+    """Passages of ``source`` around ``line``: from a loaded index only the few near it (a book's thousands of
+    passages are not read for one citation), the whole file if those miss ``must_hold``; from a list, the file's."""
+    if hasattr(chunks, "around"):
+        near = chunks.around(source, chapter, line)
+        return near if must_hold is None or must_hold in near else chunks.in_file(source)
+    return _by_source(chunks).get(source, [])
 
 
 _GROUPED: list = [None, {}]  # (the passage list of the live index, its passages by file)
@@ -284,11 +293,15 @@ def no_section_html(text: str, sections: list[str]) -> str:
 
 def _card_passage(card, chunks: list):
     """The passage a card was cut from, found by its file and unit (cards outlive the index they came from)."""
-    for c in _by_source(chunks).get(card.source, []):
+    def cut_from(c) -> bool:
         first, last = c.span
-        if c.unit == card.unit and c.chapter == card.chapter and first <= (card.start_line or 0) <= last:
-            return c
-    return None
+        return c.unit == card.unit and c.chapter == card.chapter and first <= (card.start_line or 0) <= last
+
+    near = _in_file_near(chunks, card.source, card.chapter, card.start_line or 0)
+    found = next((c for c in near if cut_from(c)), None)
+    if found is None and hasattr(chunks, "in_file"):
+        found = next((c for c in chunks.in_file(card.source) if cut_from(c)), None)
+    return found
 
 
 def review_progress_html(stats: dict, recovered: str | None = None) -> str:

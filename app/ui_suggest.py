@@ -7,13 +7,15 @@ import time
 SUGGESTIONS = 6
 SAMPLE = 3000  # passages read for suggestions at most: an empty chat must not wait on a pass over a whole textbook
 MAX_CHARS = 90  # a suggestion is one line on a phone-sized button, give or take
-_CACHE: list = [None, []]  # (the passage list they were made from, the suggestions)
+_CACHE: list = [None, []]  # (which passage list they were made from, the suggestions)
 
 
 def _heading_question(heading: str) -> str | None:
+    from .review.cards import names_a_topic
+
     leaf = heading.split(" > ")[-1].strip(" *_#:")
-    if len(leaf) < 3 or not any(ch.isalpha() for ch in leaf):
-        return None
+    if len(leaf) < 3 or not any(ch.isalpha() for ch in leaf) or not names_a_topic(leaf):
+        return None  # "Note", "Summary": a section's role, not something to ask about
     return f"What do my notes say about {leaf}?"
 
 
@@ -49,7 +51,9 @@ def _spread(items: list[str], n: int) -> list[str]:
 
 def suggestions(chunks, n: int = SUGGESTIONS) -> list[str]:
     """``n`` questions from the notes, taken in turn from each file (largest first) so they vary across files."""
-    if _CACHE[0] is chunks:
+    # by its file for a loaded index: holding the index object would keep an old version open after a re-ingest
+    made_from = str(chunks.path) if hasattr(chunks, "path") else id(chunks)
+    if _CACHE[0] == made_from:
         return _CACHE[1][:n]
     per_file: dict[str, list[str]] = {}
     for source, questions in _candidates(chunks).items():
@@ -70,7 +74,7 @@ def suggestions(chunks, n: int = SUGGESTIONS) -> list[str]:
         for queue in queues:
             if turn < len(queue) and queue[turn].lower() not in {p.lower() for p in picked}:
                 picked.append(queue[turn])
-    _CACHE[:] = [chunks, picked]
+    _CACHE[:] = [made_from, picked]
     return picked
 
 

@@ -209,7 +209,7 @@ def _update(home: Path, paths: list[Path], embedder: Embedder, report: BuildRepo
     def publish(step_chunks: list[Chunk], step_files: dict[str, dict]) -> None:
         _write_known(home, embedder.name, step_chunks, step_files, known, roots, ann_threshold)
 
-    steps = Steps(chunks, files, chunk_keys, _previous_version(old, files), publish, every=step_seconds)
+    steps = Steps(chunks, files, chunk_keys, _previous_version(old, files), publish, known, every=step_seconds)
     embed_reusing(texts, known, embedder, report, on_progress, lambda: passage_embedder(home, embedder),
                   after_batch=steps.after_batch, keys=keys)
     folder = _write_known(home, embedder.name, chunks, files, known, roots, ann_threshold)

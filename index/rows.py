@@ -16,6 +16,27 @@ import numpy as np
 from ingest import Chunk
 
 
+BLOCK = 8 << 20  # bytes of passages.jsonl read at once by a pass over many passages
+PIECE = 1 << 30  # one pread returns at most about 2 GiB on Linux: larger reads go in pieces
+
+
+def read_exactly(fd: int, size: int, offset: int) -> bytes:
+    if size <= PIECE:
+        data = os.pread(fd, size, offset)
+    else:
+        out = bytearray(size)
+        view, done = memoryview(out), 0
+        while done < size:
+            piece = os.preadv(fd, [view[done : done + PIECE]], offset + done)
+            if piece == 0:
+                break
+            done += piece
+        data = bytes(out[:done])
+    if len(data) != size:
+        raise OSError(f"read {len(data)} of {size} bytes: the file was cut")
+    return data
+
+
 class RowFile:
     """Rows of a .npy matrix read on demand with pread.
 
@@ -45,7 +66,7 @@ class RowFile:
     def __getitem__(self, rows: slice) -> np.ndarray:
         start, stop, _ = rows.indices(self.shape[0])
         count = max(0, stop - start)
-        data = os.pread(self.fd, count * self.row_bytes, self.header + start * self.row_bytes)
+        data = read_exactly(self.fd, count * self.row_bytes, self.header + start * self.row_bytes)
         return np.frombuffer(data, dtype=self.dtype).reshape(count, self.shape[1])
 
     def take(self, rows) -> np.ndarray:
@@ -79,8 +100,13 @@ class Passages(Sequence):
         self.offsets = offsets
         self.kinds = kinds  # each passage's kind (bytes), so ranking by kind reads no passage
         self.file_rows = file_rows or {}
-        self.fd = os.open(path, os.O_RDONLY)
-        self._cached = lru_cache(maxsize=self.CACHED)(self._read)
+        self.fd = fd = os.open(path, os.O_RDONLY)
+
+        def read(i: int) -> Chunk:  # closes over the descriptor, not self: no cycle keeps an old index open
+            start, stop = int(offsets[i]), int(offsets[i + 1])
+            return Chunk.from_dict(json.loads(read_exactly(fd, stop - start, start)))
+
+        self._cached = lru_cache(maxsize=self.CACHED)(read)
 
     def __len__(self) -> int:
         return len(self.offsets) - 1
@@ -94,18 +120,42 @@ class Passages(Sequence):
         return self._cached(i % n)
 
     def __iter__(self) -> Iterator[Chunk]:
-        # Streamed: a whole pass (re-ingest, cards) reads the file once instead of one pread per passage.
-        with open(self.path, encoding="utf-8") as fh:
-            for line in fh:
-                yield Chunk.from_dict(json.loads(line))
+        # Streamed: a whole pass (re-ingest, cards) reads the file once instead of one pread per passage; through
+        # our own descriptor, which stays valid after a newer ingest removes this version's folder.
+        yield from self._lines(0, len(self))
 
-    def _read(self, i: int) -> Chunk:
-        start, stop = int(self.offsets[i]), int(self.offsets[i + 1])
-        return Chunk.from_dict(json.loads(os.pread(self.fd, stop - start, start)))
+    def _lines(self, first: int, stop: int) -> Iterator[Chunk]:
+        """Passages ``first`` .. ``stop`` - 1, read in blocks of whole lines (about 8 MB, at least one line)."""
+        row = first
+        while row < stop:
+            fits = int(np.searchsorted(self.offsets, int(self.offsets[row]) + BLOCK, side="right")) - 1
+            end = min(stop, max(row + 1, fits))
+            block = read_exactly(self.fd, int(self.offsets[end] - self.offsets[row]), int(self.offsets[row]))
+            for line in block.split(b"\n")[: end - row]:
+                yield Chunk.from_dict(json.loads(line))
+            row = end
 
     def in_file(self, source: str) -> list[Chunk]:
-        """The passages of one file, in order (its rows are contiguous; files.json gives them)."""
-        return [self._cached(i) for i in self.file_rows.get(source, ())]
+        """The passages of one file, in order (its rows are contiguous; files.json gives them), in one read."""
+        rows = self.file_rows.get(source)
+        return list(self._lines(rows.start, rows.stop)) if rows else []
+
+    def around(self, source: str, chapter: int | None, line: int, radius: int = 16) -> list[Chunk]:
+        """The passages of one file near its ``line`` (in ``chapter``), found by bisection over the file's rows,
+        which are in reading order: what a citation's context shows, without reading a whole book."""
+        rows = self.file_rows.get(source)
+        if not rows:
+            return []
+        lo, hi = rows.start, rows.stop
+        key = (chapter or 0, line)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            c = self[mid]
+            if (c.chapter or 0, c.span[1]) < key:
+                lo = mid + 1
+            else:
+                hi = mid
+        return [self[i] for i in range(max(rows.start, lo - radius), min(rows.stop, lo + radius + 1))]
 
     def __del__(self):
         try:

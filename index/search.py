@@ -27,6 +27,7 @@ from .embed import Embedder
 DENSE_WEIGHT = 0.5  # share of the dense score in the fused score; BM25 gets the rest
 SENTENCE_WEIGHT = 0.5  # share of the best sentence in a passage's dense score
 CANDIDATES = 100  # how deep each ranker's list is read before fusing
+EXACT_WITHIN = 50_000  # a search within files holding at most this many passages scores them all exactly
 # Code and link lists answer few questions in words, yet share many of their terms: they rank below prose
 # (a weight on the fused score), code not when the question itself reads like code.
 KIND_WEIGHT = {"code": 0.75, "nav": 0.6}
@@ -103,14 +104,7 @@ class Searcher:
         depth = min(n if allowed is None else len(allowed), CANDIDATES)
         found: set[int] = set()
         if qvec is not None and depth:
-            import faiss
-
-            # within some files: the vector index itself skips the others, so their passages are not crowded out
-            params = None if allowed is None else (
-                faiss.SearchParametersIVF(sel=faiss.IDSelectorBatch(allowed), nprobe=self.index.faiss_index.nprobe)
-                if self.index.manifest.ann == "ivf" else faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed)))
-            _, rows = self.index.faiss_index.search(qvec.reshape(1, -1).astype("float32"), depth, params=params)
-            found.update(int(r) for r in rows[0] if r >= 0)
+            found.update(self._dense_candidates(qvec, depth, allowed))
         lexical = self.lexical.scores(query) if self.lexical is not None else np.zeros(n, dtype="float32")
         if allowed is not None:
             kept = np.zeros_like(lexical)
@@ -120,6 +114,26 @@ class Searcher:
             top = np.argpartition(-lexical, depth - 1)[:depth] if depth < n else np.arange(n)
             found.update(int(r) for r in top if lexical[r] > 0)
         return np.array(sorted(found), dtype="int64"), lexical
+
+    def _dense_candidates(self, qvec: np.ndarray, depth: int, allowed: np.ndarray | None) -> list[int]:
+        """The ``depth`` rows nearest the query, from ``allowed`` rows only if given (so a small file is not crowded
+        out by the others): scored exactly when they are few, since IVF probes only some lists and might hold none
+        of them; otherwise the vector index skips the rest itself."""
+        import faiss
+
+        index, query = self.index.faiss_index, qvec.reshape(1, -1).astype("float32")
+        if allowed is None:
+            return [int(r) for r in index.search(query, depth)[1][0] if r >= 0]
+        if self.index.manifest.ann == "ivf" and len(allowed) <= EXACT_WITHIN:
+            runs = np.split(allowed, np.flatnonzero(np.diff(allowed) != 1) + 1)  # a file's rows: one read each
+            sims = np.concatenate([self.index.passage_vectors[int(r[0]) : int(r[-1]) + 1] for r in runs]) @ qvec
+            return [int(allowed[i]) for i in np.argsort(-sims)[:depth]]
+        excluded = np.setdiff1d(np.arange(len(self.chunks)), allowed) if 2 * len(allowed) > len(self.chunks) else None
+        inner = faiss.IDSelectorBatch(excluded if excluded is not None else allowed)
+        selector = faiss.IDSelectorNot(inner) if excluded is not None else inner  # the smaller list either way
+        params = (faiss.SearchParametersIVF(sel=selector, nprobe=index.nprobe) if self.index.manifest.ann == "ivf"
+                  else faiss.SearchParameters(sel=selector))
+        return [int(r) for r in index.search(query, depth, params=params)[1][0] if r >= 0]
 
     def _kind_weights(self, rows: np.ndarray, query: str) -> np.ndarray:
         code_query = reads_like_code(query)

@@ -31,16 +31,18 @@ class Steps:
 
     def __init__(self, chunks: list[Chunk], files: dict[str, dict], chunk_keys: list[list[str]],
                  previous: Callable[[str], tuple[list[Chunk], dict] | None], publish: Callable[[list[Chunk], dict], None],
-                 every: float = STEP_SECONDS, clock: Callable[[], float] = time.monotonic):
+                 known: dict, every: float = STEP_SECONDS, clock: Callable[[], float] = time.monotonic):
         self.files, self.previous, self.publish = files, previous, publish
         self.by_file: dict[str, list[tuple[Chunk, list[str]]]] = {}
         for chunk, keys in zip(chunks, chunk_keys):
             self.by_file.setdefault(chunk.source, []).append((chunk, keys))
+        # the files this ingest embeds: only their progress makes a step worth writing
+        self.pending = {s for s, items in self.by_file.items() if not all(k in known for _, keys in items for k in keys)}
+        self.total = sum(len(self.by_file[s]) for s in self.pending)
         self.every, self.clock = every, clock
         self.next = clock() + min(FIRST_STEP, every)
         self.published = 0
-        self.total = len(chunks)
-        self.done = 0  # new passages embedded in the last step
+        self.done = 0  # new passages the last step showed
 
     def after_batch(self, known: dict) -> None:
         """Called after each embedded batch with every vector known so far."""
@@ -48,7 +50,8 @@ class Steps:
         if now < self.next:
             return
         chunks, files, done = self.contents(known)
-        if done < self.total and done > self.done:  # the final write follows once all is done; no step repeats one
+        # worth writing only when it shows more of the new passages; the final write follows once all are done
+        if self.done < done < self.total:
             self.publish(chunks, files)
             self.published += 1
             self.done = done
@@ -56,7 +59,7 @@ class Steps:
         self.next = self.clock() + max(self.every, 3 * took)
 
     def contents(self, known: dict) -> tuple[list[Chunk], dict[str, dict], int]:
-        """The step's passages and file records, and how many of the new passages are embedded."""
+        """The step's passages and file records, and how many passages of the files being embedded it shows."""
         chunks: list[Chunk] = []
         files: dict[str, dict] = {}
         embedded = 0
@@ -65,16 +68,17 @@ class Steps:
             done = 0
             while done < len(items) and all(k in known for k in items[done][1]):
                 done += 1
-            embedded += done
             if done == len(items):
                 chunks.extend(c for c, _ in items)
                 files[source] = entry
+                embedded += done if source in self.pending else 0
                 continue
             before = self.previous(source)
             if before is not None:
                 chunks.extend(before[0])
                 files[source] = before[1]
                 continue
+            embedded += done
             chunks.extend(c for c, _ in items[:done])
             files[source] = {"path": entry.get("path"), "passages": done, "partial": {"done": done, "total": len(items)},
                              "indexed_at": entry.get("indexed_at")}

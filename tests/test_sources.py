@@ -26,3 +26,6 @@ def test_search_within_files_keeps_to_them_and_finds_what_they_hold(isolated_hom
     answer = study.ask("what follows the tide?", sources={"notes/birds.md"})
     assert answer.hits and all(h.chunk.source == "notes/birds.md" for h in answer.hits)
     assert study.searcher().search("tide", k=5, sources={"notes/missing.md"}) == []
+    # everything but one file: the vector index skips the one (a selector of the smaller list)
+    most = study.searcher().search("gulls", k=5, sources={"notes/tides.md"})
+    assert most and all(h.chunk.source == "notes/tides.md" for h in most)

@@ -119,3 +119,43 @@ def test_ask_says_how_much_is_indexed_when_an_ingest_stopped_part_way(isolated_h
     report = build(isolated_home, [notes], load_embedder("hash:64"))
     assert partial_files(load(isolated_home).files) == [] and report.reused > 0
     assert "indexing" not in json.loads(CliRunner().invoke(cli, ["ask", "--local", "--json", "tide"]).stdout)
+
+
+def test_no_step_is_written_that_shows_nothing_new(isolated_home, tmp_path, monkeypatch):
+    """One changed note among unchanged ones keeps its old version until its new one is done: a step before that
+    would be the live index again, rewritten for nothing."""
+    monkeypatch.setattr(sys.modules["index.build"], "EMBED_BATCH", 64)
+    notes = tmp_path / "notes"
+    write_notes(notes, 0)
+    build(isolated_home, [notes], load_embedder("hash:64"))
+    (notes / "topic-1.md").write_text((notes / "topic-1.md").read_text().replace("lighthouse", "harbour"))
+    seen, report = seen_while_embedding(isolated_home, notes)
+    assert report.embedded > 64 and report.steps == 0  # several batches, each a chance to write a step
+    assert len({folder for folder, *_ in seen}) == 1  # readers stayed on the live index until the final write
+
+
+def test_re_ingesting_again_and_again_leaves_no_old_index_open(isolated_home, tmp_path):
+    """A served index switches version at every re-ingest: the old one's files must be closed, not left for a
+    garbage collection that may never come (a long-running server would run out of descriptors)."""
+    import gc
+    import os
+
+    from app.config import Settings
+    from app.service import Study
+
+    notes = tmp_path / "notes"
+    write_notes(notes, 0, files=2, facts=20)
+    study = Study(Settings(isolated_home, notes=notes, model="hash:64"))
+    study.ingest()
+    study.ask("lighthouse tide")
+    gc.collect()
+    gc.disable()  # only reference counting: what frees an old index in a busy server between collections
+    try:
+        before = len(os.listdir("/proc/self/fd"))
+        for version in range(1, 16):
+            write_notes(notes, version, files=2, facts=20)
+            study.ingest()
+            assert study.ask("lighthouse tide").hits
+        assert len(os.listdir("/proc/self/fd")) <= before + 2
+    finally:
+        gc.enable()

@@ -114,6 +114,14 @@ _NOT_A_TOPIC = {"introduction", "intro", "summary", "overview", "conclusion", "c
                 "challenge", "further reading", "wrap up", "next steps", "example", "examples",
                 "exercise", "exercises", "task", "tasks", "hint", "tips", "steps",
                 "credits", "acknowledgements", "table of contents", "contents", "appendix", "homework", "lesson", "lessons"}
+
+
+def names_a_topic(heading: str) -> bool:
+    """Whether a heading names a subject worth asking about ("Lambda layers"), not a section role ("Summary")."""
+    words = normalize(heading)
+    return bool(words) and not {words, words.rsplit(" ", 1)[-1]} & _NOT_A_TOPIC
+
+
 # A recall answer says something about its topic: it has a verb of statement.
 _STATES = re.compile(r"\b(?:is|are|was|were|means|can|could|allows?|lets|provides?|helps?|gives?|makes?|uses?|has|have|"
                      r"needs?|requires?|supports?|stores?|runs?|keeps?|sends?|works?)\b")
@@ -246,7 +254,7 @@ def generate(chunks: list[Chunk], section: str | None = None) -> list[Card]:
         told = [(t, f, l) for t, f, l in sentences if len(t.split()) >= MIN_WORDS and _STATES.search(t)
                 and topic & {w.rstrip("s") for w in content_words(t)}]
         if inner and headings[inner] == 1 and inner not in recalled and told and topic \
-                and not {normalize(inner), normalize(inner).rsplit(" ", 1)[-1]} & _NOT_A_TOPIC and not inner.endswith("?"):
+                and names_a_topic(inner) and not inner.endswith("?"):
             text, first, last = told[0]
             if len(text) <= 240:
                 recalled.add(inner)
