@@ -127,9 +127,9 @@ def measure(home: str, models: str) -> dict:
 
         for probes in sorted({16, 32, IVF_PROBES}):
             index.nprobe = probes
-            # what study does: the index's top CANDIDATES, re-scored exactly, best 10 kept
+            # what study does: the index's top CANDIDATES, re-scored from the index's own (8-bit) vectors, best 10
             _, cand = index.search(qv, CANDIDATES)
-            reranked = [c[c >= 0][np.argsort(-(exact[c[c >= 0]] @ q))][:10] for c, q in zip(cand, qv)]
+            reranked = [c[c >= 0][np.argsort(-(index.reconstruct_batch(c[c >= 0]) @ q))][:10] for c, q in zip(cand, qv)]
             out[f"recall@10_nprobe{probes}"] = float(np.mean([len(set(a) & set(t)) / 10 for a, t in zip(reranked, truth)]))
         out["recall@10"] = out[f"recall@10_nprobe{IVF_PROBES}"]
     return out

@@ -164,6 +164,8 @@ def test_review_by_keys_typed_answer_suspend_and_plots_at_1440(browser, server):
     assert all(page.locator(f"#rate-{r}").is_visible() for r in (1, 2, 3, 4))
     assert page.locator("#review-cited details mark").count() > 0  # the answer marked in the cited lines
     assert reviews_today(server) == 0  # showing the answer records nothing
+    # shown, not graded: Good is highlighted (as Anki's space bar after "show answer")
+    assert page.locator("#review-ratings button.primary").get_attribute("id") == "rate-3"
     page.keyboard.press("3")
     page.keyboard.press("4")  # a second key at once: the card is rated once, with the first
     next_card_shown(page, question)

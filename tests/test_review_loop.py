@@ -352,3 +352,11 @@ def test_a_bad_export_path_is_one_line_and_exit_1(notes, tmp_path, make_target, 
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("Error: ") and says in result.stderr
     csv_result = CliRunner().invoke(cli, ["cards", "--csv", str(tmp_path / "missing" / "c.csv")])
     assert csv_result.exit_code == 1 and csv_result.stderr.count("\n") == 1 and "does not exist" in csv_result.stderr
+
+
+def test_show_answer_then_enter_takes_good_as_anki_does(notes, isolated_home):
+    cards = listed()
+    result = review("--limit", "1", input="\n\n")
+    assert result.exit_code == 0, result.output
+    assert "[3 good (in " in result.output and "Enter: good, answer shown" in result.output
+    assert log_rows(store_path(isolated_home)) == [(cards[0]["id"], GOOD, None, "")]

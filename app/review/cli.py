@@ -142,7 +142,7 @@ def review(ctx, section, limit, stats, unsuspend):
     and a rating is suggested. Or press Enter alone to show the answer.
     Then one key:
       1 again   2 hard   3 good   4 easy   (each shown with when the card comes back)
-      Enter     the suggested rating; after "show answer", again (no answer given)
+      Enter     the suggested rating; after "show answer", good (as Anki's space bar)
       s         suspend: never ask this card again
       f         flag it (or unflag it) for a look later; then rate it
       e         edit its question and answer; then rate it
@@ -151,7 +151,7 @@ def review(ctx, section, limit, stats, unsuspend):
     When input comes from a pipe or a file instead of a terminal, whole lines are read
     instead of key presses. There, a line after an answer that is none of the keys
     above is the next card's answer (the suggestion is taken for the card before),
-    and the end of the input takes the suggestion (again after "show answer").
+    and the end of the input takes the suggestion (good after "show answer").
     """
     from .session import ReviewSession
 
@@ -277,11 +277,11 @@ def _quiz(session, limit: int, section: str | None, inp: _Input, files: dict) ->
 def _rate(session, feedback, inp: _Input, files: dict) -> str:
     """Wait for the student's rating (or suspend / flag / edit / quit); return "rated", "suspended", "quit", or
     "end" (rated with the default because the input ended)."""
-    from .grading import AGAIN, RATING_NAMES
+    from .grading import RATING_NAMES
 
     store, card = session.store, feedback.card
-    default = feedback.suggested or AGAIN
-    why = "suggested" if feedback.grade else "no answer given"
+    default = feedback.preselected
+    why = "suggested" if feedback.grade else "answer shown"
     while True:
         click.echo("  " + "  ".join(click.style(f"[{r} {RATING_NAMES[r]} ({feedback.intervals[r]})]", bold=True) if r == default
                                     else f"{r} {RATING_NAMES[r]} ({feedback.intervals[r]})" for r in (1, 2, 3, 4)))

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from .cards import Card, generate
-from .grading import Grade, abbreviations, grade
+from .grading import GOOD, Grade, abbreviations, grade
 from .store import ReviewStore, now_utc, store_path
 
 
@@ -26,6 +26,12 @@ class Feedback:
     @property
     def suggested(self) -> int | None:
         return self.grade.rating if self.grade else None
+
+    @property
+    def preselected(self) -> int:
+        """The rating one key takes: the graded reply's, or, when the answer was only shown, good (the student
+        judges themselves, and good is what Anki's space bar gives after "show answer")."""
+        return self.suggested or GOOD
 
 
 class ReviewSession:

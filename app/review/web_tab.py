@@ -116,7 +116,7 @@ def plot_frames(store) -> tuple:
 def build_review_tab(gr, study, sessions):
     """The Review tab (opened here, inside the caller's gr.Blocks); returns the gr.Tab."""
     from .cards import Card
-    from .grading import AGAIN, Grade
+    from .grading import Grade
     from .session import Feedback
     from .store import ReviewStoreError
 
@@ -185,7 +185,7 @@ def build_review_tab(gr, study, sessions):
             return {**out, panel: card_html(card, turn.number), answer_row: gr.update(visible=True),
                     rate_row: gr.update(visible=False), cited: ""}
         feedback = Feedback(card, turn.reply, Grade(**turn.grade) if turn.grade else None, intervals=turn.intervals)
-        chosen = feedback.suggested or AGAIN  # as the terminal: no reply given, "again" is the default
+        chosen = feedback.preselected
         searcher = study.searcher()
         out.update({panel: card_html(card, turn.number) + verdict_html(feedback), answer_row: gr.update(visible=False),
                     rate_row: gr.update(visible=True), cited: cited_html(card, searcher.index.files, searcher.chunks)})
