@@ -159,3 +159,28 @@ def test_re_ingesting_again_and_again_leaves_no_old_index_open(isolated_home, tm
         assert len(os.listdir("/proc/self/fd")) <= before + 2
     finally:
         gc.enable()
+
+
+def test_the_web_answer_says_how_much_is_indexed(isolated_home, tmp_path, monkeypatch):
+    from app.render import answer_html
+    from app.service import Study
+    from app.config import Settings
+
+    monkeypatch.setattr(sys.modules["index.build"], "EMBED_BATCH", 64)
+    notes = tmp_path / "notes"
+    write_notes(notes, 0, files=1)
+    build(isolated_home, [notes / "topic-0.md"], load_embedder("hash:64"))
+    write_notes(notes, 0, files=2)
+
+    def stop_after_a_step(stage, done, total, file=None):
+        if stage == "embed" and partial_files(load(isolated_home).files):
+            raise KeyboardInterrupt
+
+    try:
+        build(isolated_home, [notes], Slow(), on_progress=stop_after_a_step, step_seconds=0)
+    except KeyboardInterrupt:
+        pass
+    study = Study(Settings(isolated_home, notes=tmp_path / "missing", model="hash:64"))
+    answer = study.ask("lighthouse tide number 1005")
+    html = answer_html(answer, study.searcher().index.files, study.searcher().chunks)
+    assert re.search(r'class="indexing-note">partly indexed: \d+% of topic-1\.md', html)
