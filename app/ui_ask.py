@@ -1,13 +1,14 @@
-"""The Ask tab: the sources panel (which notes a question searches), the chat (suggested questions while it is
-empty), and the source viewer a citation chip opens beside it (over it on a phone)."""
+"""The Ask tab: the sources panel (which notes or folders a question searches, adding and removing notes), the chat
+(suggested questions while it is empty), and the source viewer a citation chip opens beside it (over it on a phone)."""
 from __future__ import annotations
 
 from .render import answer_html, esc
-from .ui_sources import ask_within, chosen, source_choices, unreadable_html
+from .ui_notes import add_uploads, ingest_status_html, remove_note
+from .ui_sources import PANEL_JS, SEND_TICKS, ask_within, panel_html, picked, unreadable_html
 from .ui_suggest import index_summary, suggestions
-from .ui_viewer import VIEWER_JS, parse_href, viewer_html
+from .ui_viewer import CHIP_JS, VIEWER_JS, parse_href, viewer_html
 
-NOTHING_TICKED = "No notes are ticked under Sources: tick the files this question should search."
+NOTHING_TICKED = "No notes are ticked under Sources: tick the notes or folders this question should search."
 
 
 def _text_of(content) -> str:
@@ -27,16 +28,18 @@ def previous_questions(history: list) -> list[str]:
 
 def build_ask_tab(gr, study, demo):
     """The Ask tab (opened here, inside the caller's gr.Blocks ``demo``); returns the gr.Tab."""
+    from ingest import SUPPORTED
 
-    def respond(message: str, history: list, ticked: list[str] | None = None, known: list[str] | None = None):
-        """``ticked``: the files ticked in the panel; ``known``: the files the panel lists (None until the page has
-        filled it in: then every file is searched)."""
+    workers: list = []  # ingests started from the panel: it is refreshed until they have ended
+
+    def respond(message: str, history: list, ticks=None):
+        """``ticks``: what the panel sends (app.ui_sources.picked); nothing readable searches every file."""
         history = list(history or [])
         message = (message or "").strip()
         if not message:
             return "", history
         searcher = study.searcher()
-        sources = chosen(ticked if known is not None else None, searcher.index.files)
+        sources = picked(ticks, searcher.index.files)
         if sources == set():
             reply = f"<p>{esc(NOTHING_TICKED)}</p>"
         else:
@@ -46,29 +49,48 @@ def build_ask_tab(gr, study, demo):
         history += [{"role": "user", "content": message}, {"role": "assistant", "content": reply}]
         return "", history
 
-    def suggested(history: list, ticked: list[str] | None, known: list[str] | None, evt: gr.SelectData):
-        return respond(str((evt.value or {}).get("text", "")), history, ticked, known)
+    def suggested(history: list, ticks, evt: gr.SelectData):
+        return respond(str((evt.value or {}).get("text", "")), history, ticks)
 
     suggested.__annotations__["evt"] = gr.SelectData  # a real class: this module's annotations are strings
 
-    def panel(ticked: list[str] | None, known: list[str] | None):
-        """The panel as the live index has it: files ticked as before, a file new to this page ticked."""
+    def indexing() -> bool:
+        workers[:] = [w for w in workers if w.is_alive()]
+        return bool(workers) or study.status.running
+
+    def panel():
+        """The summary line, the panel's list and the unreadable files, as the live index has them."""
         searcher = study.searcher()
         files = searcher.index.files
-        choices = source_choices(files)
-        everything = [s for _, s in choices]
-        if known is None or ticked is None:
-            update = gr.update(choices=choices, value=everything)
-        elif known == everything:
-            update = gr.skip()  # the same files: the ticks stay as the student left them
-        else:
-            update = gr.update(choices=choices, value=[s for s in everything if s in set(ticked) or s not in set(known)])
         line = index_summary(files, len(searcher.chunks), searcher.index.manifest.created)
-        return f'<p class="index-summary" role="status">{esc(line)}</p>', update, unreadable_html(files), everything
+        return f'<p class="index-summary" role="status">{esc(line)}</p>', panel_html(files), unreadable_html(files)
 
-    def empty_chat(ticked, known):
+    def empty_chat():
         examples = [{"text": q} for q in suggestions(study.searcher().chunks)]
-        return (*panel(ticked, known), gr.update(examples=examples))
+        return (*panel(), gr.update(examples=examples))
+
+    def follow(worker):
+        """After an upload or a removal: keep the panel following the index while it is rebuilt."""
+        if worker is not None:
+            workers.append(worker)
+        return ingest_status_html(study.status), gr.Timer(active=worker is not None)
+
+    def add(files):
+        said, worker = add_uploads(study, files)
+        return (said, *follow(worker), *panel())
+
+    def remove(evt: gr.EventData):
+        source = (getattr(evt, "_data", None) or {}).get("source")
+        if not source:
+            return (gr.skip(),) * 6
+        said, worker = remove_note(study, str(source))
+        return (said, *follow(worker), *panel())
+
+    remove.__annotations__["evt"] = gr.EventData  # a real class: this module's annotations are strings
+
+    def poll():
+        running = indexing()
+        return (ingest_status_html(study.status), gr.Timer(active=running), *panel())
 
     def open_citation(href: str) -> str:
         """The viewer's contents for a chip's address (a server function the page calls)."""
@@ -79,10 +101,13 @@ def build_ask_tab(gr, study, demo):
         summary = gr.HTML(elem_id="index-summary", js_on_load=None)
         with gr.Row(elem_id="ask-row", equal_height=False):
             with gr.Column(scale=1, min_width=200, elem_id="sources-col"):
-                sources = gr.CheckboxGroup(label="Sources: questions search the ticked notes", elem_id="sources",
-                                           choices=[], value=[])
+                sources = gr.HTML("", elem_id="sources", js_on_load=PANEL_JS)
                 unreadable = gr.HTML(elem_id="unreadable", js_on_load=None)
-                known = gr.State(None)
+                upload = gr.UploadButton("Add notes…", file_count="multiple", file_types=sorted(SUPPORTED),
+                                         elem_id="panel-upload", size="sm")
+                said = gr.HTML(elem_id="panel-said", js_on_load=None)
+                progress = gr.HTML(elem_id="panel-progress", js_on_load=None)
+                ticker = gr.Timer(1.0, active=False)
             with gr.Column(scale=3, min_width=320, elem_id="chat-col"):
                 # No floating label (it covered scrolled answers) and no autoscroll (it ran to the answer's end):
                 # the page script brings the start of each new answer into view instead.
@@ -93,11 +118,18 @@ def build_ask_tab(gr, study, demo):
                 clear = gr.Button("New conversation", size="sm", elem_id="new-conversation")
             with gr.Column(scale=2, min_width=300, elem_id="viewer-col"):
                 gr.HTML('<p class="viewer-idle">Click a citation chip such as [1] to see the passage here.</p>',
-                        elem_id="viewer", js_on_load=VIEWER_JS, server_functions=[open_citation])
-    box.submit(respond, [box, chatbot, sources, known], [box, chatbot], api_name="chat")
-    chatbot.example_select(suggested, [chatbot, sources, known], [box, chatbot], api_name=False)
+                        elem_id="viewer", js_on_load=VIEWER_JS + CHIP_JS, server_functions=[open_citation])
+    listing = [summary, sources, unreadable]
+    # The ticks are the page's: each question takes them from the panel as it is sent.
+    box.submit(respond, [box, chatbot, sources], [box, chatbot], api_name="chat",
+               js=f"(m, h, t) => [m, h, {SEND_TICKS}]")
+    chatbot.example_select(suggested, [chatbot, sources], [box, chatbot], api_name=False,
+                           js=f"(h, t) => [h, {SEND_TICKS}]")
     # Cleared in the browser: a round trip could land after the next answer and wipe it.
     clear.click(None, None, [box, chatbot], js="() => ['', []]", api_name=False)
-    tab.select(panel, [sources, known], [summary, sources, unreadable, known], api_name=False)
-    demo.load(empty_chat, [sources, known], [summary, sources, unreadable, known, chatbot], api_name=False)
+    upload.upload(add, upload, [said, progress, ticker, *listing], api_name=False)
+    sources.remove_note(remove, None, [said, progress, ticker, *listing], api_name=False)
+    ticker.tick(poll, None, [progress, ticker, *listing], api_name=False)
+    tab.select(panel, None, listing, api_name=False)
+    demo.load(empty_chat, None, [*listing, chatbot], api_name=False)
     return tab

@@ -45,8 +45,8 @@ def ingest_status_html(status) -> str:
         stage = {"read": "Reading notes", "embed": "Embedding"}.get(status.stage, "Indexing")
         share = f" {status.done}/{status.total}" if status.total else ""
         share += f" ({status.file})" if status.stage == "read" and status.file else ""
-        return (f'<p class="ingest-running" role="status">{esc(stage)}{share}… answers use the previous index '
-                "until this ends.</p>")
+        return (f'<p class="ingest-running" role="status">{esc(stage)}{share}… answers cover what is indexed so '
+                "far.</p>")
     if status.error:
         return (f'<p class="ingest-error" role="alert"><b>Indexing could not run:</b> {esc(status.error)} '
                 "Answers come from the last complete index.</p>")
@@ -73,6 +73,8 @@ def notes_table(files: dict[str, dict], passages: int, model: str, skipped: list
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(info.get("indexed_at", 0)))
         if info.get("error"):
             status = f'<span class="status-failed">not indexed: {esc(info["error"])}</span>'
+        elif isinstance(info.get("partial"), dict):  # a step of an ingest under way (or stopped) holds part of it
+            status = f'indexing: {info["partial"]["done"]} of {info["partial"]["total"]} passages'
         else:
             status = "; ".join(esc(w) for w in info.get("warnings", [])) or "ok"
         rows.append(f'<tr data-source="{esc(source)}"><td class="file">{esc(source)}</td>'
@@ -128,6 +130,28 @@ def remove_note(study, source: str):
     return f'<p class="removed" role="status">Removed {esc(source)}; the index is following…</p>', worker
 
 
+def add_uploads(study, files, replace: bool = False):
+    """Save uploaded files (Gradio's temp paths) into the notes folder, each refused before anything is written when
+    it cannot be a note, and start indexing when one was saved: (the result as HTML, the ingest's thread or None).
+    The Notes tab and the sources panel both add notes through here."""
+    from gradio.utils import get_upload_folder
+
+    from .uploads import save_uploads
+
+    pairs = [(Path(f), Path(f).name) for f in files or []]
+    if not pairs:
+        return '<p role="status">Choose or drop files first.</p>', None
+    saved, rejected = save_uploads(pairs, study.notes, replace=replace, allowed_from=Path(get_upload_folder()),
+                                   max_bytes=study.settings.max_note_bytes)
+    lines = [f'<li class="rejected">not added <b>{esc(name)}</b>: {esc(why)}</li>' for name, why in rejected]
+    worker = None
+    if saved:
+        # Answer at once; the index follows in the background and the status line shows how far.
+        worker = study.ingest_in_background()
+        lines.insert(0, f"<li>saved {', '.join(esc(n) for n in saved)}; indexing…</li>")
+    return '<ul role="status">' + "".join(lines) + "</ul>", worker
+
+
 def build_notes_tab(gr, study, demo):
     """The Notes tab (opened here, inside the caller's gr.Blocks ``demo``); returns the gr.Tab."""
     from ingest import SUPPORTED
@@ -143,21 +167,10 @@ def build_notes_tab(gr, study, demo):
         return notes_table(searcher.index.files, len(searcher.chunks), searcher.index.manifest.model, study.status.skipped)
 
     def add_notes(files, replace: bool):
-        from gradio.utils import get_upload_folder
-
-        from .uploads import save_uploads
-
-        pairs = [(Path(f), Path(f).name) for f in files or []]
-        if not pairs:
-            return '<p role="status">Choose or drop files first.</p>', table_html(), None, gr.Timer(active=False)
-        saved, rejected = save_uploads(pairs, study.notes, replace=bool(replace), allowed_from=Path(get_upload_folder()),
-                                       max_bytes=study.settings.max_note_bytes)
-        lines = [f'<li class="rejected">not added <b>{esc(name)}</b>: {esc(why)}</li>' for name, why in rejected]
-        if saved:
-            # Answer at once; the index follows in the background and the status line shows how far.
-            workers.append(study.ingest_in_background())
-            lines.insert(0, f"<li>saved {', '.join(esc(n) for n in saved)}; indexing…</li>")
-        return ('<ul role="status">' + "".join(lines) + "</ul>", table_html(), None, gr.Timer(active=bool(saved)))
+        said, worker = add_uploads(study, files, bool(replace))
+        if worker is not None:
+            workers.append(worker)
+        return said, table_html(), None, gr.Timer(active=worker is not None)
 
     def remove(evt: gr.EventData):
         source = (getattr(evt, "_data", None) or {}).get("remove")

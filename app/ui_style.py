@@ -47,7 +47,38 @@ a.chip:hover, a.chip:focus-visible {{ outline: 2px solid var(--color-accent); ou
   color: var(--body-text-color); cursor: pointer; }}
 .viewer-body {{ overflow: auto; max-height: calc(100vh - 190px); }}
 .viewer-idle, .viewer-missing {{ color: var(--study-muted); }}
-#sources label {{ overflow-wrap: anywhere; }}
+/* The sources panel: folders and notes as a tree of boxes; a folder's box ticks everything under it. */
+#sources .src-title {{ font-weight: 600; margin: 0 0 0.3em; }}
+#sources ul.src-tree, #sources ul.src-tree ul {{ list-style: none; margin: 0; padding: 0; }}
+#sources ul.src-tree ul {{ margin-left: 0.55em; padding-left: 0.75em; border-left: 1px solid var(--study-line); }}
+#sources ul.src-tree li {{ margin: 0; padding: 0; font-size: inherit; }}
+#sources ul.src-tree ul {{ font-size: inherit; }}  /* prose shrinks nested lists */
+#sources ul.src-tree li::before, #sources ul.src-tree li::marker {{ content: none; }}
+#sources .src-row {{ display: flex; align-items: center; gap: 0.2em; }}
+#sources ul.src-tree label {{ display: flex; align-items: center; gap: 0.45em; flex: 1; min-height: 30px; padding: 2px 0;
+  cursor: pointer; overflow-wrap: anywhere; }}
+#sources ul.src-tree input[type=checkbox] {{ width: 18px; height: 18px; margin: 0; flex: none; cursor: pointer;
+  accent-color: var(--color-accent); }}
+#sources .src-folder > label {{ font-weight: 600; }}
+#sources .src-remove {{ flex: none; width: 30px; height: 30px; border-radius: 50%; border: 1px solid transparent;
+  background: none; color: var(--study-muted); font-size: 1.15em; line-height: 1; cursor: pointer; }}
+#sources .src-remove:hover, #sources .src-remove:focus-visible {{ border-color: var(--study-line); color: var(--study-danger); }}
+#sources .confirm {{ display: block; padding: 0.1em 0 0.4em 1.7em; font-size: 0.92em; }}
+#sources .confirm[hidden] {{ display: none; }}
+#sources .confirm button {{ border: 1px solid var(--study-line); border-radius: 6px; padding: 0.15em 0.6em;
+  margin: 0.15em 0.1em 0 0; min-height: 28px; background: var(--background-fill-primary); color: var(--body-text-color);
+  cursor: pointer; }}
+#sources .confirm button.danger {{ background: var(--study-danger); border-color: var(--study-danger); color: #fff; }}
+.dark #sources .confirm button.danger {{ color: #1b1d22; }}
+#panel-said ul, #panel-said p, #panel-progress p {{ margin: 0.2em 0; font-size: 0.9em; overflow-wrap: anywhere; }}
+#panel-said ul {{ padding-left: 1.1em; }}
+#panel-said .rejected, #panel-said .remove-error {{ color: var(--study-danger); }}
+/* A long press on a chip (a phone has no hover) says where it points, in this bubble (app.ui_viewer.CHIP_JS). */
+#chip-where {{ position: fixed; z-index: 10001; max-width: min(92vw, 380px); padding: 0.45em 0.7em; border-radius: 8px;
+  background: var(--body-text-color); color: var(--background-fill-primary); font-size: 0.9em; line-height: 1.35;
+  overflow-wrap: anywhere; box-shadow: 0 4px 14px rgba(0, 0, 0, 0.25); pointer-events: none; }}
+#chip-where[hidden] {{ display: none; }}
+a.chip {{ -webkit-touch-callout: none; -webkit-user-select: none; user-select: none; touch-action: manipulation; }}
 .unreadable {{ color: var(--study-danger); font-size: 0.9em; margin: 0.2em 0; padding-left: 1.1em; }}
 .sources-hint {{ color: var(--study-muted); font-size: 0.85em; margin: 0; }}
 @media (max-width: 1023px) {{
@@ -103,7 +134,6 @@ table.notes button.danger {{ background: var(--study-danger); border-color: var(
   /* The chat first, its sources panel under it: the question box stays within reach of the thumb. */
   #sources-col {{ order: 2; }}
   #chat-col {{ order: 1; }}
-  #sources label {{ padding: 4px 8px !important; font-size: 0.9em; }}
 }}
 """
 
@@ -159,18 +189,7 @@ if (!study.installed) {
   new MutationObserver(() => { if (!pending) { pending = true;
     requestAnimationFrame(() => { pending = false; fixups(); }); } })
     .observe(document.body, {childList: true, subtree: true, attributes: true, attributeFilter: ['role']});
-  // A citation chip opens its passage in the viewer (app.ui_viewer) instead of following its address.
-  const openChip = (a) => { study.lastChip = a;
-    window.dispatchEvent(new CustomEvent('study-open', {detail: a.getAttribute('href')})); };
-  document.addEventListener('click', (e) => {
-    const a = e.target.closest && e.target.closest('a.chip');
-    if (!a) return;
-    e.preventDefault(); e.stopPropagation();
-    openChip(a);
-  }, true);
   document.addEventListener('keydown', (e) => {
-    const a = e.target.closest && e.target.closest('a.chip');
-    if (a && e.key === ' ') { e.preventDefault(); openChip(a); return; }
     const viewer = document.getElementById('viewer-col');
     if (e.key === 'Escape' && viewer && viewer.hasAttribute('data-open')) {
       e.preventDefault(); window.dispatchEvent(new CustomEvent('study-close'));

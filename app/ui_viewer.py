@@ -2,8 +2,9 @@
 
 A chip (app.render.chip) is a plain link whose address names the passage (file, unit, span, and the lines the
 answer quotes): the chat's sanitizer keeps links and titles but drops data attributes, and the address still names
-the passage after the index changes under an old answer. The page script turns a click on a chip into a call to
-``open_citation`` (a server function of the viewer) and shows what it returns.
+the passage after the index changes under an old answer. The page script (CHIP_JS) turns a click or a tap on a chip
+into a call to ``open_citation`` (a server function of the viewer) and shows what it returns; a long press on a
+touch screen shows where the chip points instead, as hovering does with a mouse.
 """
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ def parse_href(href: str) -> dict:
             out[key] = int(raw[key])
         except (KeyError, ValueError):
             out[key] = None
+    if out["end"] is None:
+        out["end"] = out["start"]  # a cut-down address names one line or unit
     out["mark"] = {int(n) for n in raw.get("mark", "").split(",") if n.strip().isdigit()}
     return out
 
@@ -88,4 +91,63 @@ const close = () => {
 window.addEventListener('study-open', (e) => open(e.detail));
 window.addEventListener('study-close', close);
 element.addEventListener('click', (e) => { if (e.target.closest && e.target.closest('.viewer-close')) close(); });
+"""
+
+# Chips in the page, installed once. A click, a tap, Enter or Space opens the passage; a finger held on a chip
+# (HOLD ms, not moving) shows its location in a bubble and opens nothing: a phone has no hover, so the title a mouse
+# shows is never seen there. The click a browser may send when that finger lifts is not a tap, and is dropped.
+CHIP_JS = """
+const chips = window.studyPage = window.studyPage || {};
+if (!chips.chipsInstalled) {
+  chips.chipsInstalled = true;
+  const HOLD = 500, SLOP = 10;
+  let held = null, pressed = false;
+  const chipOf = (e) => e.target && e.target.closest ? e.target.closest('a.chip') : null;
+  const openChip = (a) => { chips.lastChip = a;
+    window.dispatchEvent(new CustomEvent('study-open', {detail: a.getAttribute('href')})); };
+  const hide = () => { const b = document.getElementById('chip-where'); if (b) b.hidden = true; };
+  const where = (a) => {
+    let b = document.getElementById('chip-where');
+    if (!b) {  // inside Gradio's container: the page's stylesheet only reaches in there
+      b = document.createElement('div');
+      b.id = 'chip-where'; b.setAttribute('role', 'status');
+      (document.querySelector('.gradio-container') || document.body).appendChild(b);
+    }
+    b.textContent = a.getAttribute('title') || a.textContent;
+    b.hidden = false;
+    const r = a.getBoundingClientRect(), w = b.offsetWidth, h = b.offsetHeight;
+    b.style.left = Math.max(8, Math.min(r.left + r.width / 2 - w / 2, window.innerWidth - w - 8)) + 'px';
+    const above = r.top - h - 12;  // above the finger, or under the chip when there is no room
+    b.style.top = (above >= 8 ? above : Math.min(r.bottom + 12, window.innerHeight - h - 8)) + 'px';
+  };
+  const letGo = () => { if (held) { clearTimeout(held.timer); held = null; } };
+  document.addEventListener('touchstart', (e) => {
+    hide(); letGo(); pressed = false;
+    const a = chipOf(e);
+    if (!a || e.touches.length !== 1) return;
+    const t = e.touches[0];
+    held = {x: t.clientX, y: t.clientY, timer: setTimeout(() => { held = null; pressed = true; where(a); }, HOLD)};
+  }, {capture: true, passive: true});
+  document.addEventListener('touchmove', (e) => {
+    const t = e.touches[0];
+    if (held && t && (Math.abs(t.clientX - held.x) > SLOP || Math.abs(t.clientY - held.y) > SLOP)) letGo();
+  }, {capture: true, passive: true});
+  document.addEventListener('touchend', letGo, true);
+  document.addEventListener('touchcancel', letGo, true);
+  document.addEventListener('pointerdown', (e) => { if (e.pointerType === 'mouse') pressed = false; }, true);
+  document.addEventListener('contextmenu', (e) => { if (chipOf(e)) e.preventDefault(); }, true);
+  document.addEventListener('scroll', hide, true);
+  document.addEventListener('click', (e) => {
+    const a = chipOf(e);
+    if (!a) return;
+    e.preventDefault(); e.stopPropagation();
+    if (pressed) { pressed = false; return; }  // the end of a long press
+    hide(); openChip(a);
+  }, true);
+  document.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape') hide();
+    const a = chipOf(e);
+    if (a && e.key === ' ') { e.preventDefault(); openChip(a); }
+  });
+}
 """

@@ -126,6 +126,10 @@ def search(page, term: str) -> None:
     page.keyboard.press("Enter")
     page.wait_for_function("(t) => { const r = document.querySelector('#search-results .results'); "
                            "return r && r.dataset.query === t; }", arg=term, timeout=30_000)
+    # and shown as a person reads them: not still dimmed by Gradio's pending state (axe would measure that)
+    page.wait_for_function("() => { let o = 1; for (let e = document.querySelector('#search-results .results'); e; "
+                           "e = e.parentElement) o *= parseFloat(getComputedStyle(e).opacity); return o > 0.99; }",
+                           timeout=30_000)
 
 
 # ---- point 4: search results -----------------------------------------------------------------------------------

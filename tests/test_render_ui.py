@@ -75,3 +75,72 @@ def test_note_path_stays_inside_the_notes_folder(tmp_path):
     with pytest.raises(RemoveRefused, match="no longer"):
         note_path(notes, "notes/gone.md", {})
     assert (tmp_path / "secret.md").exists()
+
+
+def folders_of_each_note(html: str) -> dict[str, list[str]]:
+    """For each note's box in the sources panel: the folder boxes it sits under, outermost first."""
+    from html.parser import HTMLParser
+
+    class Tree(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.open: list[str | None] = []  # per open <li>: its folder, or None
+            self.found: dict[str, list[str]] = {}
+            self.pending: str | None = None
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if tag == "li":
+                self.open.append(None)
+            elif tag == "input" and "data-folder" in a:
+                self.open[-1] = a["data-folder"]
+            elif tag == "input" and "data-source" in a:
+                self.found[a["data-source"]] = [f for f in self.open if f]
+
+        def handle_endtag(self, tag):
+            if tag == "li":
+                self.open.pop()
+
+    tree = Tree()
+    tree.feed(html)
+    return tree.found
+
+
+def test_sources_panel_groups_notes_under_their_folders_with_a_remove_each():
+    from app.ui_sources import panel_html
+
+    files = {"notes/a.md": {"passages": 2}, "notes/bio/cells.md": {"passages": 3},
+             "notes/bio/plants/leaf.md": {"passages": 1}, "notes/hist/rev.md": {"passages": 4},
+             "notes/bad.pdf": {"passages": 0, "error": "not a PDF"}}
+    html = panel_html(files)
+    assert folders_of_each_note(html) == {"notes/a.md": [], "notes/bio/cells.md": ["bio/"],
+                                          "notes/bio/plants/leaf.md": ["bio/", "bio/plants/"],
+                                          "notes/hist/rev.md": ["hist/"]}  # the unreadable PDF is not offered
+    assert ">cells.md · 3 passages</label>" in html and ">leaf.md · 1 passage</label>" in html
+    assert re.search(r'data-folder="bio/" checked><span><span class="src-folder-name">bio/</span> · 2 notes', html)
+    assert html.count('data-action="ask"') == 4 and 'aria-label="Remove notes/bio/plants/leaf.md"' in html
+    assert "Remove leaf.md from your notes?" in html
+    # notes from two folders given to the ingest: each folder is a level of its own
+    two = folders_of_each_note(panel_html({"notes/a.md": {"passages": 1}, "slides/b.pdf": {"passages": 1}}))
+    assert two == {"notes/a.md": ["notes/"], "slides/b.pdf": ["slides/"]}
+    assert "No notes indexed yet" in panel_html({})
+
+
+def test_the_ticks_a_question_carries_pick_the_files_it_searches():
+    import json
+
+    from app.ui_sources import picked
+
+    files = {"notes/a.md": {"passages": 2}, "notes/bio/cells.md": {"passages": 3}, "notes/new.md": {"passages": 1},
+             "notes/bad.pdf": {"passages": 0, "error": "not a PDF"}}
+    sent = lambda ticked, listed: json.dumps({"ticked": ticked, "listed": listed})  # noqa: E731
+    listed = ["notes/a.md", "notes/bio/cells.md", "notes/new.md"]
+    assert picked(sent(["notes/bio/cells.md"], listed), files) == {"notes/bio/cells.md"}
+    assert picked(sent(listed, listed), files) is None  # everything ticked: no restriction at all
+    assert picked(sent([], listed), files) == set()  # nothing ticked: nothing to search (the chat says so)
+    # a note indexed after the panel was drawn is searched until the student unticks it
+    assert picked(sent(["notes/a.md"], listed[:2]), files) == {"notes/a.md", "notes/new.md"}
+    # an API client's plain list; a panel not drawn yet, or anything unreadable: every file
+    assert picked(["notes/a.md"], files) == {"notes/a.md"}
+    for nothing in ("", "<div>html</div>", None, sent([], []), json.dumps({"ticked": "x"})):
+        assert picked(nothing, files) is None, nothing
