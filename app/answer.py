@@ -136,9 +136,9 @@ SHORT = 3  # "why?", "and EFS?", "what happened next?" lean on the turn before w
 
 
 def is_follow_up(question: str) -> bool:
-    """A turn that leans on the one before: short, and either elliptical ("why?", "and EFS?", "what about FIFO
-    queues?") or pointing back ("can they be encrypted?", "did Norwich win it?") while naming little of its own.
-    "And how does K-means pick its centroids?" and "And what is overfitting?" name their topic: searched alone."""
+    """A turn that leans on the one before: short, and either elliptical ("why?", "and the second one?", "what about
+    the other kind?") or pointing back ("can they be changed?", "did he win it?") while naming little of its own.
+    "And how does that method pick its starting points?" names its topic: searched alone."""
     words = question.split()
     if not words or len(words) > MAX_FOLLOW_UP_WORDS:
         return False

@@ -14,9 +14,9 @@ from index import Hit
 from .render import context_html, esc
 
 MAX_RESULTS = 10
-# Hits kept: at least this share of the best hit's fused score. Looked at on the course notes with the packaged
-# model ("IAM roles", "storage", "long polling", "mitochondria"): past half of the best, the list drifted off topic
-# (a one-passage topic drops from 1.0 to below 0.3 right after its passage).
+# Hits kept: at least this share of the best hit's fused score. Fused scores are scaled to the best candidate, so
+# the share means the same on any notes: past half of the best, a list drifts off topic (a topic held by one
+# passage drops from 1.0 to below 0.3 right after it).
 RELATIVE_CUTOFF = 0.5
 # A hit that shares no word with the query is kept only when its meaning is this close (dense cosine): made-up
 # words ("xyzzy quux") reached 0.21 there, so without the floor they would list ten unrelated passages.

@@ -90,7 +90,7 @@ def amounts(text: str, not_units: frozenset[str] = frozenset()) -> list[Amount]:
                     value, unit, scale = value * scale, None, 1.0
                 j += 1
             elif toks[j].isalpha() and toks[j] not in not_units and toks[j] != "per":
-                unit, j = (toks[j][:-1] if len(toks[j]) > 2 and toks[j].endswith("s") else toks[j]), j + 1  # WCUs = WCU
+                unit, j = (toks[j][:-1] if len(toks[j]) > 2 and toks[j].endswith("s") else toks[j]), j + 1  # "cores" = "core"
         out.append(Amount(value, unit, scale, shown[found[i][1]: found[j - 1][2]]))
         i = j
     return out
