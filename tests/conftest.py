@@ -68,6 +68,39 @@ def serving(notes: Path, home: Path, log: Path):
         proc.wait(timeout=30)
 
 
+CHROMIUM = "/usr/bin/chromium"  # Debian's; `make test` installs it when run as root
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
+@contextmanager
+def served_index(real_home, base: Path, notes: Path):
+    """For a browser test: ``notes`` indexed with the real model into base/home and served; yields (url, home).
+    Skips the test when there is no chromium to drive the page."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Debian chromium is not installed (make test installs it when run as root)")
+    from index import build
+
+    _, embedder = real_home
+    home = base / "home"
+    build(home, [notes], embedder)
+    with serving(notes, home, base / "serve.log") as url:
+        yield url, home
+
+
+@contextmanager
+def chromium():
+    """Headless chromium for the browser tests."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
 @pytest.fixture
 def notes_copy(tmp_path) -> Path:
     """A writable copy of the real notes folder."""

@@ -12,12 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from index import build
 
-from .conftest import ARTIFACTS, NOTES, ROOT, serving
+from .conftest import ARTIFACTS, NOTES, ROOT, chromium, served_index
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
-CHROMIUM = "/usr/bin/chromium"
 EVIL = """# Injection test
 __Cross-site scripting sample__
 Zebra quokka marker: <script>window.__pwned = 1</script> and <img src=x onerror="window.__pwned = 2"> end.
@@ -32,32 +30,21 @@ class Served:
 
 @pytest.fixture(scope="module")
 def server(real_home, tmp_path_factory) -> Served:
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Debian chromium is not installed (make test installs it when run as root)")
-    _, embedder = real_home
     base = tmp_path_factory.mktemp("served")
     notes = base / "notes"
     shutil.copytree(NOTES, notes)
     (notes / "evil.md").write_text(EVIL)
-    home = base / "home"
-    build(home, [notes], embedder)
-    with serving(notes, home, base / "serve.log") as url:
+    with served_index(real_home, base, notes) as (url, home):
         yield Served(url, home)
 
 
 @pytest.fixture(scope="module")
 def page(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
+    with chromium() as browser:
         pg = browser.new_page(viewport={"width": 1280, "height": 1100})
         pg.goto(server.url)
         pg.wait_for_selector("#chat-input textarea", timeout=60_000)
         yield pg
-        browser.close()
 
 
 def new_conversation(page) -> None:

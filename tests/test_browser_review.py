@@ -3,7 +3,6 @@ by keys (Space, 1-4) or typed, the verdict in view on a desktop and a phone, sus
 Plus the pure renderers behind it."""
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import sqlite3
@@ -12,12 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ARTIFACTS, NOTES, serving
+from .conftest import ARTIFACTS, NOTES, chromium, served_index
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 RATING = re.compile(r"^(Again|Hard|Good|Easy) · in (a|an|\d+) \w+")
 
 
@@ -30,28 +26,17 @@ class Served:
 @pytest.fixture(scope="module")
 def server(real_home, tmp_path_factory) -> Served:
     """`study serve` on a free port, with its own copy of the notes and its own data folder."""
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Debian chromium is not installed (make test installs it when run as root)")
-    from index import build
-
-    _, embedder = real_home
     base = tmp_path_factory.mktemp("served-review")
     notes = base / "notes"
     shutil.copytree(NOTES, notes)
-    home = base / "home"
-    build(home, [notes], embedder)
-    with serving(notes, home, base / "serve.log") as url:
+    with served_index(real_home, base, notes) as (url, home):
         yield Served(url, home)
 
 
 @pytest.fixture(scope="module")
 def browser(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def review_tab(page) -> None:

@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from .conftest import ARTIFACTS, make_pdf, serving
-from .test_browser_ui import ARGS, CHROMIUM, SIZES, Served, ask, axe_violations, in_view, new_conversation, open_page
+from .conftest import ARTIFACTS, chromium, make_pdf, served_index
+from .test_browser_ui import GEOLOGY, SIZES, Served, ask, axe_violations, in_view, new_conversation, open_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
@@ -51,32 +51,20 @@ HISTORY = {"notes/history/revolutions.md", "notes/history/empires/rome.md"}
 
 @pytest.fixture(scope="module")
 def server(real_home, tmp_path_factory) -> Served:
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Debian chromium is not installed (make test installs it when run as root)")
-    from index import build
-
-    _, embedder = real_home
     base = tmp_path_factory.mktemp("served-sources")
     notes = base / "notes"
     for name, text in TREE.items():
         (notes / name).parent.mkdir(parents=True, exist_ok=True)
         (notes / name).write_text(text)
-    make_pdf(notes / "geology.pdf", ["Plate tectonics\nThe lithosphere is broken into tectonic plates that move.",
-                                     "Volcanoes\nMagma rises where plates pull apart or one plate sinks below another."])
-    home = base / "home"
-    build(home, [notes], embedder)
-    with serving(notes, home, base / "serve.log") as url:
+    make_pdf(notes / "geology.pdf", GEOLOGY)
+    with served_index(real_home, base, notes) as (url, home):
         yield Served(url, home, notes)
 
 
 @pytest.fixture(scope="module")
 def browser(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def panel_shot(page, name: str) -> None:

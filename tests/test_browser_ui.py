@@ -10,14 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ARTIFACTS, NOTES, make_pdf, serving
+from .conftest import ARTIFACTS, NOTES, chromium, make_pdf, served_index
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 SIZES = [(1440, 900), (390, 844)]
 TABS = ["Ask", "Search by concept", "Review", "Notes"]
+GEOLOGY = ["Plate tectonics\nThe lithosphere is broken into tectonic plates that move.",  # a two-page PDF
+           "Volcanoes\nMagma rises where plates pull apart or one plate sinks below another."]
 
 EXTRA = {
     "biology.md": """# Cell biology
@@ -64,33 +63,21 @@ class Served:
 @pytest.fixture(scope="module")
 def server(real_home, tmp_path_factory) -> Served:
     """`study serve` over a copy of the real notes plus three small notes of other subjects and a PDF."""
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Debian chromium is not installed (make test installs it when run as root)")
-    from index import build
-
-    _, embedder = real_home
     base = tmp_path_factory.mktemp("served-ui")
     notes = base / "notes"
     shutil.copytree(NOTES, notes)
     for name, text in EXTRA.items():
         (notes / name).write_text(text)
-    make_pdf(notes / "geology.pdf", ["Plate tectonics\nThe lithosphere is broken into tectonic plates that move.",
-                                     "Volcanoes\nMagma rises where plates pull apart or one plate sinks below another."])
+    make_pdf(notes / "geology.pdf", GEOLOGY)
     (notes / "broken.pdf").write_bytes(b"%PDF-1.4\nthis is no PDF body at all\n")  # fails to index: a row says so
-    home = base / "home"
-    build(home, [notes], embedder)
-    with serving(notes, home, base / "serve.log") as url:
+    with served_index(real_home, base, notes) as (url, home):
         yield Served(url, home, notes)
 
 
 @pytest.fixture(scope="module")
 def browser(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def open_page(browser, server: Served, width: int, height: int, scheme: str = "light"):
