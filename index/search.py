@@ -169,11 +169,16 @@ class Searcher:
         order = np.lexsort((rows, -fused))
         hits: list[Hit] = []
         seen: list[set] = []
+        texts: set[str] = set()
         for i in order:
             row = int(rows[i])
-            shingles = _shingles(self.chunks[row].text)
+            text = self.chunks[row].text
+            if text in texts:
+                continue  # a copy of a better hit (the same slide in two decks): show the better one only
+            texts.add(text)
+            shingles = _shingles(text)
             if any(_overlap(shingles, other) > 0.8 for other in seen):
-                continue  # near-duplicate of a better hit (a copied paragraph): show the better one only
+                continue  # near-duplicate of a better hit (a copied paragraph, reworded a little)
             seen.append(shingles)
             hits.append(Hit(self.chunks[row], row, len(hits) + 1, float(fused[i]), float(dense[i]), float(lexical[i])))
             if len(hits) == k:

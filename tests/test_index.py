@@ -166,3 +166,21 @@ def test_large_index_switches_to_ivf_and_still_finds_exact_matches(isolated_home
     assert stored.manifest.ann == "ivf" and stored.faiss_index.ntotal == len(stored.chunks) > 50
     top = Searcher.open(isolated_home, emb).search("number17x3", k=1)[0]
     assert "number17x3" in top.chunk.text
+
+
+def test_a_paragraph_copied_into_several_notes_is_shown_once(isolated_home, tmp_path):
+    """The same slide pasted into three decks, and once reworded a little, is one hit (the best), so the other
+    places do not push a different answer out of the top k."""
+    notes = tmp_path / "dup-notes"
+    notes.mkdir()
+    copied = "Photosynthesis turns light, water and carbon dioxide into glucose and oxygen inside the chloroplasts."
+    for name in ("week1.md", "week2.md", "revision.md"):
+        (notes / name).write_text(f"# Plants\n\n{copied}\n")
+    (notes / "reworded.md").write_text(f"# Plants\n\n{copied} (See lab 3.)\n")
+    (notes / "other.md").write_text("# Cells\n\nMitochondria release energy from glucose by respiration in the cell.\n")
+    emb = HashEmbedder(64)
+    build(isolated_home, [notes], emb)
+    hits = Searcher(load(isolated_home, model=emb.name), emb).search("photosynthesis glucose chloroplasts", k=5)
+    texts = [h.chunk.text for h in hits]
+    assert sum(copied in t for t in texts) == 1, texts
+    assert any("Mitochondria" in t for t in texts)
