@@ -15,21 +15,17 @@ from ingest import Chunk, citation, normalize, split_sentences
 from ingest.records import locator
 
 from .grading import defined_abbreviations
-from .fitness import Terms, balanced, clean, complete, content_words, spelled_out, stopwords
+from .cloze import blanks
+from .fitness import Terms, Wrap, balanced, clean, complete, content_words, stopwords, wrap_of, wraps
 
 MIN_WORDS, MAX_WORDS = 6, 45
-MIN_CONTEXT = 3  # a number needs one more: "The highest possible score is ___" does not say of what
-LONG_SENTENCE = 12  # words: from here a sentence holds two facts worth a cloze each  # content words a cloze must keep besides its blank, so one answer can be recalled
 _NO_CARDS = ("code", "nav")  # passage kinds with no sentences to learn: code, link lists
-# A telling number comes with its unit: a symbol (%), an abbreviation written in capitals (KB, GB, MHz: any
-# such token after a number, unless a capitalised word follows and makes it part of a name, "2002 FIFA World Cup"),
-# or a word for an amount of time or data. A rule of shape, not a list of one course's units, so it works on any
-# notes; a "unit" the notes use everywhere (a product name) is not one either.
-_UNIT = r"%|[a-z]?[A-Z]{2,}s?(?!\s+[A-Z])|ms|bytes?|bits?|seconds?|minutes?|hours?|days?|weeks?|months?|years?"
-_NUMBER = re.compile(rf"(?<![^\s(\[~\"“'‘])((\d+(?:\.\d+)?)\s?(?:{_UNIT})?)(?![\w.]*\w|,\d)")
-_TERM = re.compile(r"(?<![\w\-])([A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*(?:[\-./][A-Za-z0-9]+)*)(?![\w\-])")
-_DEFINITION = re.compile(r"^(?:An?|The)?\s*(?P<term>[A-Z][\w\-/&.]*(?:\s+[\w\-/&.()]+){0,5}?)\s+(?P<verb>is|are|means|represents)\s+"
-                         r"(?P<def>(?:a|an|the|used|called|where|when|for|to)\b.{8,})$")
+_DEFINITION = re.compile(r"^(?:An?|The)?\s*(?P<term>[A-Z][\w\-/&.]*(?:\s+[\w\-/&.()]+){0,5}?)\s+(?P<verb>is|are|means|represents)\s+(?:just\s+|simply\s+)?"
+                         r"(?P<def>(?:(?:a|an|the|used|called|where|when|for|to)\b|(?<=means )(?!(?:that|you|we|and|or|but|of|to|in|on|at|by|for|with|as|no|not)\b)\w).{8,})$")
+# "A catalyst is a substance that ...": a common noun defined in general terms.
+_GENERIC = re.compile(r"^An?\s+(?P<term>[a-z][\w\-]*(?:\s+[a-z][\w\-]*){0,2}?)\s+(?P<verb>is|means|represents)\s+"
+                      r"(?P<def>(?:a|an|the|one|any)\b.{8,})$")
+MAX_DEFINITION = 30  # words: a longer answer is a paragraph to recite, not a definition to recall
 _COLON = re.compile(r"^(?P<term>[A-Z][\w\-/&. ()]{1,40}?):\s+(?P<def>\S.{8,})$")
 _NOT_A_TERM = {"it", "this", "that", "there", "so", "and", "but", "if", "when", "we", "you", "they", "i", "what", "which",
                "here", "these", "those", "its", "he", "she", "one", "all", "each", "every", "now", "then", "also", "well",
@@ -80,19 +76,19 @@ def _card(kind: str, question: str, answer: str, chunk: Chunk, first: int, last:
 
 def _common_words(chunks: list[Chunk]) -> set[str]:
     """Words in more than a tenth of the passages (the subject of the notes, say), and the initials of such phrases
-    ("ml" where "machine learning" is everywhere): blanking them teaches nothing."""
+    ("wto" where "world trade organization" is everywhere): blanking them teaches nothing."""
     df: Counter = Counter()
     for c in chunks:
         words = normalize(c.text).split()
         df.update(set(words) | {f"{a} {b}" for a, b in zip(words, words[1:])})
     often = max(3, len(chunks) // 10)
-    # an acronym counts its spelled-out phrase too: "ai" is as common as "ai" plus "artificial intelligence"
+    # an acronym counts its spelled-out phrase too: "wto" is as common as "wto" plus "world trade organization"
     initials: Counter = Counter()
     for w, n in df.items():
         if " " in w and not set(w.split()) & stopwords():
             initials["".join(p[0] for p in w.split())] += n
     common = {w for w, n in df.items() if " " not in w and n + initials.get(w, 0) > often}
-    # and the subject of one note: a word in over a third of that note's passages ("nlp" in the NLP lessons)
+    # and the subject of one note: a word in over a third of that note's passages ("enzyme" in the notes on enzymes)
     by_source: dict[str, list[Chunk]] = {}
     for c in chunks:
         by_source.setdefault(c.source, []).append(c)
@@ -100,13 +96,12 @@ def _common_words(chunks: list[Chunk]) -> set[str]:
         if len(group) >= 6:
             local = Counter(w for c in group for w in set(normalize(c.text).split()))
             common |= {w for w, n in local.items() if n > len(group) / 3}
+    # and a theme of the collection: a word in over a quarter of the notes (three at least), "spreadsheet" in every lesson
+    spread = Counter(w for group in by_source.values() for w in {w for c in group for w in normalize(c.text).split()})
+    common |= {w for w, n in spread.items() if n >= max(3, len(by_source) / 4)}
     return common
 
 
-# An example's numbers ("CPU > 70%", "say 6 KB each", "6 * 5 = 30") are made up for it, not facts to recall.
-_EXAMPLE = re.compile(r"\bexample\b|\be\.g\.|\bfor instance\b|\bsuch as\b|\bsay\b|\s[=*/]\s|[<>]", re.I)
-# A row of a list, "Network Load Balancer (v2) – 2017": a name and its value, no sentence around the blank.
-_ROW = re.compile(r"\s[–—-]\s+(?:\S+\s+){0,2}___\W*$")
 # Headings that name a part of a document, not a topic (any subject's notes have them), alone or as the last word
 # ("Pre-lecture quiz", "Worked example").
 _NOT_A_TOPIC = {"introduction", "intro", "summary", "overview", "conclusion", "conclusions", "note", "notes", "diagram",
@@ -117,49 +112,16 @@ _NOT_A_TOPIC = {"introduction", "intro", "summary", "overview", "conclusion", "c
 
 
 def names_a_topic(heading: str) -> bool:
-    """Whether a heading names a subject worth asking about ("Lambda layers"), not a section role ("Summary")."""
+    """Whether a heading names a subject worth asking about ("Tidal locking"), not a section role ("Summary")."""
     words = normalize(heading)
     return bool(words) and not {words, words.rsplit(" ", 1)[-1]} & _NOT_A_TOPIC
 
 
-# A recall answer says something about its topic: it has a verb of statement.
+# A recall answer says something about its topic: it has a verb of statement, and states it, not a suggestion
+# ("you might have to try ...") or a promise of things to come ("There are several ways to ...").
+_HEDGED = re.compile(r"\byou (?:could|might|may)\b|^There (?:are|is) (?:several|many|some|various|a few|different|a number)\b")
 _STATES = re.compile(r"\b(?:is|are|was|were|means|can|could|allows?|lets|provides?|helps?|gives?|makes?|uses?|has|have|"
                      r"needs?|requires?|supports?|stores?|runs?|keeps?|sends?|works?)\b")
-
-# The blank as one item of a list of equals ("Seaborn or ___", "engineering, or ___"): any item would do.
-_GUESS = re.compile(r"___ or |\bor ___|, ___,|, ___ (?:&|and) |\w, \w+ (?:&|and) ___")
-
-
-def _blanks(sentence: str, common: set[str], heading: str, terms: Terms) -> list[tuple[str, str]]:
-    """The most telling terms or numbers of a fact sentence, each with the sentence blanked: one, or two from a
-    long sentence (as Anki's c1 / c2 clozes of one note)."""
-    candidates: list[tuple[int, str]] = []
-    for m in _NUMBER.finditer(sentence):
-        value = m.group(1).strip()
-        if normalize(value[len(m.group(2)):]) in common:
-            value = m.group(2)  # "10 lab groups": the number is the fact, the common word is no unit
-        if any(ch.isalpha() for ch in value) or len(value) >= 2:
-            candidates.append((3 if any(ch.isalpha() for ch in value) else 2, value))
-    for m in _TERM.finditer(sentence):
-        term = m.group(1).rstrip(".")
-        if normalize(term) not in common and normalize(term).rstrip("s") not in common and not terms.in_heading(term, heading) \
-                and terms.learnable(term):
-            candidates.append((2, term))
-    out: list[tuple[str, str]] = []
-    wanted = 2 if len(sentence.split()) >= LONG_SENTENCE else 1
-    for _, answer in sorted(candidates, key=lambda c: (c[0], len(c[1])), reverse=True):
-        question = sentence.replace(answer, "___")
-        # A blank opening the sentence, or one with too little left around it, leaves nothing to recall it from.
-        if question.count("___") == 1 and not question.startswith("___") \
-                and len(content_words(question.replace("___", " "))) >= MIN_CONTEXT + answer[0].isdigit() \
-                and not _GUESS.search(question) \
-                and not _ROW.search(question) and not spelled_out(answer, question) \
-                and not (answer[0].isdigit() and _EXAMPLE.search(sentence)) and not any(answer in a or a in answer for _, a in out):
-            out.append((question, answer))
-        if len(out) == wanted:
-            break
-    return out
-
 
 _POINTS_AWAY = {"this", "these", "those", "above", "below", "following", "here"}
 
@@ -168,37 +130,119 @@ def _defines(term: str, definition: str, terms: Terms) -> bool:
     """A definition names its term and says what it is in words: no pointer elsewhere, no code, no list of names."""
     words = normalize(definition).split()
     names = sum(w[:1].isupper() for w in definition.split())
-    return len(words) >= 3 and not _POINTS_AWAY & set(words) and terms.learnable(term.split()[-1].strip("()")) \
+    return 3 <= len(words) <= MAX_DEFINITION and not _POINTS_AWAY & set(words) and terms.learnable(term.split()[-1].strip("()")) \
         and not re.search(r"\w=|=\w|[_{}<>`|\\&]", definition) and names < 0.6 * len(definition.split())
 
 
 def _definition(sentence: str, terms: Terms) -> tuple[str, str] | None:
     if sentence.rstrip().endswith(":"):
         return None  # the definition is in the lines that follow (a cut sentence never gets here: fitness.complete)
-    m = _DEFINITION.match(sentence)
-    if m and m.group("term").split()[0].lower() not in _NOT_A_TERM and len(m.group("term").split()) <= 6 \
-            and balanced(m.group("term"), ("()",)):
-        term = m.group("term").strip()
-        if not _defines(term, m.group("def"), terms):
+    m = next((m for m in (_DEFINITION.match(sentence), _GENERIC.match(sentence)) if m
+              and m.group("term").split()[0].lower() not in _NOT_A_TERM), None)
+    if m and len(m.group("term").split()) <= 6 and balanced(m.group("term"), ("()",)):
+        term, definition = m.group("term").strip(), m.group("def").rstrip(". ")
+        if not _defines(term, definition, terms):
             return None
         verb = "are" if m.group("verb") == "are" else "is"
-        return f"What {verb} {term}?", m.group("def").rstrip(". ")
+        article = "a " if term[0].islower() else ""  # "A catalyst is ...": "What is a catalyst?"
+        if definition.startswith("used "):  # "Centrifuges are used for ...": what it is for, not what it is
+            return f"What {verb} {article}{term} used for?", re.sub(r"^used (?:for )?", "", definition)
+        return f"What {verb} {article}{term}?", definition
     m = _COLON.match(sentence)
-    if m and m.group("term").split()[0].lower() not in _NOT_A_TERM and len(m.group("term").split()) <= 5 \
+    if m and m.group("term").split()[0].lower() not in _NOT_A_TERM \
+            and len(re.sub(r"\s*\([A-Z]{2,}\)", "", m.group("term")).split()) <= 3 \
             and balanced(m.group("term"), ("()",)) and _defines(m.group("term").strip(), m.group("def"), terms):
         if m.group("def").split()[0].lower() in {"for", "to", "in", "on", "with", "by", "from", "at"}:
-            return None  # "Roles: for EC2 instances": what it is for, not what it is
+            return None  # "Tongs: for hot crucibles": what it is for, not what it is
         return f"Define “{m.group('term').strip()}”.", m.group("def").rstrip(". ")
     return None
 
 
-def _runs_on(before: Chunk, after: Chunk) -> bool:
+_ITEM = re.compile(r"^(\s*)(?:[-*•+]|\d{1,2}[.)])\s+")
+
+
+def _lead(chunk: Chunk, first: int) -> str:
+    """The short line a list item hangs from ("Night buses:" over "- A single fare covers 90 minutes"), which the
+    item leans on for its subject; "" when the item stands alone."""
+    lines = chunk.text.split("\n")
+    item = _ITEM.match(lines[first]) if first < len(lines) else None
+    if not item:
+        return ""
+    for line in reversed(lines[:first]):
+        above = _ITEM.match(line)
+        if above and len(above.group(1)) >= len(item.group(1)):
+            continue  # a sibling item
+        text = _ITEM.sub("", line).strip()
+        return text if text.endswith(":") and len(text.split()) <= 5 and complete(text[:-1] + " x") else ""
+    return ""
+
+
+def _runs_on(before: Chunk, after: Chunk, wrap: Wrap) -> bool:
     """Whether a sentence runs on from one passage into the next (a boundary inside it): half a sentence is no card."""
     end = before.text.rstrip()
     start = after.text.lstrip()
     return before.source == after.source and before.heading == after.heading and bool(end) and bool(start) \
         and not end.endswith((".", "!", "?", ":", ";", "…", '"', "”", "’", ")")) \
-        and (start[0].islower() or (before.kind == after.kind == "prose"))
+        and (start[0].islower() or (before.kind == after.kind == "prose")
+             or wraps(end.rsplit("\n", 1)[-1], start.split("\n", 1)[0], wrap))
+
+
+_INITIALS = re.compile(r"(?:\b[A-Z]\.){2,}$")  # "the U.S." + "Navy": the splitter took the initials' dot for an end
+_STOPPED = (".", "!", "?", "…", '"', "”", "’", ")")
+
+
+def _placed(chunk: Chunk, lines: list[str]) -> list[tuple[str, int, int, bool, bool]]:
+    """The splitter's sentences, each with the lines it really spans (one of a run of wrapped lines) and whether
+    it starts its first line and ends its last."""
+    out: list[tuple[str, int, int, bool, bool]] = []
+    key, spans, joined, cursor = None, [], "", 0
+    for text, first, last in split_sentences(chunk):
+        if key != (first, last):
+            key, spans, joined, cursor = (first, last), [], "", 0
+            for n in range(first, last + 1):
+                piece = lines[n].strip().lstrip("-•*>").strip()  # as the splitter joins them
+                if piece:
+                    joined = f"{joined} {piece}" if joined else piece
+                    spans.append((n, len(joined) - len(piece), len(joined)))
+        at = joined.find(text, cursor)
+        if at < 0:
+            out.append((text, first, last, True, True))
+            continue
+        cursor = at + len(text)
+        head = next(span for span in spans if span[2] > at)
+        tail = next(span for span in spans if span[2] >= cursor)
+        out.append((text, head[0], tail[0], at == head[1], cursor == tail[2]))
+    return out
+
+
+def _sentences(chunk: Chunk, wrap: Wrap, cut_before: bool, cut_after: bool) -> list[tuple[str, int, int]]:
+    """The whole sentences of a passage, (text, first line, last line). A sentence the splitter cut at a wrapped
+    line ("... the first bridge over the" / "Thames opened in 1750.") is joined again; one cut at the passage's edge, one glued
+    to a title above it ("PART TWO" / "The war began ..."), a line that ends no sentence in a text whose
+    sentences end (a caption, a heading), and a speaker's words inside quotation marks in a story are left out."""
+    lines = chunk.text.split("\n")
+    joined: list[tuple[str, int, int, bool, bool]] = []
+    for text, first, last, starts, ends in _placed(chunk, lines):
+        if joined and ((first == joined[-1][2] + 1 and joined[-1][4] and starts and wraps(lines[first - 1], lines[first], wrap))
+                       or (first - joined[-1][2] in (0, 1) and _INITIALS.search(joined[-1][0]))):
+            joined[-1] = (f"{joined[-1][0]} {text}", joined[-1][1], last, joined[-1][3], ends)
+        else:
+            joined.append((text, first, last, starts, ends))
+    out = []
+    for text, first, last, starts, ends in joined:
+        # a paragraph of a story starts after a blank line; a quotation opened in it and not closed is someone's words
+        para = next((n for n in range(first, 0, -1) if chunk.lines[n] > chunk.lines[n - 1] + 1), 0) if chunk.lines else 0
+        before = " ".join(lines[para:first] + [lines[first][:max(0, lines[first].find(text[:12]))]])
+        quoted = chunk.kind == "prose" and (before.count('"') % 2 == 1 or before.count("“") > before.count("”"))
+        cut = (starts and (first > 0 and wraps(lines[first - 1], lines[first], wrap) or cut_before and first == 0)) \
+            or (ends and (last + 1 < len(lines) and wraps(lines[last], lines[last + 1], wrap)
+                          or cut_after and last + 1 == len(lines)))
+        glued = wrap.hard and any(not lines[n].rstrip().endswith(_STOPPED) and not wraps(lines[n], lines[n + 1], wrap)
+                                  and not lines[n + 1].lstrip()[:1].islower() for n in range(first, last))
+        if cut or glued or quoted or (wrap.hard and not clean(text).endswith(_STOPPED)):
+            continue
+        out.append((clean(text), first, last))
+    return out
 
 
 def generate(chunks: list[Chunk], section: str | None = None) -> list[Card]:
@@ -223,16 +267,19 @@ def generate(chunks: list[Chunk], section: str | None = None) -> list[Card]:
         seen_questions.add(key)
         cards.append(card)
 
+    by_source: dict[str, list[str]] = {}
+    for c in chunks:
+        by_source.setdefault(c.source, []).append(c.text)
+    wrap = {source: wrap_of(texts) for source, texts in by_source.items()}
     for i, chunk in enumerate(chunks):
         if section and section.lower() not in chunk.heading.lower():
             continue
-        cut_before = i > 0 and _runs_on(chunks[i - 1], chunk)
-        cut_after = i + 1 < len(chunks) and _runs_on(chunk, chunks[i + 1])
-        lines = chunk.text.count("\n")
-        sentences = [(clean(t), first, last) for t, first, last in split_sentences(chunk)
-                     if not (cut_before and first == 0) and not (cut_after and last == lines)]
-        sentences = [(t, first, last) for t, first, last in sentences
-                     if not t.endswith(("?", ":")) and "->" not in t and "://" not in t and complete(t, chunk.kind == "prose")]
+        w = wrap[chunk.source]
+        cut_before = i > 0 and _runs_on(chunks[i - 1], chunk, w)
+        cut_after = i + 1 < len(chunks) and _runs_on(chunk, chunks[i + 1], w)
+        sentences = [(t, first, last) for t, first, last in _sentences(chunk, w, cut_before, cut_after)
+                     if not t.endswith(("?", ":")) and "->" not in t and "://" not in t
+                     and complete(t, chunk.kind == "prose" or w.hard)]
         for text, first, last in sentences:
             if not (MIN_WORDS <= len(text.split()) <= MAX_WORDS):
                 continue
@@ -240,9 +287,11 @@ def generate(chunks: list[Chunk], section: str | None = None) -> list[Card]:
             if d:
                 add(_card("definition", d[0], d[1], chunk, first, last))
                 continue
-            for question, answer in _blanks(text, common, chunk.heading, terms):
-                add(_card("cloze", question, answer, chunk, first, last))
-        # "What does WHO stand for?" where a line spells an abbreviation out (not the notes' subject, "ML")
+            lead = _lead(chunk, first)
+            for question, answer in blanks(text, common, chunk.heading, terms):
+                if answer not in lead:
+                    add(_card("cloze", f"{lead} {question}".strip(), answer, chunk, first, last))
+        # "What does WHO stand for?" where a line spells an abbreviation out (not the notes' subject)
         for n, line in enumerate(chunk.text.split("\n")):
             for abbr, expansion in defined_abbreviations(line):
                 if normalize(abbr) not in common and len(expansion.split()) >= 2 and not terms.in_heading(abbr, chunk.heading):
@@ -251,7 +300,7 @@ def generate(chunks: list[Chunk], section: str | None = None) -> list[Card]:
         # A heading used once names one topic; "Exam Note" or "Steps" under many sections do not.
         topic = {w.rstrip("s") for w in content_words(inner)}
         # the first sentence that states something about the heading's own words, not a list item or a pointer
-        told = [(t, f, l) for t, f, l in sentences if len(t.split()) >= MIN_WORDS and _STATES.search(t)
+        told = [(t, f, l) for t, f, l in sentences if len(t.split()) >= MIN_WORDS and _STATES.search(t) and not _HEDGED.search(t)
                 and topic & {w.rstrip("s") for w in content_words(t)}]
         if inner and headings[inner] == 1 and inner not in recalled and told and topic \
                 and names_a_topic(inner) and not inner.endswith("?"):
