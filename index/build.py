@@ -198,9 +198,11 @@ def _update(home: Path, paths: list[Path], embedder: Embedder, report: BuildRepo
         raise NothingToIndex("None of the notes could be indexed (see the errors above); the previous index is unchanged.")
     old_failed = {s for s, f in (old.files if old else {}).items() if f.get("error")}
     new_failed = {f["path"] for f in report.failed}
-    if old and not (report.added or report.updated or report.removed) and old_failed == new_failed:
+    # nothing changed: keep the live index, embed nothing (one written before roles were kept is written again,
+    # every vector reused)
+    if old and not (report.added or report.updated or report.removed) and old_failed == new_failed and old.has_roles:
         report.folder = str(old.folder)
-        return  # nothing changed: keep the live index, embed nothing
+        return
 
     texts, keys, chunk_keys = embedding_plan(chunks)
     roots = [str(p.resolve()) for p in paths]

@@ -95,10 +95,12 @@ class Passages(Sequence):
 
     CACHED = 4096
 
-    def __init__(self, path: Path, offsets: np.ndarray, kinds: np.ndarray, file_rows: dict[str, range] | None = None):
+    def __init__(self, path: Path, offsets: np.ndarray, kinds: np.ndarray, file_rows: dict[str, range] | None = None,
+                 roles: np.ndarray | None = None):
         self.path = path
         self.offsets = offsets
-        self.kinds = kinds  # each passage's kind (bytes), so ranking by kind reads no passage
+        self.kinds = kinds  # each passage's kind and role (bytes), so ranking by them reads no passage
+        self.roles = roles if roles is not None else np.zeros(len(offsets) - 1, dtype="S1")
         self.file_rows = file_rows or {}
         self.fd = fd = os.open(path, os.O_RDONLY)
 
@@ -164,16 +166,21 @@ class Passages(Sequence):
             pass
 
 
-def write_passages(path: Path, chunks) -> tuple[np.ndarray, np.ndarray]:
-    """Write one JSON line per passage; return where each line starts (plus the file's size), and their kinds."""
-    offsets, kinds = [0], []
+def write_passages(path: Path, chunks) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Write one JSON line per passage; return where each line starts (plus the file's size), their kinds and
+    their roles (index.roles)."""
+    from .roles import ROLE_BYTES, role
+
+    offsets, kinds, roles = [0], [], []
     with open(path, "wb") as fh:
         for chunk in chunks:
             line = (json.dumps(chunk.to_dict(), ensure_ascii=False) + "\n").encode("utf-8")
             fh.write(line)
             offsets.append(offsets[-1] + len(line))
             kinds.append(chunk.kind.encode("ascii", "replace")[:KIND_BYTES])
-    return np.asarray(offsets, dtype="int64"), np.asarray(kinds, dtype=f"S{KIND_BYTES}")
+            roles.append(role(chunk).encode("ascii"))
+    return (np.asarray(offsets, dtype="int64"), np.asarray(kinds, dtype=f"S{KIND_BYTES}"),
+            np.asarray(roles, dtype=f"S{ROLE_BYTES}"))
 
 
 KIND_BYTES = 8

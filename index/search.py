@@ -21,7 +21,7 @@ import numpy as np
 
 from ingest import Chunk, normalize
 
-from . import store
+from . import roles, store
 from .embed import Embedder
 
 DENSE_WEIGHT = 0.5  # share of the dense score in the fused score; BM25 gets the rest
@@ -31,6 +31,9 @@ EXACT_WITHIN = 50_000  # a search within files holding at most this many passage
 # Code and link lists answer few questions in words, yet share many of their terms: they rank below prose
 # (a weight on the fused score), code not when the question itself reads like code.
 KIND_WEIGHT = {"code": 0.75, "nav": 0.6}
+# Passages that ask rather than tell, or only lead in to the next one (index.roles), echo the question's words
+# without its answer (benchmarks/corpora.py, macro hit@1 0.707 -> 0.724; 0.65 did no better than 0.8).
+ROLE_WEIGHT = {roles.ASKS: 0.8, roles.LEADS: 0.8}
 _CODE_QUERY = re.compile(r"`|\w\(|\w_\w|\w\.\w+\(?|[=<>{}\[\]]|\b(?:code|snippet|syntax|function|method|command|import|parameter)s?\b", re.I)
 
 
@@ -137,11 +140,13 @@ class Searcher:
                   else faiss.SearchParameters(sel=selector))
         return [int(r) for r in index.search(query, depth, params=params)[1][0] if r >= 0]
 
-    def _kind_weights(self, rows: np.ndarray, query: str) -> np.ndarray:
+    def _weights(self, rows: np.ndarray, query: str) -> np.ndarray:
+        """Each candidate's weight for its kind (code, link list) and its role (asks, leads in)."""
         code_query = reads_like_code(query)
         kinds = [k.decode("ascii") for k in self.index.chunks.kinds[rows]]
-        return np.array([1.0 if code_query and kind == "code" else KIND_WEIGHT.get(kind, 1.0) for kind in kinds],
-                        dtype="float32")
+        by_role = [ROLE_WEIGHT.get(r.decode("ascii"), 1.0) for r in self.index.chunks.roles[rows]]
+        return np.array([(1.0 if code_query and kind == "code" else KIND_WEIGHT.get(kind, 1.0)) * weight
+                         for kind, weight in zip(kinds, by_role)], dtype="float32")
 
     def search(self, query: str, k: int = 5, sentences: int = 0, sources: set[str] | None = None) -> list[Hit]:
         """The ``k`` best passages for ``query`` (from the files ``sources`` only, if given), near-duplicates dropped;
@@ -165,7 +170,7 @@ class Searcher:
             fused = lexical
         else:
             fused = DENSE_WEIGHT * _minmax(dense) + (1 - DENSE_WEIGHT) * _scale(lexical)
-        fused = fused * self._kind_weights(rows, query)
+        fused = fused * self._weights(rows, query)
         order = np.lexsort((rows, -fused))
         hits: list[Hit] = []
         seen: list[set] = []

@@ -6,6 +6,7 @@
     <home>/index/v-.../passages.jsonl       passage i = FAISS row i (read on demand)
     <home>/index/v-.../passage_offsets.npy  where each line of passages.jsonl starts
     <home>/index/v-.../passage_kinds.npy    each passage's kind (text, prose, code, nav, table...)
+    <home>/index/v-.../passage_roles.npy    what each passage does: tells (""), asks or leads in (index.roles)
     <home>/index/v-.../vectors.npy          passage vectors (rows read on demand to re-score candidates exactly)
     <home>/index/v-.../vectors.faiss        what finds the candidates: exact (flat) or, above a number of passages,
                                             IVF over 8-bit vectors
@@ -41,6 +42,7 @@ from .lexical import Lexical, Vocabulary
 # 5: the manifest records sizes and checksums; 6: BM25 reads prose with its neighbours; 7: passages and vectors
 # read on demand (passage_offsets.npy, vectors.npy), IVF over 8-bit vectors
 FORMAT_VERSION = 7
+ROLES = "passage_roles.npy"  # optional: what each passage does (index.roles); older indexes lack it
 REQUIRED = ("passages.jsonl", "passage_offsets.npy", "passage_kinds.npy", "vectors.npy", "vectors.faiss", "sentences.npy",
             "sentence_offsets.npy", "files.json", "vocab.json")
 _VERSION_NAME = re.compile(r"v-[A-Za-z0-9_.-]+")
@@ -82,6 +84,7 @@ class StoredIndex:
     lexical: Lexical | None = None
     vocabulary: Vocabulary | None = None
     partial: list | None = None  # files an unfinished ingest indexed in part (index.steps), once looked up
+    has_roles: bool = True  # False for an index written before passage_roles.npy: `study ingest` rewrites it
 
     def vectors(self) -> np.ndarray:
         return self.passage_vectors.read_all()
@@ -164,9 +167,15 @@ def _open(home: Path, folder: Path, model: str | None, lexical: bool) -> StoredI
         kinds = np.load(folder / "passage_kinds.npy", allow_pickle=False)
         if kinds.shape != (len(passage_offsets) - 1,) or kinds.dtype.kind != "S":
             raise ValueError("does not match the passages")
+    roles = None
+    if (folder / ROLES).exists():  # an index written before roles were kept has none: the next ingest adds them
+        with parsing(home, ROLES):
+            roles = np.load(folder / ROLES, allow_pickle=False)
+            if roles.shape != kinds.shape or roles.dtype.kind != "S":
+                raise ValueError("does not match the passages")
     files = _read_files(home, folder)
     with parsing(home, "passages.jsonl"):
-        chunks = Passages(folder / "passages.jsonl", passage_offsets, kinds, _file_rows(files))
+        chunks = Passages(folder / "passages.jsonl", passage_offsets, kinds, _file_rows(files), roles)
         for row in {0, len(chunks) - 1} if len(chunks) else ():
             chunks[row]  # noqa: B018 - the first and last line parse: the offsets are this file's
     with parsing(home, "vectors.npy"):
@@ -181,7 +190,8 @@ def _open(home: Path, folder: Path, model: str | None, lexical: bool) -> StoredI
     integrity.check_counts(home, manifest, len(chunks), index.ntotal, offsets, len(sentence_vectors))
     if len(passage_vectors) != len(chunks):
         raise IndexDamaged(home, "vectors.npy", f"{len(passage_vectors)} vectors for {len(chunks)} passages")
-    stored = StoredIndex(folder, manifest, chunks, index, files, passage_vectors, sentence_vectors, offsets)
+    stored = StoredIndex(folder, manifest, chunks, index, files, passage_vectors, sentence_vectors, offsets,
+                         has_roles=roles is not None)
     if lexical:
         with parsing(home, "bm25/"):
             stored.lexical = Lexical.load(folder / "bm25")
@@ -243,9 +253,10 @@ def write(home: Path, manifest: Manifest, chunks: list[Chunk], files: dict[str, 
     with integrity.writing(home, tmp, live=previous is not None):
         root.mkdir(parents=True, exist_ok=True)
         tmp.mkdir()
-        passage_offsets, kinds = write_passages(tmp / "passages.jsonl", chunks)
+        passage_offsets, kinds, roles = write_passages(tmp / "passages.jsonl", chunks)
         np.save(tmp / "passage_offsets.npy", passage_offsets)
         np.save(tmp / "passage_kinds.npy", kinds)
+        np.save(tmp / ROLES, roles)
         np.save(tmp / "vectors.npy", np.ascontiguousarray(vectors, dtype="float32"))
         files = _with_rows(files, chunks)
         save_faiss(vector_index, tmp / "vectors.faiss")

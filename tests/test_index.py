@@ -184,3 +184,58 @@ def test_a_paragraph_copied_into_several_notes_is_shown_once(isolated_home, tmp_
     texts = [h.chunk.text for h in hits]
     assert sum(copied in t for t in texts) == 1, texts
     assert any("Mitochondria" in t for t in texts)
+
+
+def test_what_a_passage_does_is_decided_from_its_shape():
+    from ingest import Chunk
+    from index.roles import ASKS, LEADS, TELLS, role
+
+    def chunk(text, kind="text"):
+        return Chunk(source="notes/n.md", heading="N", text=text, start_line=1, end_line=1 + text.count("\n"), kind=kind)
+
+    exercise = "1. How many moons does the planet have?\n2. Which one is the largest?\n3. Plot their orbits."
+    assert role(chunk(exercise)) == ASKS
+    assert role(chunk("Install the packages the file lists:")) == LEADS
+    told = "The planet has 95 known moons. The largest is bigger than Mercury. Why so many? Its gravity is strong."
+    assert role(chunk(told)) == TELLS  # one question among statements
+    assert role(chunk("Why is the sky blue? Air scatters blue light most.")) == TELLS  # a question and its answer
+    assert role(chunk("A long paragraph that explains a great deal. " * 12 + "Then:")) == TELLS
+    assert role(chunk('"Why did you come?" she asked. "Where is he?"', kind="prose")) == TELLS  # a story's dialogue
+    assert role(chunk("def f():", kind="code")) == TELLS
+
+
+def test_a_passage_that_asks_ranks_below_the_one_that_answers(isolated_home, tmp_path):
+    """An exercise list repeats the question's words; the passage that answers it comes first."""
+    notes = tmp_path / "role-notes"
+    notes.mkdir()
+    (notes / "planets.md").write_text(
+        "# Planets\n\n## Exercise\n\n1. How many moons does Jupiter have?\n2. What are the rings of Saturn made of?\n"
+        "3. Why is Mars red?\n\n"
+        "## Moons\n\nJupiter does have many moons: 95 of them, more than Earth or Mars.\n\n"
+        "## Rings\n\nSaturn has bright rings of ice and rock around its equator.\n")
+    emb = HashEmbedder(256)
+    build(isolated_home, [notes], emb)
+    stored = load(isolated_home, model=emb.name)
+    hits = Searcher(stored, emb).search("How many moons does Jupiter have?", k=3)
+    assert "95 of them" in hits[0].chunk.text, [h.chunk.text for h in hits]
+    assert any("How many moons" in h.chunk.text for h in hits[1:])  # still found, only lower
+
+
+def test_an_index_written_before_roles_is_rewritten_without_embedding(isolated_home, notes_copy):
+    from index import integrity
+    from index.store import ROLES
+
+    emb = HashEmbedder(64)
+    build(isolated_home, [notes_copy], emb)
+    folder = load(isolated_home, model=emb.name).folder
+    (folder / ROLES).unlink()  # as an older version wrote it: no roles, none listed
+    manifest = json.loads((folder / "manifest.json").read_text())
+    del manifest["contents"][ROLES]
+    manifest["checksum"] = integrity.manifest_checksum(manifest)
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    old = load(isolated_home, model=emb.name)
+    assert not old.has_roles and not old.chunks.roles.any()
+    again = build(isolated_home, [notes_copy], emb)
+    assert again.embedded == 0
+    fresh = load(isolated_home, model=emb.name)
+    assert fresh.has_roles and fresh.folder != folder and (fresh.folder / ROLES).exists()
