@@ -20,9 +20,10 @@ def role(chunk: Chunk) -> str:
     link lists have weights of their own; in running prose a run of questions is the story's dialogue."""
     if chunk.kind in ("code", "nav", "prose"):
         return TELLS
-    sentences = [text for text, _, _ in split_sentences(chunk)]
-    if sentences and 2 * sum(s.rstrip().endswith("?") for s in sentences) > len(sentences):
-        return ASKS
+    if "?" in chunk.text:  # splitting sentences is the costly part: only a passage with a question needs it
+        sentences = [text for text, _, _ in split_sentences(chunk)]
+        if sentences and 2 * sum(s.rstrip().endswith("?") for s in sentences) > len(sentences):
+            return ASKS
     if chunk.text.rstrip().endswith(":") and len(chunk.text) < LEAD_CHARS:
         return LEADS
     return TELLS
