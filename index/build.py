@@ -25,6 +25,7 @@ from . import ann, integrity, store
 from .embed import Embedder, export_query_encoder, passage_embedder
 from .errors import IndexMismatch, IndexMissing, NothingToIndex
 from .lexical import Lexical, Vocabulary
+from .roles import ROLES_VERSION
 from .steps import STEP_SECONDS, Steps
 
 # on_progress(stage, done, total): stage is "read" (files) or "embed" (texts: passages and sentences)
@@ -279,6 +280,7 @@ def write_index(home: Path, model: str, dim: int, chunks: list[Chunk], files: di
     lexical = Lexical(lexical_texts(chunks))
     vocabulary = Vocabulary(texts, tokens=lexical.vocab)  # BM25 has tokenized every passage already
     manifest = store.Manifest(model=model, dim=dim, passages=len(chunks), files=len(files), sentences=len(sentence_vectors),
+                              roles=ROLES_VERSION,
                               ann=kind, roots=list(roots or []))
     return store.write(home, manifest, chunks, files, vectors, vector_index, sentence_vectors, sentence_offsets, lexical, vocabulary)
 

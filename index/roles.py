@@ -11,18 +11,21 @@ from __future__ import annotations
 from ingest import Chunk, split_sentences
 
 ASKS, LEADS, TELLS = "asks", "leads", ""
+ROLES_VERSION = "1"  # change it with the rules below: every index is then given its roles anew, vectors reused
 ROLE_BYTES = 5
+QUESTION_MARKS = ("?", "？", "؟")  # Latin, full-width, Arabic
 LEAD_CHARS = 400  # a longer passage ending on a colon says enough itself (benchmarks/corpora.py: 200, 400, any)
 
 
 def role(chunk: Chunk) -> str:
-    """ASKS when most of its sentences are questions (a question with its answer tells), LEADS when it is short and ends on a colon. Code and
-    link lists have weights of their own; in running prose a run of questions is the story's dialogue."""
+    """ASKS when most of its sentences are questions (a question with its answer tells), LEADS when it is short
+    and ends on a colon. Code and link lists have weights of their own; in running prose a run of questions is
+    the story's dialogue."""
     if chunk.kind in ("code", "nav", "prose"):
         return TELLS
-    if "?" in chunk.text:  # splitting sentences is the costly part: only a passage with a question needs it
+    if any(mark in chunk.text for mark in QUESTION_MARKS):  # splitting sentences costs: only a passage with a question
         sentences = [text for text, _, _ in split_sentences(chunk)]
-        if sentences and 2 * sum(s.rstrip().endswith("?") for s in sentences) > len(sentences):
+        if sentences and 2 * sum(s.rstrip().endswith(QUESTION_MARKS) for s in sentences) > len(sentences):
             return ASKS
     if chunk.text.rstrip().endswith(":") and len(chunk.text) < LEAD_CHARS:
         return LEADS

@@ -99,7 +99,8 @@ class Passages(Sequence):
                  roles: np.ndarray | None = None):
         self.path = path
         self.offsets = offsets
-        self.kinds = kinds  # each passage's kind and role (bytes), so ranking by them reads no passage
+        self.kinds = kinds  # each passage's kind (bytes), so ranking by kind reads no passage
+        # and what it does (index.roles): an index written before roles has none
         self.roles = roles if roles is not None else np.zeros(len(offsets) - 1, dtype="S1")
         self.file_rows = file_rows or {}
         self.fd = fd = os.open(path, os.O_RDONLY)

@@ -35,6 +35,7 @@ import numpy as np
 from ingest import CHUNKER_VERSION, Chunk, split_sentences
 
 from . import ann, integrity
+from .roles import ROLES_VERSION
 from .rows import Passages, RowFile, write_passages
 from .errors import IndexDamaged, IndexMismatch, IndexMissing
 from .lexical import Lexical, Vocabulary
@@ -61,6 +62,7 @@ class Manifest:
     created: float = field(default_factory=time.time)
     roots: list[str] = field(default_factory=list)
     contents: dict[str, dict] = field(default_factory=dict)  # file -> {"size", "sha256" or "sha256_sampled"}
+    roles: str = ""  # the version of index.roles that wrote passage_roles.npy ("" before roles were kept)
 
 
 @dataclass
@@ -168,7 +170,7 @@ def _open(home: Path, folder: Path, model: str | None, lexical: bool) -> StoredI
         if kinds.shape != (len(passage_offsets) - 1,) or kinds.dtype.kind != "S":
             raise ValueError("does not match the passages")
     roles = None
-    if (folder / ROLES).exists():  # an index written before roles were kept has none: the next ingest adds them
+    if ROLES in manifest.contents and manifest.roles == ROLES_VERSION:  # else the next ingest writes them anew
         with parsing(home, ROLES):
             roles = np.load(folder / ROLES, allow_pickle=False)
             if roles.shape != kinds.shape or roles.dtype.kind != "S":

@@ -203,3 +203,12 @@ def test_the_day_of_a_date_or_the_small_part_of_an_amount_is_no_blank():
     answers = {a for _, a in cards}
     assert not answers & {"26", "10", "10 pounds"}, cards
     assert ("The physicist was born in a small coastal town of Wales on 26 June ___.", "1968") in cards
+    named = _cloze({"Drugs": "The mould that makes penicillin was first described in 1928 by Alexander Fleming."})
+    assert ("The mould that makes penicillin was first described in 1928 by ___.", "Alexander Fleming") in named
+
+
+def test_a_generic_definition_asks_with_its_article():
+    cards = _cloze({"Biology": "An enzyme is a protein that speeds up a chemical reaction in a living cell.",
+                    "Chemistry": "A catalyst is a substance that speeds up a reaction without being used up."})
+    questions = {q for q, _ in cards}
+    assert {"What is an enzyme?", "What is a catalyst?"} <= questions, cards

@@ -186,6 +186,23 @@ def test_a_paragraph_copied_into_several_notes_is_shown_once(isolated_home, tmp_
     assert any("Mitochondria" in t for t in texts)
 
 
+def test_an_exact_copy_is_skipped_without_comparing_phrasing(isolated_home, tmp_path, monkeypatch):
+    """At a million passages the phrasing comparison of every copy was most of a question's time."""
+    import index.search as search
+
+    notes = tmp_path / "copies"
+    notes.mkdir()
+    for i in range(6):
+        (notes / f"deck{i}.md").write_text("# Plants\n\nPhotosynthesis turns light and water into glucose in leaves.\n")
+    emb = HashEmbedder(64)
+    build(isolated_home, [notes], emb)
+    searcher = Searcher(load(isolated_home, model=emb.name), emb)
+    compared = []
+    monkeypatch.setattr(search, "_shingles", lambda text: compared.append(text) or {tuple(text.split()[:3])})
+    hits = searcher.search("photosynthesis glucose", k=5)
+    assert len(hits) == 1 and len(compared) == 1
+
+
 def test_what_a_passage_does_is_decided_from_its_shape():
     from ingest import Chunk
     from index.roles import ASKS, LEADS, TELLS, role
@@ -222,20 +239,25 @@ def test_a_passage_that_asks_ranks_below_the_one_that_answers(isolated_home, tmp
 
 
 def test_an_index_written_before_roles_is_rewritten_without_embedding(isolated_home, notes_copy):
+    """An index from before roles (or from older role rules) is given them by the next ingest, every vector reused,
+    and only once: the ingest after that keeps the live index."""
     from index import integrity
     from index.store import ROLES
 
     emb = HashEmbedder(64)
     build(isolated_home, [notes_copy], emb)
     folder = load(isolated_home, model=emb.name).folder
-    (folder / ROLES).unlink()  # as an older version wrote it: no roles, none listed
     manifest = json.loads((folder / "manifest.json").read_text())
-    del manifest["contents"][ROLES]
+    assert manifest["roles"]
+    del manifest["roles"]  # as an older version wrote it
     manifest["checksum"] = integrity.manifest_checksum(manifest)
     (folder / "manifest.json").write_text(json.dumps(manifest))
     old = load(isolated_home, model=emb.name)
     assert not old.has_roles and not old.chunks.roles.any()
     again = build(isolated_home, [notes_copy], emb)
-    assert again.embedded == 0
+    assert again.embedded == 0 and again.written
     fresh = load(isolated_home, model=emb.name)
     assert fresh.has_roles and fresh.folder != folder and (fresh.folder / ROLES).exists()
+    assert len(fresh.chunks) == len(old.chunks) and fresh.files.keys() == old.files.keys()
+    third = build(isolated_home, [notes_copy], emb)
+    assert not third.written and load(isolated_home, model=emb.name).folder == fresh.folder

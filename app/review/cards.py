@@ -144,7 +144,8 @@ def _definition(sentence: str, terms: Terms) -> tuple[str, str] | None:
         if not _defines(term, definition, terms):
             return None
         verb = "are" if m.group("verb") == "are" else "is"
-        article = "a " if term[0].islower() else ""  # "A catalyst is ...": "What is a catalyst?"
+        # "A catalyst is ...": "What is a catalyst?" ("an enzyme")
+        article = ("an " if term[0] in "aeiou" else "a ") if term[0].islower() else ""
         if definition.startswith("used "):  # "Centrifuges are used for ...": what it is for, not what it is
             return f"What {verb} {article}{term} used for?", re.sub(r"^used (?:for )?", "", definition)
         return f"What {verb} {article}{term}?", definition
@@ -231,7 +232,8 @@ def _sentences(chunk: Chunk, wrap: Wrap, cut_before: bool, cut_after: bool) -> l
     out = []
     for text, first, last, starts, ends in joined:
         # a paragraph of a story starts after a blank line; a quotation opened in it and not closed is someone's words
-        para = next((n for n in range(first, 0, -1) if chunk.lines[n] > chunk.lines[n - 1] + 1), 0) if chunk.lines else 0
+        numbers = chunk.lines  # may be shorter than the text's lines (a unit with line breaks of its own)
+        para = next((n for n in range(min(first, len(numbers) - 1), 0, -1) if numbers[n] > numbers[n - 1] + 1), 0)
         before = " ".join(lines[para:first] + [lines[first][:max(0, lines[first].find(text[:12]))]])
         quoted = chunk.kind == "prose" and (before.count('"') % 2 == 1 or before.count("“") > before.count("”"))
         cut = (starts and (first > 0 and wraps(lines[first - 1], lines[first], wrap) or cut_before and first == 0)) \

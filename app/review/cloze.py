@@ -22,7 +22,7 @@ _NUMBER = re.compile(rf"(?<![^\s(\[~\"“'‘])((\d+(?:\.\d+)?)\s?(?:{_UNIT})?)(
 # A count of things, "has 5 chambers", "comes in 4 types": one digit is a fact when a plural noun follows it.
 _COUNT = re.compile(r"(?<![\w.,$#/\-])([2-9])(?=\s+[a-z]{3,}s\b)")
 _TERM = re.compile(r"(?<![\w\-])([A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*(?:[\-./][A-Za-z0-9]+)*)(?![\w\-])")
-# A name of two to four capitalised words inside a sentence ("Carrow Road", "Treaty of Versailles").
+# A name of two to four capitalised words inside a sentence ("Hyde Park", "Treaty of Versailles").
 _NAME = re.compile(r"(?<![\w\-])([A-Z][a-z][a-z\-]*(?:\s+(?:of\s+|the\s+)?[A-Z][a-z][a-z\-]*){1,3})(?![\w\-])")
 MAX_MENTIONS = 3  # a name the notes write more often is who or what they are about (a story's hero): any blank
 # would guess it
@@ -39,7 +39,7 @@ _CONVERSION = re.compile(r"\d\S*\s?[^\s\d()]*\s\(___\s?[^\s\d()]{0,6}\)")
 # A blank that is one part of an amount or a date ("___ June 1968", "March ___, 1968", "6 feet ___ inches"): the day
 # of a date or the small part of a mixed amount is trivia, and the rest of it gives the card away.
 _MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
-_PART = re.compile(rf"___(?:st|nd|rd|th)? (?:of )?{_MONTH}\b|\b{_MONTH} ___(?:st|nd|rd|th)?,? \d|\d\S* [a-z]+ ___")
+_PART = re.compile(rf"___(?:st|nd|rd|th)? (?:of )?{_MONTH}\b|\b{_MONTH} ___(?:st|nd|rd|th)?,? \d|\d\S* [a-z]+ ___ [a-z]+")
 # A row of a list, "Second edition (revised) – 2017": a name and its value, no sentence around the blank.
 _ROW = re.compile(r"\s[–—-]\s+(?:\S+\s+){0,2}___\W*$")
 # The blank as one item of a list of equals ("Paris or ___", "engineering, or ___", "a + b + ___"): any
@@ -132,7 +132,7 @@ def candidates(sentence: str, common: set[str], heading: str, terms: Terms) -> l
                 and not re.search(r"\b(?:and|&) $", sentence[:m.start()]) and not re.match(r" (?:and|&) [A-Z]", sentence[m.end():]) \
                 and terms.mentions(name) <= MAX_MENTIONS:
             out.append((1, name))  # not given away by its own words beside it ("Halley's Comet, named after Edmond ___"),
-            # not a quotation's, not one of a pair of names ("by Marie Curie and Pierre Curie")
+            # not a quotation's, not one of a pair of names ("by Ada Lovelace and Charles Babbage")
     for m in _CALLED.finditer(sentence):
         name = m.group(1)
         if content_words(name) and fresh(name) and terms.learnable(name.split()[-1]):

@@ -197,6 +197,9 @@ def content_words(text: str) -> list[str]:
     return [w for w in (m.lower() for m in _WORD.findall(text)) if len(w) >= 3 and w not in stop]
 
 
+_NAME_RUN = re.compile(r"[A-Z][a-z][a-z\-]*(?:\s+(?:of\s+|the\s+)?[A-Z][a-z][a-z\-]*)+")
+
+
 class Terms:
     """How the notes write their words, to tell a term from a shouted word, an identifier or a typo."""
 
@@ -206,11 +209,20 @@ class Terms:
         self.aliases = abbreviations(list(texts) + list(headings))  # "wto" <-> "world trade organization"
         # exact spelling -> how often the notes write it ("but" and "BUT" apart)
         self.cased = Counter(t for text in texts for t in re.findall(r"[A-Za-z][\w.\-]*[A-Za-z0-9]|[A-Za-z]", text))
-        self._text = "\n".join(texts)
+        self._texts = texts
+        self._names: Counter | None = None
 
-    def mentions(self, phrase: str) -> int:
-        """How often the notes write the phrase, as written."""
-        return len(re.findall(rf"(?<!\w){re.escape(phrase)}(?!\w)", self._text))
+    def mentions(self, name: str) -> int:
+        """How often the notes write a name of capitalised words ("Treaty of Versailles"), as written: every run of
+        such words is counted once, with its parts, so asking costs nothing more on a whole book."""
+        if self._names is None:
+            self._names = Counter()
+            for text in self._texts:
+                for run in _NAME_RUN.finditer(text):
+                    words = run.group(0).split()
+                    self._names.update(" ".join(words[i:j]) for i in range(len(words))
+                                       for j in range(i + 2, min(len(words), i + 6) + 1))
+        return self._names[" ".join(name.split())]
 
     def in_heading(self, term: str, heading: str) -> bool:
         """Whether the heading names the term, itself or spelled out: the topic a blank would give away."""
