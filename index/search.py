@@ -27,6 +27,9 @@ from .embed import Embedder
 DENSE_WEIGHT = 0.5  # share of the dense score in the fused score; BM25 gets the rest
 SENTENCE_WEIGHT = 0.5  # share of the best sentence in a passage's dense score
 CANDIDATES = 100  # how deep each ranker's list is read before fusing
+# From this many passages an index outgrows what the page cache surely holds: a question first asks for all the
+# rows it will read at once (rows.prefetch), so reads from disk overlap.
+PREFETCH_ABOVE = 50_000
 EXACT_WITHIN = 50_000  # a search within files holding at most this many passages scores them all exactly
 # Code and link lists answer few questions in words, yet share many of their terms: they rank below prose
 # (a weight on the fused score), code not when the question itself reads like code.
@@ -161,6 +164,9 @@ class Searcher:
         rows, lexical_all = self._candidates(query, qvec if self.mode != "lexical" else None, allowed)
         if not len(rows):
             return []
+        if len(self.chunks) > PREFETCH_ABOVE:
+            self.sentence_vectors.prefetch([(self.offsets[r], self.offsets[r + 1]) for r in rows.tolist()])
+            self.chunks.prefetch(rows.tolist())
         sims: dict[int, np.ndarray] = {}
         dense = self._dense(rows, qvec, sims) if self.mode != "lexical" else np.zeros(len(rows), dtype="float32")
         lexical = lexical_all[rows]

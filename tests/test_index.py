@@ -261,3 +261,32 @@ def test_an_index_written_before_roles_is_rewritten_without_embedding(isolated_h
     assert len(fresh.chunks) == len(old.chunks) and fresh.files.keys() == old.files.keys()
     third = build(isolated_home, [notes_copy], emb)
     assert not third.written and load(isolated_home, model=emb.name).folder == fresh.folder
+
+
+def test_a_large_index_asks_for_a_questions_rows_at_once(isolated_home, notes_copy, monkeypatch):
+    """Above PREFETCH_ABOVE passages a question first asks the kernel for every row it will read (so cold reads
+    overlap); the answer is the same, and the rows asked for cover the hits' passages and sentence vectors."""
+    import os
+
+    import index.search as search
+
+    emb = HashEmbedder(64)
+    build(isolated_home, [notes_copy], emb)
+    stored = load(isolated_home, model=emb.name)
+    searcher = Searcher(stored, emb)
+    before = [(h.row, h.score) for h in searcher.search("why use long polling with SQS", k=5, sentences=5)]
+    advised = []
+    monkeypatch.setattr(os, "posix_fadvise", lambda fd, offset, size, advice: advised.append((fd, offset, size, advice)),
+                        raising=False)
+    monkeypatch.setattr(search, "PREFETCH_ABOVE", 0)
+    hits = searcher.search("why use long polling with SQS", k=5, sentences=5)
+    assert [(h.row, h.score) for h in hits] == before
+    assert {a[3] for a in advised} == {os.POSIX_FADV_WILLNEED}
+    spans = {(fd, offset, size) for fd, offset, size, _ in advised}
+    vectors, passages = stored.sentence_vectors, stored.chunks
+    for h in hits:
+        first, last = int(stored.sentence_offsets[h.row]), int(stored.sentence_offsets[h.row + 1])
+        if last > first:
+            assert (vectors.fd, vectors.header + first * vectors.row_bytes, (last - first) * vectors.row_bytes) in spans
+        start, stop = int(passages.offsets[h.row]), int(passages.offsets[h.row + 1])
+        assert (passages.fd, start, stop - start) in spans
