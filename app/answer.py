@@ -247,4 +247,26 @@ def pick_sentences(question: str, hits: list[Hit], limit: int = 3, from_top: int
         return []
     ranked = sorted(candidates, key=lambda c: -c.score)
     best = ranked[0].score
-    return [c for c in ranked[:limit] if c.score >= best - 0.1]
+    return _with_continuations([c for c in ranked[:limit] if c.score >= best - 0.1], candidates)
+
+
+# A sentence that opens by pointing back ("It maps any value to 0..1", "This is why ...", "The former ...") finishes
+# the one before it: shown alone, the one before often only restates the question.
+_CONTINUES = re.compile(r"^(?:it|its|this|that|these|those|they|their|such|because|so|therefore|thus|hence|"
+                        r"the (?:former|latter|reason|result))\b", re.I)
+
+
+def _with_continuations(chosen: list[Sentence], candidates: list[Sentence]) -> list[Sentence]:
+    """Each chosen sentence followed by the next sentence of its passage when that one continues it, or when the
+    chosen one leads in to it (ends on a colon)."""
+    following = {id(a): b for a, b in zip(candidates, candidates[1:]) if a.hit is b.hit}
+    out: list[Sentence] = []
+    for c in chosen:
+        if any(c is o for o in out):
+            continue
+        out.append(c)
+        nxt = following.get(id(c))
+        if nxt is not None and not any(nxt is o for o in chosen + out) \
+                and (c.text.rstrip().endswith(":") or _CONTINUES.match(nxt.text.lstrip())):
+            out.append(nxt)
+    return out

@@ -121,3 +121,34 @@ def test_the_passage_holding_the_answer_is_cited_first_when_ranking_all_but_ties
     far = _hit(2, 0.90 - 2 * LEAD_MARGIN, "The wager was that he would drink a bottle of rum.", 0.75)
     reply = answer("What was the wager?", "What was the wager?", [setup, far], vocabulary, Abstention())
     assert reply.hits[0] is setup
+
+
+def test_a_sentence_that_finishes_the_chosen_one_is_shown_with_it():
+    """"A sigmoid curve is S-shaped." is closest to the question, but "It maps any value to between 0 and 1." says
+    what it does: a sentence that opens by pointing back, or the line a lead-in ends on, comes with the chosen one;
+    an unrelated next sentence does not."""
+    from app.answer import pick_sentences
+    from index.search import Hit
+    from index.store import Sentence
+    from ingest import Chunk
+
+    def passage(rank, sentences):
+        text = "\n".join(t for t, _ in sentences)
+        hit = Hit(Chunk("notes/n.md", "", text, 1, len(sentences), lines=tuple(range(1, len(sentences) + 1))),
+                  row=rank, rank=rank, score=1.0, dense=0.6)
+        hit.sentences = [(Sentence(rank, i, t, i), sim) for i, (t, sim) in enumerate(sentences)]
+        return hit
+
+    curve = passage(1, [("A sigmoid function draws an S-shaped curve.", 0.70),
+                        ("It maps any value to somewhere between 0 and 1.", 0.30),
+                        ("Plots of it are common in statistics books.", 0.20)])
+    shown = [s.text for s in pick_sentences("What does a sigmoid function do?", [curve])]
+    assert shown[:2] == ["A sigmoid function draws an S-shaped curve.", "It maps any value to somewhere between 0 and 1."]
+    assert "Plots of it are common in statistics books." not in shown
+    steps = passage(1, [("To keep bias out of a model in the first place, a team should:", 0.70),
+                        ("hire people of many backgrounds and views", 0.20)])
+    shown = [s.text for s in pick_sentences("How can a team keep bias out of a model?", [steps])]
+    assert shown == ["To keep bias out of a model in the first place, a team should:", "hire people of many backgrounds and views"]
+    plain = passage(1, [("A sigmoid function draws an S-shaped curve.", 0.70), ("Tables list values of e.", 0.10)])
+    assert [s.text for s in pick_sentences("What does a sigmoid function do?", [plain])] == [
+        "A sigmoid function draws an S-shaped curve."]
