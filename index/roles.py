@@ -15,6 +15,7 @@ ROLES_VERSION = "1"  # change it with the rules below: every index is then given
 ROLE_BYTES = 5
 QUESTION_MARKS = ("?", "？", "؟")  # Latin, full-width, Arabic
 LEAD_CHARS = 400  # a longer passage ending on a colon says enough itself (benchmarks/corpora.py: 200, 400, any)
+LEAD_SHARE = 0.6  # of a passage's characters in its last sentence, the lead-in: less, and the rest tells
 
 
 def role(chunk: Chunk) -> str:
@@ -27,6 +28,10 @@ def role(chunk: Chunk) -> str:
         sentences = [text for text, _, _ in split_sentences(chunk)]
         if sentences and 2 * sum(s.rstrip().endswith(QUESTION_MARKS) for s in sentences) > len(sentences):
             return ASKS
-    if chunk.text.rstrip().endswith(":") and len(chunk.text) < LEAD_CHARS:
-        return LEADS
+    text = chunk.text.rstrip()
+    if text.endswith(":") and len(text) < LEAD_CHARS:
+        sentences = [t for t, _, _ in split_sentences(chunk)]
+        # mostly the lead-in itself: "A low score is best: an error of 10 is 10% off. So let's plot it:" tells
+        if not sentences or len(sentences[-1]) >= LEAD_SHARE * len(text):
+            return LEADS
     return TELLS

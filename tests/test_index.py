@@ -217,6 +217,8 @@ def test_what_a_passage_does_is_decided_from_its_shape():
     assert role(chunk(told)) == TELLS  # one question among statements
     assert role(chunk("Why is the sky blue? Air scatters blue light most.")) == TELLS  # a question and its answer
     assert role(chunk("A long paragraph that explains a great deal. " * 12 + "Then:")) == TELLS
+    # content first, a lead-in after it: the passage tells
+    assert role(chunk("A low error is best: a forecast with an error of 10 is off by ten percent. Let us plot it:")) == TELLS
     assert role(chunk('"Why did you come?" she asked. "Where is he?"', kind="prose")) == TELLS  # a story's dialogue
     assert role(chunk("def f():", kind="code")) == TELLS
 
