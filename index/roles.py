@@ -11,7 +11,7 @@ from __future__ import annotations
 from ingest import Chunk, split_sentences
 
 ASKS, LEADS, TELLS = "asks", "leads", ""
-ROLES_VERSION = "1"  # change it with the rules below: every index is then given its roles anew, vectors reused
+ROLES_VERSION = "2"  # change it with the rules below: every index is then given its roles anew, vectors reused
 ROLE_BYTES = 5
 QUESTION_MARKS = ("?", "？", "؟")  # Latin, full-width, Arabic
 LEAD_CHARS = 400  # a longer passage ending on a colon says enough itself (benchmarks/corpora.py: 200, 400, any)
