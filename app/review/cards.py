@@ -16,23 +16,11 @@ from ingest.records import locator
 
 from .grading import defined_abbreviations
 from .cloze import blanks
-from .fitness import Terms, Wrap, balanced, clean, complete, content_words, stopwords, wrap_of, wraps
+from .definitions import definition
+from .fitness import Terms, Wrap, clean, complete, content_words, stopwords, wrap_of, wraps
 
 MIN_WORDS, MAX_WORDS = 6, 45
 _NO_CARDS = ("code", "nav")  # passage kinds with no sentences to learn: code, link lists
-_DEFINITION = re.compile(r"^(?:An?|The)?\s*(?P<term>[A-Z][\w\-/&.]*(?:\s+[\w\-/&.()]+){0,5}?)\s+(?P<verb>is|are|means|represents)\s+(?:just\s+|simply\s+)?"
-                         r"(?P<def>(?:(?:a|an|the|used|called|where|when|for|to)\b|(?<=means )(?!(?:that|you|we|and|or|but|of|to|in|on|at|by|for|with|as|no|not)\b)\w).{8,})$")
-# "A catalyst is a substance that ...": a common noun defined in general terms.
-_GENERIC = re.compile(r"^An?\s+(?P<term>[a-z][\w\-]*(?:\s+[a-z][\w\-]*){0,2}?)\s+(?P<verb>is|means|represents)\s+"
-                      r"(?P<def>(?:a|an|the|one|any)\b.{8,})$")
-MAX_DEFINITION = 30  # words: a longer answer is a paragraph to recite, not a definition to recall
-_COLON = re.compile(r"^(?P<term>[A-Z][\w\-/&. ()]{1,40}?):\s+(?P<def>\S.{8,})$")
-_NOT_A_TERM = {"it", "this", "that", "there", "so", "and", "but", "if", "when", "we", "you", "they", "i", "what", "which",
-               "here", "these", "those", "its", "he", "she", "one", "all", "each", "every", "now", "then", "also", "well",
-               "the", "a", "an", "following", "below", "above", "other", "another", "some", "many", "most",
-               "to", "from", "for", "in", "on", "at", "by", "with", "via", "example", "note", "steps", "quote", "since", "because",
-               "although", "though", "while", "unless", "once", "after", "before", "as", "whether", "be", "let", "make", "your", "my",
-               "our", "hint", "tip", "task", "use", "bottom", "challenge", "assignment", "quiz", "warning", "important", "remember"}
 
 
 @dataclass(frozen=True)
@@ -122,42 +110,6 @@ def names_a_topic(heading: str) -> bool:
 _HEDGED = re.compile(r"\byou (?:could|might|may)\b|^There (?:are|is) (?:several|many|some|various|a few|different|a number)\b")
 _STATES = re.compile(r"\b(?:is|are|was|were|means|can|could|allows?|lets|provides?|helps?|gives?|makes?|uses?|has|have|"
                      r"needs?|requires?|supports?|stores?|runs?|keeps?|sends?|works?)\b")
-
-_POINTS_AWAY = {"this", "these", "those", "above", "below", "following", "here"}
-
-
-def _defines(term: str, definition: str, terms: Terms) -> bool:
-    """A definition names its term and says what it is in words: no pointer elsewhere, no code, no list of names."""
-    words = normalize(definition).split()
-    names = sum(w[:1].isupper() for w in definition.split())
-    return 3 <= len(words) <= MAX_DEFINITION and not _POINTS_AWAY & set(words) and terms.learnable(term.split()[-1].strip("()")) \
-        and not re.search(r"\w=|=\w|[_{}<>`|\\&]", definition) and names < 0.6 * len(definition.split())
-
-
-def _definition(sentence: str, terms: Terms) -> tuple[str, str] | None:
-    if sentence.rstrip().endswith(":"):
-        return None  # the definition is in the lines that follow (a cut sentence never gets here: fitness.complete)
-    m = next((m for m in (_DEFINITION.match(sentence), _GENERIC.match(sentence)) if m
-              and m.group("term").split()[0].lower() not in _NOT_A_TERM), None)
-    if m and len(m.group("term").split()) <= 6 and balanced(m.group("term"), ("()",)):
-        term, definition = m.group("term").strip(), m.group("def").rstrip(". ")
-        if not _defines(term, definition, terms):
-            return None
-        verb = "are" if m.group("verb") == "are" else "is"
-        # "A catalyst is ...": "What is a catalyst?" ("an enzyme")
-        article = ("an " if term[0] in "aeiou" else "a ") if term[0].islower() else ""
-        if definition.startswith("used "):  # "Centrifuges are used for ...": what it is for, not what it is
-            return f"What {verb} {article}{term} used for?", re.sub(r"^used (?:for )?", "", definition)
-        return f"What {verb} {article}{term}?", definition
-    m = _COLON.match(sentence)
-    if m and m.group("term").split()[0].lower() not in _NOT_A_TERM \
-            and len(re.sub(r"\s*\([A-Z]{2,}\)", "", m.group("term")).split()) <= 3 \
-            and balanced(m.group("term"), ("()",)) and _defines(m.group("term").strip(), m.group("def"), terms):
-        if m.group("def").split()[0].lower() in {"for", "to", "in", "on", "with", "by", "from", "at"}:
-            return None  # "Tongs: for hot crucibles": what it is for, not what it is
-        return f"Define “{m.group('term').strip()}”.", m.group("def").rstrip(". ")
-    return None
-
 
 _ITEM = re.compile(r"^(\s*)(?:[-*•+]|\d{1,2}[.)])\s+")
 
@@ -285,7 +237,7 @@ def generate(chunks: list[Chunk], section: str | None = None) -> list[Card]:
         for text, first, last in sentences:
             if not (MIN_WORDS <= len(text.split()) <= MAX_WORDS):
                 continue
-            d = _definition(text, terms)
+            d = definition(text, terms)
             if d:
                 add(_card("definition", d[0], d[1], chunk, first, last))
                 continue
