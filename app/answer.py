@@ -129,9 +129,17 @@ _BACK = re.compile(r"\b(?:it|its|they|them|their|this|that|those|these|he|him|hi
                    r"(?:first|second|third|last|other) one)\b", re.I)
 _CLAUSE = re.compile(r"\s*,?\s*(?:how|why|what|when|where|which|who|whom|whose|does|do|did|is|are|was|were|can|could|"
                      r"should|would|will|has|have|had)\b", re.I)
+_CONDITION = re.compile(r"\s*,?\s*(?:if|unless|when|whenever|because|although|while)\b", re.I)  # "and if it fails, ...": a
+# condition on the question before, not a new subject
 _QUESTION_WORDS = {"why", "how", "what", "when", "where", "which", "who", "whom", "whose", "does", "do", "did", "can", "could"}
-_GENERIC = {"give", "exampl", "one", "happen", "next", "work", "mean", "tell", "explain", "say", "use", "differ"}
+_GENERIC = {"give", "exampl", "one", "happen", "next", "work", "mean", "tell", "explain", "say", "use", "differ",
+            # ordinals point at what the last answer listed ("and the first one?"); they name no subject
+            "first", "second", "third", "last", "other", "previous", "former", "latter"}
 MAX_FOLLOW_UP_WORDS = 10  # longer questions carry their own context
+# A follow-up's answer is often in the passage after the topic's best one ("who led it?" after "at which event was
+# the term coined?"): that passage is shown at this rank at the latest (benchmarks/followups.jsonl second turns,
+# hit@5 26 -> 27 of 31: two more found, one pushed from 5th to 6th; at 2 the same).
+FOLLOW_ON_RANK = 3
 SHORT = 3  # "why?", "and EFS?", "what happened next?" lean on the turn before whatever they say
 
 
@@ -159,7 +167,8 @@ def new_subject(question: str) -> bool:
     the answer, while the question before supplies what is asked about them."""
     connective = _CONNECTIVE.match(question)
     if connective:
-        return not _CLAUSE.match(question[connective.end():])
+        rest = question[connective.end():]
+        return not _CLAUSE.match(rest) and not _CONDITION.match(rest)
     return len(question.split()) <= SHORT and not _CLAUSE.match(question)
 
 

@@ -151,15 +151,19 @@ class Searcher:
         return np.array([(1.0 if code_query and kind == "code" else KIND_WEIGHT.get(kind, 1.0)) * weight
                          for kind, weight in zip(kinds, by_role)], dtype="float32")
 
-    def search(self, query: str, k: int = 5, sentences: int = 0, sources: set[str] | None = None) -> list[Hit]:
-        """The ``k`` best passages for ``query`` (from the files ``sources`` only, if given), near-duplicates dropped;
-        the first ``sentences`` hits come with their sentences scored against the query.
+    def search(self, query: str, k: int = 5, sentences: int = 0, sources: set[str] | None = None,
+               within: np.ndarray | None = None) -> list[Hit]:
+        """The ``k`` best passages for ``query`` (from the files ``sources`` only, and the rows ``within`` only, if
+        given), near-duplicates dropped; the first ``sentences`` hits come with their sentences scored against the
+        query.
 
         The query is embedded once (also in lexical mode when sentences are wanted: they are scored by meaning).
         """
         if not self.chunks or not query.strip():
             return []
         allowed = None if sources is None else self.rows_of(sources)
+        if within is not None:
+            allowed = np.unique(within) if allowed is None else np.intersect1d(allowed, within)
         qvec = self.embed_query(query) if self.mode != "lexical" or sentences else None
         rows, lexical_all = self._candidates(query, qvec if self.mode != "lexical" else None, allowed)
         if not len(rows):

@@ -74,3 +74,26 @@ def test_cli_conversation_mode_says_what_was_searched(tmp_path):
     assert [r["searched_as"] for r in replies] == [
         "Can EBS volumes be encrypted?", "Can EBS volumes be encrypted? and EFS?", "why?"]  # a blank line starts afresh
     assert replies[1]["passages"][0]["heading"] == "EFS"
+
+
+def test_a_follow_up_that_leans_back_is_shown_the_passage_after_the_topics(tmp_path):
+    """"who led it?" after "where was the term coined?": the answer is in the passage after the one that answered
+    the topic, though it shares few words with either turn; the same words asked alone do not bring it up."""
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    filler = "".join(f"## Era {i}\n\nIn era {i} the term artificial intelligence was used for machines in offices.\n\n"
+                     for i in range(8))
+    (notes / "history.md").write_text(
+        "# History\n\n## Workshop\n\nThe term artificial intelligence was coined at a summer workshop at a college in 1956.\n\n"
+        "## People\n\nJohn McCarthy, a mathematics professor, headed ten colleagues.\n\n" + filler)
+    home = tmp_path / "home"
+    build(home, [notes], HashEmbedder(256))
+    study = Study(Settings(home, notes=notes, model="hash:256"), embedder=HashEmbedder(256))
+    first = "Where was the term artificial intelligence coined?"
+    reply = study.ask("who led it?", k=5, previous=[first])
+    texts = [h.chunk.text for h in reply.hits]
+    assert reply.query != "who led it?" and "coined" in texts[0]
+    assert any("McCarthy" in t for t in texts[:3]), texts
+    assert [h.rank for h in reply.hits] == list(range(1, len(reply.hits) + 1))
+    alone = study.ask(first, k=3)
+    assert not any("McCarthy" in h.chunk.text for h in alone.hits[:1])
