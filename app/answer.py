@@ -261,7 +261,7 @@ def pick_sentences(question: str, hits: list[Hit], limit: int = 3, from_top: int
 
 # A sentence that opens by pointing back ("It maps any value to 0..1", "This is why ...", "The former ...") finishes
 # the one before it: shown alone, the one before often only restates the question.
-_CONTINUES = re.compile(r"^(?:it|its|this|that|these|those|they|their|such|because|so|therefore|thus|hence|"
+_CONTINUES = re.compile(r"^(?:it|its|this|that|these|those|they|their|he|she|his|her|such|because|so|therefore|thus|hence|"
                         r"the (?:former|latter|reason|result))\b", re.I)
 
 
