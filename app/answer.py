@@ -136,8 +136,8 @@ _GENERIC = {"give", "exampl", "one", "happen", "next", "work", "mean", "tell", "
             # ordinals point at what the last answer listed ("and the first one?"); they name no subject
             "first", "second", "third", "last", "other", "previous", "former", "latter"}
 MAX_FOLLOW_UP_WORDS = 10  # longer questions carry their own context
-# A follow-up's answer is often in the passage after the topic's best one ("who led it?" after "at which event was
-# the term coined?"): that passage is shown at this rank at the latest (benchmarks/followups.jsonl second turns,
+# A follow-up's answer is often in the passage after the topic's best one ("who signed it?" after "where was the
+# treaty drafted?"): that passage is shown at this rank at the latest (benchmarks/followups.jsonl second turns,
 # hit@5 26 -> 27 of 31: two more found, one pushed from 5th to 6th; at 2 the same).
 FOLLOW_ON_RANK = 3
 SHORT = 3  # "why?", "and EFS?", "what happened next?" lean on the turn before whatever they say
@@ -189,6 +189,20 @@ def query_for(question: str, previous: list[str] | None = None) -> str:
     return f"{topic} {question}"
 
 
+def follow_on(hits: list[Hit]) -> list[Hit]:
+    """A follow-up's hits with the passage after the best one (same file) at FOLLOW_ON_RANK at the latest; the
+    others keep their order."""
+    if not hits:
+        return hits
+    best = hits[0]
+    at = next((i for i, h in enumerate(hits) if h.row == best.row + 1 and h.chunk.source == best.chunk.source), None)
+    if at is not None and at >= FOLLOW_ON_RANK:
+        hits = hits[:FOLLOW_ON_RANK - 1] + [hits[at]] + hits[FOLLOW_ON_RANK - 1 : at] + hits[at + 1 :]
+    for rank, hit in enumerate(hits, start=1):
+        hit.rank = rank
+    return hits
+
+
 def answer(question: str, query: str, hits: list[Hit], vocabulary: Vocabulary, abstention: Abstention,
            k: int | None = None) -> Answer:
     """The answer to ``question`` from the hits its ``query`` found (each with its sentences scored).
@@ -228,7 +242,8 @@ _NUMBER = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|
 
 
 def pick_sentences(question: str, hits: list[Hit], limit: int = 3, from_top: int = FROM_TOP) -> list[Sentence]:
-    """The one to three sentences of the top passages most similar to the question.
+    """The one to three sentences of the top passages most similar to the question, each with the sentence that
+    finishes it when there is one (_with_continuations).
 
     Uses the similarities the search computed from the sentence vectors stored at ingest, so no model call is
     needed. A sentence must come close to the best one (within 0.1) to be shown, so a clear answer is not diluted
@@ -267,15 +282,20 @@ _CONTINUES = re.compile(r"^(?:it|its|this|that|these|those|they|their|he|she|his
 
 def _with_continuations(chosen: list[Sentence], candidates: list[Sentence]) -> list[Sentence]:
     """Each chosen sentence followed by the next sentence of its passage when that one continues it, or when the
-    chosen one leads in to it (ends on a colon)."""
-    following = {id(a): b for a, b in zip(candidates, candidates[1:]) if a.hit is b.hit}
+    chosen one leads in to it (ends on a colon); a continuation is never shown apart from, or before, its sentence."""
+    pairs = [(a, b) for a, b in zip(candidates, candidates[1:]) if a.hit is b.hit]
+    following = {id(a): b for a, b in pairs}
+    continued = {id(b) for a, b in pairs if any(a is c for c in chosen) and _continues(a, b)}
     out: list[Sentence] = []
     for c in chosen:
-        if any(c is o for o in out):
-            continue
+        if id(c) in continued or any(c is o for o in out):
+            continue  # shown right after the chosen sentence it finishes
         out.append(c)
         nxt = following.get(id(c))
-        if nxt is not None and not any(nxt is o for o in chosen + out) \
-                and (c.text.rstrip().endswith(":") or _CONTINUES.match(nxt.text.lstrip())):
+        if nxt is not None and _continues(c, nxt) and not any(nxt is o for o in out):
             out.append(nxt)
     return out
+
+
+def _continues(first: Sentence, second: Sentence) -> bool:
+    return first.text.rstrip().endswith(":") or bool(_CONTINUES.match(second.text.lstrip()))

@@ -138,37 +138,14 @@ class Study:
             hits = sorted(hits, key=lambda h: (not own <= set(tokenize(h.chunk.search_text)), h.rank))[:depth]
             for rank, hit in enumerate(hits, start=1):
                 hit.rank = rank
+        elif query != question:  # a follow-up: the passage after the topic's best one may hold its answer
+            hits = searcher.search(query, k=depth, sentences=depth + 1, sources=sources, next_to_best=True)
+            hits = answering.follow_on(hits)[:depth]
         else:
             hits = searcher.search(query, k=depth, sentences=answering.FROM_TOP, sources=sources)
-            if query != question and hits:
-                hits = self._with_next_passage(searcher, query, hits, sources)
         reply = answering.answer(question, query, hits, searcher.vocabulary, abstention or self.settings.abstention, k)
         reply.indexing = self.indexing_note()
         return reply
-
-    @staticmethod
-    def _with_next_passage(searcher: Searcher, query: str, hits: list[Hit], sources: set[str] | None) -> list[Hit]:
-        """A follow-up that leans on the turn before ("who led it?", "how do I fix that?") is often answered by the
-        passage right after the one that answered the topic: it joins the hits where it ranks among them, at
-        FOLLOW_ON_RANK at the latest; the other hits keep their order."""
-        import numpy as np
-
-        top, chunks = hits[0], searcher.chunks
-        span = chunks.file_rows.get(top.chunk.source)
-        after = top.row + 1
-        if (span is not None and after not in span) or after >= len(chunks) \
-                or any(h.row == after for h in hits[: answering.FOLLOW_ON_RANK]):
-            return hits
-        rows = np.array(sorted({h.row for h in hits} | {after}), dtype="int64")
-        ranked = searcher.search(query, k=len(rows), sentences=len(rows), sources=sources, within=rows)
-        at = next((i for i, h in enumerate(ranked) if h.row == after), None)
-        if at is None:
-            return hits
-        kept = [h for h in hits if h.row != after]
-        kept.insert(min(at, answering.FOLLOW_ON_RANK - 1), ranked[at])
-        for rank, hit in enumerate(kept[: len(hits)], start=1):
-            hit.rank = rank
-        return kept[: len(hits)]
 
     def indexing_note(self) -> str:
         """"indexing: 34% of lecture.pdf; ..." while the live index holds part of a file an ingest is embedding."""

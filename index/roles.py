@@ -31,7 +31,7 @@ def role(chunk: Chunk) -> str:
     text = chunk.text.rstrip()
     if text.endswith(":") and len(text) < LEAD_CHARS:
         sentences = [t for t, _, _ in split_sentences(chunk)]
-        # mostly the lead-in itself: "A low score is best: an error of 10 is 10% off. So let's plot it:" tells
+        # mostly the lead-in itself; "Boil the water first: the seal needs heat. Then fold it like this:" tells
         if not sentences or len(sentences[-1]) >= LEAD_SHARE * len(text):
             return LEADS
     return TELLS

@@ -152,10 +152,11 @@ class Searcher:
                          for kind, weight in zip(kinds, by_role)], dtype="float32")
 
     def search(self, query: str, k: int = 5, sentences: int = 0, sources: set[str] | None = None,
-               within: np.ndarray | None = None) -> list[Hit]:
+               within: np.ndarray | None = None, next_to_best: bool = False) -> list[Hit]:
         """The ``k`` best passages for ``query`` (from the files ``sources`` only, and the rows ``within`` only, if
         given), near-duplicates dropped; the first ``sentences`` hits come with their sentences scored against the
-        query.
+        query. ``next_to_best``: the passage after the best one in its file is scored too, in the same ranking
+        (where a follow-up's answer often stands), and is among the hits (one more than ``k`` if it ranks lower).
 
         The query is embedded once (also in lexical mode when sentences are wanted: they are scored by meaning).
         """
@@ -170,18 +171,19 @@ class Searcher:
             return []
         if len(self.chunks) > PREFETCH_ABOVE:
             self.sentence_vectors.prefetch([(self.offsets[r], self.offsets[r + 1]) for r in rows.tolist()])
-            self.chunks.prefetch(rows.tolist())
         sims: dict[int, np.ndarray] = {}
         dense = self._dense(rows, qvec, sims) if self.mode != "lexical" else np.zeros(len(rows), dtype="float32")
         lexical = lexical_all[rows]
-        if self.mode == "dense":
-            fused = dense
-        elif self.mode == "lexical":
-            fused = lexical
-        else:
-            fused = DENSE_WEIGHT * _minmax(dense) + (1 - DENSE_WEIGHT) * _scale(lexical)
-        fused = fused * self._weights(rows, query)
+        fused = self._fuse(rows, dense, lexical, query)
+        after = self._next_row(int(rows[np.argmax(fused)]), allowed) if next_to_best else None
+        if after is not None and after not in rows:
+            rows = np.append(rows, after)
+            extra = self._dense(rows[-1:], qvec, sims) if self.mode != "lexical" else np.zeros(1, dtype="float32")
+            dense, lexical = np.append(dense, extra), np.append(lexical, lexical_all[after])
+            fused = self._fuse(rows, dense, lexical, query)
         order = np.lexsort((rows, -fused))
+        if len(self.chunks) > PREFETCH_ABOVE:
+            self.chunks.prefetch(rows[order[: 4 * k]].tolist())  # the texts the duplicate check will read
         hits: list[Hit] = []
         seen: list[set] = []
         texts: set[str] = set()
@@ -198,9 +200,29 @@ class Searcher:
             hits.append(Hit(self.chunks[row], row, len(hits) + 1, float(fused[i]), float(dense[i]), float(lexical[i])))
             if len(hits) == k:
                 break
+        if after is not None and all(h.row != after for h in hits) and self.chunks[after].text not in texts:
+            i = int(np.flatnonzero(rows == after)[0])  # asked for: one more hit, wherever it ranks
+            hits.append(Hit(self.chunks[after], after, len(hits) + 1, float(fused[i]), float(dense[i]), float(lexical[i])))
         for hit in hits[:sentences]:
             hit.sentences = self._scored_sentences(hit.row, qvec, sims)
         return hits
+
+    def _fuse(self, rows: np.ndarray, dense: np.ndarray, lexical: np.ndarray, query: str) -> np.ndarray:
+        if self.mode == "dense":
+            fused = dense
+        elif self.mode == "lexical":
+            fused = lexical
+        else:
+            fused = DENSE_WEIGHT * _minmax(dense) + (1 - DENSE_WEIGHT) * _scale(lexical)
+        return fused * self._weights(rows, query)
+
+    def _next_row(self, row: int, allowed: np.ndarray | None) -> int | None:
+        """The passage after ``row`` in the same file (and among ``allowed``), if there is one."""
+        span = self.chunks.file_rows.get(self.chunks[row].source)
+        after = row + 1
+        if span is None or after not in span or (allowed is not None and after not in set(allowed.tolist())):
+            return None
+        return after
 
 
 def _minmax(x: np.ndarray) -> np.ndarray:

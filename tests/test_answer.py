@@ -20,6 +20,14 @@ def test_unknown_names_are_the_ones_the_notes_never_use():
     assert vocab.knows_any("how do producers work") and not vocab.knows_any("quicksort recipes")
 
 
+def test_ordinals_and_conditions_are_no_new_subject():
+    from app.answer import new_subject, own_terms
+
+    assert not own_terms("and the first one?") and not own_terms("what about the other one?")
+    assert not new_subject("and if my data isn't, how do I fix that?")
+    assert new_subject("and EFS?") and new_subject("what about FIFO queues?")
+
+
 def test_follow_up_detection():
     for turn in ["and what about FIFO queues?", "How do I enable it?", "why?", "and EFS?", "can they be encrypted?",
                  "is it expensive?", "what happened next?", "did Norwich win it?", "was he punished for it?"]:
@@ -149,6 +157,13 @@ def test_a_sentence_that_finishes_the_chosen_one_is_shown_with_it():
                         ("hire people of many backgrounds and views", 0.20)])
     shown = [s.text for s in pick_sentences("How can a team keep bias out of a model?", [steps])]
     assert shown == ["To keep bias out of a model in the first place, a team should:", "hire people of many backgrounds and views"]
+    # chosen too, and even ranked first, a continuation still comes right after the sentence it finishes
+    both = passage(1, [("A sigmoid function draws an S-shaped curve.", 0.70),
+                       ("It maps any value to somewhere between 0 and 1.", 0.72)])
+    other = passage(2, [("Logistic functions squash a whole line of values into a narrow band.", 0.69)])
+    shown = [s.text for s in pick_sentences("What does a sigmoid function do?", [both, other])]
+    assert shown[:2] == ["A sigmoid function draws an S-shaped curve.", "It maps any value to somewhere between 0 and 1."]
+    assert len(shown) == len(set(shown)) == 3
     plain = passage(1, [("A sigmoid function draws an S-shaped curve.", 0.70), ("Tables list values of e.", 0.10)])
     assert [s.text for s in pick_sentences("What does a sigmoid function do?", [plain])] == [
         "A sigmoid function draws an S-shaped curve."]

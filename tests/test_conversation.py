@@ -5,6 +5,8 @@ import json
 import subprocess
 import sys
 
+import numpy as np
+
 from app.answer import query_for
 from app.config import Settings
 from app.service import Study
@@ -97,3 +99,16 @@ def test_a_follow_up_that_leans_back_is_shown_the_passage_after_the_topics(tmp_p
     assert [h.rank for h in reply.hits] == list(range(1, len(reply.hits) + 1))
     alone = study.ask(first, k=3)
     assert not any("McCarthy" in h.chunk.text for h in alone.hits[:1])
+
+
+def test_the_passage_after_the_best_stays_in_its_file_and_in_the_chosen_files(tmp_path):
+    """The passage after the best one is never the next file's first, nor one outside the files asked about."""
+    study = make_study(tmp_path)
+    searcher = study.searcher()
+    last = max(searcher.chunks.file_rows["notes/storage.md"])
+    assert searcher._next_row(last, None) is None
+    first = min(searcher.chunks.file_rows["notes/storage.md"])
+    assert searcher._next_row(first, None) == first + 1
+    assert searcher._next_row(first, np.array([first])) is None
+    hits = searcher.search("EBS volumes encrypted", k=3, sources={"notes/storage.md"}, next_to_best=True)
+    assert {h.chunk.source for h in hits} == {"notes/storage.md"} and len({h.row for h in hits}) == len(hits)

@@ -42,15 +42,15 @@ def definition(sentence: str, terms: Terms) -> tuple[str, str] | None:
     m = next((m for m in (_DEFINITION.match(sentence), _GENERIC.match(sentence)) if m
               and m.group("term").split()[0].lower() not in _NOT_A_TERM), None)
     if m and len(m.group("term").split()) <= 6 and balanced(m.group("term"), ("()",)):
-        term, definition = m.group("term").strip(), m.group("def").rstrip(". ")
-        if not _defines(term, definition, terms):
+        term, said = m.group("term").strip(), m.group("def").rstrip(". ")
+        if not _defines(term, said, terms):
             return None
         verb = "are" if m.group("verb") == "are" else "is"
         # "A catalyst is ...": "What is a catalyst?" ("an enzyme")
         article = ("an " if term[0] in "aeiou" else "a ") if term[0].islower() else ""
-        if definition.startswith("used "):  # "Centrifuges are used for ...": what it is for, not what it is
-            return f"What {verb} {article}{term} used for?", re.sub(r"^used (?:for )?", "", definition)
-        return f"What {verb} {article}{term}?", definition
+        if said.startswith("used "):  # "Centrifuges are used for ...": what it is for, not what it is
+            return f"What {verb} {article}{term} used for?", re.sub(r"^used (?:for )?", "", said)
+        return f"What {verb} {article}{term}?", said
     m = _COLON.match(sentence)
     if m and m.group("term").split()[0].lower() not in _NOT_A_TERM \
             and len(re.sub(r"\s*\([A-Z]{2,}\)", "", m.group("term")).split()) <= 3 \
