@@ -212,3 +212,12 @@ def test_a_generic_definition_asks_with_its_article():
                     "Chemistry": "A catalyst is a substance that speeds up a reaction without being used up."})
     questions = {q for q, _ in cards}
     assert {"What is an enzyme?", "What is a catalyst?"} <= questions, cards
+
+
+def test_a_line_saying_where_a_thing_comes_from_defines_nothing():
+    cards = _cloze({"Methods": "Gradient boosting is a method derived from the study of weak learners in statistics.",
+                    "Tests": "Cross-validation is the gold standard of model evaluation and is recommended for projects.",
+                    "Terms": "Photosynthesis is a process that turns light, water and carbon dioxide into sugar."})
+    questions = {q for q, _ in cards}
+    assert "What is Photosynthesis?" in questions, cards
+    assert not {"What is Gradient boosting?", "What is Cross-validation?"} & questions, cards

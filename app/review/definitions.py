@@ -27,11 +27,17 @@ _NOT_A_TERM = {"it", "this", "that", "there", "so", "and", "but", "if", "when", 
 _POINTS_AWAY = {"this", "these", "those", "above", "below", "following", "here"}
 
 
+# Where a thing comes from or how good it is, not what it is: "a method derived from signal processing",
+# "the gold standard of evaluation".
+_ORIGIN = re.compile(r"^(?:(?:an?|the) (?:\w+ )?)?(?:derived|descended|adapted|borrowed|named|invented|developed|coined|"
+                     r"originat\w*|inspired) (?:from|after|by|in)\b|^the (?:gold standard|best|most popular|de facto)\b", re.I)
+
+
 def _defines(term: str, definition: str, terms: Terms) -> bool:
     """A definition names its term and says what it is in words: no pointer elsewhere, no code, no list of names."""
     words = normalize(definition).split()
     names = sum(w[:1].isupper() for w in definition.split())
-    return 3 <= len(words) <= MAX_DEFINITION and not _POINTS_AWAY & set(words) and terms.learnable(term.split()[-1].strip("()")) \
+    return 3 <= len(words) <= MAX_DEFINITION and not _POINTS_AWAY & set(words) and not _ORIGIN.match(definition) and terms.learnable(term.split()[-1].strip("()")) \
         and not re.search(r"\w=|=\w|[_{}<>`|\\&]", definition) and names < 0.6 * len(definition.split())
 
 
