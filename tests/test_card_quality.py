@@ -1,5 +1,5 @@
 """Cards worth asking: a random sample of the cards cut from three real sets of notes, labelled by the card rubric
-(README, "Review cards"), must keep the share of good cards reached so far: course notes 0.89 of 100 cards,
+(README, "Review cards"), must keep the share of good cards reached so far: course notes 0.91 of 98 cards,
 ml-for-beginners 0.93 of 55, and running prose (a hard-wrapped novel and a saved encyclopedia article) 0.82 of 45
 (0.41 of 66 before rules for pronouns, wrapped lines, whole names, parts of dates and reference lines; when the
 rubric came in the first two were 0.79 of 94 and 0.59 of 74; the cards before it: 0.44 and 0.27). Where the one
@@ -25,7 +25,7 @@ from .conftest import ARTIFACTS, NOTES, SHARED
 
 LABELS = Path(__file__).parent / "data" / "cards_labelled.jsonl"
 SAMPLE, SEED = 100, 2026
-GOOD_SHARE = {"aws": 0.88, "ml-for-beginners": 0.90, "prose": 0.80}
+GOOD_SHARE = {"aws": 0.89, "ml-for-beginners": 0.90, "prose": 0.80}
 MIN_CARDS = 95  # on the course notes (100 now; 179 before the rubric, 44% of them good)
 CORPORA = {"aws": NOTES, "ml-for-beginners": SHARED / "eval" / "corpora" / "ml-for-beginners" / "notes",
            "prose": SHARED / "eval" / "corpora" / "prose" / "notes"}

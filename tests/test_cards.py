@@ -221,3 +221,11 @@ def test_a_line_saying_where_a_thing_comes_from_defines_nothing():
     questions = {q for q, _ in cards}
     assert "What is Photosynthesis?" in questions, cards
     assert not {"What is Gradient boosting?", "What is Cross-validation?"} & questions, cards
+
+
+def test_a_line_without_its_subject_or_given_as_a_saying_makes_no_card():
+    cards = _cloze({"Queues": "sometimes is going to be better to use a priority queue with HEAP ordering.",
+                    "Wisdom": "Quote: There are only two hard things in Computing Science: naming and caching.",
+                    "Lists": "you can use a linked list when the LIFO order of items is all that matters."})
+    assert not [q for q, _ in cards if q.startswith(("sometimes", "Quote"))], cards
+    assert any(q.startswith("you can use a linked list") for q, _ in cards), cards

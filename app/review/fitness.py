@@ -47,6 +47,10 @@ _INSTRUCTION = {"plot", "allocate", "run", "import", "use", "make", "try", "open
                 "remember", "follow", "start", "write", "copy", "paste", "navigate", "enter", "look", "explore", "find",
                 "compare", "modify", "change", "update", "initialize", "initialise", "convert", "apply", "test", "split",
                 "define", "decide", "identify", "prepare", "ask", "imagine", "think", "watch", "review", "draw", "list"}
+# A line given as a saying ("Quote: There are only two hard things ..."): someone's words, not a fact to recall.
+_QUOTED = re.compile(r"^(?:quote|quotation|saying|proverb)s?\s*:", re.I)
+_SUBJECTS = {"i", "you", "we", "they", "it", "he", "she", "one", "everyone", "someone", "nobody"}
+_AUXILIARY = {"is", "are", "was", "were", "has", "have", "had", "can", "will", "would", "should", "could", "does", "do"}
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*")
 # "It is possible to ...", "It’s best to ...": an "it" that points at nothing, unlike "It’s locked to a zone".
 _DUMMY_IT = re.compile(r"^It(?: is|'s|’s) (?:possible|impossible|best|better|good|important|necessary|recommended|"
@@ -109,15 +113,16 @@ def complete(sentence: str, prose: bool = False) -> bool:
         return False  # a pointer in a contraction; an exclamation is a cheer, not a fact
     if titled(words):
         return False  # a title, a link's text or a row of names ("Spain vs France vs Italy (Rome, Milan)")
-    if words[0] in ("Is", "Are", "Was", "Were", "Has", "Does") and "?" not in sentence:
-        return False  # "Is done only when ...": a verb whose subject is in the line before
+    if (words[0] in ("Is", "Are", "Was", "Were", "Has", "Does") or (len(lowered) > 1 and words[0][0].islower()
+            and lowered[1] in _AUXILIARY and lowered[0] not in _SUBJECTS)) and "?" not in sentence:
+        return False  # "Is done only when ...", "sometimes is better ...": a verb whose subject is in the line before
     if (lowered[0] in _LEANS_BACK and not _DUMMY_IT.match(sentence)) or (lowered[0] in _INSTRUCTION and not _LABEL.match(sentence)) or any(w in _SPOKEN for w in lowered) \
             or _WALKTHROUGH.search(sentence) or sentence[0] in "([":
         return False
     last = words[-1]
     if last.endswith((",", ";", "-", "–", "—", "(", "/")) or (lowered[-1] in _ENDS_CUT and not last.endswith(")")):
         return False
-    if _REFERENCE.search(sentence) or re.search(r"(?:\b[A-Z]\.){2,}$", sentence.rstrip()):
+    if _REFERENCE.search(sentence) or _QUOTED.match(sentence) or re.search(r"(?:\b[A-Z]\.){2,}$", sentence.rstrip()):
         return False  # a reference list's line; or a cut after initials ("a degree from the U.K." + "Open University")
     if unreferenced(words) or (prose and ("?" in sentence or {"we", "us", "you", "your"} & set(lowered))):
         return False  # someone the sentence does not name; in a story, a question or a speaker's "we" and "you"
