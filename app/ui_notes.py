@@ -10,32 +10,10 @@ import time
 from pathlib import Path
 
 from .render import esc
+from .ui_remove import confirm_html, confirm_js
 
 # On the page: a row's Remove asks first (in the row, Yes / Cancel); only Yes reaches the server.
-TABLE_JS = """
-element.addEventListener('click', (e) => {
-  const button = e.target.closest && e.target.closest('button[data-action]');
-  if (!button) return;
-  const row = button.closest('tr');
-  const ask = row.querySelector('.confirm');
-  const action = button.dataset.action;
-  if (action === 'ask') {
-    button.hidden = true; ask.hidden = false;
-    ask.querySelector('button[data-action="yes"]').focus();
-  } else if (action === 'cancel') {
-    ask.hidden = true; const again = row.querySelector('button[data-action="ask"]'); again.hidden = false; again.focus();
-  } else if (action === 'yes') {
-    ask.querySelector('.confirm-q').textContent = 'Removing…';
-    ask.querySelectorAll('button').forEach((b) => { b.disabled = true; });
-    trigger('click', {remove: row.dataset.source});
-  }
-});
-element.addEventListener('keydown', (e) => {
-  if (e.key !== 'Escape') return;
-  const ask = e.target.closest && e.target.closest('.confirm');
-  if (ask) ask.querySelector('button[data-action="cancel"]').click();
-});
-"""
+TABLE_JS = confirm_js("tr", "trigger('click', {remove: row.dataset.source})")
 
 
 def ingest_status_html(status) -> str:
@@ -58,9 +36,7 @@ def ingest_status_html(status) -> str:
 def _remove_cell(source: str, name: str) -> str:
     return (f'<td class="actions"><button type="button" class="remove" data-action="ask" '
             f'aria-label="Remove {esc(source)}">Remove</button>'
-            f'<span class="confirm" hidden><span class="confirm-q">Remove {esc(name)} from your notes?</span> '
-            '<button type="button" class="danger" data-action="yes">Yes, remove</button> '
-            '<button type="button" data-action="cancel">Cancel</button></span></td>')
+            f'{confirm_html(name)}</td>')
 
 
 def notes_table(files: dict[str, dict], passages: int, model: str, skipped: list[dict] | None = None) -> str:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from . import answer as answering
 from .render import esc
+from .ui_remove import confirm_html, confirm_js
 
 TITLE = "Sources: questions search the ticked notes"
 
@@ -90,9 +91,7 @@ def _file_row(source: str, n: int) -> str:
             f'{esc(name)} · {n} passage{"s" if n != 1 else ""}</label>'
             f'<button type="button" class="src-remove" data-action="ask" aria-label="Remove {esc(source)}" '
             f'title="Remove this note">×</button></span>'
-            f'<span class="confirm" hidden><span class="confirm-q">Remove {esc(name)} from your notes?</span> '
-            '<button type="button" class="danger" data-action="yes">Yes, remove</button> '
-            '<button type="button" data-action="cancel">Cancel</button></span></li>')
+            f'{confirm_html(name)}</li>')
 
 
 def _rows(node: dict, counts: dict[str, int], path: str) -> str:
@@ -152,32 +151,9 @@ element.addEventListener('change', (e) => {
   }
   settle();
 });
-element.addEventListener('click', (e) => {
-  const button = e.target.closest && e.target.closest('button[data-action]');
-  if (!button) return;
-  const row = button.closest('li[data-source]');
-  const ask = row.querySelector('.confirm');
-  const again = row.querySelector('button[data-action="ask"]');
-  const action = button.dataset.action;
-  if (action === 'ask') {
-    again.hidden = true; ask.hidden = false;
-    ask.querySelector('button[data-action="yes"]').focus();
-  } else if (action === 'cancel') {
-    ask.hidden = true; again.hidden = false; again.focus();
-  } else if (action === 'yes') {
-    ask.querySelector('.confirm-q').textContent = 'Removing…';
-    ask.querySelectorAll('button').forEach((b) => { b.disabled = true; });
-    trigger('remove_note', {source: row.dataset.source});
-  }
-});
-element.addEventListener('keydown', (e) => {
-  if (e.key !== 'Escape') return;
-  const ask = e.target.closest && e.target.closest('.confirm');
-  if (ask) { e.stopPropagation(); ask.querySelector('button[data-action="cancel"]').click(); }
-});
 watch('value', apply);
 apply();
-"""
+""" + confirm_js("li[data-source]", "trigger('remove_note', {source: row.dataset.source})")
 
 # What a question's event sends for the panel: the ticks as JSON (the panel's own value is its HTML).
 SEND_TICKS = "(study => study && study.sources ? study.sources() : '')(window.studyPage)"

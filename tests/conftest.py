@@ -9,6 +9,7 @@ import sys
 import time
 import urllib.request
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -73,9 +74,16 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-sync", "--no-first-run"]
 
 
+@dataclass
+class Served:
+    url: str  # http://127.0.0.1:PORT/
+    home: Path  # its data folder
+    notes: Path
+
+
 @contextmanager
 def served_index(real_home, base: Path, notes: Path):
-    """For a browser test: ``notes`` indexed with the real model into base/home and served; yields (url, home).
+    """For a browser test: ``notes`` indexed with the real model into base/home and served; yields a Served.
     Skips the test when there is no chromium to drive the page."""
     if not os.path.exists(CHROMIUM):
         pytest.skip("Debian chromium is not installed (make test installs it when run as root)")
@@ -85,7 +93,14 @@ def served_index(real_home, base: Path, notes: Path):
     home = base / "home"
     build(home, [notes], embedder)
     with serving(notes, home, base / "serve.log") as url:
-        yield url, home
+        yield Served(url, home, notes)
+
+
+@pytest.fixture(scope="module")
+def browser(server):
+    """One headless chromium for a module's browser tests (``server``: the module's own served notes)."""
+    with chromium() as b:
+        yield b
 
 
 @contextmanager

@@ -7,13 +7,11 @@ import shutil
 import subprocess
 import sys
 import urllib.request
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
 
-from .conftest import ARTIFACTS, NOTES, ROOT, chromium, served_index
+from .conftest import ARTIFACTS, NOTES, ROOT, Served, chromium, served_index
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 EVIL = """# Injection test
@@ -22,20 +20,14 @@ Zebra quokka marker: <script>window.__pwned = 1</script> and <img src=x onerror=
 """
 
 
-@dataclass
-class Served:
-    url: str  # http://127.0.0.1:PORT/
-    home: Path  # its data folder
-
-
 @pytest.fixture(scope="module")
 def server(real_home, tmp_path_factory) -> Served:
     base = tmp_path_factory.mktemp("served")
     notes = base / "notes"
     shutil.copytree(NOTES, notes)
     (notes / "evil.md").write_text(EVIL)
-    with served_index(real_home, base, notes) as (url, home):
-        yield Served(url, home)
+    with served_index(real_home, base, notes) as served:
+        yield served
 
 
 @pytest.fixture(scope="module")

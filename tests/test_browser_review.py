@@ -6,21 +6,13 @@ from __future__ import annotations
 import re
 import shutil
 import sqlite3
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
-from .conftest import ARTIFACTS, NOTES, chromium, served_index
+from .conftest import ARTIFACTS, NOTES, Served, served_index
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 RATING = re.compile(r"^(Again|Hard|Good|Easy) · in (a|an|\d+) \w+")
-
-
-@dataclass
-class Served:
-    url: str
-    home: Path
 
 
 @pytest.fixture(scope="module")
@@ -29,14 +21,8 @@ def server(real_home, tmp_path_factory) -> Served:
     base = tmp_path_factory.mktemp("served-review")
     notes = base / "notes"
     shutil.copytree(NOTES, notes)
-    with served_index(real_home, base, notes) as (url, home):
-        yield Served(url, home)
-
-
-@pytest.fixture(scope="module")
-def browser(server):
-    with chromium() as b:
-        yield b
+    with served_index(real_home, base, notes) as served:
+        yield served
 
 
 def review_tab(page) -> None:

@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from .conftest import ARTIFACTS, chromium, make_pdf, served_index
-from .test_browser_ui import GEOLOGY, SIZES, Served, ask, axe_violations, in_view, new_conversation, open_page
+from .conftest import ARTIFACTS, Served, make_pdf, served_index
+from .test_browser_ui import GEOLOGY, SIZES, ask, axe_violations, in_view, new_conversation, open_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
@@ -57,14 +57,8 @@ def server(real_home, tmp_path_factory) -> Served:
         (notes / name).parent.mkdir(parents=True, exist_ok=True)
         (notes / name).write_text(text)
     make_pdf(notes / "geology.pdf", GEOLOGY)
-    with served_index(real_home, base, notes) as (url, home):
-        yield Served(url, home, notes)
-
-
-@pytest.fixture(scope="module")
-def browser(server):
-    with chromium() as b:
-        yield b
+    with served_index(real_home, base, notes) as served:
+        yield served
 
 
 def panel_shot(page, name: str) -> None:

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import os
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from .conftest import ARTIFACTS, NOTES, chromium, make_pdf, served_index
+from .conftest import ARTIFACTS, NOTES, Served, make_pdf, served_index
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 SIZES = [(1440, 900), (390, 844)]
@@ -53,13 +52,6 @@ An SQS queue diagram shows producers, the queue and consumers.
 }
 
 
-@dataclass
-class Served:
-    url: str
-    home: Path
-    notes: Path
-
-
 @pytest.fixture(scope="module")
 def server(real_home, tmp_path_factory) -> Served:
     """`study serve` over a copy of the real notes plus three small notes of other subjects and a PDF."""
@@ -70,14 +62,8 @@ def server(real_home, tmp_path_factory) -> Served:
         (notes / name).write_text(text)
     make_pdf(notes / "geology.pdf", GEOLOGY)
     (notes / "broken.pdf").write_bytes(b"%PDF-1.4\nthis is no PDF body at all\n")  # fails to index: a row says so
-    with served_index(real_home, base, notes) as (url, home):
-        yield Served(url, home, notes)
-
-
-@pytest.fixture(scope="module")
-def browser(server):
-    with chromium() as b:
-        yield b
+    with served_index(real_home, base, notes) as served:
+        yield served
 
 
 def open_page(browser, server: Served, width: int, height: int, scheme: str = "light"):
