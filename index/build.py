@@ -3,7 +3,8 @@
 A file whose size and modification time match the live index is not read
 again; a file whose bytes hash the same is not chunked again; a passage or
 sentence whose text is unchanged is not embedded again. Files gone from the
-folder leave the index. If nothing changed, no new version is written.
+folder leave the index. If nothing changed, no new version is written. After an upgrade
+that changed how passages are cut, every file is read again but every unchanged text keeps its vector.
 The FAISS index (flat or IVF), BM25 and the vocabulary are built here and
 handed to index.store, which only writes them.
 """
@@ -19,7 +20,7 @@ from typing import Callable
 
 import numpy as np
 
-from ingest import SUPPORTED, Chunk, FileResult, NoteFile, discover, load as load_file, sentence_context, split_sentences
+from ingest import CHUNKER_VERSION, SUPPORTED, Chunk, FileResult, NoteFile, discover, load as load_file, sentence_context, split_sentences
 
 from . import ann, integrity, store
 from .embed import Embedder, export_query_encoder, passage_embedder
@@ -115,9 +116,15 @@ def _previous(home: Path, model: str) -> store.StoredIndex | None:
     and checksums even with lexical=False, so damage there is found too.
     """
     try:
-        return store.load(home, model=model, lexical=False)
+        return store.load(home, model=model, lexical=False, any_chunker=True)
     except (IndexMissing, IndexMismatch):
         return None
+
+
+def _same_passages(old: store.StoredIndex | None) -> store.StoredIndex | None:
+    """The live index if its passages were cut by today's rules: only then are a file's passages kept as they are
+    (after an upgrade that changed the rules every file is read again, and only its vectors are reused)."""
+    return old if old is not None and old.manifest.chunker == CHUNKER_VERSION else None
 
 
 def _stat(path: Path) -> tuple[int, int] | None:
@@ -132,12 +139,13 @@ def _read(notes: list[NoteFile], old: store.StoredIndex | None, report: BuildRep
           on_progress: ProgressFn | None, max_note_bytes: int | None = None) -> tuple[list[Chunk], dict[str, dict]]:
     """Chunks and file records for every note, reusing the live index's for unchanged files."""
     old_files = old.files if old else {}
+    same = _same_passages(old) is not None
     chunks: list[Chunk] = []
     files: dict[str, dict] = {}
     for i, note in enumerate(notes, start=1):
         prev = old_files.get(note.source)
         stat = _stat(note.path)
-        previous = old.chunks.in_file(note.source) if prev is not None and not prev.get("error") else []
+        previous = old.chunks.in_file(note.source) if same and prev is not None and not prev.get("error") else []
         reusable = bool(previous) and "partial" not in prev  # a file an unfinished ingest indexed in part is read again
         if reusable and stat and [prev.get("size"), prev.get("mtime_ns")] == list(stat):
             entry, result = dict(prev), FileResult(note, previous, list(prev.get("warnings", [])))
@@ -212,7 +220,8 @@ def _update(home: Path, paths: list[Path], embedder: Embedder, report: BuildRepo
     def publish(step_chunks: list[Chunk], step_files: dict[str, dict]) -> None:
         _write_known(home, embedder.name, step_chunks, step_files, known, roots, ann_threshold)
 
-    steps = Steps(chunks, files, chunk_keys, _previous_version(old, files), publish, known, every=step_seconds)
+    steps = Steps(chunks, files, chunk_keys, _previous_version(_same_passages(old), files), publish, known,
+                  every=step_seconds)
     embed_reusing(texts, known, embedder, report, on_progress, lambda: passage_embedder(home, embedder),
                   after_batch=steps.after_batch, keys=keys)
     folder = _write_known(home, embedder.name, chunks, files, known, roots, ann_threshold)

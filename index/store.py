@@ -134,27 +134,28 @@ def current_folder(home: Path) -> Path | None:
         return index_root(home) / "CURRENT"
 
 
-def load(home: Path, model: str | None = None, lexical: bool = True) -> StoredIndex:
+def load(home: Path, model: str | None = None, lexical: bool = True, any_chunker: bool = False) -> StoredIndex:
     """Open the live index, every file verified first; check it matches ``model`` if one is given.
 
     Raises IndexMissing, IndexMismatch (another model or format) or IndexDamaged (a file missing, cut, altered
     or unreadable). ``lexical=False`` skips opening BM25 and the vocabulary, not verifying their files.
+    ``any_chunker``: passages cut by an older version's rules are accepted too (an ingest reuses their vectors).
     """
     folder = _live(home)
     try:
-        return _open(home, folder, model, lexical)
+        return _open(home, folder, model, lexical, any_chunker)
     except IndexDamaged:
         if current_folder(home) in (folder, None):
             raise
     # a writer made a new version live, and removed this one, while we read it: open the new one
-    return _open(home, _live(home), model, lexical)
+    return _open(home, _live(home), model, lexical, any_chunker)
 
 
-def _open(home: Path, folder: Path, model: str | None, lexical: bool) -> StoredIndex:
+def _open(home: Path, folder: Path, model: str | None, lexical: bool, any_chunker: bool = False) -> StoredIndex:
     import faiss
 
     parsing = integrity.parsing
-    manifest = _read_manifest(home, folder)
+    manifest = _read_manifest(home, folder, any_chunker)
     if model is not None and manifest.model != model:
         raise IndexMismatch(
             f"The index in {home}/ was built with model {manifest.model!r}, not {model!r}. "
@@ -214,7 +215,7 @@ def _file_rows(files: dict[str, dict]) -> dict[str, range]:
     return {source: range(*f["rows"]) for source, f in files.items() if isinstance(f, dict) and "rows" in f}
 
 
-def _read_manifest(home: Path, folder: Path) -> Manifest:
+def _read_manifest(home: Path, folder: Path, any_chunker: bool = False) -> Manifest:
     """The manifest, checked against its own checksum; an older format is a mismatch, not damage."""
     try:
         raw = (folder / "manifest.json").read_bytes()
@@ -230,7 +231,7 @@ def _read_manifest(home: Path, folder: Path) -> Manifest:
             raise ValueError("not an object")
     if "checksum" in data and data["checksum"] != integrity.manifest_checksum(data):
         raise IndexDamaged(home, "manifest.json", "checksum differs")
-    if data.get("format_version") != FORMAT_VERSION or data.get("chunker") != CHUNKER_VERSION:
+    if data.get("format_version") != FORMAT_VERSION or (data.get("chunker") != CHUNKER_VERSION and not any_chunker):
         raise IndexMismatch(
             f"The index in {home}/ has format {data.get('format_version')}/{data.get('chunker')}; this version of "
             f"study needs {FORMAT_VERSION}/{CHUNKER_VERSION}. Run `study ingest` to rebuild it."

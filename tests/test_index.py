@@ -265,6 +265,30 @@ def test_an_index_written_before_roles_is_rewritten_without_embedding(isolated_h
     assert not third.written and load(isolated_home, model=emb.name).folder == fresh.folder
 
 
+def test_an_upgrade_that_changes_passage_rules_reads_every_file_again_but_embeds_only_new_text(isolated_home, notes_copy):
+    """An index whose passages an older version cut (another chunker) is refused by search with a clear line; the
+    next ingest reads every file again and reuses the vector of every text that came out the same."""
+    from ingest import CHUNKER_VERSION
+    from index import integrity
+
+    emb = HashEmbedder(64)
+    first = build(isolated_home, [notes_copy], emb)
+    folder = load(isolated_home, model=emb.name).folder
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["chunker"] = "blocks-v0"  # as an older version wrote it
+    manifest["checksum"] = integrity.manifest_checksum(manifest)
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(IndexMismatch, match="study ingest"):
+        load(isolated_home, model=emb.name)
+    again = build(isolated_home, [notes_copy], emb)
+    assert (again.updated, again.unchanged, again.added) == (first.files, 0, 0)  # every file read again
+    assert again.embedded == 0 and again.reused > first.passages and again.written
+    fresh = load(isolated_home, model=emb.name)
+    assert fresh.manifest.chunker == CHUNKER_VERSION and len(fresh.chunks) == first.passages
+    third = build(isolated_home, [notes_copy], emb)
+    assert (third.unchanged, third.written) == (first.files, False)
+
+
 def test_a_large_index_asks_for_a_questions_rows_at_once(isolated_home, notes_copy, monkeypatch):
     """Above PREFETCH_ABOVE passages a question first asks the kernel for every row it will read (so cold reads
     overlap); the answer is the same, and the rows asked for cover the hits' passages and sentence vectors."""
