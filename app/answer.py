@@ -17,6 +17,7 @@ from index.lexical import Vocabulary, tokenize
 ABSTAIN_MESSAGE = "Your notes don't seem to cover this; closest passages:"
 NOTHING_TO_SEARCH = "Nothing to search: ask a question about your notes."
 FROM_TOP = 3  # the answer's sentences come from this many of the best passages (the search scores theirs)
+TITLE_WORDS = 8  # a line in capitals this short is a title (_is_title)
 EVIDENCE = 10  # abstention looks at this many passages, however many are shown
 
 
@@ -257,6 +258,8 @@ def pick_sentences(question: str, hits: list[Hit], limit: int = 3, from_top: int
         if hit.chunk.kind == "nav" or (hit.chunk.kind == "code" and not code_ok):
             continue  # a line of code or a link list is not an answer in words
         for sentence, sim in hit.sentences:
+            if _is_title(sentence.text):
+                continue  # "THE SIEGE OF VICKSBURG.", "CHAPTER XII": a title names what follows, it answers nothing
             score = sim + 0.03 * (from_top - hit.rank)  # retrieval already weighed the whole passage
             own = set(tokenize(sentence.text))
             if words:  # the question's own terms in a sentence are evidence too, as in retrieval
@@ -272,6 +275,12 @@ def pick_sentences(question: str, hits: list[Hit], limit: int = 3, from_top: int
     ranked = sorted(candidates, key=lambda c: -c.score)
     best = ranked[0].score
     return _with_continuations([c for c in ranked[:limit] if c.score >= best - 0.1], candidates)
+
+
+def _is_title(text: str) -> bool:
+    """A short line in capitals: a title or a running header that the text layer kept, not a statement."""
+    letters = [ch for ch in text if ch.isalpha()]
+    return len(letters) >= 3 and all(ch.isupper() for ch in letters) and len(text.split()) <= TITLE_WORDS
 
 
 # A sentence that opens by pointing back ("It maps any value to 0..1", "This is why ...", "The former ...") finishes

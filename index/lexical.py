@@ -77,6 +77,10 @@ class Lexical:
         return np.asarray(self.bm25.get_scores(tokens), dtype="float32")
 
 
+# A year: a span ("1991-92") or four digits after a word that places a time ("in 1812"), not a count ("the 1200 ships").
+_YEAR = re.compile(r"(1[0-9]{3}|20[0-9]{2})([-/][0-9]{2,4})?")
+_BEFORE_YEAR = {"in", "of", "since", "after", "before", "during", "from", "until", "till", "by", "around", "circa", "c",
+                "early", "late", "mid", "year", "summer", "winter", "spring", "autumn", "fall"}
 _WORDISH = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-/]*[A-Za-z0-9]|[A-Za-z0-9]")
 
 
@@ -112,9 +116,16 @@ class Vocabulary:
     def unknown_names(self, question: str) -> list[str]:
         """Names in the question (Capitalised after the first word, CamelCase, or letters with digits) the notes never use."""
         found = []
-        for i, word in enumerate(_WORDISH.findall(question)):
+        words = _WORDISH.findall(question)
+        for i, word in enumerate(words):
             if word.replace("-", "").replace("/", "").isdigit():
-                continue  # numbers are values, not names
+                # numbers are values, not names; but a year names a time ("in 1812", "the 1991-92 season"), and notes
+                # that never write it say nothing of what happened then
+                year = _YEAR.fullmatch(word)
+                placed = year and (year.group(2) or (i > 0 and words[i - 1].lower() in _BEFORE_YEAR))
+                if placed and year.group(1) not in self.words:
+                    found.append(word)
+                continue
             named = (i > 0 and word[0].isupper()) or any(c.isupper() for c in word[1:]) or (
                 any(c.isdigit() for c in word) and any(c.isalpha() for c in word))
             if not named:

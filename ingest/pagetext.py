@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from difflib import SequenceMatcher
 
 EDGE_LINES = 2  # lines at the top and at the bottom of a page that may be running headers or footers
 REPEAT_SHARE = 0.4  # a line shape on this share of pages (and at least MIN_REPEATS) is a running header/footer
 MIN_REPEATS = 3
+# A scanned book's header read by OCR differs by a letter here and there: a line this close to a running one (and
+# this long, so a short line of text is not taken for one) is that header too.
+FUZZY_RATIO, MIN_FUZZY = 0.9, 12
 _PAGE_NUMBER = re.compile(r"^\s*(?:page\s*)?[\divxlc]{1,6}(?:\s*(?:of|/)\s*\d+)?\s*$", re.I)
 _HYPHEN_END = re.compile(r"([A-Za-zÀ-ÿ]{2,})-$")
 _LOWER_START = re.compile(r"^([a-zà-ÿ]+[.,;:!?)\]]*)(.*)$")  # the word, with punctuation ending it
@@ -38,12 +42,21 @@ def running_lines(pages: list[list[str]]) -> set[str]:
     return {shape for shape, n in counts.items() if n >= need and any(ch.isalpha() for ch in shape)}
 
 
+def _runs(shape: str, running: set[str]) -> bool:
+    """Whether an edge line is a running header: one of the repeating shapes, or one misread by OCR by a letter or
+    two ("the siege op vicksbueg" for "the siege of vicksburg"), when the shape is long enough to tell."""
+    if shape in running:
+        return True
+    return len(shape) >= MIN_FUZZY and any(abs(len(shape) - len(r)) <= 2 and len(r) >= MIN_FUZZY
+                                           and SequenceMatcher(None, shape, r).ratio() >= FUZZY_RATIO for r in running)
+
+
 def clean_page(lines: list[str], running: set[str]) -> list[str]:
     """The page's content lines: edge lines that repeat across pages and bare page numbers dropped, hyphens joined."""
     body = [line.strip() for line in lines if line.strip()]
     edge = _edges(len(body))
     kept = [line for i, line in enumerate(body)
-            if not (i in edge and (_shape(line) in running or _PAGE_NUMBER.match(line)))]
+            if not (i in edge and (_runs(_shape(line), running) or _PAGE_NUMBER.match(line)))]
     return join_hyphens(kept)
 
 

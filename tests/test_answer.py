@@ -20,6 +20,15 @@ def test_unknown_names_are_the_ones_the_notes_never_use():
     assert vocab.knows_any("how do producers work") and not vocab.knows_any("quicksort recipes")
 
 
+def test_a_year_the_notes_never_write_is_an_unknown_name():
+    vocab = Vocabulary(["The treaty was signed in 1805 after the 1791-92 campaign; 40 ships sailed in June."])
+    assert vocab.unknown_names("What happened at the retreat of 1812?") == ["1812"]
+    assert vocab.unknown_names("What changed in the 2001-02 season?") == ["2001-02"]
+    assert vocab.unknown_names("Why was the treaty of 1805 signed?") == []
+    assert vocab.unknown_names("Which records stand from the 1791-92 campaign?") == []
+    assert vocab.unknown_names("How many of the 1200 ships sailed?") == []  # a count, not a year the notes lack
+
+
 def test_ordinals_and_conditions_are_no_new_subject():
     from app.answer import new_subject, own_terms
 
@@ -167,3 +176,20 @@ def test_a_sentence_that_finishes_the_chosen_one_is_shown_with_it():
     plain = passage(1, [("A sigmoid function draws an S-shaped curve.", 0.70), ("Tables list values of e.", 0.10)])
     assert [s.text for s in pick_sentences("What does a sigmoid function do?", [plain])] == [
         "A sigmoid function draws an S-shaped curve."]
+
+
+def test_a_title_in_capitals_is_never_an_answer_sentence():
+    """A running header or chapter title kept by a PDF's text layer is closest to a question that names the book's
+    subject, but it answers nothing: the first statement is shown instead."""
+    from app.answer import pick_sentences
+    from index.search import Hit
+    from index.store import Sentence
+    from ingest import Chunk
+
+    lines = [("THE SIEGE OF VICKSBURG.", 0.80), ("The siege ended on the fourth of July, when the city gave up.", 0.55),
+             ("CHAPTER XII", 0.30), ("Rain fell for a week.", 0.10)]
+    hit = Hit(Chunk("notes/book.pdf", "", "\n".join(t for t, _ in lines), None, None, page=3), row=0, rank=1, score=1.0)
+    hit.sentences = [(Sentence(0, i, t, i), sim) for i, (t, sim) in enumerate(lines)]
+    shown = [s.text for s in pick_sentences("When did the siege of Vicksburg end?", [hit])]
+    assert shown[0] == "The siege ended on the fourth of July, when the city gave up."
+    assert not any(t.isupper() for t in shown)

@@ -19,6 +19,21 @@ def test_running_headers_and_page_numbers_are_dropped():
     assert clean_page(pages[3], running) == ["Body text of page 4 about the siege."]
 
 
+def test_a_running_header_misread_by_ocr_is_dropped_too():
+    titles = ["THE SIEGE OF VICKSBURG.", "THE SIEGE OF VICKSBUEG.", "THE SIEGE OF VICKSBURG.", "THE SIEGE OP VICKSBURG.",
+              "THE SIEGE OF VICKSBURG.", "THE SIEGE OF VICKSBURG."]
+    pages = [[f"{49 + n} {t}", f"The river rose {n} feet on the morning of day {n}.", "The camp was moved."]
+             for n, t in enumerate(titles)]
+    running = running_lines(pages)
+    for page in pages:
+        assert not any("SIEGE" in line for line in clean_page(page, running)), page
+    # a line of text that only resembles the header is kept, and a short one is never taken for it
+    assert clean_page(["THE SIEGE OF VICKSBURG ENDED IN JULY.", "The camp was moved.", "Our tents were wet."], running)[0] \
+        == "THE SIEGE OF VICKSBURG ENDED IN JULY."
+    assert clean_page(["Tea at two.", "The camp was moved.", "Our tents were wet."], {"tea at one."}) \
+        == ["Tea at two.", "The camp was moved.", "Our tents were wet."]
+
+
 def test_a_pdf_cites_pages_and_keeps_headers_out(tmp_path):
     notes = tmp_path / "notes"
     notes.mkdir()
