@@ -35,6 +35,8 @@ class Progress:
         if bar is None:
             bar = self.bars[stage] = tqdm(total=total, desc="Reading notes" if stage == "read" else "Embedding", unit=unit,
                                           file=sys.stderr, leave=False, dynamic_ncols=True)
+        if file and stage == "embed":
+            bar.set_postfix_str(file, refresh=False)  # which note the texts come from
         bar.update(done - bar.n)
         if done >= total:
             bar.close()

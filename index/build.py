@@ -30,7 +30,7 @@ from .roles import ROLES_VERSION
 from .steps import STEP_SECONDS, Steps
 
 # on_progress(stage, done, total): stage is "read" (files) or "embed" (texts: passages and sentences)
-ProgressFn = Callable[..., None]  # (stage "read"|"embed", done, total, file=the file just read or None)
+ProgressFn = Callable[..., None]  # (stage "read"|"embed", done, total, file: the file just read or being embedded)
 
 
 @dataclass
@@ -222,8 +222,9 @@ def _update(home: Path, paths: list[Path], embedder: Embedder, report: BuildRepo
 
     steps = Steps(chunks, files, chunk_keys, _previous_version(_same_passages(old), files), publish, known,
                   every=step_seconds)
+    sources = [c.source for c, own in zip(chunks, chunk_keys) for _ in own]  # each text's file, for the progress
     embed_reusing(texts, known, embedder, report, on_progress, lambda: passage_embedder(home, embedder),
-                  after_batch=steps.after_batch, keys=keys)
+                  after_batch=steps.after_batch, keys=keys, sources=sources)
     folder = _write_known(home, embedder.name, chunks, files, known, roots, ann_threshold)
     report.folder, report.written, report.steps = str(folder), True, steps.published
 
@@ -309,7 +310,8 @@ def known_vectors(old: store.StoredIndex | None) -> dict[str, np.ndarray]:
 
 def embed_reusing(texts: list[str], known: dict[str, np.ndarray] | None, embedder: Embedder, report: BuildReport,
                   on_progress: ProgressFn | None, encoder: Callable[[], Embedder] | None = None,
-                  after_batch: Callable[[dict], None] | None = None, keys: list[str] | None = None) -> np.ndarray:
+                  after_batch: Callable[[dict], None] | None = None, keys: list[str] | None = None,
+                  sources: list[str] | None = None) -> np.ndarray:
     """Vectors for ``texts``: taken from ``known`` where the text is unchanged, each distinct new text embedded once
     (and added to ``known``), by ``encoder()`` (asked for only when something is new: it may load the model) or
     else ``embedder``. Texts are embedded in their order, so the first passages are done first (a step can make
@@ -327,8 +329,8 @@ def embed_reusing(texts: list[str], known: dict[str, np.ndarray] | None, embedde
         batch = sorted(order[start : start + EMBED_BATCH], key=lambda i: -len(texts[i]))
         for i, vector in zip(batch, embedder.embed([texts[i] for i in batch])):
             known[keys[i]] = vector
-        if on_progress:
-            on_progress("embed", start + len(batch), len(order))
+        if on_progress:  # with the file being embedded (the batch's last text in reading order), when known
+            on_progress("embed", start + len(batch), len(order), sources[max(batch)] if sources else None)
         if after_batch:
             after_batch(known)
     dim = len(next(iter(known.values()))) if known else embedder.dim  # the vectors' own: no model loaded to ask

@@ -172,3 +172,19 @@ def test_ingest_json_keeps_stdout_for_the_result_and_reports_progress_on_stderr(
     assert reads[-1]["done"] == reads[-1]["total"] == 1 and reads[-1]["file"] == "notes/aws-developer-notes.md"
     texts = [s for s in steps if s["unit"] == "text"]
     assert texts[-1]["done"] == texts[-1]["total"] == report["embedded"]
+    assert all(s["file"] == "notes/aws-developer-notes.md" for s in texts)  # which file is being embedded
+
+
+def test_terminal_progress_bars_name_the_file_being_embedded(capsys):
+    from app.console import Progress
+
+    progress = Progress(bars=True)
+    progress("read", 1, 2, "notes/a.md")
+    progress("read", 2, 2, "notes/lecture.pdf")
+    progress("embed", 256, 600, "notes/a.md")
+    assert progress.bars["embed"].postfix == "notes/a.md"
+    for done in (512, 600):
+        progress("embed", done, 600, "notes/lecture.pdf")
+    bar = progress.bars["embed"]
+    assert bar.desc == "Embedding" and bar.postfix == "notes/lecture.pdf" and bar.n == 600
+    assert "Embedding" in capsys.readouterr().err  # on stderr, stdout stays for results
