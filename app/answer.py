@@ -18,6 +18,7 @@ ABSTAIN_MESSAGE = "Your notes don't seem to cover this; closest passages:"
 NOTHING_TO_SEARCH = "Nothing to search: ask a question about your notes."
 FROM_TOP = 3  # the answer's sentences come from this many of the best passages (the search scores theirs)
 TITLE_WORDS = 8  # a line in capitals this short is a title (_is_title)
+SAME_MIN_WORDS, SAME_SHARE = 6, 0.9  # sentences this long this alike letter for letter are one (_same_sentence)
 EVIDENCE = 10  # abstention looks at this many passages, however many are shown
 
 
@@ -272,9 +273,33 @@ def pick_sentences(question: str, hits: list[Hit], limit: int = 3, from_top: int
             candidates.append(Sentence(sentence.text, hit, chunk.line_of(sentence.line), score, chunk.line_of(sentence.last_line)))
     if not candidates:
         return []
-    ranked = sorted(candidates, key=lambda c: -c.score)
+    ranked: list[Sentence] = []
+    for c in sorted(candidates, key=lambda c: -c.score):
+        # a sentence the notes repeat (a copied paragraph, a scan and its text twin) is shown once, from text read
+        # as written rather than by OCR when both have it
+        twin = next((i for i, r in enumerate(ranked) if _same_sentence(c.text, r.text)), None)
+        if twin is None:
+            ranked.append(c)
+        elif ranked[twin].hit.chunk.ocr and not c.hit.chunk.ocr:
+            c.score, ranked[twin] = ranked[twin].score, c
     best = ranked[0].score
     return _with_continuations([c for c in ranked[:limit] if c.score >= best - 0.1], candidates)
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", text.lower())
+
+
+def _same_sentence(a: str, b: str) -> bool:
+    """The same sentence, or one read twice with a letter or two apart (OCR of a page beside its text layer)."""
+    wa, wb = _words(a), _words(b)
+    if wa == wb:
+        return True
+    if min(len(wa), len(wb)) < SAME_MIN_WORDS or len(set(wa) & set(wb)) < 0.6 * len(set(wa) | set(wb)):
+        return False  # most pairs part here, before the letters are compared
+    from difflib import SequenceMatcher
+
+    return SequenceMatcher(None, " ".join(wa), " ".join(wb)).ratio() >= SAME_SHARE
 
 
 def _is_title(text: str) -> bool:
@@ -301,7 +326,7 @@ def _with_continuations(chosen: list[Sentence], candidates: list[Sentence]) -> l
             continue  # shown right after the chosen sentence it finishes
         out.append(c)
         nxt = following.get(id(c))
-        if nxt is not None and _continues(c, nxt) and not any(nxt is o for o in out):
+        if nxt is not None and _continues(c, nxt) and not any(nxt is o or _same_sentence(nxt.text, o.text) for o in out):
             out.append(nxt)
     return out
 

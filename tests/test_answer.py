@@ -193,3 +193,32 @@ def test_a_title_in_capitals_is_never_an_answer_sentence():
     shown = [s.text for s in pick_sentences("When did the siege of Vicksburg end?", [hit])]
     assert shown[0] == "The siege ended on the fourth of July, when the city gave up."
     assert not any(t.isupper() for t in shown)
+
+
+def test_a_sentence_the_notes_hold_twice_is_shown_once_from_the_text_not_the_scan():
+    """A paragraph that repeats a sentence, or a scanned page indexed beside its text twin, must not fill the answer
+    with copies; of a scan and its text, the text is cited."""
+    from app.answer import pick_sentences
+    from index.search import Hit
+    from index.store import Sentence
+    from ingest import Chunk
+
+    def passage(rank, source, sentences, ocr=False):
+        text = "\n".join(t for t, _ in sentences)
+        hit = Hit(Chunk(source, "", text, None, None, page=1, ocr=ocr), row=rank, rank=rank, score=1.0, dense=0.6)
+        hit.sentences = [(Sentence(rank, i, t, i), sim) for i, (t, sim) in enumerate(sentences)]
+        return hit
+
+    claim = "All members are born free and equal in dignity and rights."
+    repeated = passage(1, "notes/charter.epub", [(claim, 0.80), ("They act in a spirit of brotherhood.", 0.60),
+                                                 (claim, 0.80), (claim, 0.80)])
+    shown = [s.text for s in pick_sentences("What are all members born?", [repeated])]
+    assert shown.count(claim) == 1
+    scan = passage(1, "notes/page.png", [("The guild was founded to keep every mage under watch.", 0.75)], ocr=True)
+    text = passage(2, "notes/page.pdf", [("The guild was founded to keep every rnage under watch.", 0.70),
+                                         ("Its towers stand far from any city.", 0.50)])
+    shown = pick_sentences("Why was the guild founded?", [scan, text])
+    assert [s.hit.chunk.source for s in shown].count("notes/page.pdf") == len(shown)  # the scan's copy gave way
+    assert sum("founded" in s.text for s in shown) == 1
+    assert [s.text for s in shown][:2] == ["The guild was founded to keep every rnage under watch.",
+                                           "Its towers stand far from any city."]  # with what finishes it
