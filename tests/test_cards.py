@@ -229,3 +229,21 @@ def test_a_line_without_its_subject_or_given_as_a_saying_makes_no_card():
                     "Lists": "you can use a linked list when the LIFO order of items is all that matters."})
     assert not [q for q, _ in cards if q.startswith(("sometimes", "Quote"))], cards
     assert any(q.startswith("you can use a linked list") for q, _ in cards), cards
+
+
+def test_half_a_code_a_day_without_its_year_or_someones_words_make_no_card():
+    """'deployed ___-80s' cuts a model name, '___-6221541' a number written as a code, 'on December ___' asks for the
+    day of a date the whole report repeats, 'She said: "It was delicious!"' is not a definition, and "Normally PDF"
+    is no term; 'a ___-year period' and a year after a month stay fair blanks."""
+    cards = _cloze({"Moves": "The brigade reportedly deployed 25 BTR-80s and 30 trucks toward the northern border crossing.",
+                    "Funds": "The foundation's federal tax identification number is 64-6221541 for all its donations.",
+                    "Report": "Officials continued to assess the northern border situation on December 13 in their review.",
+                    "Hiring": "Using resumes submitted to the company over a 10-year period, the model favoured men.",
+                    "Story": 'Sie sagte: "Das war köstlich!" und lächelte dabei.',
+                    "Files": "Normally PDF is used as a final publishing format for printed documents.",
+                    "Life": "The company signed its first professional contract in July 1986 after long talks."})
+    questions = " | ".join(q for q, _ in cards)
+    assert "___-80s" not in questions and "___-6221541" not in questions and "December ___" not in questions, cards
+    assert not any(q.startswith(("Define “Sie", "What is Normally")) for q, _ in cards), cards
+    assert ("Using resumes submitted to the company over a ___-year period, the model favoured men.", "10") in cards
+    assert ("The company signed its first professional contract in July ___ after long talks.", "1986") in cards

@@ -40,6 +40,10 @@ _CONVERSION = re.compile(r"\d\S*\s?[^\s\d()]*\s\(___\s?[^\s\d()]{0,6}\)")
 # of a date or the small part of a mixed amount is trivia, and the rest of it gives the card away.
 _MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
 _PART = re.compile(rf"___(?:st|nd|rd|th)? (?:of )?{_MONTH}\b|\b{_MONTH} ___(?:st|nd|rd|th)?,? \d|\d\S* [a-z]+ ___ [a-z]+")
+_DAY = re.compile(rf"\b{_MONTH} ___")  # "on December ___" with a day as the answer (a year after a month stays)
+# A blank glued to the rest of a token by a hyphen ("___-80s", "___-6221541", "BTR-___"): half a model name or a
+# code, not a fact of its own ("a ___-year period" is a number with its unit word, and stays).
+_GLUED = re.compile(r"___-(?![a-z]{2,}\b)|\w-___")
 # A row of a list, "Second edition (revised) – 2017": a name and its value, no sentence around the blank.
 _ROW = re.compile(r"\s[–—-]\s+(?:\S+\s+){0,2}___\W*$")
 # The blank as one item of a list of equals ("Paris or ___", "engineering, or ___", "a + b + ___"): any
@@ -150,7 +154,9 @@ def blanks(sentence: str, common: set[str], heading: str, terms: Terms) -> list[
         # A blank opening the sentence, or one with too little left around it, leaves nothing to recall it from.
         if question.count("___") == 1 and not question.startswith("___") \
                 and len(set(content_words(question.replace("___", " "))) - _FUNCTION) >= MIN_CONTEXT + answer[0].isdigit() \
-                and not _GUESS.search(question) and not _PART.search(question) and not _CONVERSION.search(question) and not _ROW.search(question) and not _IN_EXAMPLE.search(question) \
+                and not _GUESS.search(question) and not _GLUED.search(question) \
+                and not ("___-" in question and not answer.replace(".", "").isdigit()) and not _PART.search(question) \
+                and not (len(answer) <= 2 and _DAY.search(question)) and not _CONVERSION.search(question) and not _ROW.search(question) and not _IN_EXAMPLE.search(question) \
                 and not spelled_out(answer, question) and not _abbreviated(answer, question) \
                 and not (answer[0].isdigit() and _EXAMPLE.search(sentence)) and not any(answer in a or a in answer for _, a in out):
             out.append((question, answer))

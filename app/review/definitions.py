@@ -21,10 +21,14 @@ _NOT_A_TERM = {"it", "this", "that", "there", "so", "and", "but", "if", "when", 
                "the", "a", "an", "following", "below", "above", "other", "another", "some", "many", "most",
                "to", "from", "for", "in", "on", "at", "by", "with", "via", "example", "note", "steps", "quote", "since", "because",
                "although", "though", "while", "unless", "once", "after", "before", "as", "whether", "be", "let", "make", "your", "my",
-               "our", "hint", "tip", "task", "use", "bottom", "challenge", "assignment", "quiz", "warning", "important", "remember"}
+               "our", "hint", "tip", "task", "use", "bottom", "challenge", "assignment", "quiz", "warning", "important", "remember",
+               # sentence adverbs: "Normally PDF is used as ..." defines PDF, not "Normally PDF"
+               "normally", "usually", "generally", "typically", "basically", "essentially", "currently", "originally",
+               "actually", "really", "often", "sometimes", "mostly", "mainly", "traditionally", "historically", "today"}
 
 
 _POINTS_AWAY = {"this", "these", "those", "above", "below", "following", "here"}
+_QUOTES = "\"'“”„‘’«»‹›"
 
 
 # Where a thing comes from or how good it is, not what it is: "a method derived from signal processing",
@@ -63,5 +67,7 @@ def definition(sentence: str, terms: Terms) -> tuple[str, str] | None:
             and balanced(m.group("term"), ("()",)) and _defines(m.group("term").strip(), m.group("def"), terms):
         if m.group("def").split()[0].lower() in {"for", "to", "in", "on", "with", "by", "from", "at"}:
             return None  # "Tongs: for hot crucibles": what it is for, not what it is
+        if m.group("def")[0] in _QUOTES:
+            return None  # 'She said: "It was delicious!"': someone's words, not what a term means
         return f"Define “{m.group('term').strip()}”.", m.group("def").rstrip(". ")
     return None
