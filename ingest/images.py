@@ -19,6 +19,8 @@ from .records import Chunk, IngestError
 PARAGRAPH_GAP = 0.4  # a blank this many line heights between two lines parts paragraphs
 SHORT_LINE = 1.5  # a line ending this many line heights before its paragraph's right edge ends the paragraph
 NOT_AN_IMAGE = "re-save it as PNG or JPEG and ingest again"
+NO_TEXT = ("no text found in the image; nothing to index (if it shows writing, use a sharper, upright scan; else keep it "
+           "out of the notes)")
 PAGE_PICTURES = 4  # a PDF page without text: at most this many of its pictures are read ...
 MIN_SHARE = 0.1  # ... those at least this share of its largest one's area (not logos and rules)
 MAX_LISTED = 200  # pictures of one page looked at
@@ -35,7 +37,7 @@ def chunk_image(path: Path, source: str) -> tuple[list[Chunk], list[str]]:
         units = page_units(read_image(frame, source))
         chunks.extend(replace(c, ocr=True) for c in pack(units, source, "", page=number))
     if not chunks:
-        raise IngestError(source, "no text found in the image; nothing to index")
+        raise IngestError(source, NO_TEXT)
     return chunks, warnings
 
 

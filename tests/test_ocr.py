@@ -96,7 +96,7 @@ def test_a_blank_picture_has_no_text_to_index(tmp_path):
     path = tmp_path / "blank.png"
     Image.new("RGB", (800, 600), "white").save(path)
     result = _loaded(path)
-    assert result.error == "no text found in the image; nothing to index"
+    assert result.error == "no text found in the image; nothing to index (if it shows writing, use a sharper, upright scan; else keep it out of the notes)"
     assert not result.chunks
 
 
@@ -237,7 +237,7 @@ def test_a_scanned_pdf_that_already_has_a_text_layer_is_not_ocrd_again(monkeypat
 @needs_peers
 def test_a_photo_without_text_indexes_no_noise():
     result = _loaded(PEERS / "example.jpg")  # a flower: the detector finds a shape read as 'V' at 0.45
-    assert result.error == "no text found in the image; nothing to index"
+    assert result.error == "no text found in the image; nothing to index (if it shows writing, use a sharper, upright scan; else keep it out of the notes)"
 
 
 @needs_peers
