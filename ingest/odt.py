@@ -2,26 +2,28 @@
 
 Paragraph numbering: the 1-based index among the non-empty paragraphs of the body in reading order. The
 paragraphs are the ``text:p`` and ``text:h`` elements under ``office:body/office:text`` in document order:
-inside lists, sections and indexes (a table of contents) too, and a table's cells row by row, left to
-right (a table nested in a cell is read in its place inside that cell). Left out, neither counted nor
-indexed: what sits inside another paragraph (footnotes, endnotes, comments, text boxes and frames anchored
-to text), frames and shapes anchored to the page (``draw:*``), comments (``office:annotation``), the
-deleted text of tracked changes, and cells hidden by a merge (``table:covered-table-cell``). A paragraph's
-text is its text with ``text:s`` as that many spaces and tabs and line breaks as spaces, notes, comments
-and frames left out; a paragraph whose text is empty after strip() is not counted.
+inside lists, sections and indexes (a table of contents) too, and a table's cells row by row, left to right
+(a table nested in a cell is read in its place inside that cell, as rows of its own). Left out, neither
+counted nor indexed: what sits inside another paragraph (footnotes, endnotes, comments, text boxes and
+frames anchored to text), frames and shapes anchored to the page (``draw:*``), comments
+(``office:annotation``), the deleted text of tracked changes, and cells hidden by a merge
+(``table:covered-table-cell``). A paragraph's text is its text with ``text:s`` as that many spaces and tabs
+and line breaks as spaces, notes, comments and frames left out; a paragraph whose text is empty after
+strip() is not counted.
 
 ``text:h`` is a heading of its ``text:outline-level`` (1 when absent); a paragraph in the "Title" style is
 a level 1 heading and then every outline level is one deeper, as in the Word reader.
 """
 from __future__ import annotations
 
+from itertools import count
 from pathlib import Path
 from typing import Iterator
 
 from .blocks import Block, chunk_blocks
 from .records import one_line
 from .records import Chunk, IngestError
-from .office import MAX_HEADING_CHARS, Cell, open_package, parse_xml, table_blocks
+from .office import MAX_HEADING_CHARS, Cell, Para, Table, open_package, parse_xml, table_blocks
 
 APPS = "LibreOffice"
 _NS = {
@@ -79,18 +81,18 @@ def _title_styles(root) -> set[str]:
     return names
 
 
-def _walk(el, flat: bool, nav: bool = False) -> Iterator[tuple[object, bool]]:
-    """(paragraph, in an index) in document order; tables as (table, False) unless ``flat`` (inside a cell)."""
+def _walk(el, nav: bool = False) -> Iterator[tuple[object, bool]]:
+    """(paragraph, in an index) in document order; tables as (table, False), their cells read by ``_table``."""
     for child in el:
         tag = child.tag
         if not isinstance(tag, str) or tag in _SKIP or tag == COVERED or tag.startswith(_DRAW):
             continue
         if tag in (P, H):
             yield child, nav
-        elif tag == TABLE and not flat:
+        elif tag == TABLE:
             yield child, False
         else:
-            yield from _walk(child, flat, nav or tag in _INDEXES)
+            yield from _walk(child, nav or tag in _INDEXES)
 
 
 def text_of(p) -> str:
@@ -123,48 +125,52 @@ def _rows(table) -> Iterator[object]:
             yield from _rows(child)
 
 
+def _table(table, numbers: Iterator[int]) -> Table:
+    """A table's rows, each cell's paragraphs numbered in document order, nested tables where they stand."""
+    rows: list[list[Cell]] = []
+    for tr in _rows(table):
+        row: list[Cell] = []
+        col = 0
+        for tc in tr:
+            if tc.tag not in (CELL, COVERED):
+                continue
+            repeat = tc.get(_q("table:number-columns-repeated"), "1")
+            span = tc.get(_q("table:number-columns-spanned"), "1")
+            width = int(repeat) if repeat.isdigit() else 1
+            if tc.tag == CELL:
+                held: list[Para | Table] = []
+                for el, _ in _walk(tc):
+                    if el.tag == TABLE:
+                        held.append(_table(el, numbers))
+                    elif text := " ".join(text_of(el).split()):
+                        held.append((next(numbers), text))
+                row.append((col, int(span) if span.isdigit() and int(span) > 0 else 1, held))
+            col += max(width, 1)
+        rows.append(row)
+    return Table(rows)
+
+
 def _blocks(body, titles: set[str]) -> Iterator[Block]:
     """Numbered paragraphs as the module docstring says: headings with their level, table rows, the rest."""
-    number = 0
-    items: list = []  # ("p", number, text, heading level, "title" or None, nav) or ("tbl", rows)
-    for el, nav in _walk(body, flat=False):
+    numbers = count(1)
+    items: list = []  # ("p", number, text, heading level, "title" or None, nav) or a Table
+    for el, nav in _walk(body):
         if el.tag == TABLE:
-            rows: list[list[Cell]] = []
-            for tr in _rows(el):
-                row: list[Cell] = []
-                col = 0
-                for tc in tr:
-                    if tc.tag not in (CELL, COVERED):
-                        continue
-                    repeat = tc.get(_q("table:number-columns-repeated"), "1")
-                    span = tc.get(_q("table:number-columns-spanned"), "1")
-                    width = int(repeat) if repeat.isdigit() else 1
-                    if tc.tag == CELL:
-                        paras = []
-                        for p, _ in _walk(tc, flat=True):
-                            text = " ".join(text_of(p).split())
-                            if text:
-                                number += 1
-                                paras.append((number, text))
-                        row.append((col, int(span) if span.isdigit() and int(span) > 0 else 1, paras))
-                    col += max(width, 1)
-                rows.append(row)
-            items.append(("tbl", rows))
+            items.append(_table(el, numbers))
             continue
         text = text_of(el)
         if not text.strip():
             continue
-        number += 1
         level = None
         if el.tag == H:
             value = el.get(_q("text:outline-level"), "1")
             level = int(value) if value.isdigit() and int(value) > 0 else 1
         title = "title" if el.tag == P and el.get(_q("text:style-name")) in titles else None
-        items.append(("p", number, text, level, title, nav))
-    has_title = any(item[0] == "p" and item[4] for item in items)
+        items.append(("p", next(numbers), text, level, title, nav))
+    has_title = any(isinstance(item, tuple) and item[4] for item in items)
     for item in items:
-        if item[0] == "tbl":
-            yield from table_blocks(item[1])
+        if isinstance(item, Table):
+            yield from table_blocks(item.rows)
             continue
         _, n, text, level, title, nav = item
         if nav or (level is None and not title) or len(text.strip()) > MAX_HEADING_CHARS:

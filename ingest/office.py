@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 from .blocks import Block
 from .pack import LONG_LINE
@@ -15,7 +17,16 @@ MAX_XML_BYTES = 200 * 2**20  # XML unpacked from one file; more is a zip bomb or
 MAX_HEADING_CHARS = 150  # a "heading" longer than this is a paragraph someone styled as one: read it as text
 REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 
-Cell = tuple[int, int, list[tuple[int, str]]]  # (grid column, columns spanned, its numbered paragraphs)
+Para = tuple[int, str]  # a numbered paragraph: (its number, its text)
+
+
+@dataclass
+class Table:
+    """A table's rows; each cell holds its paragraphs and the tables nested in it, in document order."""
+    rows: list[list["Cell"]]
+
+
+Cell = tuple[int, int, list[Para | Table]]  # (grid column, columns spanned, what the cell holds)
 
 
 def open_package(path: Path, source: str, kind: str, apps: str) -> zipfile.ZipFile:
@@ -46,19 +57,22 @@ def parse_xml(data: bytes):
 def table_blocks(rows: list[list[Cell]]) -> list[Block]:
     """Blocks for a table's rows. A row of a table with two or more columns reads as one line, cells joined
     by " | ", cited from its first paragraph to its last (``end``), indexed with the header row's cells
-    ("Header: cell; ..."); a one-column table (a box around text) or a row too long for one line is read
-    paragraph by paragraph."""
+    ("Header: cell; ..."); a one-column table (a box around text), a row too long for one line or a row
+    with a table nested in a cell is read cell by cell: each paragraph on its own, a nested table as its
+    own rows (by these same rules) where it stands, so nothing in it is lost and every number still cites
+    the paragraph it stands for."""
     tabular = any(len(row) > 1 for row in rows)
     header: dict[int, str] | None = None  # grid column -> the first row's cell over it
     blocks: list[Block] = []
     for row in rows:
-        cells = [(col, span, " ".join(t for _, t in paras)) for col, span, paras in row]
-        numbers = [n for _, _, paras in row for n, _ in paras]
+        cells = [(col, span, " ".join(t for _, t in paragraphs(items))) for col, span, items in row]
+        numbers = [n for _, _, items in row for n, _ in paragraphs(items)]
         text = " | ".join(t for _, _, t in cells if t)
         if not numbers:
             continue
-        if not tabular or len(text) > LONG_LINE:
-            blocks.extend(Block(n, t) for _, _, paras in row for n, t in paras)
+        nested = any(isinstance(item, Table) for _, _, items in row for item in items)
+        if not tabular or nested or len(text) > LONG_LINE:
+            blocks.extend(b for _, _, items in row for b in _cell_blocks(items))
             continue
         if header is None:
             header = {c: t for col, span, t in cells for c in range(col, col + span)}
@@ -68,3 +82,22 @@ def table_blocks(rows: list[list[Cell]]) -> list[Block]:
             index = "; ".join(pairs)
         blocks.append(Block(numbers[0], text, kind="table", index_text=index, end=numbers[-1]))
     return blocks
+
+
+def paragraphs(items: list[Para | Table]) -> Iterator[Para]:
+    """A cell's numbered paragraphs in document order, those of the tables nested in it included."""
+    for item in items:
+        if isinstance(item, Table):
+            for row in item.rows:
+                for _, _, inner in row:
+                    yield from paragraphs(inner)
+        else:
+            yield item
+
+
+def _cell_blocks(items: list[Para | Table]) -> Iterator[Block]:
+    for item in items:
+        if isinstance(item, Table):
+            yield from table_blocks(item.rows)
+        else:
+            yield Block(*item)

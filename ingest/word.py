@@ -1,28 +1,33 @@
 """Word documents (.docx), cited by paragraph ("notes/x.docx, ¶ 12-15").
 
 Paragraph numbering (a contract other code checks): the 1-based index among the non-empty paragraphs of
-the document body in reading order. The direct children of ``w:body`` are walked; a ``w:p`` is one
-paragraph; a ``w:tbl`` contributes, row by row and left to right, the ``w:p`` directly inside each
-physical ``w:tc`` (a cell merged across columns with ``w:gridSpan`` is one ``w:tc``, so it counts once).
-A paragraph's text is every ``w:t`` in it (tabs and breaks as white space) except text boxes
-(``w:txbxContent``), a fallback copy (``mc:Fallback``) and text moved away (``w:moveFrom``); a paragraph
-whose text is empty after strip() is not counted. Headers, footers, footnotes, comments, text boxes and
-tables nested in a cell are not body paragraphs, so they are neither counted nor indexed.
+the document body in reading order, which is the document order of the ``w:p`` elements under ``w:body``:
+a table's paragraphs row by row and left to right (a cell merged across columns with ``w:gridSpan`` is one
+``w:tc``, so it counts once), a table nested in a cell where it stands in that cell, the paragraphs of
+content controls (``w:sdt``) and custom XML where they stand, and the paragraphs of a text box
+(``w:txbxContent``) right after the paragraph it is anchored in. A paragraph's text is every ``w:t`` in it
+(tabs and breaks as white space) except its text boxes (paragraphs of their own), a fallback copy
+(``mc:Fallback``, which repeats its ``mc:Choice``: never read) and text moved away (``w:moveFrom``); a
+paragraph whose text is empty after strip() is not counted. Headers, footers, footnotes, endnotes and
+comments are other parts of the package: neither counted nor indexed.
 
 Styles "Title" and "Heading 1".."Heading 9" (or a style based on one, or an outline level) are headings:
 Title is level 1 and "Heading n" is level n, or n + 1 when the document has a Title, so a heading path
-reads "Title > Section > Sub-section". Opening the package and reading table rows is ingest/office.py's, shared
-with the PowerPoint and OpenDocument readers.
+reads "Title > Section > Sub-section". A paragraph in a table cell or a text box is never a heading (a
+sidebar does not open a section). A table of contents in a content control is read as navigation, like
+an OpenDocument index. Opening the package and reading table rows (nested tables too) is
+ingest/office.py's, shared with the PowerPoint and OpenDocument readers.
 """
 from __future__ import annotations
 
 import re
 import zipfile
 from pathlib import Path
-from typing import Iterator
+from itertools import count
+from typing import Iterator, NamedTuple
 
 from .blocks import Block, chunk_blocks
-from .office import MAX_HEADING_CHARS, REL, Cell, open_package, parse_xml, table_blocks
+from .office import MAX_HEADING_CHARS, REL, Cell, Para, Table, open_package, parse_xml, table_blocks
 from .records import one_line
 from .records import Chunk, IngestError
 
@@ -113,7 +118,7 @@ def _heading(p, w: str, styles: dict) -> int | str | None:
 
 
 def paragraph_text(p, w: str) -> str:
-    """What Word shows of a paragraph, text boxes left out (they are not body paragraphs)."""
+    """What Word shows of a paragraph, its text boxes left out (paragraphs of their own, read after it)."""
     skip = {f"{{{w}}}txbxContent", f"{{{w}}}pPr", f"{{{w}}}rPr", f"{{{w}}}moveFrom", f"{{{_MC}}}Fallback"}
     out: list[str] = []
 
@@ -138,42 +143,97 @@ def paragraph_text(p, w: str) -> str:
     return "".join(out)
 
 
+class _Paragraph(NamedTuple):
+    number: int
+    text: str
+    heading: int | str | None
+    nav: bool
+
+
 def _blocks(body, w: str, styles: dict) -> Iterator[Block]:
     """Body paragraphs numbered as the module docstring says, headings with their level, table rows."""
-    P, TBL, TR, TC = (f"{{{w}}}{t}" for t in ("p", "tbl", "tr", "tc"))
-    number = 0
-    items: list = []  # ("p", number, text, heading) or ("tbl", rows)
-    for child in body:
-        if child.tag == P:
-            text = paragraph_text(child, w)
-            if text.strip():
-                number += 1
-                items.append(("p", number, text, _heading(child, w, styles)))
-        elif child.tag == TBL:
-            rows: list[list[Cell]] = []
-            for tr in child.iterchildren(TR):
-                row: list[Cell] = []
-                col = 0
-                for tc in tr.iterchildren(TC):
-                    span = tc.find(f"{{{w}}}tcPr/{{{w}}}gridSpan")
-                    width = int(span.get(f"{{{w}}}val", "1")) if span is not None and span.get(f"{{{w}}}val", "").isdigit() else 1
-                    paras = []
-                    for p in tc.iterchildren(P):
-                        text = paragraph_text(p, w)
-                        if text.strip():
-                            number += 1
-                            paras.append((number, " ".join(text.split())))
-                    row.append((col, max(width, 1), paras))
-                    col += max(width, 1)
-                rows.append(row)
-            items.append(("tbl", rows))
-    has_title = any(item[0] == "p" and item[3] == "title" for item in items)
+    items = list(_read(body, _Reader(w, styles)))
+    has_title = any(isinstance(item, _Paragraph) and item.heading == "title" for item in items)
     for item in items:
-        if item[0] == "tbl":
-            yield from table_blocks(item[1])
-            continue
-        _, n, text, heading = item
-        if heading is None or len(text.strip()) > MAX_HEADING_CHARS:
-            yield Block(n, text)
+        if isinstance(item, Table):
+            yield from table_blocks(item.rows)
+        elif item.nav or item.heading is None or len(item.text.strip()) > MAX_HEADING_CHARS:
+            yield Block(item.number, item.text, kind="nav" if item.nav else "text")
         else:
-            yield Block(n, text, level=1 if heading == "title" else heading + has_title)
+            yield Block(item.number, item.text, level=1 if item.heading == "title" else item.heading + has_title)
+
+
+class _Reader:
+    """What one walk of the body shares: the namespace, the styles and the paragraph count."""
+
+    def __init__(self, w: str, styles: dict):
+        self.w, self.styles, self.numbers = w, styles, count(1)
+        self.P, self.TBL, self.TR, self.TC, self.SDT, self.TXBX = (
+            f"{{{w}}}{t}" for t in ("p", "tbl", "tr", "tc", "sdt", "txbxContent"))
+        # Never read: properties, and copies of text that stands elsewhere (a fallback, text moved away).
+        self.skip = {f"{{{w}}}{t}" for t in ("sectPr", "pPr", "rPr", "tblPr", "tcPr", "trPr", "sdtPr", "sdtEndPr",
+                                             "customXmlPr", "moveFrom")} | {f"{{{_MC}}}Fallback"}
+
+
+def _read(el, r: _Reader, nav: bool = False, boxed: bool = False) -> Iterator[_Paragraph | Table]:
+    """The paragraphs and tables under ``el`` in document order; wrappers (content controls, custom XML,
+    mc:Choice) are read through, and a paragraph's text boxes follow it."""
+    for child in el:
+        tag = child.tag
+        if not isinstance(tag, str) or tag in r.skip:
+            continue
+        if tag == r.P:
+            text = paragraph_text(child, r.w)
+            if text.strip():
+                heading = None if boxed else _heading(child, r.w, r.styles)
+                yield _Paragraph(next(r.numbers), text, heading, nav)
+            for box in _boxes(child, r):
+                yield from _read(box, r, nav, boxed=True)
+        elif tag == r.TBL:
+            yield _table(child, r)
+        else:
+            yield from _read(child, r, nav or (tag == r.SDT and _is_toc(child, r.w)), boxed)
+
+
+def _table(tbl, r: _Reader) -> Table:
+    """A table's rows, each cell's paragraphs numbered in document order, nested tables where they stand."""
+    rows: list[list[Cell]] = []
+    for tr in _within(tbl, r.TR, r):
+        row: list[Cell] = []
+        col = 0
+        for tc in _within(tr, r.TC, r):
+            span = tc.find(f"{{{r.w}}}tcPr/{{{r.w}}}gridSpan")
+            value = span.get(f"{{{r.w}}}val", "") if span is not None else ""
+            width = max(int(value), 1) if value.isdigit() else 1
+            held: list[Para | Table] = [item if isinstance(item, Table) else (item.number, " ".join(item.text.split()))
+                                        for item in _read(tc, r, boxed=True)]
+            row.append((col, width, held))
+            col += width
+        rows.append(row)
+    return Table(rows)
+
+
+def _within(el, tag: str, r: _Reader) -> Iterator:
+    """The ``tag`` children of ``el``, those wrapped in a content control or custom XML included."""
+    for child in el:
+        if child.tag == tag:
+            yield child
+        elif isinstance(child.tag, str) and child.tag not in r.skip and child.tag not in (r.P, r.TBL, r.TR, r.TC):
+            yield from _within(child, tag, r)
+
+
+def _boxes(p, r: _Reader) -> Iterator:
+    """The text boxes anchored in paragraph ``p`` (not those inside another box: that box reads them)."""
+    for child in p:
+        if not isinstance(child.tag, str) or child.tag in r.skip:
+            continue
+        if child.tag == r.TXBX:
+            yield child
+        else:
+            yield from _boxes(child, r)
+
+
+def _is_toc(sdt, w: str) -> bool:
+    """A content control holding Word's table of contents (its building-block gallery says so)."""
+    gallery = sdt.find(f"{{{w}}}sdtPr/{{{w}}}docPartObj/{{{w}}}docPartGallery")
+    return gallery is not None and gallery.get(f"{{{w}}}val", "").lower().startswith("table of contents")

@@ -72,20 +72,21 @@ def slide_texts(path: Path) -> list[str]:
 
 
 def docx_paragraphs(path: Path) -> list[str]:
-    """Word paragraphs by the contract: body w:p, then w:tbl/w:tr/w:tc/w:p (physical cells), empty ones skipped."""
-    import docx
+    """Word paragraphs by the contract: every w:p under the body in document order (tables, nested tables,
+    content controls and text boxes included), a fallback copy or moved-away text not read, empty ones skipped."""
+    ns = {"w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main",
+          "mc": "http://schemas.openxmlformats.org/markup-compatibility/2006"}
+    with zipfile.ZipFile(path) as z:
+        body = _xml(z.read("word/document.xml")).find("w:body", ns)
+    gone = "ancestor::mc:Fallback or ancestor::w:moveFrom"
 
-    body = docx.Document(str(path)).element.body
+    def text(para) -> str:  # its own text: not that of a text box (a paragraph inside it)
+        parts = para.xpath(f".//*[self::w:t or self::w:tab or self::w:br][not({gone})]", namespaces=ns)
+        return "".join((e.text or "") if e.tag.endswith("}t") else " " for e in parts
+                       if next(e.iterancestors(f"{{{ns['w']}}}p")) is para)
 
-    def text(para) -> str:
-        parts = para.xpath(".//*[self::w:t or self::w:tab or self::w:br][not(ancestor::w:txbxContent)]")
-        return "".join((e.text or "") if e.tag.endswith("}t") else " " for e in parts)
-
-    out = []
-    for child in body.iterchildren():
-        paras = [child] if child.tag.endswith("}p") else child.xpath("./w:tr/w:tc/w:p") if child.tag.endswith("}tbl") else []
-        out.extend(t for t in map(text, paras) if t.strip())
-    return out
+    paras = body.xpath(f".//w:p[not({gone})]", namespaces=ns)
+    return [t for t in map(text, paras) if t.strip()]
 
 
 def odt_paragraphs(path: Path) -> list[str]:
@@ -179,8 +180,9 @@ def _textbox_run(text: str):
 
 
 def make_docx(path: Path) -> Path:
-    """Paragraph numbers by hand: 1 title, 2 heading, 3 text, (empty), (text box only), 4-5 list,
-    table 6-7 (merged cell once) 8-10 11-14 (a cell of two paragraphs), 15 heading, 16 text + text box."""
+    """Paragraph numbers by hand: 1 title, 2 heading, 3 text, (empty), (an empty paragraph anchoring) 4 a text
+    box, 5-6 list, table 7-8 (merged cell once) 9-11 12-15 (a cell of two paragraphs), 16 heading, 17 text,
+    18 its text box."""
     import docx
 
     doc = docx.Document()
@@ -208,6 +210,61 @@ def make_docx(path: Path) -> Path:
     para = doc.add_paragraph("Mitochondria turn glucose into ATP.")
     para._p.append(_textbox_run("Sidebar box words"))
     doc.add_comment(para.runs[0], text="Reviewer remark words", author="T")
+    doc.save(str(path))
+    return path
+
+
+_W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+
+
+def _paras_xml(*texts: str) -> str:
+    return "".join(f"<w:p><w:r><w:t>{t}</w:t></w:r></w:p>" for t in texts)
+
+
+def _fill(cell, texts: list[list[str]]):
+    """A table nested in ``cell`` (after its first, empty paragraph), ``texts`` row by row."""
+    inner = cell.add_table(rows=len(texts), cols=len(texts[0]))
+    for r, row in enumerate(texts):
+        for c, text in enumerate(row):
+            inner.cell(r, c).text = text
+    return inner
+
+
+def make_nested_docx(path: Path) -> Path:
+    """Paragraph numbers by hand: 1-2 a table of contents control, 3 heading; a table: 4-6 header row, 7 "Pepsin",
+    nested 8-9 and 10-11, 12 "2.0", 13-15 last row; 16 text; a content control 17-18; a one-column box: 19 its
+    caption, nested 20-21 and 22-23; 24 text, 25 its text box (the fallback copy not read)."""
+    import docx
+    from docx.oxml import parse_xml
+
+    doc = docx.Document()
+    sect = doc.element.body.sectPr
+    sect.addprevious(parse_xml(
+        f'<w:sdt {_W}><w:sdtPr><w:docPartObj><w:docPartGallery w:val="Table of Contents"/></w:docPartObj></w:sdtPr>'
+        f'<w:sdtContent>{_paras_xml("Enzymes 1", "Catalase 2")}</w:sdtContent></w:sdt>'))
+    doc.add_heading("Enzymes", level=1)
+    table = doc.add_table(rows=3, cols=3)
+    for c, text in enumerate(["Enzyme", "Kinetics", "Optimum pH"]):
+        table.cell(0, c).text = text
+    table.cell(1, 0).text = "Pepsin"
+    _fill(table.cell(1, 1), [["Km", "Vmax"], ["g&t ratio", "4 mM"]])
+    table.cell(1, 2).text = "2.0"
+    for c, text in enumerate(["Amylase", "fast", "7.0"]):
+        table.cell(2, c).text = text
+    doc.add_paragraph("Enzymes are proteins that speed up reactions.")
+    sect.addprevious(parse_xml(f'<w:sdt {_W}><w:sdtPr/><w:sdtContent>'
+                               f'{_paras_xml("Control first words", "Control second words")}</w:sdtContent></w:sdt>'))
+    box = doc.add_table(rows=1, cols=1).cell(0, 0)
+    box.paragraphs[0].text = "Figure 3 data"
+    _fill(box, [["Substrate", "Product"], ["Starch", "Maltose"]])
+    para = doc.add_paragraph("Catalase splits hydrogen peroxide.")
+    inner = _paras_xml("Boxed tip words")
+    para._p.append(parse_xml(
+        f'<w:r {_W} xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
+        'xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape" xmlns:v="urn:schemas-microsoft-com:vml">'
+        f'<mc:AlternateContent><mc:Choice Requires="wps"><w:drawing><wps:wsp><wps:txbx><w:txbxContent>{inner}'
+        '</w:txbxContent></wps:txbx></wps:wsp></w:drawing></mc:Choice><mc:Fallback><w:pict><v:shape><v:textbox>'
+        f'<w:txbxContent>{inner}</w:txbxContent></v:textbox></v:shape></w:pict></mc:Fallback></mc:AlternateContent></w:r>'))
     doc.save(str(path))
     return path
 
@@ -305,10 +362,12 @@ def _cited(chunks, sentence: str) -> str:
 def test_word_paragraph_numbers_follow_the_contract(tmp_path):
     chunks, _ = chunk_docx(make_docx(tmp_path / "w.docx"), "notes/w.docx")
     assert _cited(chunks, "Chlorophyll absorbs") == "notes/w.docx, ¶ 3"
-    assert _cited(chunks, "The Calvin cycle") == "notes/w.docx, ¶ 5"
-    assert _cited(chunks, "Mitochondria turn glucose into ATP.") == "notes/w.docx, ¶ 16"
+    assert _cited(chunks, "Floating box words") == "notes/w.docx, ¶ 4"
+    assert _cited(chunks, "The Calvin cycle") == "notes/w.docx, ¶ 6"
+    assert _cited(chunks, "Mitochondria turn glucose into ATP.") == "notes/w.docx, ¶ 17"
+    assert _cited(chunks, "Sidebar box words") == "notes/w.docx, ¶ 18"  # a text box follows its paragraph
     row = next(c for c in chunks if "Dark" in c.text)
-    assert "Dark | uses ATP and NADPH | stroma" in row.text and row.last >= 14  # a row cites its last paragraph
+    assert "Dark | uses ATP and NADPH | stroma" in row.text and row.last >= 15  # a row cites its last paragraph
     assert "Stage: Light" in row.index_text and "Where: thylakoid membrane" in row.index_text
     assert all(c.heading.startswith("Study Guide") for c in chunks if "Mitochondria" in c.text)
     assert any(c.heading == "Study Guide > Respiration" for c in chunks)
@@ -322,6 +381,86 @@ def test_odt_paragraph_numbers_follow_the_documented_rule(tmp_path):
     assert any("Adenine | Thymine | double | purine" in c.text and "Pairs with: Thymine" in c.index_text for c in chunks)
     assert any(c.heading == "Biology Notes > Genetics > Mutations" for c in chunks)
     assert not any("Footnote words" in c.text for c in chunks)
+
+
+def test_word_nested_tables_are_read_where_their_cell_is(tmp_path):
+    path = make_nested_docx(tmp_path / "n.docx")
+    chunks, warnings = chunk_docx(path, "notes/n.docx")
+    assert not warnings
+    assert_stand_in_cited(chunks, docx_paragraphs(path), "paragraph")
+    assert "g&t ratio" in " ".join(c.search_text for c in chunks)
+    assert _cited(chunks, "Pepsin") == "notes/n.docx, ¶ 7"
+    assert _cited(chunks, "Km | Vmax") == "notes/n.docx, ¶ 8"  # the nested table's rows, as rows, in its cell's place
+    assert _cited(chunks, "g&t ratio | 4 mM") == "notes/n.docx, ¶ 10"
+    assert _cited(chunks, "2.0") == "notes/n.docx, ¶ 12"
+    assert _cited(chunks, "Enzymes are proteins") == "notes/n.docx, ¶ 16"  # numbering goes on after it
+    index = "\n".join(c.index_text for c in chunks)
+    assert "Km: g&t ratio; Vmax: 4 mM" in index  # a nested row is indexed with its own header
+    assert "Enzyme: Amylase; Kinetics: fast; Optimum pH: 7.0" in index  # the outer table keeps its header
+    # a one-column box around a table: the caption, then the table's rows as rows
+    assert _cited(chunks, "Figure 3 data") == "notes/n.docx, ¶ 19"
+    assert _cited(chunks, "Starch | Maltose") == "notes/n.docx, ¶ 22" and "Substrate: Starch; Product: Maltose" in index
+
+
+def test_word_content_controls_and_text_boxes_are_read_once(tmp_path):
+    chunks, _ = chunk_docx(make_nested_docx(tmp_path / "n.docx"), "notes/n.docx")
+    assert _cited(chunks, "Control first words") == "notes/n.docx, ¶ 17"
+    assert _cited(chunks, "Control second words") == "notes/n.docx, ¶ 18"
+    assert _cited(chunks, "Catalase splits") == "notes/n.docx, ¶ 24"
+    assert _cited(chunks, "Boxed tip words") == "notes/n.docx, ¶ 25"
+    assert " ".join(c.text for c in chunks).count("Boxed tip words") == 1  # mc:Fallback repeats it: not read
+    toc = [c for c in chunks if "Catalase 2" in c.text]
+    assert [c.kind for c in toc] == ["nav"] and toc[0].first == 1  # a table of contents ranks as navigation
+    assert all(c.kind != "nav" for c in chunks if "Catalase splits" in c.text)
+    assert {c.heading for c in chunks if "Pepsin" in c.text} == {"Enzymes"}  # the contents list opens no section
+
+
+def test_odt_nested_tables_are_read_as_rows_where_their_cell_is(tmp_path):
+    from odf.opendocument import OpenDocumentText
+    from odf.table import Table, TableCell, TableColumn, TableRow
+    from odf.text import P
+
+    def table(rows, name):
+        t = Table(name=name)
+        t.addElement(TableColumn(numbercolumnsrepeated=len(rows[0])))
+        for texts in rows:
+            row = TableRow()
+            for text in texts:
+                cell = TableCell()
+                if isinstance(text, list):
+                    cell.addElement(table(text, name + "n"))
+                else:
+                    cell.addElement(P(text=text))
+                row.addElement(cell)
+            t.addElement(row)
+        return t
+
+    doc = OpenDocumentText()
+    doc.text.addElement(P(text="Enzymes"))
+    doc.text.addElement(table([["Enzyme", "Kinetics", "Optimum pH"],
+                               ["Pepsin", [["Km", "Vmax"], ["g&t ratio", "4 mM"]], "2.0"],
+                               ["Amylase", "fast", "7.0"]], "T"))
+    doc.text.addElement(P(text="Enzymes are proteins."))
+    doc.save(str(tmp_path / "n.odt"))
+    chunks, _ = chunk_odt(tmp_path / "n.odt", "notes/n.odt")
+    assert_stand_in_cited(chunks, odt_paragraphs(tmp_path / "n.odt"), "paragraph")
+    assert _cited(chunks, "Km | Vmax") == "notes/n.odt, ¶ 6"
+    assert _cited(chunks, "g&t ratio | 4 mM") == "notes/n.odt, ¶ 8"
+    assert _cited(chunks, "Enzymes are proteins.") == "notes/n.odt, ¶ 14"
+    index = "\n".join(c.index_text for c in chunks)
+    assert "Km: g&t ratio; Vmax: 4 mM" in index and "Enzyme: Amylase; Kinetics: fast; Optimum pH: 7.0" in index
+
+
+@needs_peers
+def test_peer_nested_table_cells_are_read():
+    chunks, _ = chunk_docx(PEERS / "docx-tables.docx", "notes/t.docx")
+    assert "g&t" in " ".join(c.search_text for c in chunks)
+    # the cell's own paragraph, its nested table's rows, the next cell: in document order, where the cell is
+    assert "a | >b< | c\nd\ne | f\ng&t | h\ni\nj | k | l" in "\n".join(c.text for c in chunks)
+    assert _cited(chunks, "e | f") == "notes/t.docx, ¶ 11"
+    assert _cited(chunks, "g&t | h") == "notes/t.docx, ¶ 13"
+    assert _cited(chunks, "j | k | l") == "notes/t.docx, ¶ 16"
+    assert "e: g&t; f: h" in "\n".join(c.index_text for c in chunks)
 
 
 def test_slides_are_numbered_in_order_hidden_and_blank_ones_included(tmp_path):
@@ -343,11 +482,13 @@ def test_speaker_notes_and_table_cells_are_indexed(tmp_path):
     assert "Chloroplast photosynthesis | plants" in row.text  # a merged cell once
 
 
-def test_word_headers_footers_comments_and_text_boxes_are_not_indexed(tmp_path):
+def test_word_headers_footers_and_comments_are_not_indexed_text_boxes_are(tmp_path):
     chunks, _ = chunk_docx(make_docx(tmp_path / "w.docx"), "notes/w.docx")
     text = normalize(" ".join(c.search_text for c in chunks))
-    for hidden in ("Running header words", "Page footer words", "Floating box words", "Sidebar box words", "Reviewer remark"):
+    for hidden in ("Running header words", "Page footer words", "Reviewer remark"):
         assert normalize(hidden) not in text
+    for shown in ("Floating box words", "Sidebar box words"):
+        assert normalize(shown) in text
 
 
 @needs_peers
