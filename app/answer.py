@@ -18,7 +18,7 @@ ABSTAIN_MESSAGE = "Your notes don't seem to cover this; closest passages:"
 NOTHING_TO_SEARCH = "Nothing to search: ask a question about your notes."
 FROM_TOP = 3  # the answer's sentences come from this many of the best passages (the search scores theirs)
 TITLE_WORDS = 8  # a line in capitals this short is a title (_is_title)
-SAME_MIN_WORDS, SAME_SHARE = 6, 0.9  # sentences this long this alike letter for letter are one (_same_sentence)
+SAME_MIN_WORDS, SAME_SHARE = 6, 0.9  # an OCR copy this long and this alike letter for letter is the same (_misread)
 EVIDENCE = 10  # abstention looks at this many passages, however many are shown
 
 
@@ -259,8 +259,8 @@ def pick_sentences(question: str, hits: list[Hit], limit: int = 3, from_top: int
         if hit.chunk.kind == "nav" or (hit.chunk.kind == "code" and not code_ok):
             continue  # a line of code or a link list is not an answer in words
         for sentence, sim in hit.sentences:
-            if _is_title(sentence.text):
-                continue  # "THE SIEGE OF VICKSBURG.", "CHAPTER XII": a title names what follows, it answers nothing
+            if hit.chunk.page is not None and _is_title(sentence.text):
+                continue  # on a page: "THE SIEGE OF VICKSBURG.", "CHAPTER XII" name what follows, they answer nothing
             score = sim + 0.03 * (from_top - hit.rank)  # retrieval already weighed the whole passage
             own = set(tokenize(sentence.text))
             if words:  # the question's own terms in a sentence are evidence too, as in retrieval
@@ -274,38 +274,48 @@ def pick_sentences(question: str, hits: list[Hit], limit: int = 3, from_top: int
     if not candidates:
         return []
     ranked: list[Sentence] = []
+    keys: list[str] = []
     for c in sorted(candidates, key=lambda c: -c.score):
         # a sentence the notes repeat (a copied paragraph, a scan and its text twin) is shown once, from text read
         # as written rather than by OCR when both have it
-        twin = next((i for i, r in enumerate(ranked) if _same_sentence(c.text, r.text)), None)
+        key = _key(c.text)
+        twin = next((i for i, k in enumerate(keys) if k == key), None)
+        if twin is None:
+            twin = next((i for i, (k, r) in enumerate(zip(keys, ranked))
+                         if r.hit.chunk.ocr != c.hit.chunk.ocr and _misread(key, k)), None)
         if twin is None:
             ranked.append(c)
+            keys.append(key)
         elif ranked[twin].hit.chunk.ocr and not c.hit.chunk.ocr:
             c.score, ranked[twin] = ranked[twin].score, c
     best = ranked[0].score
     return _with_continuations([c for c in ranked[:limit] if c.score >= best - 0.1], candidates)
 
 
-def _words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9]+", text.lower())
+def _key(text: str) -> str:
+    """A sentence's words, to tell a repeat: case, spacing and punctuation aside."""
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
 
 
-def _same_sentence(a: str, b: str) -> bool:
-    """The same sentence, or one read twice with a letter or two apart (OCR of a page beside its text layer)."""
-    wa, wb = _words(a), _words(b)
-    if wa == wb:
-        return True
-    if min(len(wa), len(wb)) < SAME_MIN_WORDS or len(set(wa) & set(wb)) < 0.6 * len(set(wa) | set(wb)):
+def _misread(a: str, b: str) -> bool:
+    """Whether two sentence keys are one sentence read twice, a letter or two apart (OCR of a page beside its text
+    layer): long enough to tell, the same numbers, nearly the same letters."""
+    wa, wb = a.split(), b.split()
+    if min(len(wa), len(wb)) < SAME_MIN_WORDS or [w for w in wa if w.isdigit()] != [w for w in wb if w.isdigit()]:
+        return False  # "population of 40,000 in 1861" is not "of 55,000 in 1871"
+    if len(set(wa) & set(wb)) < 0.6 * len(set(wa) | set(wb)):
         return False  # most pairs part here, before the letters are compared
     from difflib import SequenceMatcher
 
-    return SequenceMatcher(None, " ".join(wa), " ".join(wb)).ratio() >= SAME_SHARE
+    return SequenceMatcher(None, a, b).ratio() >= SAME_SHARE
 
 
 def _is_title(text: str) -> bool:
-    """A short line in capitals: a title or a running header that the text layer kept, not a statement."""
+    """A short line in capitals with no list or definition in it ("ACID = ATOMICITY, ...", "GET, POST, PUT"): a
+    title or a running header that a page's text layer kept, not a statement."""
     letters = [ch for ch in text if ch.isalpha()]
-    return len(letters) >= 3 and all(ch.isupper() for ch in letters) and len(text.split()) <= TITLE_WORDS
+    return len(letters) >= 3 and all(ch.isupper() for ch in letters) and len(text.split()) <= TITLE_WORDS \
+        and not any(ch in text for ch in ",:;=")
 
 
 # A sentence that opens by pointing back ("It maps any value to 0..1", "This is why ...", "The former ...") finishes
@@ -326,7 +336,7 @@ def _with_continuations(chosen: list[Sentence], candidates: list[Sentence]) -> l
             continue  # shown right after the chosen sentence it finishes
         out.append(c)
         nxt = following.get(id(c))
-        if nxt is not None and _continues(c, nxt) and not any(nxt is o or _same_sentence(nxt.text, o.text) for o in out):
+        if nxt is not None and _continues(c, nxt) and not any(nxt is o or _key(nxt.text) == _key(o.text) for o in out):
             out.append(nxt)
     return out
 

@@ -77,10 +77,17 @@ class Lexical:
         return np.asarray(self.bm25.get_scores(tokens), dtype="float32")
 
 
-# A year: a span ("1991-92") or four digits after a word that places a time ("in 1812"), not a count ("the 1200 ships").
+# A year: a span ("1991-92") or four digits after a word that places a time ("in 1812"), not a count ("the 1200
+# ships", "in 1500 ms": a plural or a unit follows a count).
 _YEAR = re.compile(r"(1[0-9]{3}|20[0-9]{2})([-/][0-9]{2,4})?")
-_BEFORE_YEAR = {"in", "of", "since", "after", "before", "during", "from", "until", "till", "by", "around", "circa", "c",
+_BEFORE_YEAR = {"in", "since", "after", "before", "during", "from", "until", "till", "around", "circa", "c",
                 "early", "late", "mid", "year", "summer", "winter", "spring", "autumn", "fall"}
+# What a count counts: a plural ("ships", "items") or a unit ("ms", "kb"); not a word that only ends in s.
+_COUNTED = re.compile(r"[a-z]{2,}s|ms|s|kb|mb|gb|tb|km|kg|mm|cm|m|g|px|hz|khz|mhz|ghz|kw|w|v|b", re.I)
+_NOT_PLURAL = {"this", "was", "has", "does", "its", "his", "hers", "is", "as", "us", "yes", "thus", "less", "across",
+               "whereas", "perhaps", "always", "towards", "afterwards", "besides", "unless", "news", "series"}
+_YEARS_IN = re.compile(r"(?<![0-9])(1[0-9]{3}|20[0-9]{2})(s?)(?![0-9])")
+YEAR_SLACK = 2  # a year this close to one the notes write is theirs ("1992" beside "1991-92" or "1991–92")
 _WORDISH = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-/]*[A-Za-z0-9]|[A-Za-z0-9]")
 
 
@@ -90,6 +97,7 @@ class Vocabulary:
     def __init__(self, texts: list[str], tokens: set[str] | None = None):
         """``tokens``: the stemmed BM25 vocabulary, when a Lexical index already computed it."""
         self.words: set[str] = set()
+        self._years: set[int] | None = None  # the years the words hold, worked out when first asked
         self.tokens: set[str] = set(tokens) if tokens is not None else {t for text in texts for t in tokenize(text)}
         self.tokens.discard("_empty_")
         for text in texts:
@@ -109,6 +117,16 @@ class Vocabulary:
         vocab.words, vocab.tokens = set(data["words"]), set(data["tokens"])
         return vocab
 
+    def _writes_year(self, year: int) -> bool:
+        """Whether the notes write this year, one next to it (a span "1991–92"), or its decade ("the 1990s")."""
+        if self._years is None:
+            self._years = set()
+            for word in self.words:
+                for m in _YEARS_IN.finditer(word):
+                    first = int(m.group(1))
+                    self._years.update(range(first, first + 10) if m.group(2) and first % 10 == 0 else [first])
+        return any(y in self._years for y in range(year - YEAR_SLACK, year + YEAR_SLACK + 1))
+
     def knows_any(self, question: str) -> bool:
         """Whether any content word of the question occurs in the notes at all."""
         return any(t in self.tokens for t in tokenize(question))
@@ -122,8 +140,10 @@ class Vocabulary:
                 # numbers are values, not names; but a year names a time ("in 1812", "the 1991-92 season"), and notes
                 # that never write it say nothing of what happened then
                 year = _YEAR.fullmatch(word)
-                placed = year and (year.group(2) or (i > 0 and words[i - 1].lower() in _BEFORE_YEAR))
-                if placed and year.group(1) not in self.words:
+                after = words[i + 1].lower() if i + 1 < len(words) else ""
+                counted = bool(_COUNTED.fullmatch(after)) and after not in _NOT_PLURAL
+                placed = year and (year.group(2) or (i > 0 and words[i - 1].lower() in _BEFORE_YEAR and not counted))
+                if placed and not self._writes_year(int(year.group(1))):
                     found.append(word)
                 continue
             named = (i > 0 and word[0].isupper()) or any(c.isupper() for c in word[1:]) or (

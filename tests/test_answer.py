@@ -21,12 +21,19 @@ def test_unknown_names_are_the_ones_the_notes_never_use():
 
 
 def test_a_year_the_notes_never_write_is_an_unknown_name():
-    vocab = Vocabulary(["The treaty was signed in 1805 after the 1791-92 campaign; 40 ships sailed in June."])
-    assert vocab.unknown_names("What happened at the retreat of 1812?") == ["1812"]
+    vocab = Vocabulary(["The treaty was signed in 1805 after the 1791-92 campaign; 40 ships sailed in June.",
+                        "The league ran in 1961–62 and grew through the 1970s."])
+    assert vocab.unknown_names("What happened at the retreat in 1812?") == ["1812"]
+    assert vocab.unknown_names("How did the retreat in 1812 end, and was it planned?") == ["1812"]
     assert vocab.unknown_names("What changed in the 2001-02 season?") == ["2001-02"]
     assert vocab.unknown_names("Why was the treaty of 1805 signed?") == []
     assert vocab.unknown_names("Which records stand from the 1791-92 campaign?") == []
-    assert vocab.unknown_names("How many of the 1200 ships sailed?") == []  # a count, not a year the notes lack
+    # a count is no year: after "the" or "of", or followed by what it counts
+    assert vocab.unknown_names("How many of the 1200 ships sailed?") == []
+    assert vocab.unknown_names("Why does a list of 1024 items fail in 1500 ms?") == []
+    # a year the notes write another way: the other end of a span ("1961–62"), inside a decade ("the 1970s")
+    assert vocab.unknown_names("Who won the league in 1962?") == []
+    assert vocab.unknown_names("What happened in 1975?") == []
 
 
 def test_ordinals_and_conditions_are_no_new_subject():
@@ -193,6 +200,14 @@ def test_a_title_in_capitals_is_never_an_answer_sentence():
     shown = [s.text for s in pick_sentences("When did the siege of Vicksburg end?", [hit])]
     assert shown[0] == "The siege ended on the fourth of July, when the city gave up."
     assert not any(t.isupper() for t in shown)
+    # a line in capitals that states something, or any such line in notes that are not pages, can answer
+    acid = Hit(Chunk("notes/db.pdf", "", "ACID = ATOMICITY, CONSISTENCY, ISOLATION, DURABILITY", None, None, page=2),
+               row=1, rank=1, score=1.0)
+    acid.sentences = [(Sentence(1, 0, acid.chunk.text, 0), 0.7)]
+    assert [s.text for s in pick_sentences("What does ACID stand for?", [acid])] == [acid.chunk.text]
+    rule = Hit(Chunk("notes/db.md", "", "NEVER STORE PASSWORDS IN PLAIN TEXT.", 4, 4, lines=(4,)), row=2, rank=1, score=1.0)
+    rule.sentences = [(Sentence(2, 0, rule.chunk.text, 0), 0.7)]
+    assert [s.text for s in pick_sentences("How should passwords be stored?", [rule])] == [rule.chunk.text]
 
 
 def test_a_sentence_the_notes_hold_twice_is_shown_once_from_the_text_not_the_scan():
@@ -222,3 +237,9 @@ def test_a_sentence_the_notes_hold_twice_is_shown_once_from_the_text_not_the_sca
     assert sum("founded" in s.text for s in shown) == 1
     assert [s.text for s in shown][:2] == ["The guild was founded to keep every rnage under watch.",
                                            "Its towers stand far from any city."]  # with what finishes it
+    # sentences alike but for their numbers are two facts, read by OCR or not
+    census = passage(1, "notes/town.pdf", [("In 1861 the town had a population of 40,000 people.", 0.70),
+                                           ("In 1871 the town had a population of 55,000 people.", 0.69)])
+    scanned = passage(2, "notes/town.png", [("In 1881 the town had a population of 61,000 people.", 0.68)], ocr=True)
+    shown = [s.text for s in pick_sentences("How did the population of the town change?", [census, scanned])]
+    assert len(shown) == 3, shown

@@ -247,3 +247,10 @@ def test_half_a_code_a_day_without_its_year_or_someones_words_make_no_card():
     assert not any(q.startswith(("Define “Sie", "What is Normally")) for q, _ in cards), cards
     assert ("Using resumes submitted to the company over a ___-year period, the model favoured men.", "10") in cards
     assert ("The company signed its first professional contract in July ___ after long talks.", "1986") in cards
+
+
+def test_a_number_glued_to_its_unit_and_a_quoted_expansion_still_make_cards():
+    cards = _cloze({"Storage": "The laptop ships with a 512-GB solid state drive and a fast charger for travel.",
+                    "Terms": 'SQL: "Structured Query Language", the standard language for relational databases.'})
+    assert ("The laptop ships with a ___-GB solid state drive and a fast charger for travel.", "512") in cards, cards
+    assert any(q == "Define “SQL”." for q, _ in cards), cards

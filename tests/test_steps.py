@@ -184,3 +184,41 @@ def test_the_web_answer_says_how_much_is_indexed(isolated_home, tmp_path, monkey
     answer = study.ask("lighthouse tide number 1005")
     html = answer_html(answer, study.searcher().index.files, study.searcher().chunks)
     assert re.search(r'class="indexing-note">partly indexed: \d+% of topic-1\.md', html)
+
+
+def test_after_an_upgrade_that_changed_passage_rules_no_step_shows_passages_cut_by_the_old_rules(
+        isolated_home, tmp_path, monkeypatch):
+    """A step keeps a changed file's previous passages while its new ones are embedded, but not when an upgrade
+    changed how passages are cut: the old passages (and their file records) would pass for current ones, and a
+    crash after that step would leave them in the index for good."""
+    from ingest import discover, load as load_note, pack
+    from index import integrity
+
+    monkeypatch.setattr(sys.modules["index.build"], "EMBED_BATCH", 64)
+    notes = tmp_path / "notes"
+    write_notes(notes, 0)
+    with monkeypatch.context() as old_rules:
+        old_rules.setattr(pack, "MAX_CHARS", 200)  # an older version cut smaller passages
+        build(isolated_home, [notes], load_embedder("hash:64"))
+    folder = load(isolated_home).folder
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["chunker"] = "blocks-v0"
+    manifest["checksum"] = integrity.manifest_checksum(manifest)
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    files, _ = discover([notes])
+    current = {c.text for f in files for c in load_note(f).chunks}
+    write_notes(notes, 1, files=1)  # and one note changed: new text to embed, so steps are written
+
+    shown = []
+
+    def progress(stage, done, total, file=None):
+        if stage == "embed":
+            try:
+                shown.append([c.text for c in load(isolated_home).chunks])
+            except Exception:  # the old index, before the first step: search refuses it ("run study ingest")
+                pass
+
+    build(isolated_home, [notes], Slow(), on_progress=progress, step_seconds=0)
+    current |= {c.text for f in discover([notes])[0] for c in load_note(f).chunks}
+    assert shown, "no step was written"
+    assert all(text in current for step in shown for text in step)

@@ -42,8 +42,8 @@ _MONTH = r"(?:January|February|March|April|May|June|July|August|September|Octobe
 _PART = re.compile(rf"___(?:st|nd|rd|th)? (?:of )?{_MONTH}\b|\b{_MONTH} ___(?:st|nd|rd|th)?,? \d|\d\S* [a-z]+ ___ [a-z]+")
 _DAY = re.compile(rf"\b{_MONTH} ___")  # "on December ___" with a day as the answer (a year after a month stays)
 # A blank glued to the rest of a token by a hyphen ("___-80s", "___-6221541", "BTR-___"): half a model name or a
-# code, not a fact of its own ("a ___-year period" is a number with its unit word, and stays).
-_GLUED = re.compile(r"___-(?![a-z]{2,}\b)|\w-___")
+# code, not a fact of its own ("a ___-year period", "a ___-GB drive" are a number with its unit, and stay).
+_GLUED = re.compile(r"___-(?![A-Za-z]+\b)|\w-___")
 # A row of a list, "Second edition (revised) – 2017": a name and its value, no sentence around the blank.
 _ROW = re.compile(r"\s[–—-]\s+(?:\S+\s+){0,2}___\W*$")
 # The blank as one item of a list of equals ("Paris or ___", "engineering, or ___", "a + b + ___"): any

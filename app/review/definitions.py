@@ -28,7 +28,9 @@ _NOT_A_TERM = {"it", "this", "that", "there", "so", "and", "but", "if", "when", 
 
 
 _POINTS_AWAY = {"this", "these", "those", "above", "below", "following", "here"}
-_QUOTES = "\"'“”„‘’«»‹›"
+# A definition that is a quotation ending the line, or one that exclaims or asks: reported speech ('SQL: "Structured
+# Query Language", the standard ...' quotes the expansion and goes on, and stays a definition).
+_SPOKEN = re.compile(r"""^["“„«‹'‘](?:[^"”“«»‹›']*[!?][^"”“«»‹›']*["”»›'’]|.*["”»›'’][.!?]?$)""")
 
 
 # Where a thing comes from or how good it is, not what it is: "a method derived from signal processing",
@@ -67,7 +69,7 @@ def definition(sentence: str, terms: Terms) -> tuple[str, str] | None:
             and balanced(m.group("term"), ("()",)) and _defines(m.group("term").strip(), m.group("def"), terms):
         if m.group("def").split()[0].lower() in {"for", "to", "in", "on", "with", "by", "from", "at"}:
             return None  # "Tongs: for hot crucibles": what it is for, not what it is
-        if m.group("def")[0] in _QUOTES:
+        if _SPOKEN.match(m.group("def")):
             return None  # 'She said: "It was delicious!"': someone's words, not what a term means
         return f"Define “{m.group('term').strip()}”.", m.group("def").rstrip(". ")
     return None
