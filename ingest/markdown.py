@@ -4,14 +4,15 @@ A note is read as CommonMark blocks: headings (ATX, setext, and a short bold or 
 use as a sub-heading), paragraphs, list items, tables, code (fenced or indented), quotes and rules. Prose
 blocks are packed into passages under their heading path; code gets passages of its own; a table row is
 read with its header; a lead-in ending in ':' stays with what follows; a section too short to stand alone
-is read with its first sub-section.
+is read with its first sub-section. A fence inside a quote is code too; a link or tag wrapped over lines is
+read at once (``inline.display_lines``), each line keeping its own number.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import replace
 
-from .inline import caption, display, strip_emphasis  # noqa: F401 - caption is part of this module's API
+from .inline import caption, display, display_lines, heading_text, link_opens, link_reach, references  # noqa: F401 - caption is part of this module's API
 from .pack import Unit, flow, pack, split_long, wrap_width
 from .records import Chunk
 
@@ -20,7 +21,7 @@ MIN_SECTION = 120  # a section with less text than this is read together with it
 MAX_TITLE_WORDS = 10  # a bold line longer than this, or ending like a sentence, is text, not a heading
 NAV_SHARE = 0.6  # a line whose letters are mostly link text is navigation
 
-_ATX = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
+_ATX = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)(?:\s+#+)?\s*$")  # a closing '#' run follows a space: '# C#' keeps it
 _SETEXT = re.compile(r"^\s{0,3}(=+|-+)\s*$")
 _BOLD = re.compile(r"^(\*{0,1})(\*\*|__)(?!\s)(.+?)(?<!\s)\2\1:?$")
 _BOLD_ITALIC = re.compile(r"^\*\*\*(?!\s)(.+?)(?<!\s)\*\*\*:?$")
@@ -28,6 +29,8 @@ _ITALIC = re.compile(r"^([*_])(?![*_\s])(.+?)(?<![*_\s])\1:?$")
 _FENCE = re.compile(r"^\s*(```+|~~~+)\s*([\w+#.-]*)")
 _RULE = re.compile(r"^\s{0,3}(?:(?:[*_-]\s*){3,})$")
 _ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+")
+_BARE_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s*$")
+_QUOTE = re.compile(r"^\s{0,3}(?:>\s?)+")
 _TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$|^[^|`]+\|[^|]+")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _CODE_SIGNS = re.compile(r"[{};]\s*$|==|=>|->|\w\.\w+\(|^\s*[\w.\[\]'\"]+\s*=[^=]|^\s*(?:import|from|def|class|return|\$|#include)\b")
@@ -50,10 +53,8 @@ def heading_of(line: str) -> tuple[int, str] | None:
     return None
 
 
-def clean_title(title: str) -> str:
-    text = display(title).text
-    text = re.sub(r"\*{2,3}|`", "", strip_emphasis(text)).strip().strip("*_ ").strip()
-    return text.rstrip(":").strip()
+def clean_title(title: str, refs: frozenset[str] = frozenset()) -> str:
+    return heading_text(title, refs)
 
 
 def looks_like_code(lines: list[str]) -> bool:
@@ -70,7 +71,15 @@ def _reads_as_prose(line: str) -> bool:
 
 
 def _table_cells(line: str) -> list[str]:
-    return [c.strip() for c in line.strip().strip("|").split("|")]
+    """Cells split at pipes that are not escaped; '\\|' in a cell is a pipe (GFM, inside code spans too)."""
+    cells = re.split(r"(?<!\\)\|", line.strip())
+    cells = cells[1:] if len(cells) > 1 and not cells[0].strip() else cells
+    cells = cells[:-1] if len(cells) > 1 and not cells[-1].strip() else cells
+    return [c.strip().replace("\\|", "|") for c in cells]
+
+
+def _table_row(line: str) -> bool:
+    return bool(_TABLE_ROW.match(line.replace("\\|", "  ")))  # an escaped pipe divides no cells
 
 
 class _Reader:
@@ -78,6 +87,7 @@ class _Reader:
 
     def __init__(self, lines: list[str], source: str):
         self.lines, self.source = lines, source
+        self.refs = references(lines)  # labels of '[label]: url' lines: '[text][label]' is a link to one
         self.width = wrap_width(lines)
         self.chunks: list[Chunk] = []
         self.stack: list[tuple[int, str]] = []
@@ -89,7 +99,7 @@ class _Reader:
     # -- sections ----------------------------------------------------------------------------------
     def heading(self, number: int, level: int, title: str) -> None:
         self.end_paragraph()
-        title = clean_title(title)
+        title = clean_title(title, self.refs)
         if not title.strip("=-~ "):
             return  # a '## =====' rule, not a section
         section_level = self.stack[-1][0] if self.stack else 0
@@ -120,11 +130,14 @@ class _Reader:
             self.carried = captions
 
     # -- paragraphs --------------------------------------------------------------------------------
-    def add_line(self, number: int, raw: str) -> None:
-        shown = display(raw)
-        if _ITEM.match(raw) or shown.link_share >= NAV_SHARE:
-            self.end_paragraph(keep_open=True)  # a list item or a link line starts afresh: no soft wrap into it
-        self.paragraph.append((number, shown.text, shown))
+    def add_lines(self, group: list[tuple[int, str]]) -> None:
+        """Lines of a paragraph, read together when a link or tag runs across them; each keeps its own number."""
+        for (number, raw), shown in zip(group, display_lines([raw for _, raw in group], self.refs)):
+            if _ITEM.match(raw) or shown.link_share >= NAV_SHARE:
+                self.end_paragraph(keep_open=True)  # a list item or a link line starts afresh: no soft wrap into it
+            if _BARE_ITEM.match(shown.text):
+                shown.text = shown.index = ""  # an empty list item ('* ', or one holding only a picture)
+            self.paragraph.append((number, shown.text, shown))
 
     def end_paragraph(self, keep_open: bool = False) -> None:
         if not self.paragraph:
@@ -167,8 +180,8 @@ class _Reader:
                 continue
             if is_code:
                 self.units.extend(Unit(number, piece, kind="code") for piece in split_long(text.rstrip()))
-            else:  # transcript lines are paragraphs of their own
-                shown = display(text)
+            else:  # transcript lines are paragraphs of their own; a backslash in a code block is literal (doubled: escaped)
+                shown = display(text.replace("\\", "\\\\"), self.refs)
                 for piece in flow([(number, shown.text.strip())], None):
                     self.units.append(piece)
         if self.units:
@@ -178,7 +191,7 @@ class _Reader:
         self.end_paragraph(keep_open=True)
         if _TABLE_RULE.match(raw):
             return
-        cells = [display(c).text for c in _table_cells(raw)]
+        cells = [display(c, self.refs).text for c in _table_cells(raw)]
         if self.header is None:
             self.header = cells
             index = None
@@ -200,16 +213,13 @@ def chunk_markdown(lines: list[str], source: str) -> list[Chunk]:
     in_list = False
     while i < n:
         line, number = lines[i], i + 1
-        fence = _FENCE.match(line)
+        quote = _QUOTE.match(line)  # a fence inside a quote ('> ```') is code too
+        fence = _FENCE.match(line[quote.end() :] if quote else line)
         if fence:
-            marker, block, i = fence.group(1), [], i + 1
-            while i < n and not lines[i].strip().startswith(marker[0] * 3):
-                block.append((i + 1, lines[i]))
-                i += 1
+            block, i = _fenced(lines, i, fence.group(1), bool(quote))
             reader.code(block, fence.group(2))
-            i += 1
             continue
-        if not line.strip():
+        if not line.strip() or quote and not line[quote.end() :].strip():  # '>' alone ends a paragraph too
             reader.blank()
             i += 1
             continue
@@ -223,7 +233,7 @@ def chunk_markdown(lines: list[str], source: str) -> list[Chunk]:
             continue
         nxt = lines[i + 1] if i + 1 < n else ""
         setext = _SETEXT.match(nxt) and not reader.paragraph and not _ITEM.match(line) and len(line.strip()) <= 120 \
-            and not _TABLE_ROW.match(line) and line.strip()
+            and not _table_row(line) and line.strip()
         if setext:
             reader.heading(number, 1 if nxt.strip()[0] == "=" else 2, line.strip())
             i += 2
@@ -234,24 +244,56 @@ def chunk_markdown(lines: list[str], source: str) -> list[Chunk]:
             in_list = False
         elif _RULE.match(line):
             reader.blank()
-        elif _TABLE_ROW.match(line) and (reader.header is not None or _TABLE_RULE.match(nxt)):
+        elif _table_row(line) and (reader.header is not None or _TABLE_RULE.match(nxt)):
             reader.table_row(number, line)
         else:
             if _ITEM.match(line):
                 in_list = True
             elif not indented:
                 in_list = in_list and bool(reader.paragraph)
-            close = _tag_close(lines, i)
-            # An HTML tag wrapped over lines (<img src=...\n width=...>) is read as one line, so it never shows raw.
-            reader.add_line(number, " ".join(lines[i : close + 1]) if close > i else line)
+            # A tag or link wrapped over lines (<img src=...\n width=...>, [Suite 1\nNew York](/x)) is read at once,
+            # so it never shows raw; each line keeps its own words and number.
+            close = _group_end(lines, i, reader.refs)
+            reader.add_lines([(j + 1, lines[j]) for j in range(i, close + 1)])
             i = close
         i += 1
     reader.flush()
     return reader.chunks
 
 
+def _fenced(lines: list[str], i: int, marker: str, quoted: bool) -> tuple[list[tuple[int, str]], int]:
+    """(numbered lines, next line index) of the code block whose fence opens at line ``i``.
+
+    A fence inside a quote is read without the '>' and closes where the quote does."""
+    block, i = [], i + 1
+    while i < len(lines):
+        line = lines[i]
+        if quoted:
+            quote = _QUOTE.match(line)
+            if not quote:
+                return block, i
+            line = line[quote.end() :]
+        if line.strip().startswith(marker[0] * 3):
+            return block, i + 1
+        block.append((i + 1, line))
+        i += 1
+    return block, i
+
+
 _OPEN_TAG = re.compile(r"<[A-Za-z][\w-]*(?:\s[^<>]*)?$")
 MAX_TAG_LINES = 12
+
+
+def _group_end(lines: list[str], i: int, refs: frozenset[str]) -> int:
+    """The last line read with line ``i``: where a tag or a link left open on it closes (``i`` when none)."""
+    end = _tag_close(lines, i)
+    if link_opens(lines[i]):
+        j = i + 1
+        while j < min(len(lines), i + MAX_TAG_LINES) and lines[j].strip() and not (
+                _ITEM.match(lines[j]) or _FENCE.match(lines[j]) or _ATX.match(lines[j])):
+            j += 1  # a paragraph ends at a blank line or a new block, and a link with it
+        end = max(end, i + link_reach(lines[i:j], refs))
+    return end
 
 
 def _tag_close(lines: list[str], i: int) -> int:

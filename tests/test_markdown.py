@@ -1,10 +1,18 @@
 """Markdown and prose as students write them: each rule is general, and each test breaks if the rule does."""
 from __future__ import annotations
 
-from ingest import split_sentences
+import shutil
+
+import pytest
+
+from ingest import discover, load, split_sentences
 from ingest.markdown import chunk_markdown, chunk_plain
 from ingest.pack import MAX_CHARS
 from ingest.sentences import split_text
+
+from .conftest import SHARED, stands_in
+
+WEB_PAGE = SHARED / "peer-files" / "another_file_no_utf8.md"  # a law firm's page saved as Markdown
 
 
 def md(text: str):
@@ -28,6 +36,100 @@ def test_inline_html_is_stripped_and_image_alt_text_is_a_caption():
               "Regression predicts a number from features.\n")
     assert "<" not in c.text and "align" not in c.text and "img" not in c.text
     assert "A sketchnote of regression" in c.captions
+
+
+def test_backslash_escapes_are_the_characters_they_escape_except_in_code():
+    chunks = md("# 30 \\+ Years of \\*Experience\\*\nWe won multi\\-million\\-dollar verdicts \\& awards \\[1\\], not C:\\Users.\n"
+                "Type `a\\-b` to subtract.\n\n```\nescaped\\-in\\-code\n```\n\n"
+                "```\nSo today we talk about multi\\-step queues and why they decouple your application parts.\n```\n")
+    text = next(c for c in chunks if c.kind != "code")
+    assert "multi\\-step queues" in chunks[-1].text and chunks[-1].kind != "code"  # a pasted transcript, still a code block
+    assert text.heading == "30 + Years of *Experience*"
+    assert text.text == "We won multi-million-dollar verdicts & awards [1], not C:\\Users.\nType a\\-b to subtract."
+    assert next(c for c in chunks if c.kind == "code").text == "escaped\\-in\\-code"
+
+
+@pytest.mark.parametrize("link", [
+    "[the office](/law-offices-of-ronald-c-burke-esq)",
+    "[the office](https://example.org/office \"Our office's page\")",
+    "[the office](<my notes/office.md> 'Office')",
+    "[the office](https://en.wikipedia.org/wiki/Office_(building))",
+    "[the [main] office](../office.md)",
+    "[![logo](img/logo.png) the office](https://example.org)",
+    "[the office][ref]",
+    "[the office][]",
+    "[the office]",
+])
+def test_links_of_every_shape_are_read_by_their_words(link):
+    note = f"# Visit\nCome to {link}\\-today for a chat about your case.\n\n[ref]: https://example.org/r\n[the office]: /o\n"
+    (c,) = md(note)
+    words = c.text.replace("[main] ", "").replace("  ", " ")  # nested brackets are the link's own words
+    assert words == "Come to the office-today for a chat about your case."
+    for shown in (c.text, c.search_text):
+        assert "](" not in shown and "example" not in shown and "/o" not in shown and ".md" not in shown
+
+
+def test_a_link_wrapped_over_two_lines_is_read_by_its_words_and_each_line_cites_itself():
+    lines = ["# Office Location", "Law Offices, Esq. [7 World Trade Center, Suite 2701  ",
+             "New York, NY 10007](/law-offices)[212\\-808\\-8008](tel:212-808-8008)", "", "Open on weekdays."]
+    c = next(c for c in chunk_markdown(lines, "notes/n.md") if "World Trade" in c.text)
+    assert c.text.split("\n")[:2] == ["Law Offices, Esq. 7 World Trade Center, Suite 2701", "New York, NY 10007 212-808-8008"]
+    assert "](" not in c.search_text and "law-offices" not in c.search_text and "tel:" not in c.search_text
+    for i, line in enumerate(c.text.split("\n")):
+        assert stands_in(line, lines[c.line_of(i) - 1])
+
+
+def test_reference_links_need_their_definition_and_definitions_are_not_text():
+    (c,) = md("# Arrays\nRead [the guide][g] first. Index it as a[i][j] or [undefined][x].\n\n[g]: https://example.org/g \"Guide\"\n"
+              "[Note]: this line says something and is not a definition\n")
+    assert c.text == "Read the guide first. Index it as a[i][j] or [undefined][x].\n[Note]: this line says something and is not a definition"
+    assert "example" not in c.search_text
+
+
+def test_emphasis_is_dropped_but_stars_and_underscores_that_mean_something_stay():
+    (c,) = md("# SQL\nThe _hybrid_ and *worst linear predictor* models, *A*uto*R*egressive.\n"
+              "GRANT USAGE ON *.* TO admin; 2 * 3 * 4; call f(*args, **kwargs) in my_snake_case or __init__.\n")
+    assert c.text == ("The hybrid and worst linear predictor models, AutoRegressive.\n"
+                      "GRANT USAGE ON *.* TO admin; 2 * 3 * 4; call f(*args, **kwargs) in my_snake_case or __init__.")
+
+
+def test_markup_inside_quotes_list_items_code_spans_and_tables():
+    chunks = md("# Lesson\n> ### [This lesson is available in R!](./solution/R/lesson.ipynb)\n>\n> The line of best fit:\n>\n"
+                "> ```\n> Y = a + bX\n> ```\n\n* ##### [Jury awards $4\\.9M](https://example.org/post)\n* \n\n"
+                "Use `<div>` and `&amp;` in <b>HTML</b>.\n\n| Operator | Meaning |\n|---|---|\n| `a \\| b` | a or b |\n")
+    text = "\n".join(c.text for c in chunks if c.kind != "code")
+    assert "This lesson is available in R!" in text and "#" not in text and "](" not in text
+    assert "* Jury awards $4.9M" in text and "\n*\n" not in text + "\n" and not text.endswith("*")
+    assert "Use <div> and &amp; in HTML." in text
+    assert [c.text for c in chunks if c.kind == "code"] == ["Y = a + bX"]
+    assert "Operator: a | b; Meaning: a or b" in "\n".join(c.search_text for c in chunks)
+
+
+def test_a_closing_hash_run_needs_a_space_before_it():
+    chunks = md("# Learn C#\nIt is a language.\n\n## Setup ##\nInstall the SDK.\n")
+    assert any(c.heading == "Learn C# > Setup" and "Install the SDK." in c.text for c in chunks)
+
+
+@pytest.mark.skipif(not WEB_PAGE.exists(), reason="the shared peer files are not on this machine")
+def test_a_saved_web_page_shows_no_markup_and_its_words_are_found(tmp_path, isolated_home):
+    from index import HashEmbedder, Searcher, build, load as load_index
+
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    shutil.copy(WEB_PAGE, folder / WEB_PAGE.name)
+    (note,), _ = discover([folder])
+    chunks = load(note).chunks
+    for c in chunks:
+        for shown in (c.text, c.search_text, c.heading):
+            assert "\\" not in shown and "](" not in shown and "#####" not in shown, shown
+    assert "30 + Years of Experience" in {c.heading.rsplit(" > ", 1)[-1] for c in chunks}
+    award = next(c for c in chunks if "multi-million-dollar settlements" in c.text)
+    assert "Call Ron Burke at 212-808-8008" in award.text
+    assert any("7 World Trade Center, Suite 2701\nNew York" in c.text for c in chunks)
+    emb = HashEmbedder(256)
+    build(isolated_home, [folder], emb)
+    (hit, *_) = Searcher(load_index(isolated_home, model=emb.name), emb).search("multi-million-dollar", k=3)
+    assert hit.chunk.text == award.text
 
 
 def test_link_lists_are_navigation():
