@@ -1,4 +1,5 @@
-"""Page text as a reader sees it: running headers, footers and page numbers out, line-end hyphens joined.
+"""Page text as a reader sees it: running headers, footers and page numbers out, line-end hyphens joined,
+ligatures as letters, headings from bookmarks where their titles stand, and how much it reads like words.
 
 A PDF's text layer is a page of wrapped lines. What repeats at the top or bottom of most pages (a book
 title, a chapter name, "Page 12 of 300") is not content, and a word split at a line end ("flat-" /
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 EDGE_LINES = 2  # lines at the top and at the bottom of a page that may be running headers or footers
@@ -19,6 +21,46 @@ FUZZY_RATIO, MIN_FUZZY = 0.9, 12
 _PAGE_NUMBER = re.compile(r"^\s*(?:page\s*)?[\divxlc]{1,6}(?:\s*(?:of|/)\s*\d+)?\s*$", re.I)
 _HYPHEN_END = re.compile(r"([A-Za-zÀ-ÿ]{2,})-$")
 _LOWER_START = re.compile(r"^([a-zà-ÿ]+[.,;:!?)\]]*)(.*)$")  # the word, with punctuation ending it
+# Typesetters draw "fi", "ffi" ... as one glyph, and the text layer keeps it as one character that no search for
+# "official" matches. Only these are mapped: NFKC of the whole text would also turn "²" into "2" and "½" into "1⁄2".
+_LIGATURES = str.maketrans({"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl",
+                            "\ufb05": "st", "\ufb06": "st"})
+_TOKEN_SPLIT = re.compile(r"[\s\u2013\u2014]+")  # spaces and en/em dashes ("one—by" is two words)
+_NUMBER = re.compile(r"^[\d.,:/%+\-]+$")
+_WORD_PARTS = re.compile(r"['\u2019-]")
+_LEAD, _TRAIL = "(\"'\u201c\u2018[", ".,;:!?)\"'\u201d\u2019]"
+
+
+def word_share(lines: list[str]) -> tuple[float, int]:
+    """How much a text reads like words, by shape alone: the share of its tokens that are words (letters only,
+    lower case after an optional capital or all capitals, joined by apostrophes or hyphens; quotes and
+    punctuation around them aside), and how many such words. Numbers count neither way.
+
+    A garbled OCR layer ("«POAH «3E*»CM tanntxim.") scores lower than typed or well-read text (0.89 against
+    0.99 for a well-read scan on the peer files), in any language written with letters and spaces; no
+    dictionary is needed. Misread letters that still make a word ("knot" for "know") are not seen.
+    """
+    tokens = words = 0
+    for line in lines:
+        for token in _TOKEN_SPLIT.split(line):
+            core = token.lstrip(_LEAD).rstrip(_TRAIL)
+            if not core or _NUMBER.match(core):
+                continue
+            tokens += 1
+            words += _is_word(core)
+    return (words / tokens if tokens else 0.0), words
+
+
+def _is_word(token: str) -> bool:
+    parts = _WORD_PARTS.split(token.rstrip("-"))  # a hyphen at a line end is half a word
+    if not all(part.isalpha() for part in parts):
+        return False
+    return token[1:] == token[1:].lower() or token == token.upper()
+
+
+def unligate(text: str) -> str:
+    """Text with the Latin ligature characters (U+FB00-FB06) written out as their letters."""
+    return text.translate(_LIGATURES)
 
 
 def _shape(line: str) -> str:
@@ -72,36 +114,109 @@ def join_hyphens(lines: list[str]) -> list[str]:
     return [line for line in out if line]
 
 
-def outline_titles(reader) -> dict[int, str]:
-    """1-based page -> heading path from the PDF's bookmarks (empty when it has none or they are unreadable)."""
-    starts: list[tuple[int, list[str]]] = []
+@dataclass(frozen=True)
+class Bookmark:
+    path: tuple[str, ...]  # titles from the outline's top down to this one
 
-    def walk(items, path: list[str]) -> None:
-        last: list[str] = path
+    @property
+    def heading(self) -> str:
+        return " > ".join(self.path)
+
+
+def outline_marks(reader) -> dict[int, list[Bookmark]]:
+    """1-based page -> the bookmarks pointing at it, in outline order (empty when there are none or they are unreadable)."""
+    marks: dict[int, list[Bookmark]] = {}
+
+    def walk(items, path: tuple[str, ...]) -> None:
+        last = path
         for item in items:
             if isinstance(item, list):
                 walk(item, last)
                 continue
             try:
                 page = reader.get_destination_page_number(item) + 1
-                title = " ".join(str(item.title).split())
+                title = " ".join(unligate(str(item.title)).split())
             except Exception:  # a broken bookmark is no reason to lose the text
                 continue
-            last = path + [title]
-            starts.append((page, last))
+            last = (*path, title)
+            if page > 0:
+                marks.setdefault(page, []).append(Bookmark(last))
 
     try:
-        walk(reader.outline, [])
+        walk(reader.outline, ())
     except Exception:
         return {}
-    titles: dict[int, str] = {}
-    current: list[str] = []
-    by_page = sorted(starts, key=lambda s: s[0])
-    j = 0
-    for page in range(1, len(reader.pages) + 1):
-        while j < len(by_page) and by_page[j][0] <= page:
-            current = by_page[j][1]
-            j += 1
-        if current:
-            titles[page] = " > ".join(current)
-    return titles
+    return marks
+
+
+def page_sections(lines: list[str], marks: list[Bookmark], before: str) -> tuple[list[tuple[str, list[str]]], str]:
+    """A page's lines cut into runs under one heading each, and the heading in force after the page.
+
+    A bookmark heads the text from the line that reads as its title onward (case, spacing and punctuation
+    aside; a title may wrap onto a second line). Text before the first such line keeps ``before``, the heading
+    in force when the page starts, except that bookmarks which nest (a part, its chapter, its section) start
+    together: when those precede the first title found, or no title is found at all, the deepest of them heads
+    it. Sibling bookmarks that all point at one page and none of whose titles stand on it (an extract of a book
+    keeps the whole book's outline) cannot all head it, so it keeps ``before`` (or the first of them when no
+    heading is in force yet). The first run's heading is the page's heading even when it has no lines.
+    """
+    if not marks:
+        return [(before, lines)], before
+    starts = _title_lines(lines, marks)
+    matched = {mark for mark, _ in starts.values()}
+    first = starts[min(starts)][0] if starts else len(marks)
+    leading = [marks[m] for m in range(first) if m not in matched]
+    if leading and all(a.path == b.path[:len(a.path)] for a, b in zip(leading, leading[1:])):
+        heading = leading[-1].heading
+    else:
+        heading = before or marks[0].heading
+    runs: list[tuple[str, list[str]]] = [(heading, [])]
+    body, title_end = False, 0  # whether the run has more than title lines; where the last title ends
+    for i, line in enumerate(lines):
+        if i in starts:
+            mark, span = starts[i]
+            heading = marks[mark].heading
+            if body:
+                runs.append((heading, []))
+            else:  # title lines in a row ("Part II", "Chapter 5") stay with the last of them
+                runs[-1] = (heading, runs[-1][1])
+            body, title_end = False, i + span
+        runs[-1][1].append(line)
+        body = body or i >= title_end
+    after = heading if starts else marks[-1].heading
+    return runs, after
+
+
+def _key(text: str) -> str:
+    """A title as compared: letters and digits only, case folded."""
+    return "".join(ch for ch in unligate(text).casefold() if ch.isalnum())
+
+
+def _title_lines(lines: list[str], marks: list[Bookmark]) -> dict[int, tuple[int, int]]:
+    """Line index -> (mark index, lines it spans) for the lines that read as a bookmark's title.
+
+    Bookmarks are matched in outline order: a title that stands twice in the outline (a "Summary" in each
+    chapter) is the next one not yet matched.
+    """
+    by_key: dict[str, list[int]] = {}
+    for m, mark in enumerate(marks):
+        key = _key(mark.path[-1])
+        if key:
+            by_key.setdefault(key, []).append(m)
+    found: dict[int, tuple[int, int]] = {}
+    used: set[int] = set()
+    after = 0  # outline index after the last match
+    i = 0
+    while i < len(lines):
+        for span in (1, 2):
+            candidates = [m for m in by_key.get(_key(" ".join(lines[i:i + span])), []) if m not in used]
+            if candidates:
+                mark = next((m for m in candidates if m >= after), candidates[0])
+                found[i] = (mark, span)
+                used.add(mark)
+                after = mark + 1
+                i += span
+                break
+        else:
+            i += 1
+    return found

@@ -4,12 +4,18 @@ from __future__ import annotations
 from pathlib import Path
 
 from .pack import flow, pack, wrap_width
-from .pagetext import clean_page, outline_titles, running_lines
+from .pagelayout import fill_form, picture_cover
+from .pagetext import Bookmark, clean_page, outline_marks, page_sections, running_lines, unligate, word_share
 from .ocr import MAX_OCR_PAGES
 from .records import Chunk, IngestError, one_line
 from .records import exception_text as _text
 
 REPAIR = "re-export or repair it and ingest again"
+# A scanned page's own text layer is read again by OCR when fewer of its tokens than this look like words
+# (pagetext.word_share). On the peer files: well-read scan layers 0.990-0.998, typed pages 0.955-1.0 (a page of
+# Japanese codes 0.667, but it is no scan), a garbled OCR layer 0.893 and OCR of that same page 0.985.
+PLAUSIBLE_SHARE = 0.93
+SCAN_COVER = 0.75  # a page this much covered by pictures is a scan (0.08-0.26 on typed pages with figures)
 
 
 def _limit_mb(message: str) -> int | None:
@@ -75,15 +81,15 @@ def chunk_pdf(path: Path, source: str) -> tuple[list[Chunk], list[str]]:
     exception pypdf raises becomes that one-line IngestError.
     """
     try:
-        pages, titles = _open(path, source)
+        pages, marks = _open(path, source)
     except IngestError:
         raise
     except Exception as e:  # pypdf raises many kinds; each is one failed file, never a crash
         raise IngestError(source, problem(e)) from None
-    return _extract(pages, source, titles)
+    return _extract(pages, source, marks)
 
 
-def _open(path: Path, source: str) -> list:
+def _open(path: Path, source: str) -> tuple[list, dict[int, list[Bookmark]]]:
     import logging
 
     import pypdf  # imported here: only PDF ingest pays for it
@@ -98,10 +104,10 @@ def _open(path: Path, source: str) -> list:
             raise IngestError(source, f"encrypted PDF that could not be opened ({_text(e)}); save an unencrypted copy and ingest that") from None
         if not ok:
             raise IngestError(source, "encrypted PDF needs a password; save an unencrypted copy (e.g. qpdf --decrypt) and ingest that")
-    return list(reader.pages), outline_titles(reader)
+    return list(reader.pages), outline_marks(reader)
 
 
-def _extract(pages: list, source: str, titles: dict[int, str]) -> tuple[list[Chunk], list[str]]:
+def _extract(pages: list, source: str, marks: dict[int, list[Bookmark]]) -> tuple[list[Chunk], list[str]]:
     """Text of every page; a page that raises is skipped, and if nothing is left its error is the file's."""
     chunks: list[Chunk] = []
     warnings: list[str] = []
@@ -109,7 +115,7 @@ def _extract(pages: list, source: str, titles: dict[int, str]) -> tuple[list[Chu
     texts: list[list[str]] = []
     for number, page in enumerate(pages, start=1):
         try:
-            texts.append((page.extract_text() or "").splitlines())
+            texts.append(unligate(fill_form(page, page.extract_text() or "")).splitlines())
         except Exception as e:  # one bad page must not lose the rest
             errors.append(e)
             reason = _limit_problem(e) or f"text could not be extracted ({one_line(e)})"
@@ -120,21 +126,32 @@ def _extract(pages: list, source: str, titles: dict[int, str]) -> tuple[list[Chu
     width = wrap_width([line for lines in read for line in lines])
     empty_pages = 0
     ocr = _PageOcr(source)
+    heading = ""  # the bookmark heading in force, carried from page to page
     for number, lines in enumerate(texts, start=1):
+        kept = clean_page(lines, running) if lines is not None else []
+        runs, after = page_sections(kept, marks.get(number, []), heading)
+        heading = after
         if lines is None:
             continue
-        kept = clean_page(lines, running)
         if not kept and not any(line.strip() for line in lines):
-            # No text layer (a scan): its pictures are read by OCR. A page with any text is never OCR'd.
-            found = ocr.read(pages[number - 1], number, titles.get(number, ""))
+            # No text layer (a scan): its pictures are read by OCR. A page with text is OCR'd only when it is a
+            # scan whose layer reads as garbage (below).
+            found = ocr.read(pages[number - 1], number, runs[0][0])
             chunks.extend(found)
             empty_pages += not found
             continue
         if not kept:
             empty_pages += 1
             continue
-        units = flow([(0, line) for line in kept], width)
-        chunks.extend(pack(units, source, titles.get(number, ""), page=number))
+        layer = word_share(kept)
+        if layer[0] < PLAUSIBLE_SHARE and _is_scan(pages[number - 1]):
+            found = ocr.reread(pages[number - 1], number, runs[0][0], layer)
+            if found:
+                chunks.extend(found)
+                continue
+        for title, run in runs:
+            if run:
+                chunks.extend(pack(flow([(0, line) for line in run], width), source, title, page=number))
     warnings.extend(ocr.warnings)
     if not chunks and errors:
         # Pages that raised are not pages without text: "OCR it" would send the student the wrong way.
@@ -149,8 +166,16 @@ def _extract(pages: list, source: str, titles: dict[int, str]) -> tuple[list[Chu
     return chunks, warnings
 
 
+def _is_scan(page) -> bool:
+    try:
+        return picture_cover(page) >= SCAN_COVER
+    except Exception:  # a drawing that cannot be followed: the page is not taken for a scan, its text is kept
+        return False
+
+
 class _PageOcr:
-    """OCR of the pages without a text layer, with its warnings; bounded to MAX_OCR_PAGES pages a file."""
+    """OCR of the pages without a text layer, and of scans whose text layer is garbled, with its warnings;
+    bounded to MAX_OCR_PAGES pages a file."""
 
     def __init__(self, source: str):
         self.source = source
@@ -159,11 +184,16 @@ class _PageOcr:
         self.skipped: list[int] = []  # pages past the cap
         self.problems: list[str] = []
         self.unavailable = ""  # why OCR cannot run here, once known
+        self.blank_unread = 0  # pages without a text layer that OCR being unavailable left unread
+        self.rereads = 0  # scans with a garbled text layer sent to OCR
+        self.replaced = 0  # ... and read better by it
+        self.garbled_kept = 0  # ... whose layer was kept because OCR is unavailable
 
     def read(self, page, number: int, heading: str) -> list[Chunk]:
         if self.unavailable:
+            self.blank_unread += 1
             return []
-        if self.pictures >= MAX_OCR_PAGES:
+        if self.pictures + self.rereads >= MAX_OCR_PAGES:
             self.skipped.append(number)
             return []
         try:
@@ -172,6 +202,7 @@ class _PageOcr:
             found, had_pictures = read_pdf_page(page, number, self.source, heading)
         except ImportError as e:  # rapidocr missing, or OpenCV without libGL
             self.unavailable = one_line(e)
+            self.blank_unread += 1
             return []
         except IngestError as e:
             self.pictures += 1
@@ -185,6 +216,37 @@ class _PageOcr:
         self.read_pages += bool(found)
         return found
 
+    def reread(self, page, number: int, heading: str, layer: tuple[float, int]) -> list[Chunk]:
+        """Passages OCR'd from a scan whose text layer reads poorly (``layer``: its word_share), when they read
+        better; else none, and the layer stays.
+
+        Better means a larger share of word-like tokens and at least half as many words: OCR that finds a
+        few clean words in a picture does not replace a page of text.
+        """
+        if self.unavailable:
+            self.garbled_kept += 1
+            return []
+        if self.pictures + self.rereads >= MAX_OCR_PAGES:
+            return []
+        self.rereads += 1
+        try:
+            from .images import read_pdf_page
+
+            found, _ = read_pdf_page(page, number, self.source, heading)
+        except ImportError as e:
+            self.unavailable = one_line(e)
+            self.garbled_kept += 1
+            return []
+        except Exception as e:  # a picture pypdf cannot decode: the layer is all there is
+            reason = e.message if isinstance(e, IngestError) else _limit_problem(e) or one_line(e)
+            self.problems.append(f"page {number} has a garbled text layer, kept as is: OCR could not read its picture ({reason})")
+            return []
+        share, words = word_share([chunk.text for chunk in found])
+        if share > layer[0] and words >= layer[1] / 2:
+            self.replaced += 1
+            return found
+        return []
+
     @property
     def warnings(self) -> list[str]:
         notes = self.problems[:3]  # a whole book of undecodable scans is one problem, not a thousand lines
@@ -196,7 +258,14 @@ class _PageOcr:
         if self.skipped:
             notes.append(f"pages {self.skipped[0]}-{self.skipped[-1]} have no text layer and were not read: OCR stops after "
                          f"{MAX_OCR_PAGES} pages a file; split the PDF to read the rest")
-        if self.unavailable:
+        if self.replaced:
+            pages = "1 page had a garbled text layer and was" if self.replaced == 1 else f"{self.replaced} pages had a garbled text layer and were"
+            notes.append(f"{pages} read by OCR instead (a word may be misread)")
+        if self.blank_unread:
             notes.append(f"pages without a text layer were not read: OCR is unavailable ({self.unavailable}); "
+                         "reinstall the project (make setup) and ingest again")
+        if self.garbled_kept:
+            pages = "1 scanned page kept its" if self.garbled_kept == 1 else f"{self.garbled_kept} scanned pages kept their"
+            notes.append(f"{pages} garbled text layer: OCR is unavailable ({self.unavailable}); "
                          "reinstall the project (make setup) and ingest again")
         return notes

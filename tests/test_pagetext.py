@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ingest import discover, load
-from ingest.pagetext import clean_page, join_hyphens, running_lines
+from ingest.pagetext import Bookmark, clean_page, join_hyphens, page_sections, running_lines
 
 from .conftest import make_pdf
 
@@ -46,3 +46,20 @@ def test_a_pdf_cites_pages_and_keeps_headers_out(tmp_path):
     assert [c.page for c in result.chunks] == [1, 2, 3, 4, 5]
     assert all("Field Notes of the Survey" not in c.text for c in result.chunks)
     assert "The river rose 3 feet" in result.chunks[2].text
+
+
+def test_bookmark_titles_cut_a_page_into_sections():
+    marks = [Bookmark(("Unit 1",)), Bookmark(("Unit 1", "Summary")), Bookmark(("Unit 2",)), Bookmark(("Unit 2", "Summary")),
+             Bookmark(("Unit 2", "Forces Acting on a Body at Rest"))]
+    lines = ["Unit 1", "Mass is conserved.", "Summary", "Mass stays.", "UNIT 2", "Energy is conserved.", "Summary",
+             "Energy stays.", "Forces Acting on a", "Body at Rest", "They balance."]
+    runs, after = page_sections(lines, marks, "Earlier")
+    assert [(heading, run[-1]) for heading, run in runs] == [
+        ("Unit 1", "Mass is conserved."), ("Unit 1 > Summary", "Mass stays."), ("Unit 2", "Energy is conserved."),
+        ("Unit 2 > Summary", "Energy stays."), ("Unit 2 > Forces Acting on a Body at Rest", "They balance.")]
+    assert sum(len(run) for _, run in runs) == len(lines)  # no line lost or repeated
+    assert after == "Unit 2 > Forces Acting on a Body at Rest"
+    # Before the first title the page keeps the heading in force; a page without bookmarks keeps it throughout.
+    runs, after = page_sections(["The end of the last unit.", "Unit 2", "Energy."], marks[2:3], "Unit 1 > Summary")
+    assert [heading for heading, _ in runs] == ["Unit 1 > Summary", "Unit 2"] and after == "Unit 2"
+    assert page_sections(["Text."], [], "Unit 2") == ([("Unit 2", ["Text."])], "Unit 2")
