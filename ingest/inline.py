@@ -11,7 +11,8 @@ import html
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Iterator
+
+from .links import BRACKET, DEFINITION, FOOTNOTE_DEF, MAX_NESTING, scan
 
 _QUOTE = re.compile(r"^\s*(?:>\s?)+")
 # A heading inside a quote or a list item ('> ### Title', '* ##### Title') is shown as its words.
@@ -145,118 +146,13 @@ def _protect(text: str, kept: list[str]) -> str:
     return "".join(out)
 
 
-# -- links and images: '[text](url "title")', '[text][ref]', '[text][]', '[ref]', '![alt](src)' --------------
-MAX_NESTING = 8  # links or images inside link text, this deep (a badge in a link is 1)
-_DEFINITION = re.compile(r"""^\s{0,3}\[((?:[^\]\\]|\\.)+)\]:[ \t]*(?:<[^>\n]*>|\S+)(?:[ \t]+(?:"[^"]*"|'[^']*'|\([^)]*\)))?[ \t]*$""")
-_FOOTNOTE_DEF = re.compile(r"^(\s{0,3})\[\^([^\]\s]+)\]:\s?")
-
-
-def label_key(label: str) -> str:
-    """How link labels compare: case and runs of spaces do not matter."""
-    return " ".join(label.split()).casefold()
-
-
-def references(lines: list[str]) -> frozenset[str]:
-    """The labels a note defines: link definitions ('[label]: url') and footnotes ('[^1]: text', as '^1')."""
-    labels = set()
-    for line in lines:
-        m = _DEFINITION.match(line) or _FOOTNOTE_DEF.match(line)
-        if m:
-            labels.add(label_key(m.group(1) if m.re is _DEFINITION else "^" + m.group(2)))
-    return frozenset(labels)
-
-
-_BRACKET = re.compile(r"[\[\]]")
-
-
-def _bracket_pairs(text: str) -> dict[int, int]:
-    """Each '[' that a later ']' balances -> that ']' (one pass: a line of a thousand '[' stays fast)."""
-    pairs: dict[int, int] = {}
-    open_at: list[int] = []
-    for m in _BRACKET.finditer(text) if "[" in text else ():
-        if m.group() == "[":
-            open_at.append(m.start())
-        elif open_at:
-            pairs[open_at.pop()] = m.start()
-    return pairs
-
-
-def _skip_space(text: str, at: int) -> int:
-    """Past spaces and tabs, and at most one line break."""
-    while at < len(text) and text[at] in " \t":
-        at += 1
-    if at < len(text) and text[at] == "\n":
-        at += 1
-        while at < len(text) and text[at] in " \t":
-            at += 1
-    return at
-
-
-# A bare destination holds no spaces, and parentheses only balanced, two deep (Wikipedia's 'Foo_(bar)').
-_BARE_DEST = re.compile(r"(?:[^\s()]|\((?:[^\s()]|\([^\s()]*\))*\))*")
-
-
-def _inline_target(text: str, at: int) -> tuple[int, str, str] | None:
-    """(end, destination, title) of '(dest "title")' whose '(' is just before ``at``; None if it is not one."""
-    at, n = _skip_space(text, at), len(text)
-    if at < n and text[at] == "<":
-        close = re.compile(r"[<>\n]").search(text, at + 1)
-        if not close or close.group() != ">":
-            return None
-        dest, at = text[at + 1 : close.start()], close.end()
-    else:
-        end = _BARE_DEST.match(text, at).end()
-        dest, at = text[at:end], end
-    title = ""
-    spaced = _skip_space(text, at)
-    if spaced > at and spaced < n and text[spaced] in "\"'(":
-        close_at = text.find(")" if text[spaced] == "(" else text[spaced], spaced + 1)
-        if close_at < 0:
-            return None
-        title, at = text[spaced + 1 : close_at], close_at + 1
-    at = _skip_space(text, at)
-    return (at + 1, dest, title) if at < n and text[at] == ")" else None
-
-
-def _target(text: str, at: int, label: str, refs: frozenset[str]) -> tuple[int, str, str] | None:
-    """What makes '[label]' ending just before ``at`` a link: (end, destination, title), or None."""
-    if text.startswith("(", at):
-        inline = _inline_target(text, at + 1)
-        if inline:
-            return inline
-    if text.startswith("[", at):
-        close = text.find("]", at + 1, at + 1000)  # CommonMark: a label is under 1000 characters
-        if close > 0 and "[" not in text[at + 1 : close] and _defined(text[at + 1 : close] or label, refs):
-            return close + 1, "", ""
-    return (at, "", "") if _defined(label, refs) else None
-
-
-def _defined(label: str, refs: frozenset[str]) -> bool:
-    return bool(refs) and len(label) < 1000 and label_key(label) in refs
-
-
-def _scan(text: str, refs: frozenset[str]) -> Iterator[tuple[int, int, int, int, str, str, bool]]:
-    """The outermost links and images, in order: (begin, '[' at, ']' at, end, destination, title, is image)."""
-    pairs = _bracket_pairs(text)
-    at = i = 0
-    while (start := text.find("[", i)) >= 0:
-        close = pairs.get(start, -1)
-        target = _target(text, close + 1, text[start + 1 : close], refs) if close > 0 else None
-        if target is None:
-            i = start + 1  # not a link: the '[' is text, and a link may still start inside
-            continue
-        end, dest, title = target
-        image = start > at and text[start - 1] == "!"
-        yield (start - 1 if image else start), start, close, end, dest, title, image
-        at = i = end
-
-
+# -- links and images, found by ingest.links ------------------------------------------------------------
 def _links(text: str, refs: frozenset[str], captions: list[str], depth: int = 0) -> str:
     """Links replaced by their (marked) words, images by a space with their caption collected: never a URL."""
     if depth > MAX_NESTING:
         return text
     out, at = [], 0
-    for begin, start, close, end, dest, title, image in _scan(text, refs):
+    for begin, start, close, end, dest, title, image in scan(text, refs):
         label = text[start + 1 : close]
         out.append(text[at:begin])
         words = _links(label, refs, captions, depth + 1)
@@ -276,7 +172,7 @@ def _links(text: str, refs: frozenset[str], captions: list[str], depth: int = 0)
 def link_opens(line: str) -> bool:
     """Whether a '[' in the line is left open at its end (a link may go on on the next line)."""
     depth = 0
-    for m in _BRACKET.finditer(_protect(line, [])) if "[" in line else ():
+    for m in BRACKET.finditer(_protect(line, [])) if "[" in line else ():
         depth = depth + 1 if m.group() == "[" else max(depth - 1, 0)
     return depth > 0
 
@@ -286,7 +182,7 @@ def link_reach(lines: list[str], refs: frozenset[str] = frozenset()) -> int:
     text = _protect("\n".join(lines), [])
     breaks = [i for i, ch in enumerate(text) if ch == "\n"]
     reach = 0
-    for begin, _, _, end, *_ in _scan(text, refs):
+    for begin, _, _, end, *_ in scan(text, refs):
         if bisect.bisect_right(breaks, begin) > reach:
             break  # starts on a line no earlier link reaches
         reach = max(reach, bisect.bisect_right(breaks, end - 1))
@@ -318,12 +214,12 @@ def display_lines(lines: list[str], refs: frozenset[str] = frozenset(), heading:
     pieces: list[str] = []
     for line in lines:
         line = _PRIVATE.sub("", line)
-        if _DEFINITION.match(line):
+        if DEFINITION.match(line):
             line = ""  # '[1]: https://...' reference definitions carry no words of the note
         nested = _NESTED_ATX.match(line)
         if nested and nested.group(1).strip():
             line = _QUOTE.sub("", nested.group(1)) + nested.group(2)
-        pieces.append(_FOOTNOTE_DEF.sub(r"\1", _QUOTE.sub("", line)))
+        pieces.append(FOOTNOTE_DEF.sub(r"\1", _QUOTE.sub("", line)))
     source = "\n".join(pieces)
     kept: list[str] = []
     captions: list[str] = []

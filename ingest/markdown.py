@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from .inline import caption, display, display_lines, heading_text, link_opens, link_reach, references  # noqa: F401 - caption is part of this module's API
+from .inline import caption, display, display_lines, heading_text, link_opens, link_reach  # noqa: F401 - caption is part of this module's API
+from .links import references
 from .pack import Unit, flow, pack, split_long, wrap_width
 from .records import Chunk
 

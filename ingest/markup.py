@@ -120,6 +120,7 @@ def org_as_markdown(lines: list[str]) -> list[str]:
         elif line.lstrip().startswith("# "):
             out.append("")  # an Org comment
         else:
-            line = _ORG_LINK.sub(lambda m: f"[{m.group(2) or m.group(1)}]({m.group(1)})", line)
+            # the target in angle brackets: a file name with spaces is still one destination
+            line = _ORG_LINK.sub(lambda m: f"[{m.group(2) or m.group(1)}](<{m.group(1)}>)", line)
             out.append(_ORG_VERBATIM.sub(lambda m: f"`{m.group(2)}`", line))
     return out

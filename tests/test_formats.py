@@ -104,7 +104,8 @@ def test_rst_titles_and_code(tmp_path):
 
 def test_org_headings_blocks_and_links(tmp_path):
     doc = tmp_path / "plan.org"
-    doc.write_text("#+TITLE: Plan\n* Week one :school:\nRead [[https://example.org/ch1][chapter one]] and the ~notes.md~ file before class; "
+    doc.write_text("#+TITLE: Plan\n* Week one :school:\nRead [[https://example.org/ch1][chapter one]] and the ~notes.md~ file before class "
+                   "(see [[file:my notes.org][my own notes]]); "
                    "it sets out the plan for the term, the readings for each week and how the marks are given.\n"
                    "** TODO Exercises\nSolve the exercises at the end of the chapter, then check them with a friend.\n"
                    "#+BEGIN_SRC python\nprint('hi')\n#+END_SRC\n")
@@ -112,6 +113,7 @@ def test_org_headings_blocks_and_links(tmp_path):
     assert result.error is None
     first = next(c for c in result.chunks if "chapter one" in c.text)
     assert first.heading == "Plan > Week one" and "https" not in first.text and first.start_line == 3
+    assert "(see my own notes)" in first.text and "file:" not in first.text  # a link to a file name with spaces too
     assert next(c for c in result.chunks if "Solve" in c.text).heading == "Plan > Week one > Exercises"
     assert any(c.kind == "code" and "print" in c.text for c in result.chunks)
 
