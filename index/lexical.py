@@ -80,10 +80,11 @@ class Lexical:
 # A year: a span ("1991-92") or four digits after a word that places a time ("in 1812"), not a count ("the 1200
 # ships", "in 1500 ms": a plural or a unit follows a count).
 _YEAR = re.compile(r"(1[0-9]{3}|20[0-9]{2})([-/][0-9]{2,4})?")
-_BEFORE_YEAR = {"in", "since", "after", "before", "during", "from", "until", "till", "around", "circa", "c",
+_BEFORE_YEAR = {"in", "of", "by", "since", "after", "before", "during", "from", "until", "till", "around", "circa", "c",
                 "early", "late", "mid", "year", "summer", "winter", "spring", "autumn", "fall"}
-# What a count counts: a plural ("ships", "items") or a unit ("ms", "kb"); not a word that only ends in s.
-_COUNTED = re.compile(r"[a-z]{2,}s|ms|s|kb|mb|gb|tb|km|kg|mm|cm|m|g|px|hz|khz|mhz|ghz|kw|w|v|b", re.I)
+# What a count counts, written in lower case: a plural ("ships", "items") or a unit ("ms", "kb"); not a word that
+# only ends in s, nor a name ("in 1776 Congress"). When in doubt a number is a count: a question is never refused for it.
+_COUNTED = re.compile(r"[a-z]{2,}s|ms|s|kb|mb|gb|tb|km|kg|mm|cm|m|g|px|hz|khz|mhz|ghz|kw|w|v|b")
 _NOT_PLURAL = {"this", "was", "has", "does", "its", "his", "hers", "is", "as", "us", "yes", "thus", "less", "across",
                "whereas", "perhaps", "always", "towards", "afterwards", "besides", "unless", "news", "series"}
 _YEARS_IN = re.compile(r"(?<![0-9])(1[0-9]{3}|20[0-9]{2})(s?)(?![0-9])")
@@ -119,13 +120,15 @@ class Vocabulary:
 
     def _writes_year(self, year: int) -> bool:
         """Whether the notes write this year, one next to it (a span "1991–92"), or its decade ("the 1990s")."""
-        if self._years is None:
-            self._years = set()
+        years = self._years
+        if years is None:  # built whole, then published: threads of the server may ask at once
+            years = set()
             for word in self.words:
                 for m in _YEARS_IN.finditer(word):
                     first = int(m.group(1))
-                    self._years.update(range(first, first + 10) if m.group(2) and first % 10 == 0 else [first])
-        return any(y in self._years for y in range(year - YEAR_SLACK, year + YEAR_SLACK + 1))
+                    years.update(range(first, first + 10) if m.group(2) and first % 10 == 0 else [first])
+            self._years = years
+        return any(y in years for y in range(year - YEAR_SLACK, year + YEAR_SLACK + 1))
 
     def knows_any(self, question: str) -> bool:
         """Whether any content word of the question occurs in the notes at all."""
@@ -140,7 +143,7 @@ class Vocabulary:
                 # numbers are values, not names; but a year names a time ("in 1812", "the 1991-92 season"), and notes
                 # that never write it say nothing of what happened then
                 year = _YEAR.fullmatch(word)
-                after = words[i + 1].lower() if i + 1 < len(words) else ""
+                after = words[i + 1] if i + 1 < len(words) else ""
                 counted = bool(_COUNTED.fullmatch(after)) and after not in _NOT_PLURAL
                 placed = year and (year.group(2) or (i > 0 and words[i - 1].lower() in _BEFORE_YEAR and not counted))
                 if placed and not self._writes_year(int(year.group(1))):

@@ -9,10 +9,10 @@ from __future__ import annotations
 import bisect
 import html
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
-from .links import BRACKET, DEFINITION, FOOTNOTE_DEF, MAX_NESTING, scan
+from .emphasis import strip_emphasis
+from .links import BRACKET, DEFINITION, FOOTNOTE_DEF, MAX_NESTING, VERBATIM, scan, verbatim
 
 _QUOTE = re.compile(r"^\s*(?:>\s?)+")
 # A heading inside a quote or a list item ('> ### Title', '* ##### Title') is shown as its words.
@@ -23,75 +23,24 @@ _AUTOLINK = re.compile(r"<((?:https?|ftp|mailto):[^>\s]+|[\w.+-]+@[\w-]+(?:\.[\w
 _TAG = re.compile(r"</?([A-Za-z][A-Za-z0-9-]*)(?:\s[^<>]*)?/?>")
 _BREAKING_TAGS = {"br", "p", "div", "li", "td", "th", "tr", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "dt", "dd"}
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
+# Sub- and superscripts are written 'x_t', 'x^2' (a word of their own, as in the note's source, where the tag
+# parts them): glued to the word before they would make a word the note does not have ('actualt').
+_SCRIPT = re.compile(r"<(sub|sup)>([^<>\n]*)</\1>", re.I)
+_GLUES = ")]}'*_\ue003\ue005"  # a script after these belongs to what precedes: '(x+1)^2', '`DayOfYear`^2', '*x*^2'
+
 _URL = re.compile(r"\b(?:https?|ftp)://\S+|\bwww\.\S+")
 _MARK = "\ue002{}\ue003"  # brackets link text while the rest of the line is cleaned, to measure it afterwards
 _MARKED = re.compile("\ue002(.*?)\ue003", re.S)
 
 # Backslash escapes and code spans are set aside first (CommonMark: a backslash before ASCII punctuation
 # is that character, literally; inside a code span nothing is markup), so no later rule reads them as markup.
+# URLs and Windows paths (links.VERBATIM) are set aside as written too.
 _ASCII_PUNCT = r"""!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~"""
-_PROTECT = re.compile(r"\\([" + _ASCII_PUNCT + r"])|\\(?=\n|$)|(`+)")
+_PROTECT = re.compile("(" + VERBATIM + r")|\\([" + _ASCII_PUNCT + r"])|\\(?=\n|$)|(`+)")
 _KEPT = "\ue004{}\ue005"
 _KEPT_BACK = re.compile("\ue004(\\d+)\ue005")
 
-# Emphasis markers ('*', '_', '**', '***', '__') are dropped only in pairs that really delimit emphasis,
-# found with CommonMark's flanking rules: '_' inside a word ('snake_case') never opens or closes, and an
-# unpaired one ('window.__pwned', '**kwargs', '2 * 3') is just text.
-_RUN = re.compile(r"\*+|_+")
-_DUNDER = re.compile(r"[a-z0-9_]+")  # '__init__', '__name__': Python names, not bold words
-_THEMATIC_BREAK = re.compile(r"^\s*(?:[*_]\s*){3,}$")
 _PRIVATE = re.compile("[\ue002-\ue005]")
-
-
-def _strip_emphasis(text: str) -> str:
-    """Drop the markers that delimit emphasis, and stray backticks; code spans are set aside already."""
-    if _THEMATIC_BREAK.match(text):
-        return ""  # '***' is a rule, not text
-    kept, at = [], 0
-    for start, end in _emphasis_markers(text):
-        kept.append(text[at:start])
-        at = end
-    return ("".join(kept) + text[at:]).replace("`", "")  # an unmatched backtick carries no words
-
-
-def _emphasis_markers(text: str) -> list[tuple[int, int]]:
-    """Sorted (start, end) of the marker runs that open or close emphasis; each closer takes the nearest opener."""
-    openers: list[tuple[str, int, int]] = []
-    cuts: list[tuple[int, int]] = []
-    for m in _RUN.finditer(text):
-        run = m.group()
-        if len(run) > 3:
-            continue  # longer runs are not emphasis
-        opens, closes = _can_open_close(text, m.start(), m.end())
-        match = next((i for i in range(len(openers) - 1, -1, -1) if openers[i][0] == run), None) if closes else None
-        if match is not None:
-            _, start, end = openers[match]
-            del openers[match:]  # openers between a pair can no longer be closed
-            inner = text[end : m.start()]
-            # '*.*' in 'GRANT ON *.*' encloses no word: the stars are the note's, not emphasis.
-            if any(ch.isalnum() for ch in inner) and not (run == "__" and _DUNDER.fullmatch(inner)):
-                cuts += [(start, end), m.span()]
-        elif opens:
-            openers.append((run, m.start(), m.end()))
-    return sorted(cuts)
-
-
-def _can_open_close(text: str, start: int, end: int) -> tuple[bool, bool]:
-    """CommonMark's rules for a delimiter run text[start:end]: may it open, may it close emphasis?"""
-    before = _neighbour(text[start - 1] if start else "")
-    after = _neighbour(text[end] if end < len(text) else "")
-    left = after != "space" and (after != "punct" or before != "word")
-    right = before != "space" and (before != "punct" or after != "word")
-    if text[start] == "*":
-        return left, right
-    return left and (not right or before == "punct"), right and (not left or after == "punct")
-
-
-def _neighbour(c: str) -> str:
-    """'space' (text edges too), 'punct' or 'word'."""
-    if not c or c.isspace():
-        return "space"
-    return "punct" if unicodedata.category(c)[0] in "PS" else "word"
 
 
 def caption(path: str) -> str:
@@ -119,21 +68,26 @@ def _breaks(text: str) -> str:
     return "\n" * text.count("\n")
 
 
-def _protect(text: str, kept: list[str]) -> str:
-    """Set aside backslash escapes (as the literal character) and code spans (as their content)."""
+def _protect(text: str, kept: list[str], escapes: bool = True) -> str:
+    """Set aside URLs and paths (as written), backslash escapes (as the literal character; as written when
+    ``escapes`` is False) and code spans (as their content)."""
     out, at = [], 0
-    for m in _PROTECT.finditer(text):
-        if m.start() < at:
-            continue  # inside a code span already taken
+    while m := _PROTECT.search(text, at):  # from where the last one ended: after a code span, or a URL cut short
         out.append(text[at : m.start()])
         at = m.end()
-        if m.group(2) is None:
-            kept.append(m.group(1) or "")  # an escaped character, or a hard line break ('\' at a line end)
+        if m.group(1) is not None:
+            token = verbatim(m.group(1), text[m.start() - 1] if m.start() else "")
+            kept.append(token)
+            out.append(_KEPT.format(len(kept) - 1))
+            at = m.start() + len(token)
+            continue
+        if m.group(3) is None:
+            kept.append((m.group(2) or "") if escapes else m.group())  # a character, or a hard line break ('\' at the end)
             out.append(_KEPT.format(len(kept) - 1))
             continue
-        close = re.compile(f"(?<!`){m.group(2)}(?!`)").search(text, m.end())
+        close = re.compile(f"(?<!`){m.group(3)}(?!`)").search(text, m.end())
         if close is None:
-            out.append(m.group(2))  # an unmatched run is literal backticks
+            out.append(m.group(3))  # an unmatched run is literal backticks
             continue
         body = text[m.end() : close.start()]
         inner = body.replace("\n", " ")
@@ -147,17 +101,19 @@ def _protect(text: str, kept: list[str]) -> str:
 
 
 # -- links and images, found by ingest.links ------------------------------------------------------------
-def _links(text: str, refs: frozenset[str], captions: list[str], depth: int = 0) -> str:
-    """Links replaced by their (marked) words, images by a space with their caption collected: never a URL."""
+def _links(text: str, refs: frozenset[str], captions: list[str], restore, depth: int = 0) -> str:
+    """Links replaced by their (marked) words, images by a space with their caption collected: never a URL.
+
+    ``restore`` gives back what ``_protect`` set aside in a destination, for a caption made from a file name."""
     if depth > MAX_NESTING:
         return text
     out, at = [], 0
     for begin, start, close, end, dest, title, image in scan(text, refs):
         label = text[start + 1 : close]
         out.append(text[at:begin])
-        words = _links(label, refs, captions, depth + 1)
+        words = _links(label, refs, captions, restore, depth + 1)
         if image:
-            captions.append(words.strip() or title or caption(dest))
+            captions.append(words.strip() or title or caption(restore(dest)))
             out.append(" " + _breaks(text[begin:end]))
         elif label.startswith("^") and not dest:
             out.append(_breaks(label))  # a footnote mark ('[^1]') carries no words
@@ -190,9 +146,11 @@ def link_reach(lines: list[str], refs: frozenset[str] = frozenset()) -> int:
 
 
 # -- one line (or a few read together) as shown and as indexed ----------------------------------------------
-def display(line: str, refs: frozenset[str] = frozenset()) -> Line:
-    """One Markdown line as a passage shows it, as retrieval reads it, its image captions and link share."""
-    return display_lines([line], refs)[0]
+def display(line: str, refs: frozenset[str] = frozenset(), escapes: bool = True) -> Line:
+    """One Markdown line as a passage shows it, as retrieval reads it, its image captions and link share.
+
+    With ``escapes`` False a backslash is always itself (a line of a code block read as prose)."""
+    return display_lines([line], refs, escapes=escapes)[0]
 
 
 def heading_text(title: str, refs: frozenset[str] = frozenset()) -> str:
@@ -203,7 +161,8 @@ def heading_text(title: str, refs: frozenset[str] = frozenset()) -> str:
 _MARKUP = re.compile(r"[\\`\[<*_&>#\ue002-\ue005]")  # a line without any of these shows as written
 
 
-def display_lines(lines: list[str], refs: frozenset[str] = frozenset(), heading: bool = False) -> list[Line]:
+def display_lines(lines: list[str], refs: frozenset[str] = frozenset(), heading: bool = False,
+                  escapes: bool = True) -> list[Line]:
     """Markdown lines read together (a link or tag runs across them): one ``Line`` each, captions on the first.
 
     ``refs`` are the labels the note defines (``references``): '[text][label]' and '[label]' are links only
@@ -224,30 +183,43 @@ def display_lines(lines: list[str], refs: frozenset[str] = frozenset(), heading:
     kept: list[str] = []
     captions: list[str] = []
 
-    def set_aside(m: re.Match) -> str:
-        kept.append(m.group(1))
+    def aside(shown: str) -> str:
+        kept.append(shown)
         return _KEPT.format(len(kept) - 1)
 
+    def restore(text: str) -> str:
+        return _KEPT_BACK.sub(lambda m: kept[int(m.group(1))], text)
+
     def html_image(m: re.Match) -> str:
-        captions.append(_img_caption(m.group()))
+        captions.append(_img_caption(restore(m.group())))
         return " " + _breaks(m.group())
+
+    def script(m: re.Match) -> str:
+        """'actual<sub>t</sub>' -> 'actual_t', 'e<sup>-x</sup>' -> 'e^{-x}': the script stays a word of its own."""
+        body, before, after = m.group(2), m.string[m.start() - 1 : m.start()], m.string[m.end() : m.end() + 1]
+        if not body.strip() or not (before.isalnum() or before in _GLUES):
+            return body
+        mark = "^" if m.group(1).lower() == "sup" else "_"
+        if body.isalnum() and not after.isalnum():
+            return aside(mark) + body
+        return aside(mark + "{") + body + aside("}")  # 'H_{2}O', 'max_{a'}Q': where the script ends
 
     def tag(m: re.Match) -> str:
         return (" " if m.group(1).lower() in _BREAKING_TAGS else "") + _breaks(m.group())
 
     def resolve(text: str) -> str:
-        text = _strip_emphasis(text)
+        text = strip_emphasis(text)
         if heading:
             text = re.sub(r"\*{2,3}", "", text).strip().strip("*_ ").strip().rstrip(":").strip()
         text = html.unescape(text) if "&" in text else text  # before escapes come back: '\&amp;' stays as written
-        return _KEPT_BACK.sub(lambda m: kept[int(m.group(1))], text)
+        return restore(text)
 
-    text = _protect(source, kept)
+    text = _protect(source, kept, escapes)
     text = _COMMENT.sub(lambda m: _breaks(m.group()), text)
     text = _HTML_IMG.sub(html_image, text)
-    text = _AUTOLINK.sub(set_aside, text)
-    text = _links(text, refs, captions)
-    text = resolve(_TAG.sub(tag, text))
+    text = _AUTOLINK.sub(lambda m: aside(restore(m.group(1))), text)
+    text = _links(text, refs, captions, restore)
+    text = resolve(_TAG.sub(tag, _SCRIPT.sub(script, text)))
     captions = [" ".join(_MARKED.sub(r"\1", resolve(c)).split()) for c in captions]
     out = [_line(t, text != source) for t in _split_marked(text)]
     out[0].captions = [c for c in captions if c]

@@ -1,4 +1,5 @@
-"""Where Markdown links and images are in a line: CommonMark's brackets, destinations, titles and reference labels.
+"""Where Markdown links, images, URLs and paths are in a line: CommonMark's brackets, destinations, titles and
+reference labels, and the bare URLs and paths that are no markup.
 
 Only finding them lives here; what a passage shows in their place (their words, never a URL) is ingest.inline's.
 """
@@ -26,6 +27,26 @@ def references(lines: list[str]) -> frozenset[str]:
         if m:
             labels.add(label_key(m.group(1) if m.re is DEFINITION else "^" + m.group(2)))
     return frozenset(labels)
+
+
+# URLs and Windows paths are the note's characters as written: '_tmp_' in 's3://b/_tmp_/f' is no emphasis and
+# '\*' in 'C:\logs\*.txt' no escape. They stop before brackets, quotes and backticks, and at a ')' they did not
+# open, so a link around one ('[the office](https://en.wikipedia.org/wiki/Office_(building))') is still found.
+_TOKEN = r"""(?:[^\s<>\[\]`"()]|\([^\s<>\[\]`"()]*\))"""
+VERBATIM = (r"(?<![<\w.+-])[A-Za-z][\w+.-]{0,31}://" + _TOKEN + "*"  # 's3://'; '<https://..>' is an autolink
+            r"|(?<![<\w.])www\." + _TOKEN + "+"
+            r"|(?<![\w\\])[A-Za-z]:\\" + _TOKEN + "*"  # 'C:\logs'
+            r"|(?<![\w\\])\\\\[A-Za-z0-9][\w.$-]{0,62}\\" + _TOKEN + "*")  # '\\server\share'
+_SENTENCE_PUNCT = ".,:;!?'"
+
+
+def verbatim(token: str, before: str) -> str:
+    """A URL or path found by ``VERBATIM`` without what belongs to the sentence: a trailing full stop, or the
+    closing half of emphasis that opens just before it (``before``: '**www.example.org**')."""
+    end = len(token)
+    while end and (token[end - 1] in _SENTENCE_PUNCT or before in ("*", "_") and token[end - 1] == before):
+        end -= 1
+    return token[:end]
 
 
 BRACKET = re.compile(r"[\[\]]")

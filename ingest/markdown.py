@@ -181,8 +181,8 @@ class _Reader:
                 continue
             if is_code:
                 self.units.extend(Unit(number, piece, kind="code") for piece in split_long(text.rstrip()))
-            else:  # transcript lines are paragraphs of their own; a backslash in a code block is literal (doubled: escaped)
-                shown = display(text.replace("\\", "\\\\"), self.refs)
+            else:  # transcript lines are paragraphs of their own; a backslash in a code block is literal
+                shown = display(text, self.refs, escapes=False)
                 for piece in flow([(number, shown.text.strip())], None):
                     self.units.append(piece)
         if self.units:

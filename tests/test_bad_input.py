@@ -97,3 +97,20 @@ def test_large_text_file_is_indexed_with_progress(isolated_home, tmp_path):
 
     embeds = [s for s in seen if s[0] == "embed"]
     assert len(embeds) > 1 and embeds[-1][1] == embeds[-1][2]
+
+
+def test_a_very_long_line_is_cut_into_sentences_in_linear_time():
+    """A note that is one 2 MB line (an export with no line breaks) must not stall the ingest: ten times the text
+    takes about ten times as long to cut at its sentence ends, not a hundred times (it took 734 s)."""
+    import time
+
+    from ingest.sentences import sentence_ends
+
+    def seconds(text):
+        started = time.perf_counter()
+        sentence_ends(text)
+        return time.perf_counter() - started
+
+    line = "Dr. Smith went home at 5 p.m. and the meeting ended. "
+    small, large = seconds(line * 2_000), seconds(line * 20_000)
+    assert large < 30 * max(small, 1e-3)

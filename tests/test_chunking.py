@@ -5,12 +5,12 @@ from pathlib import Path
 
 import pytest
 
-from ingest import discover, load, normalize
+from ingest import NoteFile, discover, load, normalize
 from ingest.markdown import caption, chunk_markdown
 from ingest.pack import MAX_CHARS
 from ingest.textfile import read_lines
 
-from .conftest import NOTES, stands_in
+from .conftest import NOTES, SHARED, stands_in
 
 
 def chunks_of(tmp_path: Path, text: str | bytes, name: str = "n.md"):
@@ -39,6 +39,25 @@ def test_every_real_passage_stands_in_the_lines_it_cites():
         # each text line knows its own file line, and that line holds it
         for i, text_line in enumerate(c.text.split("\n")):
             assert stands_in(text_line, lines[c.line_of(i) - 1])
+
+
+def _shared_markdown() -> list[Path]:
+    """Every Markdown note of the shared corpora and peer files on this machine (none on a bare checkout)."""
+    found = [*SHARED.glob("eval/corpora/*/notes/**/*.md"), *SHARED.glob("peer-files*/**/*.md")]
+    return sorted(p for p in found if p.is_file())
+
+
+@pytest.mark.parametrize("path", _shared_markdown() or [None], ids=lambda p: str(p.relative_to(SHARED)) if p else "none")
+def test_every_passage_of_every_real_markdown_note_stands_in_its_lines(path):
+    if path is None:
+        pytest.skip("no shared Markdown notes on this machine")
+    lines = read_lines(path, path.name)[0]
+    result = load(NoteFile(path, f"notes/{path.name}"))
+    assert result.chunks or "no text" in (result.error or ""), (path, result.error)  # a page of emoji pictures has none
+    for c in result.chunks:
+        assert stands_in(c.text, "\n".join(lines[c.start_line - 1 : c.end_line])), c.citation
+        for i, text_line in enumerate(c.text.split("\n")):
+            assert stands_in(text_line, lines[c.line_of(i) - 1]), (c.citation, text_line)
 
 
 def test_real_passages_are_short_enough_to_cite():

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import shutil
+import time
 
 import pytest
 
@@ -91,6 +92,64 @@ def test_emphasis_is_dropped_but_stars_and_underscores_that_mean_something_stay(
               "GRANT USAGE ON *.* TO admin; 2 * 3 * 4; call f(*args, **kwargs) in my_snake_case or __init__.\n")
     assert c.text == ("The hybrid and worst linear predictor models, AutoRegressive.\n"
                       "GRANT USAGE ON *.* TO admin; 2 * 3 * 4; call f(*args, **kwargs) in my_snake_case or __init__.")
+
+
+@pytest.mark.parametrize("line", [
+    "2*3*4 = 24, and the weight is mass*volume*g.",
+    "E = m*c^2 relates them, and x*2 doubles x.",
+    "See https://example.org/a_b_c_d/x*y*z for the data.",
+    "Copy it to s3://bucket/_tmp_/file first.",
+    "Visit www.example.org/_drafts_/*new* today.",
+    "Delete C:\\logs\\*.txt and \\\\server\\share\\_old_\\*.bak every night.",
+    "Use `C:\\logs\\*.txt` in the shell.",
+])
+def test_stars_underscores_and_backslashes_in_arithmetic_urls_and_paths_are_the_notes_own(line):
+    (c,) = md("# Notes\n" + line + "\n")
+    assert c.text == line.replace("`", "")
+    assert stands_in(c.text, line)
+
+
+def test_a_transcript_in_a_code_block_keeps_every_backslash_of_its_paths():
+    line = "So today we copy the logs from C:\\logs\\*.txt and \\\\server\\share into the bucket for later."
+    (c,) = md("# Lecture\n```\n" + line + "\n```\n")
+    assert c.kind != "code" and c.text == line
+
+
+def test_emphasis_around_urls_and_paths_is_still_dropped():
+    (c,) = md("# Links\nRead **www.example.org/docs**, _https://example.org/a_b_ and *C:\\Temp\\x.log*.\n"
+              "![](https://example.org/img/pumpkin_sizes.png)\n")
+    assert c.text == "Read www.example.org/docs, https://example.org/a_b and C:\\Temp\\x.log."
+    assert c.captions == ("pumpkin sizes",)
+
+
+def test_digits_on_both_sides_of_a_star_are_arithmetic_and_words_on_both_sides_of_a_pair_too():
+    (c,) = md("# Maths\nThe ratio *2*3* holds, foo*bar* and *foo*bar are emphasis, A*B*C and a*b*c are products.\n")
+    assert c.text == "The ratio 2*3 holds, foobar and foobar are emphasis, A*B*C and a*b*c are products."
+
+
+@pytest.mark.parametrize("opener,closer", [("*a ", "a** "), ("_a ", "a__ ")])
+def test_emphasis_matching_takes_time_in_proportion_to_the_line(opener, closer):
+    def seconds(line: str) -> float:
+        best = float("inf")
+        for _ in range(2):
+            began = time.perf_counter()
+            md("# Long\n" + line + "\n")
+            best = min(best, time.perf_counter() - began)
+        return best
+
+    n = 20_000
+    hostile = opener * n + closer * n
+    plain = ("*a* " * len(hostile))[: len(hostile)]  # the same length, with ordinary emphasis through the same path
+    assert seconds(hostile) < 20 * seconds(plain)
+
+
+def test_sub_and_superscripts_stay_apart_from_the_word_they_follow():
+    line = ("The difference between actual<sub>t</sub> and predicted<sub>t</sub> over `DayOfYear`<sup>2</sup>, "
+            "X<sup>2</sup>, *y*<sup>2</sup>, e<sup>-x</sup>, H<sub>2</sub>O and max<sub>a'</sub>Q(s',a'), see note <sup>1</sup>.")
+    (c,) = md("# Formulas\n" + line + "\n")
+    assert c.text == ("The difference between actual_t and predicted_t over DayOfYear^2, X^2, y^2, e^{-x}, H_{2}O and "
+                      "max_{a'}Q(s',a'), see note 1.")
+    assert stands_in(c.text, line)
 
 
 def test_markup_inside_quotes_list_items_code_spans_and_tables():
