@@ -260,7 +260,7 @@ def pick_sentences(question: str, hits: list[Hit], limit: int = 3, from_top: int
             continue  # a line of code or a link list is not an answer in words
         for sentence, sim in hit.sentences:
             if hit.chunk.page is not None and _is_title(sentence.text):
-                continue  # on a page: "THE SIEGE OF VICKSBURG.", "CHAPTER XII" name what follows, they answer nothing
+                continue  # on a page: "A HISTORY OF THE RIVER.", "CHAPTER XII" name what follows, they answer nothing
             score = sim + 0.03 * (from_top - hit.rank)  # retrieval already weighed the whole passage
             own = set(tokenize(sentence.text))
             if words:  # the question's own terms in a sentence are evidence too, as in retrieval
