@@ -8,6 +8,7 @@ title, a chapter name, "Page 12 of 300") is not content, and a word split at a l
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from difflib import SequenceMatcher
@@ -25,30 +26,91 @@ _LOWER_START = re.compile(r"^([a-zà-ÿ]+[.,;:!?)\]]*)(.*)$")  # the word, with 
 # "official" matches. Only these are mapped: NFKC of the whole text would also turn "²" into "2" and "½" into "1⁄2".
 _LIGATURES = str.maketrans({"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl",
                             "\ufb05": "st", "\ufb06": "st"})
+MIN_TELLING = 4  # letters of a word that tells one text from another (word_forms)
 _TOKEN_SPLIT = re.compile(r"[\s\u2013\u2014]+")  # spaces and en/em dashes ("one—by" is two words)
 _NUMBER = re.compile(r"^[\d.,:/%+\-]+$")
 _WORD_PARTS = re.compile(r"['\u2019-]")
-_LEAD, _TRAIL = "(\"'\u201c\u2018[", ".,;:!?)\"'\u201d\u2019]"
+_LEAD, _TRAIL = "(\"'\u201c\u2018[\u300c\u300e\uff08", ".,;:!?)\"'\u201d\u2019]\u3001\u3002\u300d\u300f\uff09\uff0c\uff0e\uff1a\uff1b\uff01\uff1f"
 
 
 def word_share(lines: list[str]) -> tuple[float, int]:
     """How much a text reads like words, by shape alone: the share of its tokens that are words (letters only,
     lower case after an optional capital or all capitals, joined by apostrophes or hyphens; quotes and
-    punctuation around them aside), and how many such words. Numbers count neither way.
+    punctuation around them aside), and how many such words. Numbers count neither way. In a script written
+    without spaces or case (Chinese, Japanese, Thai ...) a run of its letters is a word, and its punctuation
+    ("。", "、") is no token.
 
     A garbled OCR layer ("«POAH «3E*»CM tanntxim.") scores lower than typed or well-read text (0.89 against
-    0.99 for a well-read scan on the peer files), in any language written with letters and spaces; no
-    dictionary is needed. Misread letters that still make a word ("knot" for "know") are not seen.
+    0.99 for a well-read scan on the peer files), in any language; no dictionary is needed. Misread letters
+    that still make a word ("knot" for "know") are not seen.
     """
     tokens = words = 0
+    for _, word in _tokens(lines):
+        tokens += 1
+        words += word is not None
+    return (words / tokens if tokens else 0.0), words
+
+
+def word_forms(lines: list[str]) -> Counter[str]:
+    """The words of a text that tell which text it is, case folded, to tell whether two readings say the same:
+    words of word_share of MIN_TELLING letters or more ("the", "and" stand in any English page), and from a run
+    of a script without spaces its pairs of letters, since two readings cut such a run alike less often."""
+    forms: Counter[str] = Counter()
+    for _, word in _tokens(lines):
+        if word is None:
+            continue
+        if _unspaced(word[0]):
+            forms.update(word[i:i + 2] for i in range(max(1, len(word) - 1)))
+        elif len(word) >= MIN_TELLING:
+            forms[word.casefold()] += 1
+    return forms
+
+
+def words_held(layer: list[str], read: list[str]) -> float:
+    """The share of ``layer``'s telling words (word_forms) that ``read`` holds too: whether two readings of a page
+    say the same text. 1.0 for a layer without such words (nothing to compare)."""
+    wanted = word_forms(layer)
+    total = sum(wanted.values())
+    return sum((wanted & word_forms(read)).values()) / total if total else 1.0
+
+
+def _tokens(lines: list[str]):
+    """(token, the word it is or None) for each token that counts: numbers and bare punctuation do not."""
     for line in lines:
         for token in _TOKEN_SPLIT.split(line):
-            core = token.lstrip(_LEAD).rstrip(_TRAIL)
-            if not core or _NUMBER.match(core):
-                continue
-            tokens += 1
-            words += _is_word(core)
-    return (words / tokens if tokens else 0.0), words
+            parts = _parts(token)
+            for part, unspaced in parts:
+                if unspaced:
+                    yield part, part
+                    continue
+                core = part.lstrip(_LEAD).rstrip(_TRAIL)
+                if not core or _NUMBER.match(core) or (len(parts) > 1 and _punctuation(core)):
+                    continue
+                yield core, core if _is_word(core) else None
+
+
+def _unspaced(ch: str) -> bool:
+    """A letter without case (CJK, kana, Hangul, Thai, Arabic ...), of the scripts written without spaces."""
+    return unicodedata.category(ch) in ("Lo", "Lm")
+
+
+def _parts(token: str) -> list[tuple[str, bool]]:
+    """A token cut into runs of caseless letters (with the marks that follow them: Thai vowels, Devanagari
+    signs) and the rest, each with whether it is such a run. A token without them is itself."""
+    if token.isascii() or not any(_unspaced(ch) for ch in token):
+        return [(token, False)]
+    parts: list[tuple[str, bool]] = []
+    for ch in token:
+        unspaced = _unspaced(ch) or (unicodedata.category(ch) in ("Mn", "Mc") and bool(parts) and parts[-1][1])
+        if parts and parts[-1][1] == unspaced:
+            parts[-1] = (parts[-1][0] + ch, unspaced)
+        else:
+            parts.append((ch, unspaced))
+    return parts
+
+
+def _punctuation(text: str) -> bool:
+    return all(unicodedata.category(ch)[0] in "PS" for ch in text)
 
 
 def _is_word(token: str) -> bool:
@@ -64,7 +126,7 @@ def unligate(text: str) -> str:
 
 
 def _shape(line: str) -> str:
-    """A line without its numbers: '49 THE SIEGE' and 'THE SIEGE 50' repeat as one shape."""
+    """A line without its numbers: "49 A HISTORY OF ROME" and "A HISTORY OF ROME 50" repeat as one shape."""
     return " ".join(re.sub(r"\d+", " ", line.lower()).split())
 
 
@@ -86,7 +148,7 @@ def running_lines(pages: list[list[str]]) -> set[str]:
 
 def _runs(shape: str, running: set[str]) -> bool:
     """Whether an edge line is a running header: one of the repeating shapes, or one misread by OCR by a letter or
-    two ("the siege op vicksbueg" for "the siege of vicksburg"), when the shape is long enough to tell."""
+    two ("a histcry of rorne" for "a history of rome"), when the shape is long enough to tell."""
     if shape in running:
         return True
     return len(shape) >= MIN_FUZZY and any(abs(len(shape) - len(r)) <= 2 and len(r) >= MIN_FUZZY
@@ -156,9 +218,10 @@ def page_sections(lines: list[str], marks: list[Bookmark], before: str) -> tuple
     aside; a title may wrap onto a second line). Text before the first such line keeps ``before``, the heading
     in force when the page starts, except that bookmarks which nest (a part, its chapter, its section) start
     together: when those precede the first title found, or no title is found at all, the deepest of them heads
-    it. Sibling bookmarks that all point at one page and none of whose titles stand on it (an extract of a book
-    keeps the whole book's outline) cannot all head it, so it keeps ``before`` (or the first of them when no
-    heading is in force yet). The first run's heading is the page's heading even when it has no lines.
+    it. Bookmarks that do not nest (a chapter and two of its sections) cannot all head it, so the deepest path
+    they all share does (the chapter); only bookmarks that share nothing (sibling chapters: an extract of a
+    book keeps the whole book's outline) leave it ``before`` (or the first of them when no heading is in force
+    yet). The first run's heading is the page's heading even when it has no lines.
     """
     if not marks:
         return [(before, lines)], before
@@ -166,8 +229,11 @@ def page_sections(lines: list[str], marks: list[Bookmark], before: str) -> tuple
     matched = {mark for mark, _ in starts.values()}
     first = starts[min(starts)][0] if starts else len(marks)
     leading = [marks[m] for m in range(first) if m not in matched]
+    shared = _shared_path(leading)
     if leading and all(a.path == b.path[:len(a.path)] for a, b in zip(leading, leading[1:])):
         heading = leading[-1].heading
+    elif shared:
+        heading = Bookmark(shared).heading
     else:
         heading = before or marks[0].heading
     runs: list[tuple[str, list[str]]] = [(heading, [])]
@@ -185,6 +251,17 @@ def page_sections(lines: list[str], marks: list[Bookmark], before: str) -> tuple
         body = body or i >= title_end
     after = heading if starts else marks[-1].heading
     return runs, after
+
+
+def _shared_path(marks: list[Bookmark]) -> tuple[str, ...]:
+    """The longest start of a path that all ``marks`` have (empty for none)."""
+    shared = marks[0].path if marks else ()
+    for mark in marks[1:]:
+        n = 0
+        while n < min(len(shared), len(mark.path)) and shared[n] == mark.path[n]:
+            n += 1
+        shared = shared[:n]
+    return shared
 
 
 def _key(text: str) -> str:

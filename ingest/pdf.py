@@ -4,18 +4,25 @@ from __future__ import annotations
 from pathlib import Path
 
 from .pack import flow, pack, wrap_width
-from .pagelayout import fill_form, picture_cover
-from .pagetext import Bookmark, clean_page, outline_marks, page_sections, running_lines, unligate, word_share
+from .pageforms import fill_form
+from .pagelayout import drawing, text_layers
+from .pagetext import Bookmark, clean_page, outline_marks, page_sections, running_lines, unligate, word_share, words_held
 from .ocr import MAX_OCR_PAGES
 from .records import Chunk, IngestError, one_line
 from .records import exception_text as _text
 
 REPAIR = "re-export or repair it and ingest again"
-# A scanned page's own text layer is read again by OCR when fewer of its tokens than this look like words
-# (pagetext.word_share). On the peer files: well-read scan layers 0.990-0.998, typed pages 0.955-1.0 (a page of
-# Japanese codes 0.667, but it is no scan), a garbled OCR layer 0.893 and OCR of that same page 0.985.
+# A scan's invisible text layer (an earlier OCR's) is read again by OCR when fewer of its tokens than this look
+# like words (pagetext.word_share). On the peer files: well-read scan layers 0.990-0.998, typed pages 0.955-1.0,
+# a garbled OCR layer 0.893 and OCR of that same page 0.985. Technical typed text scores far lower (0.45-0.66),
+# which is why text drawn to be seen is never replaced, however it scores.
 PLAUSIBLE_SHARE = 0.93
 SCAN_COVER = 0.75  # a page this much covered by pictures is a scan (0.08-0.26 on typed pages with figures)
+# OCR's reading replaces the layer only when it holds this share of the layer's telling words (pagetext.words_held):
+# it read the same text, not some other picture. On the peer files: 0.34 for the garbled layer and OCR of its
+# scan (both misread words), 0.0-0.13 for that layer against other pages of English.
+SAME_TEXT = 0.2
+GIVE_UP = 3  # re-reads in a file that improved none of them: the next pages with a poor layer keep it untried
 
 
 def _limit_mb(message: str) -> int | None:
@@ -143,12 +150,13 @@ def _extract(pages: list, source: str, marks: dict[int, list[Bookmark]]) -> tupl
         if not kept:
             empty_pages += 1
             continue
-        layer = word_share(kept)
-        if layer[0] < PLAUSIBLE_SHARE and _is_scan(pages[number - 1]):
-            found = ocr.reread(pages[number - 1], number, runs[0][0], layer)
-            if found:
-                chunks.extend(found)
-                continue
+        layer = _garbled_layer(pages[number - 1]) if word_share(kept)[0] < PLAUSIBLE_SHARE else None
+        found = ocr.reread(pages[number - 1], number, runs[0][0], layer[0]) if layer else []
+        if found:  # OCR's reading instead of the invisible layer; the text drawn to be seen stays
+            chunks.extend(found)
+            seen = clean_page(layer[1], running)
+            chunks.extend(pack(flow([(0, line) for line in seen], width), source, runs[0][0], page=number))
+            continue
         for title, run in runs:
             if run:
                 chunks.extend(pack(flow([(0, line) for line in run], width), source, title, page=number))
@@ -166,16 +174,29 @@ def _extract(pages: list, source: str, marks: dict[int, list[Bookmark]]) -> tupl
     return chunks, warnings
 
 
-def _is_scan(page) -> bool:
+def _garbled_layer(page) -> tuple[list[str], list[str]] | None:
+    """(the invisible text layer, the visible text) of a scan whose layer reads poorly, else None.
+
+    Only text drawn invisibly over a page-filling picture (how OCR tools lay their reading over a scan) is
+    ever replaced: a slide's typed caption over a screenshot is drawn to be seen, and OCR of the screenshot
+    would not hold it.
+    """
     try:
-        return picture_cover(page) >= SCAN_COVER
+        seen = drawing(page)
+        if seen.cover < SCAN_COVER or not seen.hidden:
+            return None
+        hidden, shown = text_layers(page)
     except Exception:  # a drawing that cannot be followed: the page is not taken for a scan, its text is kept
-        return False
+        return None
+    layer = unligate(hidden).splitlines()
+    if word_share(layer)[0] >= PLAUSIBLE_SHARE:
+        return None
+    return layer, unligate(fill_form(page, shown)).splitlines()
 
 
 class _PageOcr:
-    """OCR of the pages without a text layer, and of scans whose text layer is garbled, with its warnings;
-    bounded to MAX_OCR_PAGES pages a file."""
+    """OCR of the pages without a text layer, and of scans whose invisible text layer is garbled, with its
+    warnings; bounded to MAX_OCR_PAGES pages a file."""
 
     def __init__(self, source: str):
         self.source = source
@@ -186,7 +207,9 @@ class _PageOcr:
         self.unavailable = ""  # why OCR cannot run here, once known
         self.blank_unread = 0  # pages without a text layer that OCR being unavailable left unread
         self.rereads = 0  # scans with a garbled text layer sent to OCR
-        self.replaced = 0  # ... and read better by it
+        self.tried: list[int] = []  # ... their pages
+        self.replaced: list[int] = []  # ... the pages OCR read better
+        self.untried = 0  # scans with a garbled layer not sent, after GIVE_UP re-reads improved nothing
         self.garbled_kept = 0  # ... whose layer was kept because OCR is unavailable
 
     def read(self, page, number: int, heading: str) -> list[Chunk]:
@@ -216,19 +239,24 @@ class _PageOcr:
         self.read_pages += bool(found)
         return found
 
-    def reread(self, page, number: int, heading: str, layer: tuple[float, int]) -> list[Chunk]:
-        """Passages OCR'd from a scan whose text layer reads poorly (``layer``: its word_share), when they read
-        better; else none, and the layer stays.
+    def reread(self, page, number: int, heading: str, layer: list[str]) -> list[Chunk]:
+        """Passages OCR'd from a scan whose invisible text ``layer`` reads poorly, when they read better; else
+        none, and the layer stays.
 
-        Better means a larger share of word-like tokens and at least half as many words: OCR that finds a
-        few clean words in a picture does not replace a page of text.
+        Better means a larger share of word-like tokens, at least half as many words, and SAME_TEXT of the
+        layer's words among them: OCR that finds a few clean words in a picture, or reads a picture that is
+        not what the layer says, does not replace a page of text.
         """
         if self.unavailable:
             self.garbled_kept += 1
             return []
         if self.pictures + self.rereads >= MAX_OCR_PAGES:
             return []
+        if self.rereads >= GIVE_UP and not self.replaced:  # 2-6 s a page, for layers OCR reads no better
+            self.untried += 1
+            return []
         self.rereads += 1
+        self.tried.append(number)
         try:
             from .images import read_pdf_page
 
@@ -241,9 +269,10 @@ class _PageOcr:
             reason = e.message if isinstance(e, IngestError) else _limit_problem(e) or one_line(e)
             self.problems.append(f"page {number} has a garbled text layer, kept as is: OCR could not read its picture ({reason})")
             return []
-        share, words = word_share([chunk.text for chunk in found])
-        if share > layer[0] and words >= layer[1] / 2:
-            self.replaced += 1
+        read = [chunk.text for chunk in found]
+        (share, words), before = word_share(read), word_share(layer)
+        if share > before[0] and words >= before[1] / 2 and words_held(layer, read) >= SAME_TEXT:
+            self.replaced.append(number)
             return found
         return []
 
@@ -259,8 +288,11 @@ class _PageOcr:
             notes.append(f"pages {self.skipped[0]}-{self.skipped[-1]} have no text layer and were not read: OCR stops after "
                          f"{MAX_OCR_PAGES} pages a file; split the PDF to read the rest")
         if self.replaced:
-            pages = "1 page had a garbled text layer and was" if self.replaced == 1 else f"{self.replaced} pages had a garbled text layer and were"
-            notes.append(f"{pages} read by OCR instead (a word may be misread)")
+            verb = "was" if len(self.replaced) == 1 else "were"
+            notes.append(f"{_page_list(self.replaced)} had a garbled text layer and {verb} read by OCR instead (a word may be misread)")
+        if self.untried:
+            notes.append(f"{_page_list(self.tried)} have a text layer that reads poorly, and OCR read them no better; "
+                         f"{self.untried} more such pages keep their layer without being read again")
         if self.blank_unread:
             notes.append(f"pages without a text layer were not read: OCR is unavailable ({self.unavailable}); "
                          "reinstall the project (make setup) and ingest again")
@@ -269,3 +301,17 @@ class _PageOcr:
             notes.append(f"{pages} garbled text layer: OCR is unavailable ({self.unavailable}); "
                          "reinstall the project (make setup) and ingest again")
         return notes
+
+
+def _page_list(numbers: list[int], most: int = 8) -> str:
+    """'page 4', 'pages 3-5, 9' (runs joined; past ``most`` runs, how many more pages)."""
+    runs: list[list[int]] = []
+    for n in sorted(set(numbers)):
+        if runs and n == runs[-1][1] + 1:
+            runs[-1][1] = n
+        else:
+            runs.append([n, n])
+    shown = [f"{a}-{b}" if b > a else str(a) for a, b in runs[:most]]
+    rest = sum(b - a + 1 for a, b in runs[most:])
+    listed = ", ".join(shown) + (f" and {rest} more" if rest else "")
+    return f"page {listed}" if len(numbers) == 1 else f"pages {listed}"

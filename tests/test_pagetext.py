@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ingest import discover, load
-from ingest.pagetext import Bookmark, clean_page, join_hyphens, page_sections, running_lines
+from ingest.pagetext import Bookmark, clean_page, join_hyphens, page_sections, running_lines, word_forms, word_share
 
 from .conftest import make_pdf
 
@@ -63,3 +63,24 @@ def test_bookmark_titles_cut_a_page_into_sections():
     runs, after = page_sections(["The end of the last unit.", "Unit 2", "Energy."], marks[2:3], "Unit 1 > Summary")
     assert [heading for heading, _ in runs] == ["Unit 1 > Summary", "Unit 2"] and after == "Unit 2"
     assert page_sections(["Text."], [], "Unit 2") == ([("Unit 2", ["Text."])], "Unit 2")
+
+
+def test_bookmarks_that_do_not_nest_head_the_page_with_the_path_they_share():
+    chapter = [Bookmark(("Chapter 2 Weather",)), Bookmark(("Chapter 2 Weather", "Storm systems")),
+               Bookmark(("Chapter 2 Weather", "Rain and snow"))]  # none of the three titles printed
+    runs, _ = page_sections(["2 Weather and climate", "Climate is weather averaged."], chapter, "Chapter 1 Oceans")
+    assert [heading for heading, _ in runs] == ["Chapter 2 Weather"]
+    # Bookmarks that share nothing (sibling chapters) leave the heading in force.
+    siblings = [Bookmark(("Waves",)), Bookmark(("Sand",))]
+    assert page_sections(["Waves carry energy."], siblings, "Oceans > Tides")[0][0][0] == "Oceans > Tides"
+
+
+def test_text_in_scripts_without_spaces_reads_as_words():
+    for text in ["機械学習は人工知能の一分野です。データから「規則」を学びます。", "机器学习是人工智能的一个分支，它从数据中学习。",
+                 "バケットを作成します。", "การเรียนรู้ของเครื่องเป็นสาขาหนึ่ง", "मशीन लर्निंग कृत्रिम बुद्धि की शाखा है"]:
+        share, words = word_share([text])
+        assert share >= 0.93 and words, (text, share)
+    assert word_share(["«POAH «3E*»CM tanntxim. inc. /^. ^"])[0] < 0.5  # a garbled layer still reads as one
+    # Two readings of one sentence share its pairs of letters; the words every page has tell nothing.
+    assert word_forms(["学習です"]) == {"学習": 1, "習で": 1, "です": 1}
+    assert word_forms(["The cell and its membrane."]) == {"cell": 1, "membrane": 1}
