@@ -77,19 +77,37 @@ class Lexical:
         return np.asarray(self.bm25.get_scores(tokens), dtype="float32")
 
 
-# A year: a span ("1991-92") or four digits after a word that places a time ("in 1812"), not a count ("the 1200
-# ships", "in 1500 ms": a plural or a unit follows a count).
+# A year: a span ("1991-92") or four digits after a word that places a time ("in 1812", "summer 1969"), or after
+# "of"/"by" that follow a name or a time ("the War of 1812", "summer of 1969"); not a count ("the 1200 ships", "in
+# 1500 ms", "the square root of 1600": a plural or a unit follows a count). When in doubt a number is a count: a
+# question is never refused for it.
 _YEAR = re.compile(r"(1[0-9]{3}|20[0-9]{2})([-/][0-9]{2,4})?")
-_BEFORE_YEAR = {"in", "of", "by", "since", "after", "before", "during", "from", "until", "till", "around", "circa", "c",
-                "early", "late", "mid", "year", "summer", "winter", "spring", "autumn", "fall"}
-# What a count counts, written in lower case: a plural ("ships", "items") or a unit ("ms", "kb"); not a word that
-# only ends in s, nor a name ("in 1776 Congress"). When in doubt a number is a count: a question is never refused for it.
-_COUNTED = re.compile(r"[a-z]{2,}s|ms|s|kb|mb|gb|tb|km|kg|mm|cm|m|g|px|hz|khz|mhz|ghz|kw|w|v|b")
+_TIMES = {"summer", "winter", "spring", "autumn", "fall", "year", "end", "start", "beginning", "middle", "early",
+          "late", "mid"}
+_BEFORE_YEAR = _TIMES | {"in", "since", "after", "before", "during", "from", "until", "till", "around", "circa", "c"}
+_OF_BY = {"of", "by"}
+_UNIT = re.compile(r"ms|s|kb|mb|gb|tb|km|kg|mm|cm|m|g|px|hz|khz|mhz|ghz|kw|w|v|b|items?", re.I)
+_PLURAL = re.compile(r"[a-z]{2,}s")  # written in lower case: "in 1776 Congress" names, it does not count
 _NOT_PLURAL = {"this", "was", "has", "does", "its", "his", "hers", "is", "as", "us", "yes", "thus", "less", "across",
                "whereas", "perhaps", "always", "towards", "afterwards", "besides", "unless", "news", "series"}
 _YEARS_IN = re.compile(r"(?<![0-9])(1[0-9]{3}|20[0-9]{2})(s?)(?![0-9])")
 YEAR_SLACK = 2  # a year this close to one the notes write is theirs ("1992" beside "1991-92" or "1991–92")
 _WORDISH = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-/]*[A-Za-z0-9]|[A-Za-z0-9]")
+
+
+def _places_a_time(before: list[str]) -> bool:
+    """Whether the words before a number place it in time: "in", "since", "summer"; "of"/"by" after a name or a time."""
+    if not before:
+        return False
+    word = before[-1].lower()
+    if word in _OF_BY:
+        return len(before) > 1 and (before[-2][0].isupper() or before[-2].lower() in _TIMES)
+    return word in _BEFORE_YEAR
+
+
+def _counts(after: list[str]) -> bool:
+    """Whether the word after a number says what it counts: a unit ("MB", "ms") or a plural in lower case."""
+    return bool(after) and (bool(_UNIT.fullmatch(after[0])) or (bool(_PLURAL.fullmatch(after[0])) and after[0] not in _NOT_PLURAL))
 
 
 class Vocabulary:
@@ -143,9 +161,7 @@ class Vocabulary:
                 # numbers are values, not names; but a year names a time ("in 1812", "the 1991-92 season"), and notes
                 # that never write it say nothing of what happened then
                 year = _YEAR.fullmatch(word)
-                after = words[i + 1] if i + 1 < len(words) else ""
-                counted = bool(_COUNTED.fullmatch(after)) and after not in _NOT_PLURAL
-                placed = year and (year.group(2) or (i > 0 and words[i - 1].lower() in _BEFORE_YEAR and not counted))
+                placed = year and (year.group(2) or (_places_a_time(words[:i]) and not _counts(words[i + 1 : i + 2])))
                 if placed and not self._writes_year(int(year.group(1))):
                     found.append(word)
                 continue

@@ -26,7 +26,7 @@ _COMMENT = re.compile(r"<!--.*?-->", re.S)
 # Sub- and superscripts are written 'x_t', 'x^2' (a word of their own, as in the note's source, where the tag
 # parts them): glued to the word before they would make a word the note does not have ('actualt').
 _SCRIPT = re.compile(r"<(sub|sup)>([^<>\n]*)</\1>", re.I)
-_GLUES = ")]}'*_\ue003\ue005"  # a script after these belongs to what precedes: '(x+1)^2', '`DayOfYear`^2', '*x*^2'
+_GLUES = ")]}'*_\ue003\ue005\ue009"  # a script after these belongs to what precedes: '(x+1)^2', '`DayOfYear`^2', '*x*^2'
 
 _URL = re.compile(r"\b(?:https?|ftp)://\S+|\bwww\.\S+")
 _MARK = "\ue002{}\ue003"  # brackets link text while the rest of the line is cleaned, to measure it afterwards
@@ -40,7 +40,11 @@ _PROTECT = re.compile("(" + VERBATIM + r")|\\([" + _ASCII_PUNCT + r"])|\\(?=\n|$
 _KEPT = "\ue004{}\ue005"
 _KEPT_BACK = re.compile("\ue004(\\d+)\ue005")
 
-_PRIVATE = re.compile("[\ue002-\ue005]")
+# A sub- or superscript's marks ('_', '^', '{', '}'), kept apart while the line is cleaned: a passage shows them
+# ('CO_2', which stands in 'CO<sub>2</sub>'), retrieval reads the word whole ('CO2', as a question writes it).
+_SCRIPT_MARKS = {"\ue006": "_", "\ue007": "^", "\ue008": "{", "\ue009": "}"}
+_SCRIPT_MARKED = re.compile("[\ue006-\ue009]")
+_PRIVATE = re.compile("[\ue002-\ue009]")
 
 
 def caption(path: str) -> str:
@@ -76,7 +80,7 @@ def _protect(text: str, kept: list[str], escapes: bool = True) -> str:
         out.append(text[at : m.start()])
         at = m.end()
         if m.group(1) is not None:
-            token = verbatim(m.group(1), text[m.start() - 1] if m.start() else "")
+            token = verbatim(m.group(1), text[: m.start()])
             kept.append(token)
             out.append(_KEPT.format(len(kept) - 1))
             at = m.start() + len(token)
@@ -158,7 +162,7 @@ def heading_text(title: str, refs: frozenset[str] = frozenset()) -> str:
     return display_lines([title], refs, heading=True)[0].text
 
 
-_MARKUP = re.compile(r"[\\`\[<*_&>#\ue002-\ue005]")  # a line without any of these shows as written
+_MARKUP = re.compile(r"[\\`\[<*_&>#\ue002-\ue009]")  # a line without any of these shows as written
 
 
 def display_lines(lines: list[str], refs: frozenset[str] = frozenset(), heading: bool = False,
@@ -199,10 +203,10 @@ def display_lines(lines: list[str], refs: frozenset[str] = frozenset(), heading:
         body, before, after = m.group(2), m.string[m.start() - 1 : m.start()], m.string[m.end() : m.end() + 1]
         if not body.strip() or not (before.isalnum() or before in _GLUES):
             return body
-        mark = "^" if m.group(1).lower() == "sup" else "_"
+        mark = "\ue007" if m.group(1).lower() == "sup" else "\ue006"
         if body.isalnum() and not after.isalnum():
-            return aside(mark) + body
-        return aside(mark + "{") + body + aside("}")  # 'H_{2}O', 'max_{a'}Q': where the script ends
+            return mark + body
+        return mark + "\ue008" + body + "\ue009"  # 'H_{2}O', 'max_{a'}Q': where the script ends
 
     def tag(m: re.Match) -> str:
         return (" " if m.group(1).lower() in _BREAKING_TAGS else "") + _breaks(m.group())
@@ -238,4 +242,6 @@ def _line(text: str, changed: bool) -> Line:
     text = re.sub(r"(?<=\S)[ \t]{2,}", " ", text).rstrip() if changed else text.rstrip()
     share = linked / max(1, sum(ch.isalnum() for ch in text)) if linked else 0.0
     index = _URL.sub(" ", text) if "://" in text or "www." in text else text
+    if _SCRIPT_MARKED.search(text):
+        text, index = _SCRIPT_MARKED.sub(lambda m: _SCRIPT_MARKS[m.group()], text), _SCRIPT_MARKED.sub("", index)
     return Line(text, index.rstrip(), [], share)

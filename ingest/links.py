@@ -40,12 +40,24 @@ VERBATIM = (r"(?<![<\w.+-])[A-Za-z][\w+.-]{0,31}://" + _TOKEN + "*"  # 's3://'; 
 _SENTENCE_PUNCT = ".,:;!?'"
 
 
+_OPENER = re.compile(r"(?:^|(?<=[\s(\[]))(\*+|_+)(?=\S|$)")  # a run of '*' or '_' that may open emphasis
+
+
 def verbatim(token: str, before: str) -> str:
     """A URL or path found by ``VERBATIM`` without what belongs to the sentence: a trailing full stop, or the
-    closing half of emphasis that opens just before it (``before``: '**www.example.org**')."""
+    closing half of emphasis opened earlier on the line (``before``: the line up to the token), as in
+    '**www.example.org**' or '*Source: https://example.org/paper*'."""
+    openers = {m.group(1) for m in _OPENER.finditer(before)}
     end = len(token)
-    while end and (token[end - 1] in _SENTENCE_PUNCT or before in ("*", "_") and token[end - 1] == before):
-        end -= 1
+    while end:
+        if token[end - 1] in _SENTENCE_PUNCT:
+            end -= 1
+            continue
+        run = next((r for r in sorted(openers, key=len, reverse=True) if token[:end].endswith(r) and end > len(r)), None)
+        if run is None:
+            break
+        end -= len(run)
+        openers.discard(run)
     return token[:end]
 
 

@@ -99,14 +99,14 @@ def _parts(token: str) -> list[tuple[str, bool]]:
     signs) and the rest, each with whether it is such a run. A token without them is itself."""
     if token.isascii() or not any(_unspaced(ch) for ch in token):
         return [(token, False)]
-    parts: list[tuple[str, bool]] = []
+    runs: list[tuple[list[str], bool]] = []  # characters gathered in lists, joined once: a long line stays linear
     for ch in token:
-        unspaced = _unspaced(ch) or (unicodedata.category(ch) in ("Mn", "Mc") and bool(parts) and parts[-1][1])
-        if parts and parts[-1][1] == unspaced:
-            parts[-1] = (parts[-1][0] + ch, unspaced)
+        unspaced = _unspaced(ch) or (unicodedata.category(ch) in ("Mn", "Mc") and bool(runs) and runs[-1][1])
+        if runs and runs[-1][1] == unspaced:
+            runs[-1][0].append(ch)
         else:
-            parts.append((ch, unspaced))
-    return parts
+            runs.append(([ch], unspaced))
+    return [("".join(chars), unspaced) for chars, unspaced in runs]
 
 
 def _punctuation(text: str) -> bool:
@@ -232,8 +232,8 @@ def page_sections(lines: list[str], marks: list[Bookmark], before: str) -> tuple
     shared = _shared_path(leading)
     if leading and all(a.path == b.path[:len(a.path)] for a, b in zip(leading, leading[1:])):
         heading = leading[-1].heading
-    elif shared:
-        heading = Bookmark(shared).heading
+    elif shared and not (before + " > ").startswith(Bookmark(shared).heading + " > "):
+        heading = Bookmark(shared).heading  # unless the heading in force is inside it already: it says more
     else:
         heading = before or marks[0].heading
     runs: list[tuple[str, list[str]]] = [(heading, [])]

@@ -23,6 +23,7 @@ SCAN_COVER = 0.75  # a page this much covered by pictures is a scan (0.08-0.26 o
 # scan (both misread words), 0.0-0.13 for that layer against other pages of English.
 SAME_TEXT = 0.2
 GIVE_UP = 3  # re-reads in a file that improved none of them: the next pages with a poor layer keep it untried
+MIN_LAYER_TOKENS = 3  # tokens an invisible layer must hold to be judged (an empty one has nothing to replace)
 
 
 def _limit_mb(message: str) -> int | None:
@@ -189,8 +190,8 @@ def _garbled_layer(page) -> tuple[list[str], list[str]] | None:
     except Exception:  # a drawing that cannot be followed: the page is not taken for a scan, its text is kept
         return None
     layer = unligate(hidden).splitlines()
-    if word_share(layer)[0] >= PLAUSIBLE_SHARE:
-        return None
+    if word_share(layer)[0] >= PLAUSIBLE_SHARE or sum(len(line.split()) for line in layer) < MIN_LAYER_TOKENS:
+        return None  # a layer that reads well, or one with next to nothing in it to replace (OCR would always "win")
     return layer, unligate(fill_form(page, shown)).splitlines()
 
 
@@ -209,7 +210,7 @@ class _PageOcr:
         self.rereads = 0  # scans with a garbled text layer sent to OCR
         self.tried: list[int] = []  # ... their pages
         self.replaced: list[int] = []  # ... the pages OCR read better
-        self.untried = 0  # scans with a garbled layer not sent, after GIVE_UP re-reads improved nothing
+        self.untried: list[int] = []  # scans with a garbled layer not sent, after GIVE_UP re-reads improved nothing
         self.garbled_kept = 0  # ... whose layer was kept because OCR is unavailable
 
     def read(self, page, number: int, heading: str) -> list[Chunk]:
@@ -253,7 +254,7 @@ class _PageOcr:
         if self.pictures + self.rereads >= MAX_OCR_PAGES:
             return []
         if self.rereads >= GIVE_UP and not self.replaced:  # 2-6 s a page, for layers OCR reads no better
-            self.untried += 1
+            self.untried.append(number)
             return []
         self.rereads += 1
         self.tried.append(number)
@@ -292,7 +293,8 @@ class _PageOcr:
             notes.append(f"{_page_list(self.replaced)} had a garbled text layer and {verb} read by OCR instead (a word may be misread)")
         if self.untried:
             notes.append(f"{_page_list(self.tried)} have a text layer that reads poorly, and OCR read them no better; "
-                         f"{self.untried} more such pages keep their layer without being read again")
+                         f"{_page_list(self.untried)} keep theirs without being read again (OCR them with ocrmypdf "
+                         "--force-ocr and ingest the result to read them anew)")
         if self.blank_unread:
             notes.append(f"pages without a text layer were not read: OCR is unavailable ({self.unavailable}); "
                          "reinstall the project (make setup) and ingest again")

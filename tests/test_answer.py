@@ -31,7 +31,10 @@ def test_a_year_the_notes_never_write_is_an_unknown_name():
     # a count is no year: after "the", or followed by what it counts in lower case; a name after a year is no count
     assert vocab.unknown_names("How many of the 1200 ships sailed?") == []
     assert vocab.unknown_names("Why does a list of 1024 items fail in 1500 ms?") == []
-    assert vocab.unknown_names("What did the war of 1812 change?") == ["1812"]
+    assert "1812" in vocab.unknown_names("What did the War of 1812 change?")
+    assert vocab.unknown_names("Where did they go in the summer of 1812?") == ["1812"]
+    assert not [w for w in vocab.unknown_names("What is the square root of 1600, and is a cache of 2048 MB or 1800 GHz "
+                                               "faster?") if w.isdigit()]
     assert vocab.unknown_names("What did the treaty say in 1812 June?")[:1] == ["1812"]
     # a year the notes write another way: the other end of a span ("1961–62"), inside a decade ("the 1970s")
     assert vocab.unknown_names("Who won the league in 1962?") == []

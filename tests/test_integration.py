@@ -114,10 +114,13 @@ def test_peer_files_ingest_without_breaking(real_home, tmp_path):
     chunks = Searcher.open(tmp_path / "home", embedder).chunks
     indexed = {c.source for c in chunks}
     assert set(failed) | indexed == {f"notes/{p.name}" for p in notes.iterdir()}
-    # scans are read by OCR and cite their page; a scan that already has a text layer is not OCR'd again
+    # scans are read by OCR and cite their page; a scan whose text layer reads well is not OCR'd again, one whose
+    # invisible layer is garbage is (its visible stamp kept as typed)
     scanned = [c for c in chunks if c.source == "notes/file_scanned.pdf"]
     assert scanned and all(c.ocr and c.page == 1 for c in scanned)
-    assert not any(c.ocr for c in chunks if c.source == "notes/pdf-with-ocr-text.pdf")
+    assert not any(c.ocr for c in chunks if c.source == "notes/vicksburg-multipage.pdf")
+    reread = [c for c in chunks if c.source == "notes/pdf-with-ocr-text.pdf"]
+    assert any(c.ocr for c in reread) and all(c.page == 1 for c in reread)
     units = {c.source: c.unit_kind for c in chunks}
     assert units["notes/sample-presentation.pptx"] == "slide" and units["notes/fake.docx"] == "paragraph"
     assert units["notes/eng_spa_mult.epub"] == "chapter" and units["notes/regression-tools-solution.ipynb"] == "cell"

@@ -109,6 +109,18 @@ def test_stars_underscores_and_backslashes_in_arithmetic_urls_and_paths_are_the_
     assert stands_in(c.text, line)
 
 
+@pytest.mark.parametrize("line, shown", [
+    ("The figures come from a survey. *Source: https://example.com/paper*",
+     "The figures come from a survey. Source: https://example.com/paper"),
+    ("**See C:\\Temp\\x.log** before you start.", "See C:\\Temp\\x.log before you start."),
+    ("Details are in the guide (**see https://example.org/a**)", "Details are in the guide (see https://example.org/a)"),
+    ("Read *https://example.org/guide*.", "Read https://example.org/guide."),
+])
+def test_emphasis_around_a_url_or_path_ends_where_its_opener_says(line, shown):
+    (c,) = md("# Notes\n" + line + "\n")
+    assert c.text == shown
+
+
 def test_a_transcript_in_a_code_block_keeps_every_backslash_of_its_paths():
     line = "So today we copy the logs from C:\\logs\\*.txt and \\\\server\\share into the bucket for later."
     (c,) = md("# Lecture\n```\n" + line + "\n```\n")
@@ -150,6 +162,12 @@ def test_sub_and_superscripts_stay_apart_from_the_word_they_follow():
     assert c.text == ("The difference between actual_t and predicted_t over DayOfYear^2, X^2, y^2, e^{-x}, H_{2}O and "
                       "max_{a'}Q(s',a'), see note 1.")
     assert stands_in(c.text, line)
+    # retrieval reads the word whole, as a question writes it ("Why do plants need CO2?")
+    (gas,) = md("# Plants\nLeaves take in CO<sub>2</sub> in the 19<sup>th</sup> century experiments.\n")
+    assert "CO_2" in gas.text and "CO2" in gas.search_text and "19th" in gas.search_text
+    from index.lexical import Vocabulary
+
+    assert Vocabulary([gas.search_text]).unknown_names("Why do Leaves need CO2 in the 19th century?") == []
 
 
 def test_markup_inside_quotes_list_items_code_spans_and_tables():

@@ -336,7 +336,8 @@ def test_re_reads_that_improve_nothing_stop_after_three(tmp_path, monkeypatch):
     assert asked == [1, 2, 3]
     assert not any(c.ocr for c in result.chunks) and {c.page for c in result.chunks} == {1, 2, 3, 4, 5}
     assert ("pages 1-3 have a text layer that reads poorly, and OCR read them no better; "
-            "2 more such pages keep their layer without being read again") in result.warnings
+            "pages 4-5 keep theirs without being read again (OCR them with ocrmypdf --force-ocr and ingest the "
+            "result to read them anew)") in result.warnings
 
 
 @needs["pdf-with-ocr-text.pdf"]
@@ -369,3 +370,30 @@ def test_real_scans_with_a_well_read_layer_keep_it(monkeypatch):
     monkeypatch.setattr(ingest.images, "read_pdf_page", lambda *a, **k: pytest.fail("OCR'd a scan with a good layer"))
     result = _load(PEERS / "vicksburg-multipage.pdf")
     assert result.error is None and result.chunks and not any(c.ocr for c in result.chunks)
+
+
+def test_a_scan_whose_invisible_layer_holds_nothing_is_not_sent_to_ocr(monkeypatch):
+    """A text object that switches to invisible and back may leave the invisible layer empty: with nothing in it
+    to replace, any OCR reading would 'win' and the page's text be read twice."""
+    import ingest.pdf as pdf
+    from ingest.pagelayout import Drawing
+
+    monkeypatch.setattr(pdf, "drawing", lambda page: Drawing(cover=1.0, hidden=0.5))
+    monkeypatch.setattr(pdf, "text_layers", lambda page: ("", "xQz#k Ppq3see"))
+    assert pdf._garbled_layer(object()) is None
+    monkeypatch.setattr(pdf, "text_layers", lambda page: ("xQz#k Ppq3 r*b «3E*»CM", "Source: box 12"))
+    layer, seen = pdf._garbled_layer(object())
+    assert layer == ["xQz#k Ppq3 r*b «3E*»CM"] and seen == ["Source: box 12"]
+
+
+def test_pages_whose_bookmarks_share_only_the_book_keep_the_heading_in_force():
+    """A whole-book outline under one root: marks of two chapters on one page share only the book's title, which
+    says less than the heading in force (a section of the chapter before)."""
+    from ingest.pagetext import Bookmark, page_sections
+
+    marks = [Bookmark(("Book", "Chapter 2", "2.2 Tides")), Bookmark(("Book", "Chapter 3"))]
+    runs, _ = page_sections(["Waves rise and fall twice a day along the coast."], marks, "Book > Chapter 1 > 1.9 Sand")
+    assert runs[0][0] == "Book > Chapter 1 > 1.9 Sand"
+    runs, _ = page_sections(["Storms form over warm water."], [Bookmark(("Weather",)), Bookmark(("Weather", "Storms")),
+                                                                  Bookmark(("Weather", "Rain"))], "Oceans > Tides")
+    assert runs[0][0] == "Weather"  # a chapter and two of its sections: the chapter, not the one before
