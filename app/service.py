@@ -16,6 +16,7 @@ from index.build import BuildReport, ProgressFn, writing_now
 from index.steps import partial_files
 
 from . import answer as answering
+from . import followup
 from .answer import Abstention, Answer
 from .config import Settings
 
@@ -125,22 +126,22 @@ class Study:
         """Answer ``question`` (a follow-up of ``previous`` questions) from the files ``sources`` (None: all);
         ``abstention``: this asker's thresholds."""
         question = question.strip()
-        query = answering.query_for(question, previous)
+        query = followup.query_for(question, previous)
         searcher = self.searcher()
         if not any(ch.isalnum() for ch in query):
             return Answer(question, [], query=query)
         # Abstention weighs the same evidence whatever k is: the best EVIDENCE passages, then k are shown.
         depth = max(k, answering.EVIDENCE)
-        if query != question and answering.new_subject(question) and answering.own_terms(question):
+        if query != question and followup.new_subject(question) and followup.own_terms(question):
             # "and EFS?" after an EBS question: the topic helps find candidates, the turn's own words decide.
             hits = searcher.search(query, k=3 * depth, sentences=3 * depth, sources=sources)
-            own = answering.own_terms(question)
+            own = followup.own_terms(question)
             hits = sorted(hits, key=lambda h: (not own <= set(tokenize(h.chunk.search_text)), h.rank))[:depth]
             for rank, hit in enumerate(hits, start=1):
                 hit.rank = rank
         elif query != question:  # a follow-up: the passage after the topic's best one may hold its answer
             hits = searcher.search(query, k=depth, sentences=depth + 1, sources=sources, next_to_best=True)
-            hits = answering.follow_on(hits)[:depth]
+            hits = followup.follow_on(hits)[:depth]
         else:
             hits = searcher.search(query, k=depth, sentences=answering.FROM_TOP, sources=sources)
         reply = answering.answer(question, query, hits, searcher.vocabulary, abstention or self.settings.abstention, k)

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.answer import Abstention, is_follow_up
+from app.answer import Abstention
+from app.followup import is_follow_up
 from app.config import Settings
 from app.render import answer_html, esc
 from app.service import Study
@@ -42,7 +43,7 @@ def test_a_year_the_notes_never_write_is_an_unknown_name():
 
 
 def test_ordinals_and_conditions_are_no_new_subject():
-    from app.answer import new_subject, own_terms
+    from app.followup import new_subject, own_terms
 
     assert not own_terms("and the first one?") and not own_terms("what about the other one?")
     assert not new_subject("and if my data isn't, how do I fix that?")

@@ -7,7 +7,7 @@ import sys
 
 import numpy as np
 
-from app.answer import query_for
+from app.followup import query_for
 from app.config import Settings
 from app.service import Study
 from index import HashEmbedder, build
