@@ -260,9 +260,10 @@ def _write_known(home: Path, model: str, chunks: list[Chunk], files: dict[str, d
     offsets, sentence_texts = _sentences(chunks)
     dim = len(next(iter(known.values())))
     vectors = np.array([known[_key(c.search_text)] for c in chunks], dtype="float32").reshape(-1, dim)
-    sentence_vectors = np.array([known[_key(t)] for t in sentence_texts], dtype="float32").reshape(-1, dim)
+    keys = [_key(t) for t in sentence_texts]
+    sentence_vectors = np.array([known[k] for k in keys], dtype="float32").reshape(-1, dim)
     return write_index(home, model, dim, chunks, files, vectors, sentence_vectors, offsets, roots=roots,
-                       ann_threshold=ann_threshold)
+                       ann_threshold=ann_threshold, sentence_keys=np.array([int(k, 16) for k in keys], dtype="uint64"))
 
 
 def lexical_texts(chunks: list[Chunk]) -> list[str]:
@@ -283,7 +284,7 @@ def lexical_texts(chunks: list[Chunk]) -> list[str]:
 
 def write_index(home: Path, model: str, dim: int, chunks: list[Chunk], files: dict[str, dict], vectors: np.ndarray,
                 sentence_vectors: np.ndarray, sentence_offsets: np.ndarray, roots: list[str] | None = None,
-                ann_threshold: int = ann.ANN_THRESHOLD) -> Path:
+                ann_threshold: int = ann.ANN_THRESHOLD, sentence_keys: np.ndarray | None = None) -> Path:
     """Build the search structures over these passages (vectors, BM25, vocabulary) and make them the live index."""
     vector_index, kind = ann.vector_index(vectors, dim, ann_threshold)
     texts = [c.search_text for c in chunks]
@@ -292,7 +293,8 @@ def write_index(home: Path, model: str, dim: int, chunks: list[Chunk], files: di
     manifest = store.Manifest(model=model, dim=dim, passages=len(chunks), files=len(files), sentences=len(sentence_vectors),
                               roles=ROLES_VERSION,
                               ann=kind, roots=list(roots or []))
-    return store.write(home, manifest, chunks, files, vectors, vector_index, sentence_vectors, sentence_offsets, lexical, vocabulary)
+    return store.write(home, manifest, chunks, files, vectors, vector_index, sentence_vectors, sentence_offsets, lexical,
+                       vocabulary, sentence_keys)
 
 
 EMBED_BATCH = 256  # texts per call: progress moves, memory stays flat
@@ -303,8 +305,15 @@ def known_vectors(old: store.StoredIndex | None) -> dict[str, np.ndarray]:
     if old is None:
         return {}
     known = {_key(c.search_text): v for c, v in zip(old.chunks, old.vectors())}
-    _, old_texts = _sentences(old.chunks)
-    known.update((_key(t), v) for t, v in zip(old_texts, old.sentence_vectors.read_all()))
+    if store.SENTENCE_KEYS in old.manifest.contents:  # each row's key as written: exact whatever the rules now
+        keys = [format(int(k), "016x") for k in np.load(old.folder / store.SENTENCE_KEYS, allow_pickle=False)]
+    elif old.manifest.chunker == CHUNKER_VERSION:  # split again by the same rules: the same texts, row for row
+        keys = [_key(t) for t in _sentences(old.chunks)[1]]
+    else:  # an older index cut by other rules, without its keys: its sentence rows cannot be matched to texts
+        return known
+    vectors = old.sentence_vectors.read_all()
+    if len(keys) == len(vectors):
+        known.update(zip(keys, vectors))
     return known
 
 

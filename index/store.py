@@ -12,6 +12,7 @@
                                             IVF over 8-bit vectors
     <home>/index/v-.../sentences.npy        sentence vectors, passage by passage (rows read on demand)
     <home>/index/v-.../sentence_offsets.npy passage i owns sentence rows offsets[i] .. offsets[i+1]
+    <home>/index/v-.../sentence_keys.npy    each sentence row's text key (what an upgrade's ingest reuses it by)
     <home>/index/v-.../bm25/                the BM25 index (bm25s's own files)
     <home>/index/v-.../vocab.json           words of the notes (to spot questions about things they never mention)
     <home>/index/v-.../files.json           per-file hash, size, mtime, passage count, warnings, errors
@@ -44,6 +45,9 @@ from .lexical import Lexical, Vocabulary
 # read on demand (passage_offsets.npy, vectors.npy), IVF over 8-bit vectors
 FORMAT_VERSION = 7
 ROLES = "passage_roles.npy"  # optional: what each passage does (index.roles); older indexes lack it
+# optional: each sentence row's text key (index.build), so a later version whose rules split sentences differently
+# can still tell which stored vector belongs to which text; older indexes lack it
+SENTENCE_KEYS = "sentence_keys.npy"
 REQUIRED = ("passages.jsonl", "passage_offsets.npy", "passage_kinds.npy", "vectors.npy", "vectors.faiss", "sentences.npy",
             "sentence_offsets.npy", "files.json", "vocab.json")
 _VERSION_NAME = re.compile(r"v-[A-Za-z0-9_.-]+")
@@ -243,7 +247,8 @@ def _read_manifest(home: Path, folder: Path, any_chunker: bool = False) -> Manif
 
 
 def write(home: Path, manifest: Manifest, chunks: list[Chunk], files: dict[str, dict], vectors: np.ndarray, vector_index,
-          sentence_vectors: np.ndarray, sentence_offsets: np.ndarray, lexical: Lexical, vocabulary: Vocabulary) -> Path:
+          sentence_vectors: np.ndarray, sentence_offsets: np.ndarray, lexical: Lexical, vocabulary: Vocabulary,
+          sentence_keys: np.ndarray | None = None) -> Path:
     """Write a new index version and make it live atomically; return its folder.
 
     A full disk or a read-only data folder raises IndexWriteError; whatever was written is removed and the
@@ -265,6 +270,8 @@ def write(home: Path, manifest: Manifest, chunks: list[Chunk], files: dict[str, 
         save_faiss(vector_index, tmp / "vectors.faiss")
         np.save(tmp / "sentences.npy", np.ascontiguousarray(sentence_vectors, dtype="float32"))
         np.save(tmp / "sentence_offsets.npy", np.asarray(sentence_offsets, dtype="int64"))
+        if sentence_keys is not None:
+            np.save(tmp / SENTENCE_KEYS, np.asarray(sentence_keys, dtype="uint64"))
         lexical.save(tmp / "bm25")
         vocabulary.save(tmp / "vocab.json")
         (tmp / "files.json").write_text(json.dumps(files, indent=1, ensure_ascii=False), encoding="utf-8")

@@ -22,7 +22,7 @@ from .conftest import NOTES, ROOT
 BM25_FILES = ["bm25/data.csc.index.npy", "bm25/indices.csc.index.npy", "bm25/indptr.csc.index.npy",
               "bm25/params.index.json", "bm25/vocab.index.json"]
 FILES = ["vectors.faiss", "vectors.npy", "sentences.npy", "sentence_offsets.npy", "passages.jsonl", "passage_offsets.npy",
-         "passage_kinds.npy", "passage_roles.npy", "files.json", "vocab.json",
+         "passage_kinds.npy", "passage_roles.npy", "sentence_keys.npy", "files.json", "vocab.json",
          *BM25_FILES, "manifest.json"]
 QUESTION = "why use long polling with SQS"
 

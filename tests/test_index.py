@@ -289,6 +289,35 @@ def test_an_upgrade_that_changes_passage_rules_reads_every_file_again_but_embeds
     assert (third.unchanged, third.written) == (first.files, False)
 
 
+def test_an_older_index_without_sentence_keys_reuses_only_what_it_can_match(isolated_home, notes_copy):
+    """Sentence vectors are stored by row, not by text: rows split by other rules than today's cannot be matched to
+    texts without the keys an index now keeps beside them. Such an index gives its passage vectors (stored with
+    their text) and nothing else; every vector of the new index is the one of its own text."""
+    from index import integrity
+    from index.store import SENTENCE_KEYS
+
+    emb = HashEmbedder(64)
+    first = build(isolated_home, [notes_copy], emb)
+    folder = load(isolated_home, model=emb.name).folder
+    assert (folder / SENTENCE_KEYS).exists()
+    (folder / SENTENCE_KEYS).unlink()  # as an older version wrote it
+    manifest = json.loads((folder / "manifest.json").read_text())
+    del manifest["contents"][SENTENCE_KEYS]
+    manifest["chunker"] = "blocks-v0"
+    manifest["checksum"] = integrity.manifest_checksum(manifest)
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    again = build(isolated_home, [notes_copy], emb)
+    fresh = load(isolated_home, model=emb.name)
+    sentences = len(fresh.sentence_vectors.read_all())
+    # passages kept, sentences embedded anew (but for one whose text is also a passage's, reused by that key)
+    assert again.embedded + again.reused == first.passages + sentences
+    assert first.passages <= again.reused < first.passages + sentences // 10
+    row = next(r for r in range(len(fresh.chunks)) if fresh.sentences(r))
+    (sentence, vector_row), = fresh.sentences(row)[:1]
+    expected = emb.embed([fresh.chunks[row].heading.rsplit(" > ", 1)[-1] + ": " + sentence.text])[0]
+    assert np.allclose(fresh.sentence_vectors.read_all()[vector_row], expected, atol=1e-6)
+
+
 def test_a_large_index_asks_for_a_questions_rows_at_once(isolated_home, notes_copy, monkeypatch):
     """Above PREFETCH_ABOVE passages a question first asks the kernel for every row it will read (so cold reads
     overlap); the answer is the same, and the rows asked for cover the hits' passages and sentence vectors."""
