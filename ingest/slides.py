@@ -143,8 +143,11 @@ def _guarded(shape, number: int, title_id: int | None, warnings: list[str]) -> l
 
 
 def _shape_blocks(shape, number: int, title_id: int | None, warnings: list[str]) -> Iterator[Block]:
-    from pptx.enum.shapes import MSO_SHAPE_TYPE
+    from pptx.enum.shapes import MSO_SHAPE_TYPE, PP_PLACEHOLDER
 
+    if shape.is_placeholder and shape.placeholder_format.type in (
+            PP_PLACEHOLDER.DATE, PP_PLACEHOLDER.FOOTER, PP_PLACEHOLDER.SLIDE_NUMBER, PP_PLACEHOLDER.HEADER):
+        return  # the deck's date, footer and page number, on every slide: like a document's running footer
     if shape.shape_type == MSO_SHAPE_TYPE.GROUP:
         for inner in shape.shapes:
             yield from _guarded(inner, number, title_id, warnings)

@@ -513,6 +513,29 @@ def test_peer_table_rows_are_read_with_their_header():
 def test_peer_malformed_deck_is_indexed():
     result = load(NoteFile(PEERS / "fake-power-point-malformed.pptx", "notes/m.pptx"))
     assert result.error is None and any(c.heading == "Test Slide" for c in result.chunks)
+    assert not any("Date Placeholder" in c.search_text for c in result.chunks)  # the deck's date field is no text
+
+
+def test_a_decks_date_footer_and_slide_number_are_not_indexed(tmp_path):
+    from pptx import Presentation
+    from pptx.util import Inches
+
+    prs = Presentation()
+    slide = prs.slides.add_slide(prs.slide_layouts[1])
+    slide.shapes.title.text = "Photosynthesis"
+    slide.placeholders[1].text = "Chlorophyll absorbs red and blue light to split water."
+    for idx, kind in ((10, "dt"), (11, "ftr"), (12, "sldNum")):  # what a layout's date, footer, number look like
+        shape = slide.shapes.add_textbox(Inches(1), Inches(6), Inches(3), Inches(0.5))
+        nv = shape._element.nvSpPr.nvPr
+        ph = nv.makeelement("{http://schemas.openxmlformats.org/presentationml/2006/main}ph", {"type": kind, "idx": str(idx)})
+        nv.append(ph)
+        shape.text = {"dt": "12 March 2024", "ftr": "Biology 101 - Unit 3", "sldNum": "7"}[kind]
+    path = tmp_path / "deck.pptx"
+    prs.save(path)
+    chunks, _ = chunk_pptx(path, "notes/deck.pptx")
+    text = "\n".join(c.search_text for c in chunks)
+    assert "Chlorophyll absorbs red and blue light" in text
+    assert "12 March 2024" not in text and "Biology 101" not in text
 
 
 def _damaged(good: Path, dest: Path, part: str, data: bytes | None) -> Path:
