@@ -23,6 +23,8 @@ class Block:
     kind: str = "text"  # text, code, table or nav
     index_text: str | None = None  # what retrieval reads, when it differs from ``text``
     end: int | None = None  # the last unit (source line, paragraph) the block's text comes from, when not ``number``
+    indent: int = 0  # a nested list item's depth, shown as two spaces a level (other white space is folded)
+    keep_with_next: bool = False  # a lead-in ("Use UDP when:") or an item of its list: no passage ends after it
 
 
 def chunk_blocks(blocks: Iterable[Block], source: str, unit: str, *, heading: tuple[str, ...] = (),
@@ -75,11 +77,13 @@ def chunk_blocks(blocks: Iterable[Block], source: str, unit: str, *, heading: tu
         lines = text.split("\n") if block.kind == "code" else [text]
         for line in lines:
             pieces = split_long(line) if block.kind != "code" else [line]
+            if block.indent:  # under its "- ", a long item's later pieces align with its text
+                pieces = ["  " * block.indent + ("" if i == 0 else "  ") + p for i, p in enumerate(pieces)]
             units.extend(Unit(block.number, piece, kind=block.kind,
                               index_text=block.index_text if len(pieces) == 1 and len(lines) == 1 else None)
                          for piece in pieces)
         if units:
-            units[-1].paragraph_end = True
+            units[-1].paragraph_end, units[-1].keep_with_next = True, block.keep_with_next
     flush()
     if ends and unit == "lines":
         chunks = [replace(c, end_line=max(c.end_line, *(ends.get(n, n) for n in c.lines))) for c in chunks]

@@ -2,17 +2,20 @@
 
 Paragraph numbering: the 1-based index among the non-empty paragraphs of the body in reading order. The
 paragraphs are the ``text:p`` and ``text:h`` elements under ``office:body/office:text`` in document order:
-inside lists, sections and indexes (a table of contents) too, and a table's cells row by row, left to right
-(a table nested in a cell is read in its place inside that cell, as rows of its own). Left out, neither
-counted nor indexed: what sits inside another paragraph (footnotes, endnotes, comments, text boxes and
-frames anchored to text), frames and shapes anchored to the page (``draw:*``), comments
-(``office:annotation``), the deleted text of tracked changes, and cells hidden by a merge
-(``table:covered-table-cell``). A paragraph's text is its text with ``text:s`` as that many spaces and tabs
-and line breaks as spaces, notes, comments and frames left out; a paragraph whose text is empty after
-strip() is not counted.
+inside lists, sections and indexes (a table of contents) too, a table's cells row by row, left to right (a
+table nested in a cell is read in its place inside that cell, as rows of its own), and the paragraphs of a
+text box (``draw:text-box``, or the text of a shape) right after the paragraph it is anchored in, as the Word
+reader reads a text box; a box nested in a box follows its own anchor paragraph inside the outer box, and a
+frame anchored to the page (a ``draw:*`` child of ``office:text``) is read where it stands in the body.
+Left out, neither counted nor indexed: images (``draw:image``, their title and description too, as the Word
+reader leaves out alt text), footnotes, endnotes, comments (``office:annotation``), the deleted text of
+tracked changes, and cells hidden by a merge (``table:covered-table-cell``). A paragraph's text is its text
+with ``text:s`` as that many spaces and tabs and line breaks as spaces, notes, comments and frames left out;
+a paragraph whose text is empty after strip() is not counted (its text boxes still are).
 
 ``text:h`` is a heading of its ``text:outline-level`` (1 when absent); a paragraph in the "Title" style is
-a level 1 heading and then every outline level is one deeper, as in the Word reader.
+a level 1 heading and then every outline level is one deeper, as in the Word reader. A paragraph in a text
+box is never a heading (a sidebar does not open a section).
 """
 from __future__ import annotations
 
@@ -34,6 +37,7 @@ _NS = {
     "draw": "urn:oasis:names:tc:opendocument:xmlns:drawing:1.0",
 }
 _DRAW = f"{{{_NS['draw']}}}"
+_BOX, _IMAGE = f"{_DRAW}text-box", f"{_DRAW}image"
 
 
 def _q(name: str) -> str:
@@ -41,8 +45,8 @@ def _q(name: str) -> str:
     return f"{{{_NS[prefix]}}}{local}"
 
 
-P, H, TABLE, ROW, CELL, COVERED = map(_q, ("text:p", "text:h", "table:table", "table:table-row", "table:table-cell",
-                                          "table:covered-table-cell"))
+P, H, TABLE, ROW, CELL, COVERED, _LIST = map(_q, ("text:p", "text:h", "table:table", "table:table-row",
+                                                 "table:table-cell", "table:covered-table-cell", "text:list"))
 _ROW_GROUPS = set(map(_q, ("table:table-header-rows", "table:table-rows", "table:table-row-group")))
 _SKIP = set(map(_q, ("text:tracked-changes", "office:annotation", "office:annotation-end", "text:note",
                      "table:table-columns", "table:table-column", "table:table-column-group", "office:forms")))
@@ -81,18 +85,37 @@ def _title_styles(root) -> set[str]:
     return names
 
 
-def _walk(el, nav: bool = False) -> Iterator[tuple[object, bool]]:
-    """(paragraph, in an index) in document order; tables as (table, False), their cells read by ``_table``."""
+def _walk(el, nav: bool = False, boxed: bool = False) -> Iterator[tuple[object, bool, bool]]:
+    """(paragraph, in an index, in a text box) in document order, each paragraph's text boxes right after it;
+    tables as (table, False, boxed), their cells read by ``_table``."""
     for child in el:
         tag = child.tag
-        if not isinstance(tag, str) or tag in _SKIP or tag == COVERED or tag.startswith(_DRAW):
+        if not isinstance(tag, str) or tag in _SKIP or tag == COVERED:
             continue
         if tag in (P, H):
-            yield child, nav
+            yield child, nav, boxed
+            for box in _boxes(child):
+                yield from _walk(box, nav, True)
         elif tag == TABLE:
-            yield child, False
+            yield child, False, boxed
+        elif tag.startswith(_DRAW):  # a frame anchored to the page, standing in the body itself
+            for box in _boxes((child,)):
+                yield from _walk(box, nav, True)
         else:
-            yield from _walk(child, nav or tag in _INDEXES)
+            yield from _walk(child, nav or tag in _INDEXES, boxed)
+
+
+def _boxes(children) -> Iterator[object]:
+    """The text boxes (or shapes holding text) among ``children`` and what they hold, not those inside another
+    box (its walk reads them), nor an image's text (a stand-in for the picture) or what notes hold."""
+    for child in children:
+        tag = child.tag
+        if not isinstance(tag, str) or tag in _SKIP or tag == _IMAGE:
+            continue
+        if tag == _BOX or (tag.startswith(_DRAW) and any(c.tag in (P, H, _LIST) for c in child)):
+            yield child
+        else:
+            yield from _boxes(child)
 
 
 def text_of(p) -> str:
@@ -139,7 +162,7 @@ def _table(table, numbers: Iterator[int]) -> Table:
             width = int(repeat) if repeat.isdigit() else 1
             if tc.tag == CELL:
                 held: list[Para | Table] = []
-                for el, _ in _walk(tc):
+                for el, *_ in _walk(tc):
                     if el.tag == TABLE:
                         held.append(_table(el, numbers))
                     elif text := " ".join(text_of(el).split()):
@@ -154,7 +177,7 @@ def _blocks(body, titles: set[str]) -> Iterator[Block]:
     """Numbered paragraphs as the module docstring says: headings with their level, table rows, the rest."""
     numbers = count(1)
     items: list = []  # ("p", number, text, heading level, "title" or None, nav) or a Table
-    for el, nav in _walk(body):
+    for el, nav, boxed in _walk(body):
         if el.tag == TABLE:
             items.append(_table(el, numbers))
             continue
@@ -162,10 +185,10 @@ def _blocks(body, titles: set[str]) -> Iterator[Block]:
         if not text.strip():
             continue
         level = None
-        if el.tag == H:
+        if el.tag == H and not boxed:
             value = el.get(_q("text:outline-level"), "1")
             level = int(value) if value.isdigit() and int(value) > 0 else 1
-        title = "title" if el.tag == P and el.get(_q("text:style-name")) in titles else None
+        title = "title" if el.tag == P and not boxed and el.get(_q("text:style-name")) in titles else None
         items.append(("p", next(numbers), text, level, title, nav))
     has_title = any(isinstance(item, tuple) and item[4] for item in items)
     for item in items:

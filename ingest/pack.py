@@ -18,7 +18,7 @@ TARGET_CHARS = 500  # close a passage at a paragraph end once it is this long
 MAX_CHARS = 680  # never grow a passage past this by adding a unit
 MIN_CHARS = 160  # a last passage shorter than this joins the one before when both fit in MAX_CHARS
 LONG_LINE = 480  # longer lines are split at sentence boundaries
-CHUNKER_VERSION = "blocks-v10"  # bump when any rule here or in the readers changes what passages are
+CHUNKER_VERSION = "blocks-v11"  # bump when any rule here or in the readers changes what passages are
 
 
 @dataclass
@@ -172,7 +172,13 @@ def _apart(kind: str) -> str:
 
 
 def _last_safe_cut(group: list[Unit]) -> int:
-    """How many units of ``group`` to close a passage with: after the last whole sentence, else all of them."""
+    """How many units of ``group`` to close a passage with: before a lead-in and the part of its list read so far
+    (they go on together), else after the last whole sentence, else all of them."""
+    lead = len(group)
+    while lead > 0 and group[lead - 1].keep_with_next:
+        lead -= 1
+    if 0 < lead < len(group) and (group[lead - 1].sentence_end or group[lead - 1].paragraph_end):
+        return lead
     for i in range(len(group), 0, -1):
         if group[i - 1].sentence_end or group[i - 1].paragraph_end:
             return i

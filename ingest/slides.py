@@ -3,7 +3,9 @@
 Slides are numbered 1.. in presentation order, hidden ones included. A slide's text is its shapes in the
 order of the slide XML (a group read shape by shape, a table row by row, left to right), then its speaker
 notes. The title placeholder is the slide's heading, so every passage of a slide carries its title. A
-broken slide or shape is skipped with a warning and the rest of the deck is read.
+sub-bullet (a paragraph of outline level n > 0) shows as a nested Markdown list item does, "- " after two
+spaces a level, so a point's sub-points read under it. A broken slide or shape is skipped with a warning and
+the rest of the deck is read.
 """
 from __future__ import annotations
 
@@ -162,9 +164,22 @@ def _shape_blocks(shape, number: int, title_id: int | None, warnings: list[str])
 
 
 def _paragraphs(frame, number: int) -> Iterator[Block]:
-    """One block per paragraph (a bullet), so bullets stay separate lines of the passage."""
-    for paragraph in frame.paragraphs:
-        yield Block(number, paragraph.text)
+    """One block per paragraph (a bullet), so bullets stay separate lines of the passage; a sub-bullet indented
+    by its level, and a lead-in ending in ':' kept in one passage with the sub-bullets under it."""
+    outline = [(_level(p), p.text) for p in frame.paragraphs if p.text.strip()]
+    lead: int | None = None  # the level of the open lead-in, whose deeper bullets stay with it
+    for i, (level, text) in enumerate(outline):
+        lead = lead if lead is not None and level > lead else (level if text.rstrip().endswith(":") else None)
+        after = outline[i + 1][0] if i + 1 < len(outline) else -1
+        yield Block(number, f"- {text}" if level else text, indent=level, keep_with_next=lead is not None and after > lead)
+
+
+def _level(paragraph) -> int:
+    """The paragraph's outline level 0-8; 0 when the file sets none or one python-pptx cannot read."""
+    try:
+        return min(max(int(paragraph.level), 0), 8)
+    except Exception:  # a damaged lvl attribute: read the text, flat
+        return 0
 
 
 def _table(table, number: int) -> Iterator[Block]:

@@ -116,13 +116,20 @@ def odt_paragraphs(path: Path) -> list[str]:
 
     def walk(node) -> None:
         for child in node.childNodes:
-            if child.nodeType != child.ELEMENT_NODE or hidden(child):
+            if child.nodeType != child.ELEMENT_NODE or child.qname in skip or child.qname == (DRAWNS, "image"):
                 continue
             if child.qname in ((TEXTNS, "p"), (TEXTNS, "h")):
                 if text(child).strip():
                     found.append(text(child))
+                boxes(child)
             else:
-                walk(child)
+                walk(child)  # a frame or text box standing in the body is read where it stands
+
+    def boxes(node) -> None:
+        """Text boxes and shapes anchored in a paragraph: their paragraphs come right after it."""
+        for child in node.childNodes:
+            if child.nodeType == child.ELEMENT_NODE and child.qname not in skip:
+                walk(child) if child.qname[0] == DRAWNS else boxes(child)
 
     walk(load_odt(str(path)).text)
     return found
