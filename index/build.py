@@ -22,8 +22,8 @@ import numpy as np
 
 from ingest import CHUNKER_VERSION, SUPPORTED, Chunk, FileResult, NoteFile, discover, load as load_file, sentence_context, split_sentences
 
-from . import ann, integrity, store
-from .embed import Embedder, export_query_encoder, passage_embedder
+from . import ann, integrity, onnx, store
+from .embed import Embedder, encoder_of, exportable, export_query_encoder, passage_embedder
 from .errors import IndexMismatch, IndexMissing, NothingToIndex
 from .lexical import Lexical, Vocabulary
 from .roles import ROLES_VERSION
@@ -207,9 +207,12 @@ def _update(home: Path, paths: list[Path], embedder: Embedder, report: BuildRepo
         raise NothingToIndex("None of the notes could be indexed (see the errors above); the previous index is unchanged.")
     old_failed = {s for s, f in (old.files if old else {}).items() if f.get("error")}
     new_failed = {f["path"] for f in report.failed}
+    encoder = _Encoder(home, embedder, old)
+    again = encoder.stale()
     # nothing changed: keep the live index, embed nothing (one written before roles were kept is written again,
     # every vector reused)
-    if old and not (report.added or report.updated or report.removed) and old_failed == new_failed and old.has_roles:
+    if old and not (report.added or report.updated or report.removed) and old_failed == new_failed and old.has_roles \
+            and not again:
         report.folder = str(old.folder)
         return
 
@@ -218,15 +221,44 @@ def _update(home: Path, paths: list[Path], embedder: Embedder, report: BuildRepo
     known = known_vectors(old)
 
     def publish(step_chunks: list[Chunk], step_files: dict[str, dict]) -> None:
-        _write_known(home, embedder.name, step_chunks, step_files, known, roots, ann_threshold)
+        _write_known(home, embedder.name, step_chunks, step_files, known, roots, ann_threshold, encoder.made)
 
     steps = Steps(chunks, files, chunk_keys, _previous_version(_same_passages(old), files), publish, known,
                   every=step_seconds)
     sources = [c.source for c, own in zip(chunks, chunk_keys) for _ in own]  # each text's file, for the progress
-    embed_reusing(texts, known, embedder, report, on_progress, lambda: passage_embedder(home, embedder),
-                  after_batch=steps.after_batch, keys=keys, sources=sources)
-    folder = _write_known(home, embedder.name, chunks, files, known, roots, ann_threshold)
+    embed_reusing(texts, known, embedder, report, on_progress, encoder, after_batch=steps.after_batch, keys=keys,
+                  sources=sources, again=again)
+    folder = _write_known(home, embedder.name, chunks, files, known, roots, ann_threshold, encoder.made)
     report.folder, report.written, report.steps = str(folder), True, steps.published
+
+
+class _Encoder:
+    """What embeds an ingest's new texts (asked for once: it may load the model), and what the index records as
+    having made its vectors, so that vectors of two encoders are never mixed for good: questions go through the
+    export, and int8 passages answer them better than the float model's (README "Ingest speed")."""
+
+    def __init__(self, home: Path, embedder: Embedder, old: store.StoredIndex | None):
+        self.home, self.embedder, self.old = home, embedder, old
+        self.made = (old.manifest.encoder or "model") if old else ""  # before encoders were kept: the float model
+        self._encoder: Embedder | None = None
+
+    def __call__(self) -> Embedder:
+        if self._encoder is None:
+            self._encoder = passage_embedder(self.home, self.embedder)
+            new = encoder_of(self._encoder)
+            self.made = new if self.made in ("", new) else "mixed"  # "mixed": all embedded again once the export works
+        return self._encoder
+
+    def stale(self) -> bool:
+        """Whether every text is to be embedded again: the live index's vectors are not the export's and the export
+        can be had (made now if need be: the first ingest after an upgrade changed it). Then ``made`` starts anew."""
+        if self.old is None or not exportable(self.embedder) or self.made == onnx.ENCODER:
+            return False
+        name = self.embedder.name
+        if onnx.ready(self.home, name) or (not onnx.blocked(self.home, name) and encoder_of(self()) == onnx.ENCODER):
+            self.made = encoder_of(self())
+            return True
+        return False
 
 
 def embedding_plan(chunks: list[Chunk]) -> tuple[list[str], list[str], list[list[str]]]:
@@ -255,7 +287,7 @@ def _previous_version(old: store.StoredIndex | None, files: dict[str, dict]) -> 
 
 
 def _write_known(home: Path, model: str, chunks: list[Chunk], files: dict[str, dict], known: dict[str, np.ndarray],
-                 roots: list[str], ann_threshold: int) -> Path:
+                 roots: list[str], ann_threshold: int, encoder: str = "") -> Path:
     """Write an index of ``chunks`` whose passage and sentence vectors are all in ``known``."""
     offsets, sentence_texts = _sentences(chunks)
     dim = len(next(iter(known.values())))
@@ -263,7 +295,8 @@ def _write_known(home: Path, model: str, chunks: list[Chunk], files: dict[str, d
     keys = [_key(t) for t in sentence_texts]
     sentence_vectors = np.array([known[k] for k in keys], dtype="float32").reshape(-1, dim)
     return write_index(home, model, dim, chunks, files, vectors, sentence_vectors, offsets, roots=roots,
-                       ann_threshold=ann_threshold, sentence_keys=np.array([int(k, 16) for k in keys], dtype="uint64"))
+                       ann_threshold=ann_threshold, sentence_keys=np.array([int(k, 16) for k in keys], dtype="uint64"),
+                       encoder=encoder)
 
 
 def lexical_texts(chunks: list[Chunk]) -> list[str]:
@@ -284,14 +317,14 @@ def lexical_texts(chunks: list[Chunk]) -> list[str]:
 
 def write_index(home: Path, model: str, dim: int, chunks: list[Chunk], files: dict[str, dict], vectors: np.ndarray,
                 sentence_vectors: np.ndarray, sentence_offsets: np.ndarray, roots: list[str] | None = None,
-                ann_threshold: int = ann.ANN_THRESHOLD, sentence_keys: np.ndarray | None = None) -> Path:
+                ann_threshold: int = ann.ANN_THRESHOLD, sentence_keys: np.ndarray | None = None, encoder: str = "") -> Path:
     """Build the search structures over these passages (vectors, BM25, vocabulary) and make them the live index."""
     vector_index, kind = ann.vector_index(vectors, dim, ann_threshold)
     texts = [c.search_text for c in chunks]
     lexical = Lexical(lexical_texts(chunks))
     vocabulary = Vocabulary(texts, tokens=lexical.vocab)  # BM25 has tokenized every passage already
     manifest = store.Manifest(model=model, dim=dim, passages=len(chunks), files=len(files), sentences=len(sentence_vectors),
-                              roles=ROLES_VERSION,
+                              roles=ROLES_VERSION, encoder=encoder,
                               ann=kind, roots=list(roots or []))
     return store.write(home, manifest, chunks, files, vectors, vector_index, sentence_vectors, sentence_offsets, lexical,
                        vocabulary, sentence_keys)
@@ -320,16 +353,17 @@ def known_vectors(old: store.StoredIndex | None) -> dict[str, np.ndarray]:
 def embed_reusing(texts: list[str], known: dict[str, np.ndarray] | None, embedder: Embedder, report: BuildReport,
                   on_progress: ProgressFn | None, encoder: Callable[[], Embedder] | None = None,
                   after_batch: Callable[[dict], None] | None = None, keys: list[str] | None = None,
-                  sources: list[str] | None = None) -> np.ndarray:
+                  sources: list[str] | None = None, again: bool = False) -> np.ndarray:
     """Vectors for ``texts``: taken from ``known`` where the text is unchanged, each distinct new text embedded once
     (and added to ``known``), by ``encoder()`` (asked for only when something is new: it may load the model) or
     else ``embedder``. Texts are embedded in their order, so the first passages are done first (a step can make
-    them live: ``after_batch(known)``), each batch sorted by length so little is padding."""
+    them live: ``after_batch(known)``), each batch sorted by length. With ``again`` every text is embedded, its
+    known vector replaced (it came from another encoder; steps keep showing it until then)."""
     known = {} if known is None else known
     keys = keys or [_key(t) for t in texts]
     todo: dict[str, int] = {}  # key -> first text with it
     for i, k in enumerate(keys):
-        if k not in known and k not in todo:
+        if (again or k not in known) and k not in todo:
             todo[k] = i
     order = list(todo.values())
     if order and encoder is not None:

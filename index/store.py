@@ -67,6 +67,7 @@ class Manifest:
     roots: list[str] = field(default_factory=list)
     contents: dict[str, dict] = field(default_factory=dict)  # file -> {"size", "sha256" or "sha256_sampled"}
     roles: str = ""  # the version of index.roles that wrote passage_roles.npy ("" before roles were kept)
+    encoder: str = ""  # what made the vectors: index.onnx.ENCODER, "model" (the model itself), "" (before this was kept)
 
 
 @dataclass

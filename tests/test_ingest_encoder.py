@@ -1,4 +1,5 @@
-"""Ingest embeds with the model's ONNX export: the model's own vectors, and an ingest of a changed note with the
+"""Ingest embeds with the model's ONNX export (int8): vectors close to the model's, the same for a text however it
+is batched, and an ingest of a changed note with the
 export in place never loads the model (no torch import)."""
 from __future__ import annotations
 
@@ -17,14 +18,28 @@ from .conftest import NOTES, ROOT
 pytestmark = pytest.mark.integration
 
 
-def test_passages_are_embedded_by_the_export_as_by_the_model(real_home):
+def test_passages_are_embedded_by_the_export_close_to_the_model(real_home):
     home, embedder = real_home
     assert (folder_for(home, embedder.name) / "model.onnx").exists()
     index = load(home)
     sample = index.chunks[:40]
     expected = embedder.embed([c.search_text for c in sample])  # the model itself (sentence-transformers)
     cosine = (np.asarray(index.vectors()[:40]) * expected).sum(axis=1)
-    assert cosine.min() >= 0.9999, cosine.min()
+    # int8 weights: close to the float model, not equal (hit@1 is checked on every corpus by benchmarks/corpora.py)
+    assert cosine.min() >= 0.97 and cosine.mean() >= 0.99, (cosine.min(), cosine.mean())
+
+
+def test_a_text_gets_the_same_vector_however_it_is_batched(real_home):
+    """Re-ingest reuses vectors by text: a text's vector must not depend on what it was embedded with."""
+    from index.embed import passage_embedder
+
+    home, embedder = real_home
+    encoder = passage_embedder(home, embedder)
+    texts = [c.search_text for c in load(home).chunks[:24]] + ["a", "short one", "x " * 300]
+    together = encoder.embed(texts)
+    alone = np.stack([encoder.embed([t])[0] for t in texts])
+    reversed_ = encoder.embed(texts[::-1])[::-1]
+    assert np.array_equal(together, alone) and np.array_equal(together, reversed_)
 
 
 def test_a_changed_note_is_ingested_without_loading_the_model(real_home, tmp_path):
@@ -44,3 +59,43 @@ def test_a_changed_note_is_ingested_without_loading_the_model(real_home, tmp_pat
     note.write_text(note.read_text() + "\nMessages are kept for four days by default.\n")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False", out.stderr
+
+
+def test_vectors_of_another_encoder_are_embedded_again_once(real_home, tmp_path, monkeypatch):
+    """An index whose vectors the float model made (before the int8 export, or while it failed) is embedded again by
+    the export at the next ingest, changed notes or not: int8 questions against float passages rank worse."""
+    from index.embed import passage_embedder
+    from index.onnx import ENCODER
+
+    _, embedder = real_home
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    for note in sorted(NOTES.glob("*.md"))[:2]:
+        shutil.copy(note, notes / note.name)
+    home = tmp_path / "home"
+    with monkeypatch.context() as m:  # the float model embeds, as when the export cannot be made
+        m.setattr(sys.modules["index.build"], "passage_embedder", lambda home, e: e)
+        first = build(home, [notes], embedder)
+    assert load(home).manifest.encoder == "model"
+    again = build(home, [notes], embedder)  # nothing changed in the notes
+    assert again.embedded == first.embedded > 0 and again.reused == first.reused  # every distinct text again
+    index = load(home)
+    assert index.manifest.encoder == ENCODER
+    export = passage_embedder(home, embedder)
+    assert np.allclose(index.vectors()[:10], export.embed([c.search_text for c in index.chunks[:10]]), atol=1e-6)
+    third = build(home, [notes], embedder)
+    assert third.embedded == 0 and not third.written  # once only
+
+
+def test_two_exports_at_once_both_get_the_export(real_home, tmp_path):
+    """A question and an ingest may both find the export missing (after an upgrade): neither fails, nor blocks it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from index import onnx
+
+    _, embedder = real_home
+    with ThreadPoolExecutor(2) as pool:
+        made = list(pool.map(lambda _: onnx.export(tmp_path, embedder.name, embedder.model, embedder.model_dir), range(2)))
+    folder = folder_for(tmp_path, embedder.name)
+    assert made == [folder, folder] and onnx.ready(tmp_path, embedder.name)
+    assert not onnx.blocked(tmp_path, embedder.name) and not list(tmp_path.glob("models/*.tmp*"))

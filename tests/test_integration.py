@@ -135,7 +135,7 @@ def test_cli_ask_json_with_the_real_model(real_home_copy):
     assert any("less API calls" in p["text"] for p in obj["passages"][:3])
 
 
-def test_onnx_query_encoder_gives_the_same_vectors(real_home, tmp_path):
+def test_onnx_query_encoder_gives_vectors_close_to_the_model(real_home, tmp_path):
     import numpy as np
 
     from index import onnx
@@ -145,7 +145,7 @@ def test_onnx_query_encoder_gives_the_same_vectors(real_home, tmp_path):
     encoder = onnx.load(tmp_path, embedder.name)
     texts = ["When should I use long polling?", "decoupling", "SSE-C " * 400, "Ünïcode ✓ 🎉", "a"]
     a, b = embedder.embed(texts), encoder.embed(texts)
-    assert float(np.min(np.sum(a * b, axis=1))) > 1 - 1e-4
+    assert float(np.min(np.sum(a * b, axis=1))) > 0.97  # int8 weights: close, not equal
 
 
 def test_cli_answers_are_the_same_with_and_without_torch(real_home_copy):
@@ -168,4 +168,6 @@ def test_cli_answers_are_the_same_with_and_without_torch(real_home_copy):
         assert t["answer"] == o["answer"] and t["abstained"] == o["abstained"]
         assert [(p["source"], p["start_line"], p["text"]) for p in t["passages"]] == \
                [(p["source"], p["start_line"], p["text"]) for p in o["passages"]]
-        assert all(abs(a["score"] - b["score"]) < 1e-4 for a, b in zip(t["passages"], o["passages"]))
+        # the export's int8 weights move a score a little, never what is shown
+        assert all(abs(a["score"] - b["score"]) < 0.05 for a, b in zip(t["passages"], o["passages"])), \
+            [(a["score"], b["score"]) for a, b in zip(t["passages"], o["passages"])]
