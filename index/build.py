@@ -221,7 +221,9 @@ def _update(home: Path, paths: list[Path], embedder: Embedder, report: BuildRepo
     known = known_vectors(old)
 
     def publish(step_chunks: list[Chunk], step_files: dict[str, dict]) -> None:
-        _write_known(home, embedder.name, step_chunks, step_files, known, roots, ann_threshold, encoder.made)
+        # a step of a full re-embed still holds vectors of the old encoder: a kill after it must not pass for done
+        _write_known(home, embedder.name, step_chunks, step_files, known, roots, ann_threshold,
+                     "mixed" if again else encoder.made)
 
     steps = Steps(chunks, files, chunk_keys, _previous_version(_same_passages(old), files), publish, known,
                   every=step_seconds)
@@ -252,13 +254,12 @@ class _Encoder:
     def stale(self) -> bool:
         """Whether every text is to be embedded again: the live index's vectors are not the export's and the export
         can be had (made now if need be: the first ingest after an upgrade changed it). Then ``made`` starts anew."""
-        if self.old is None or not exportable(self.embedder) or self.made == onnx.ENCODER:
+        if self.old is None or self.made == onnx.ENCODER or not exportable(self.embedder):
             return False
-        name = self.embedder.name
-        if onnx.ready(self.home, name) or (not onnx.blocked(self.home, name) and encoder_of(self()) == onnx.ENCODER):
-            self.made = encoder_of(self())
-            return True
-        return False
+        if onnx.blocked(self.home, self.embedder.name) or encoder_of(self()) != onnx.ENCODER:
+            return False  # no export to be had now (a failure marks it blocked: the next ingest loads nothing)
+        self.made = onnx.ENCODER
+        return True
 
 
 def embedding_plan(chunks: list[Chunk]) -> tuple[list[str], list[str], list[list[str]]]:

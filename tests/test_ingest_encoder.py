@@ -99,3 +99,71 @@ def test_two_exports_at_once_both_get_the_export(real_home, tmp_path):
     folder = folder_for(tmp_path, embedder.name)
     assert made == [folder, folder] and onnx.ready(tmp_path, embedder.name)
     assert not onnx.blocked(tmp_path, embedder.name) and not list(tmp_path.glob("models/*.tmp*"))
+
+
+def _float_index(home, notes, embedder, monkeypatch) -> None:
+    with monkeypatch.context() as m:  # the float model embeds, as when the export cannot be made
+        m.setattr(sys.modules["index.build"], "passage_embedder", lambda home, e: e)
+        build(home, [notes], embedder)
+    assert load(home).manifest.encoder == "model"
+
+
+def _three_notes(folder):
+    folder.mkdir()
+    lines = next(NOTES.glob("*.md")).read_text().splitlines()
+    third = len(lines) // 3
+    for i, name in enumerate("abc"):
+        (folder / f"{name}.md").write_text("\n".join(lines[i * third : (i + 1) * third]) + "\n")
+    return folder
+
+
+def test_a_step_of_a_full_re_embed_does_not_pass_for_done(real_home, tmp_path, monkeypatch):
+    """Killed after a step of the re-embed went live, the next ingest embeds everything again, not only the rest."""
+    from index.embed import passage_embedder
+    from index.onnx import ENCODER
+
+    _, embedder = real_home
+    notes = _three_notes(tmp_path / "notes")
+    moved = tmp_path / "a.md"
+    (notes / "a.md").rename(moved)
+    home = tmp_path / "home"
+    _float_index(home, notes, embedder, monkeypatch)
+    moved.rename(notes / "a.md")  # a new note as well: steps go live while the rest is embedded again
+    module = sys.modules["index.build"]
+    written = module._write_known
+
+    def killed_after_a_step(*args, **kwargs):
+        written(*args, **kwargs)
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as m:
+        m.setattr(module, "EMBED_BATCH", 32)
+        m.setattr(module, "_write_known", killed_after_a_step)
+        with pytest.raises(KeyboardInterrupt):
+            build(home, [notes], embedder, step_seconds=0)
+    assert load(home).manifest.encoder == "mixed"
+    report = build(home, [notes], embedder)
+    index = load(home)
+    assert report.reused <= 1 and index.manifest.encoder == ENCODER
+    export = passage_embedder(home, embedder)
+    sample = index.chunks[::7]
+    assert np.allclose(index.vectors()[::7], export.embed([c.search_text for c in sample]), atol=1e-6)
+
+
+def test_an_unchanged_reingest_never_loads_the_model_when_the_export_cannot_be_made(real_home, tmp_path, monkeypatch):
+    import json
+    import time
+
+    _, embedder = real_home
+    notes = _three_notes(tmp_path / "notes")
+    home = tmp_path / "home"
+    _float_index(home, notes, embedder, monkeypatch)
+    marker = folder_for(home, embedder.name).with_name(folder_for(home, embedder.name).name + ".failed")
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    # the disk was full at the last try; a little more room now, not enough for an export
+    marker.write_text(json.dumps({"at": time.time(), "disk_full": True, "free": 50 * 2**20, "needed": 180 * 2**20,
+                                  "reason": "OSError: No space left on device"}))
+    monkeypatch.setattr(sys.modules["index.onnx"], "free_space", lambda home: 100 * 2**20)
+    lazy = load_embedder(lazy=True)
+    report = build(home, [notes], lazy)
+    assert lazy.loaded is None and report.embedded == 0 and not report.written
