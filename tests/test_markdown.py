@@ -307,3 +307,16 @@ def test_hard_wrapped_prose_is_never_cut_inside_a_sentence():
         assert flat in whole
     sentences = [s for c in chunks for s, _, _ in split_sentences(c)]
     assert any(s.startswith("To be an enthusiast had become her social vocation") for s in sentences)
+
+
+def test_a_line_ending_in_a_word_that_cannot_end_a_sentence_goes_on_before_a_capital():
+    """Text wrapped in a narrow column: "the story of" / "Reliance to be told" is one sentence, though the second line
+    starts with a capital; a line ending in a content word before a capital stays a line of its own."""
+    from ingest import Chunk
+
+    text = ("I would like the story of\nMaria to be told in a book\nwhich has no final chapter.\n"
+            "Shri Example Person\nChairman of the Board\nBig plans follow if you dream big.")
+    chunk = Chunk(source="notes/a.pdf", heading="", start_line=1, end_line=6, text=text)
+    sentences = [s for s, _, _ in split_sentences(chunk)]
+    assert sentences[0] == "I would like the story of Maria to be told in a book which has no final chapter."
+    assert "Shri Example Person" in sentences and "Chairman of the Board" in sentences
