@@ -256,8 +256,9 @@ class _Encoder:
         can be had (made now if need be: the first ingest after an upgrade changed it). Then ``made`` starts anew."""
         if self.old is None or self.made == onnx.ENCODER or not exportable(self.embedder):
             return False
-        if onnx.blocked(self.home, self.embedder.name) or encoder_of(self()) != onnx.ENCODER:
-            return False  # no export to be had now (a failure marks it blocked: the next ingest loads nothing)
+        name = self.embedder.name
+        if (not onnx.ready(self.home, name) and onnx.blocked(self.home, name)) or encoder_of(self()) != onnx.ENCODER:
+            return False  # no export to be had now (a failed one marks it blocked: the next ingest loads nothing)
         self.made = onnx.ENCODER
         return True
 

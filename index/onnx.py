@@ -293,6 +293,5 @@ def load(home: Path, model_name: str, threads: int = 1) -> OnnxEmbedder | None:
         return None
     try:
         return OnnxEmbedder(folder, threads)
-    except Exception as e:  # a broken export must never stop a question: fall back to sentence-transformers,
-        _record_failure(folder, home, e, 0)  # and an ingest does not embed everything again to find that out
+    except Exception:  # a broken export must never stop a question: fall back to sentence-transformers
         return None

@@ -29,10 +29,12 @@ _LAST_WORD = re.compile(r"([\w.]+)\.[\"'”’»)\]]*$")
 _ENDS = (".", "!", "?", ":", ";", "…")
 _FILE_ONLY = re.compile(r"^\S+\.(?:png|jpe?g|gif|svg|webp|pdf|zip)$", re.I)  # an image link's target: not a sentence
 MIN_WORDS = 3
-# A line ending in one of these cannot end a sentence ("I would like the story of" / "Reliance to be told"): the
-# next line goes on with it even when it starts with a capital (a name), as text wrapped in a narrow column does.
+# A line ending in one of these, written in lower case, cannot end a sentence ("I would like the story of" /
+# "Reliance to be told"): where lines are the file's own (a PDF page, a text or Markdown file; not a paragraph, slide
+# or cell a reader set apart, nor a table or code) the next line goes on with it even when it starts with a capital,
+# as text wrapped in a narrow column does. "Vitamin A", "X OR Y" are not articles or conjunctions.
 _GOES_ON = re.compile(r"\b(?:a|an|the|of|to|in|on|at|by|for|from|with|into|onto|than|and|or|nor|but|as|that|which|"
-                      r"whose|is|are|was|were|be|been|its|their|our|your|his|her|my)$", re.I)
+                      r"whose|is|are|was|were|be|been|its|their|our|your|his|her|my)$")
 
 
 def _is_abbreviation(before: str) -> bool:
@@ -71,13 +73,14 @@ def _clean(line: str) -> str:
 def logical_lines(chunk: Chunk) -> list[tuple[str, int, int]]:
     """(text, first, last) 0-based passage lines, wrapped lines joined."""
     out: list[tuple[str, int, int]] = []
+    wrapped = not chunk.unit and chunk.kind not in ("table", "code")  # lines as the file wrapped them
     for i, raw in enumerate(chunk.text.split("\n")):
         text = _clean(raw)
         if not text or _FILE_ONLY.match(text):
             continue
         starts_item = raw.lstrip().startswith(("-", "•", "*", ">")) or bool(re.match(r"\s*\d+[.)]\s", raw))
         open_paren = bool(out) and out[-1][0].count("(") > out[-1][0].count(")")
-        joins = text[0].islower() or (bool(out) and (chunk.kind == "prose" or bool(_GOES_ON.search(out[-1][0])))
+        joins = text[0].islower() or (bool(out) and (chunk.kind == "prose" or (wrapped and bool(_GOES_ON.search(out[-1][0]))))
                                       and not out[-1][0].endswith(_ENDS))
         if out and not starts_item and (open_paren or (joins and not out[-1][0].endswith(_ENDS))):
             prev, first, _ = out[-1]

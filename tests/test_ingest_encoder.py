@@ -158,6 +158,7 @@ def test_an_unchanged_reingest_never_loads_the_model_when_the_export_cannot_be_m
     notes = _three_notes(tmp_path / "notes")
     home = tmp_path / "home"
     _float_index(home, notes, embedder, monkeypatch)
+    shutil.rmtree(folder_for(home, embedder.name), ignore_errors=True)  # no export: the last try failed
     marker = folder_for(home, embedder.name).with_name(folder_for(home, embedder.name).name + ".failed")
     marker.parent.mkdir(parents=True, exist_ok=True)
     # the disk was full at the last try; a little more room now, not enough for an export

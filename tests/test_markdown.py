@@ -320,3 +320,10 @@ def test_a_line_ending_in_a_word_that_cannot_end_a_sentence_goes_on_before_a_cap
     sentences = [s for s, _, _ in split_sentences(chunk)]
     assert sentences[0] == "I would like the story of Maria to be told in a book which has no final chapter."
     assert "Shri Example Person" in sentences and "Chairman of the Board" in sentences
+    # not where a reader set the lines apart (a slide's bullets, a table's rows), nor after a label in capitals
+    slide = Chunk(source="notes/d.pptx", heading="Plans", start_line=None, end_line=None, unit="slide", first=2, last=2,
+                  text="Pick one of the plans below and\nStart with the free plan today")
+    assert len(split_sentences(slide)) == 2
+    page = Chunk(source="notes/v.pdf", heading="", start_line=1, end_line=2, page=3,
+                 text="Carrots are rich in Vitamin A\nOranges are rich in Vitamin C")
+    assert len(split_sentences(page)) == 2
