@@ -50,16 +50,19 @@ class BuildReport:
     folder: str = ""
     written: bool = False  # False when nothing changed and the live index was kept
     steps: int = 0  # index versions made live before the last, while embedding (index.steps)
+    again: bool = False  # every text embedded again: the index's vectors were another encoder's (an upgrade)
 
     def summary(self) -> str:
         text = (f"{self.added} added, {self.updated} updated, {self.removed} removed, {self.unchanged} unchanged, "
                 f"{len(self.failed)} failed; {self.passages} passages ({self.embedded} texts embedded) in {self.seconds:.1f}s")
+        if self.again:
+            text += "; every text embedded again, once, by the int8 export (the index's vectors were the float model's)"
         return text + ("." if self.written else "; index unchanged.")
 
     def to_json(self) -> dict:
         return {"added": self.added, "updated": self.updated, "removed": self.removed, "unchanged": self.unchanged,
                 "passages": self.passages, "failed": self.failed, "skipped": self.skipped, "embedded": self.embedded,
-                "seconds": round(self.seconds, 3)}
+                "embedded_again": self.again, "seconds": round(self.seconds, 3)}
 
 
 def _key(text: str) -> str:
@@ -208,7 +211,7 @@ def _update(home: Path, paths: list[Path], embedder: Embedder, report: BuildRepo
     old_failed = {s for s, f in (old.files if old else {}).items() if f.get("error")}
     new_failed = {f["path"] for f in report.failed}
     encoder = _Encoder(home, embedder, old)
-    again = encoder.stale()
+    again = report.again = encoder.stale()
     # nothing changed: keep the live index, embed nothing (one written before roles were kept is written again,
     # every vector reused)
     if old and not (report.added or report.updated or report.removed) and old_failed == new_failed and old.has_roles \

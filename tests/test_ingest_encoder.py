@@ -79,12 +79,13 @@ def test_vectors_of_another_encoder_are_embedded_again_once(real_home, tmp_path,
     assert load(home).manifest.encoder == "model"
     again = build(home, [notes], embedder)  # nothing changed in the notes
     assert again.embedded == first.embedded > 0 and again.reused == first.reused  # every distinct text again
+    assert "every text embedded again, once" in again.summary() and again.to_json()["embedded_again"] is True
     index = load(home)
     assert index.manifest.encoder == ENCODER
     export = passage_embedder(home, embedder)
     assert np.allclose(index.vectors()[:10], export.embed([c.search_text for c in index.chunks[:10]]), atol=1e-6)
     third = build(home, [notes], embedder)
-    assert third.embedded == 0 and not third.written  # once only
+    assert third.embedded == 0 and not third.written and "again" not in third.summary()  # once only
 
 
 def test_two_exports_at_once_both_get_the_export(real_home, tmp_path):
