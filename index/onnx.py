@@ -159,12 +159,16 @@ def _quantise(source: Path, target: Path) -> None:
 
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
+    root = logging.getLogger()
+    handlers = list(root.handlers)
     logging.disable(logging.WARNING)  # the quantiser's advice on pre-processing is not the user's business
     try:
         quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, per_channel=True,
                          op_types_to_quantize=["MatMul"])
     finally:
         logging.disable(logging.NOTSET)
+        for handler in [h for h in root.handlers if h not in handlers]:
+            root.removeHandler(handler)  # its logging.warning() installed one: every library's debug lines would show
 
 
 def _verified(folder: Path, model_name: str) -> bool:

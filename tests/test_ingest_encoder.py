@@ -169,3 +169,28 @@ def test_an_unchanged_reingest_never_loads_the_model_when_the_export_cannot_be_m
     lazy = load_embedder(lazy=True)
     report = build(home, [notes], lazy)
     assert lazy.loaded is None and report.embedded == 0 and not report.written
+
+
+def test_quantising_leaves_the_logging_of_the_process_as_it_was(tmp_path):
+    """The quantiser calls logging.warning(), which installs a handler on the root logger: from then on every
+    library's debug lines (bm25s, ...) would print during an ingest. Run in a fresh process, as a user's is."""
+    code = """
+import logging, sys
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+import numpy as np
+from index.onnx import _quantise
+weight = numpy_helper.from_array(np.ones((4, 4), dtype="float32"), "w")
+graph = helper.make_graph([helper.make_node("MatMul", ["x", "w"], ["y"])], "g",
+                          [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])], [weight])
+onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), sys.argv[1] + "/f.onnx")
+_quantise(__import__("pathlib").Path(sys.argv[1]) / "f.onnx", __import__("pathlib").Path(sys.argv[1]) / "q.onnx")
+logging.getLogger("some.library").setLevel(logging.DEBUG)
+logging.getLogger("some.library").debug("a library's debug line")
+print(len(logging.getLogger().handlers))
+"""
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    assert (tmp_path / "q.onnx").exists()
+    assert out.stdout.strip() == "0" and "debug line" not in out.stderr, (out.stdout, out.stderr)
