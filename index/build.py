@@ -56,7 +56,7 @@ class BuildReport:
         text = (f"{self.added} added, {self.updated} updated, {self.removed} removed, {self.unchanged} unchanged, "
                 f"{len(self.failed)} failed; {self.passages} passages ({self.embedded} texts embedded) in {self.seconds:.1f}s")
         if self.again:
-            text += "; every text embedded again, once, by the int8 export (the index's vectors were the float model's)"
+            text += "; every text embedded again, once, by the int8 export (the index's vectors were another encoder's)"
         return text + ("." if self.written else "; index unchanged.")
 
     def to_json(self) -> dict:

@@ -180,7 +180,7 @@ def passage_embedder(home: Path, embedder: Embedder) -> Embedder:
     if not exportable(embedder):
         return embedder
     found = onnx.load(home, embedder.name, threads=1)
-    if found is None:
+    if found is None and not onnx.ready(home, embedder.name):  # loading the model cannot mend an export that is there
         export_query_encoder(home, embedder, load=True)
         found = onnx.load(home, embedder.name, threads=1)
     if found is None:

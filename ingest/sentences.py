@@ -30,9 +30,10 @@ _ENDS = (".", "!", "?", ":", ";", "…")
 _FILE_ONLY = re.compile(r"^\S+\.(?:png|jpe?g|gif|svg|webp|pdf|zip)$", re.I)  # an image link's target: not a sentence
 MIN_WORDS = 3
 # A line ending in one of these, written in lower case, cannot end a sentence ("I would like the story of" /
-# "Reliance to be told"): where lines are the file's own (a PDF page, a text or Markdown file; not a paragraph, slide
-# or cell a reader set apart, nor a table or code) the next line goes on with it even when it starts with a capital,
+# "Reliance to be told"): where lines are the file's own (a PDF page, a text or Markdown file; not a paragraph, slide,
+# cell or web page element a reader set apart, nor a table or code) the next line goes on with it even when it starts with a capital,
 # as text wrapped in a narrow column does. "Vitamin A", "X OR Y" are not articles or conjunctions.
+_ELEMENTS = (".html", ".htm")  # readers whose passage lines are blocks set apart, though cited by source lines
 _GOES_ON = re.compile(r"\b(?:a|an|the|of|to|in|on|at|by|for|from|with|into|onto|than|and|or|nor|but|as|that|which|"
                       r"whose|is|are|was|were|be|been|its|their|our|your|his|her|my)$")
 
@@ -73,7 +74,8 @@ def _clean(line: str) -> str:
 def logical_lines(chunk: Chunk) -> list[tuple[str, int, int]]:
     """(text, first, last) 0-based passage lines, wrapped lines joined."""
     out: list[tuple[str, int, int]] = []
-    wrapped = not chunk.unit and chunk.kind not in ("table", "code")  # lines as the file wrapped them
+    # lines as the file wrapped them: not a web page's (each of its lines is an element, cited by source lines)
+    wrapped = not chunk.unit and chunk.kind not in ("table", "code") and not chunk.source.lower().endswith(_ELEMENTS)
     for i, raw in enumerate(chunk.text.split("\n")):
         text = _clean(raw)
         if not text or _FILE_ONLY.match(text):

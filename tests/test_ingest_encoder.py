@@ -194,3 +194,23 @@ print(len(logging.getLogger().handlers))
     assert out.returncode == 0, out.stderr
     assert (tmp_path / "q.onnx").exists()
     assert out.stdout.strip() == "0" and "debug line" not in out.stderr, (out.stdout, out.stderr)
+
+
+def test_an_export_that_will_not_open_never_makes_an_unchanged_reingest_load_the_model(real_home, tmp_path, monkeypatch):
+    """A verified export onnxruntime cannot open (an upgrade of it, say): loading the model cannot mend it, so an
+    unchanged re-ingest neither loads it nor embeds anything again."""
+    from index import onnx
+
+    _, embedder = real_home
+    notes = _three_notes(tmp_path / "notes")
+    home = tmp_path / "home"
+    _float_index(home, notes, embedder, monkeypatch)
+    assert onnx.ready(home, embedder.name)
+
+    def cannot_open(self, folder, threads=1):
+        raise RuntimeError("cannot read this model")
+
+    monkeypatch.setattr(onnx.OnnxEmbedder, "__init__", cannot_open)
+    lazy = load_embedder(lazy=True)
+    report = build(home, [notes], lazy)
+    assert lazy.loaded is None and report.embedded == 0 and not report.written

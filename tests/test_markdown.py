@@ -327,3 +327,6 @@ def test_a_line_ending_in_a_word_that_cannot_end_a_sentence_goes_on_before_a_cap
     page = Chunk(source="notes/v.pdf", heading="", start_line=1, end_line=2, page=3,
                  text="Carrots are rich in Vitamin A\nOranges are rich in Vitamin C")
     assert len(split_sentences(page)) == 2
+    web = Chunk(source="notes/p.html", heading="", start_line=3, end_line=4,
+                text="Pick one of the plans below and\nStart with the free plan today.")  # two <p>, cited by lines
+    assert len(split_sentences(web)) == 2
