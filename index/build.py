@@ -22,8 +22,8 @@ import numpy as np
 
 from ingest import CHUNKER_VERSION, SUPPORTED, Chunk, FileResult, NoteFile, discover, load as load_file, sentence_context, split_sentences
 
-from . import ann, integrity, onnx, store
-from .embed import Embedder, encoder_of, exportable, export_query_encoder, passage_embedder
+from . import ann, integrity, store
+from .embed import Embedder, IngestEncoder, export_query_encoder
 from .errors import IndexMismatch, IndexMissing, NothingToIndex
 from .lexical import Lexical, Vocabulary
 from .roles import ROLES_VERSION
@@ -210,7 +210,7 @@ def _update(home: Path, paths: list[Path], embedder: Embedder, report: BuildRepo
         raise NothingToIndex("None of the notes could be indexed (see the errors above); the previous index is unchanged.")
     old_failed = {s for s, f in (old.files if old else {}).items() if f.get("error")}
     new_failed = {f["path"] for f in report.failed}
-    encoder = _Encoder(home, embedder, old)
+    encoder = IngestEncoder(home, embedder, old.manifest.encoder if old else None)
     again = report.again = encoder.stale()
     # nothing changed: keep the live index, embed nothing (one written before roles were kept is written again,
     # every vector reused)
@@ -235,35 +235,6 @@ def _update(home: Path, paths: list[Path], embedder: Embedder, report: BuildRepo
                   sources=sources, again=again)
     folder = _write_known(home, embedder.name, chunks, files, known, roots, ann_threshold, encoder.made)
     report.folder, report.written, report.steps = str(folder), True, steps.published
-
-
-class _Encoder:
-    """What embeds an ingest's new texts (asked for once: it may load the model), and what the index records as
-    having made its vectors, so that vectors of two encoders are never mixed for good: questions go through the
-    export, and int8 passages answer them better than the float model's (README "Ingest speed")."""
-
-    def __init__(self, home: Path, embedder: Embedder, old: store.StoredIndex | None):
-        self.home, self.embedder, self.old = home, embedder, old
-        self.made = (old.manifest.encoder or "model") if old else ""  # before encoders were kept: the float model
-        self._encoder: Embedder | None = None
-
-    def __call__(self) -> Embedder:
-        if self._encoder is None:
-            self._encoder = passage_embedder(self.home, self.embedder)
-            new = encoder_of(self._encoder)
-            self.made = new if self.made in ("", new) else "mixed"  # "mixed": all embedded again once the export works
-        return self._encoder
-
-    def stale(self) -> bool:
-        """Whether every text is to be embedded again: the live index's vectors are not the export's and the export
-        can be had (made now if need be: the first ingest after an upgrade changed it). Then ``made`` starts anew."""
-        if self.old is None or self.made == onnx.ENCODER or not exportable(self.embedder):
-            return False
-        name = self.embedder.name
-        if (not onnx.ready(self.home, name) and onnx.blocked(self.home, name)) or encoder_of(self()) != onnx.ENCODER:
-            return False  # no export to be had now (a failed one marks it blocked: the next ingest loads nothing)
-        self.made = onnx.ENCODER
-        return True
 
 
 def embedding_plan(chunks: list[Chunk]) -> tuple[list[str], list[str], list[list[str]]]:

@@ -207,6 +207,38 @@ def encoder_of(embedder: Embedder) -> str:
     return getattr(embedder, "encoder", "model")
 
 
+class IngestEncoder:
+    """What embeds an ingest's new texts (asked for once: it may load the model), and what the index records as
+    having made its vectors, so that vectors of two encoders are never mixed for good: questions go through the
+    export, and int8 passages answer them better than the float model's (README "Ingest speed").
+
+    ``recorded``: what the live index says made its vectors ("" before this was kept: the float model), or None
+    when there is no live index."""
+
+    def __init__(self, home: Path, embedder: Embedder, recorded: str | None):
+        self.home, self.embedder, self.had_index = home, embedder, recorded is not None
+        self.made = (recorded or "model") if recorded is not None else ""
+        self._encoder: Embedder | None = None
+
+    def __call__(self) -> Embedder:
+        if self._encoder is None:
+            self._encoder = passage_embedder(self.home, self.embedder)
+            new = encoder_of(self._encoder)
+            self.made = new if self.made in ("", new) else "mixed"  # "mixed": all embedded again once the export works
+        return self._encoder
+
+    def stale(self) -> bool:
+        """Whether every text is to be embedded again: the live index's vectors are not the export's and the export
+        can be had (made now if need be: the first ingest after an upgrade changed it). Then ``made`` starts anew."""
+        if not self.had_index or self.made == onnx.ENCODER or not exportable(self.embedder):
+            return False
+        name = self.embedder.name
+        if (not onnx.ready(self.home, name) and onnx.blocked(self.home, name)) or encoder_of(self()) != onnx.ENCODER:
+            return False  # no export to be had now (a failed one marks it blocked: the next ingest loads nothing)
+        self.made = onnx.ENCODER
+        return True
+
+
 class Parallel:
     """Several encoders of one model, each embedding every n-th text of a batch at the same time (onnxruntime
     releases the GIL while it runs)."""

@@ -74,7 +74,7 @@ def test_vectors_of_another_encoder_are_embedded_again_once(real_home, tmp_path,
         shutil.copy(note, notes / note.name)
     home = tmp_path / "home"
     with monkeypatch.context() as m:  # the float model embeds, as when the export cannot be made
-        m.setattr(sys.modules["index.build"], "passage_embedder", lambda home, e: e)
+        m.setattr(sys.modules["index.embed"], "passage_embedder", lambda home, e: e)
         first = build(home, [notes], embedder)
     assert load(home).manifest.encoder == "model"
     again = build(home, [notes], embedder)  # nothing changed in the notes
@@ -104,7 +104,7 @@ def test_two_exports_at_once_both_get_the_export(real_home, tmp_path):
 
 def _float_index(home, notes, embedder, monkeypatch) -> None:
     with monkeypatch.context() as m:  # the float model embeds, as when the export cannot be made
-        m.setattr(sys.modules["index.build"], "passage_embedder", lambda home, e: e)
+        m.setattr(sys.modules["index.embed"], "passage_embedder", lambda home, e: e)
         build(home, [notes], embedder)
     assert load(home).manifest.encoder == "model"
 
