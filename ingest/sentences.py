@@ -30,9 +30,9 @@ _ENDS = (".", "!", "?", ":", ";", "…")
 _FILE_ONLY = re.compile(r"^\S+\.(?:png|jpe?g|gif|svg|webp|pdf|zip)$", re.I)  # an image link's target: not a sentence
 MIN_WORDS = 3
 # A line ending in one of these, written in lower case, cannot end a sentence ("I would like the story of" /
-# "Reliance to be told"): where lines are the file's own (a PDF page, a text or Markdown file; not a paragraph, slide,
-# cell or web page element a reader set apart, nor a table or code) the next line goes on with it even when it starts with a capital,
-# as text wrapped in a narrow column does. "Vitamin A", "X OR Y" are not articles or conjunctions.
+# "Reliance to be told"): where lines are the file's own (a PDF page, a text or Markdown file; not a paragraph,
+# slide, cell or web page element a reader set apart, nor a table or code) the next line goes on with it even when
+# it starts with a capital, as text wrapped in a narrow column does. "Vitamin A", "X OR Y" are no such words.
 _ELEMENTS = (".html", ".htm")  # readers whose passage lines are blocks set apart, though cited by source lines
 _GOES_ON = re.compile(r"\b(?:a|an|the|of|to|in|on|at|by|for|from|with|into|onto|than|and|or|nor|but|as|that|which|"
                       r"whose|is|are|was|were|be|been|its|their|our|your|his|her|my)$")
@@ -82,8 +82,7 @@ def logical_lines(chunk: Chunk) -> list[tuple[str, int, int]]:
             continue
         starts_item = raw.lstrip().startswith(("-", "•", "*", ">")) or bool(re.match(r"\s*\d+[.)]\s", raw))
         open_paren = bool(out) and out[-1][0].count("(") > out[-1][0].count(")")
-        joins = text[0].islower() or (bool(out) and (chunk.kind == "prose" or (wrapped and bool(_GOES_ON.search(out[-1][0]))))
-                                      and not out[-1][0].endswith(_ENDS))
+        joins = bool(out) and (text[0].islower() or chunk.kind == "prose" or (wrapped and bool(_GOES_ON.search(out[-1][0]))))
         if out and not starts_item and (open_paren or (joins and not out[-1][0].endswith(_ENDS))):
             prev, first, _ = out[-1]
             out[-1] = (f"{prev} {text}", first, i)
