@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from .console import Progress, fail, library_errors, open_study, settings
-from .review.cli import cards, review
+from .review.cli import cards, grade_command, review
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -33,6 +33,7 @@ def cli(ctx, home, model, mode, debug):
 
 cli.add_command(cards)
 cli.add_command(review)
+cli.add_command(grade_command)
 
 
 @cli.command()

@@ -254,3 +254,20 @@ def test_a_number_glued_to_its_unit_and_a_quoted_expansion_still_make_cards():
                     "Terms": 'SQL: "Structured Query Language", the standard language for relational databases.'})
     assert ("The laptop ships with a ___-GB solid state drive and a fast charger for travel.", "512") in cards, cards
     assert any(q == "Define “SQL”." for q, _ in cards), cards
+
+
+def test_a_question_asked_twice_in_a_file_makes_two_cards_with_their_own_ids(tmp_path):
+    """One abbreviation spelled out under two headings: two cards (the second names its section), each with its
+    own id, so the review store takes both and an export gives each its own note."""
+    from ingest import Chunk
+
+    lines = ["Identity and Access Management (IAM) controls who may call which service in the account.",
+             "Identity and Access Management (IAM) policies are written as documents of statements."]
+    chunks = [Chunk("notes/cloud.md", heading, text, n, n, None, (), (n,))
+              for n, (heading, text) in enumerate(zip(["Security", "Policies"], lines), start=1)]
+    cards = [c for c in generate(chunks) if c.question.startswith("What does IAM stand for?")]
+    assert [c.question for c in cards] == ["What does IAM stand for?", "What does IAM stand for? (Policies)"]
+    assert len({c.id for c in cards}) == 2
+    store = ReviewStore(tmp_path / "review.sqlite")
+    store.sync(cards)
+    assert {store.next_card().id} <= {c.id for c in cards}

@@ -12,6 +12,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from app.review.grading import AGAIN, EASY, GOOD, HARD, RATING_NAMES, abbreviations, grade
@@ -186,3 +187,37 @@ def test_agrees_with_a_fair_teacher_on_labelled_replies():
     print("\n".join(report))
     assert false_good == 0, "\n".join(report)
     assert agreement >= AGREEMENT, "\n".join(report)
+
+
+@pytest.mark.parametrize("answer,reply", [("60 seconds", "not 1 minute"), ("60 seconds", "not a minute"),
+                                          ("1 GB", "it is not 1024 MB")])
+def test_an_amount_equal_to_the_answer_but_denied_is_wrong(answer, reply):
+    g = grade(answer, reply)
+    assert g.rating == AGAIN and g.reason.startswith("says not"), g
+
+
+@pytest.mark.parametrize("answer,reply", [("DNS", "DNS name, not IP address"), ("HTTP", "not HTTPS, just HTTP")])
+def test_the_answer_beside_a_denied_alternative_is_right(answer, reply):
+    assert grade(answer, reply).rating == GOOD
+
+
+@pytest.mark.parametrize("answer,reply,said", [
+    ("All inbound traffic is blocked by default", "All outbound traffic is blocked by default", "outbound"),
+    ("Data in flight is encrypted with SSL", "Data in flight is decrypted with SSL", "decrypted"),
+    ("RDS replicates synchronously to the standby", "RDS replicates asynchronously to the standby", "asynchronously"),
+])
+def test_a_word_swapped_for_its_counterpart_is_wrong_whatever_the_model_thinks(answer, reply, said):
+    """Counterparts (in/out, en/de, a-) sit close in the embedding model: the same sentence with the other one
+    would be 'same meaning'."""
+    g = grade(answer, reply, lambda texts: np.ones((len(texts), 1), dtype="float32"))  # a model that finds all alike
+    assert g.rating == AGAIN and g.reason.startswith(f"says {said} where"), g
+    assert grade(answer, answer.replace("by default", "unless allowed")).rating >= HARD or "inbound" not in answer
+
+
+def test_a_reply_made_of_the_questions_own_words_answers_nothing():
+    aliases = abbreviations(["Use Multi Factor Authentication (MFA) for the root account."])
+    question = "What does MFA stand for?"
+    g = grade("Multi Factor Authentication", "MFA", aliases=aliases, question=question)
+    assert g.rating == AGAIN and g.reason == "only repeats the question"
+    assert grade("Multi Factor Authentication", "multi-factor authentication", aliases=aliases, question=question).rating >= GOOD
+    assert grade("Multi Factor Authentication", "MFA", aliases=aliases).rating == GOOD  # no question: the alias

@@ -93,3 +93,28 @@ def test_terminal_review_session_end_to_end(monkeypatch, notes_copy, isolated_ho
     assert cards[0]["question"] not in again.output
     assert cards[1]["question"] not in again.output  # failed, but due again only in a minute
     assert f"reviews so far: {2 + len(answers)}" in again.output
+
+
+def test_grade_from_the_command_line_touches_no_schedule(monkeypatch, notes_copy, isolated_home):
+    """`study grade --json CARD_ID REPLY`: the verdict and why, as a review would suggest it, and nothing recorded."""
+    import json
+
+    from app.review.store import store_path
+
+    monkeypatch.setenv("STUDY_NOTES", str(notes_copy))
+    runner = CliRunner()
+    cards = [json.loads(c) for c in runner.invoke(cli, ["cards", "--json"]).stdout.splitlines()]
+    numeric = next(c for c in cards if c["kind"] == "cloze" and c["answer"] == "60 seconds")
+    verdicts = {}
+    for reply in ["1 minute", "not 1 minute", "5 minutes", numeric["answer"]]:
+        out = runner.invoke(cli, ["grade", "--json", numeric["id"], reply])
+        assert out.exit_code == 0, out.output
+        verdicts[reply] = json.loads(out.stdout)
+    assert all(v["card"] == numeric["id"] for v in verdicts.values())
+    assert [verdicts[r]["grade"] for r in ["1 minute", "not 1 minute", "5 minutes", "60 seconds"]] == ["good", "again", "again", "easy"]
+    assert verdicts["1 minute"]["why"] == "1 minute is 60 seconds" and "5 minutes" in verdicts["5 minutes"]["why"]
+    assert not store_path(isolated_home).exists()  # nothing scheduled, nothing logged
+    missing = runner.invoke(cli, ["grade", "--json", "c-000000000000", "x"])
+    assert missing.exit_code == 1 and "study cards --json" in missing.output and "Traceback" not in missing.output
+    typo = runner.invoke(cli, ["cards", "--section", "no such heading here"])
+    assert typo.exit_code == 1 and "no cards under a heading" in typo.output

@@ -50,15 +50,19 @@ class Card:
         return asdict(self)
 
 
+def _card_id(kind: str, source: str, question: str, answer: str) -> str:
+    """A card's id: the same card keeps it across re-ingest (its history and edits hang on it)."""
+    return f"{kind[0]}-" + hashlib.sha1("|".join([kind, source, normalize(question), normalize(answer)]).encode()).hexdigest()[:12]
+
+
 def _card(kind: str, question: str, answer: str, chunk: Chunk, first: int, last: int) -> Card:
-    digest = hashlib.sha1("|".join([kind, chunk.source, normalize(question), normalize(answer)]).encode()).hexdigest()[:12]
     if chunk.page is not None:
         lines = (None, None)
     elif chunk.lines:  # the card's own lines (or paragraphs, cells) within the passage
         lines = (chunk.line_of(first), chunk.line_of(last))
     else:
         lines = chunk.span  # a slide: the whole unit
-    return Card(f"{kind[0]}-{digest}", kind, question, answer, chunk.source, chunk.heading, lines[0], lines[1], chunk.page,
+    return Card(_card_id(kind, chunk.source, question, answer), kind, question, answer, chunk.source, chunk.heading, lines[0], lines[1], chunk.page,
                 chunk.unit, chunk.chapter)
 
 
@@ -207,6 +211,7 @@ def generate(chunks: list[Chunk], section: str | None = None) -> list[Card]:
     headings = Counter(c.heading.rsplit(" > ", 1)[-1] for c in chunks if c.heading)
     cards: list[Card] = []
     seen_questions: set[str] = set()
+    ids: set[str] = set()
     recalled: set[str] = set()
 
     def add(card: Card | None) -> None:
@@ -214,11 +219,14 @@ def generate(chunks: list[Chunk], section: str | None = None) -> list[Card]:
             return
         key = normalize(card.question)
         if key in seen_questions:
-            card = replace(card, question=f"{card.question} ({card.heading.rsplit(' > ', 1)[-1]})")
+            question = f"{card.question} ({card.heading.rsplit(' > ', 1)[-1]})"
+            # a new question is a new card: the id follows it (two cards with one id would break review)
+            card = replace(card, question=question, id=_card_id(card.kind, card.source, question, card.answer))
             key = normalize(card.question)
-            if key in seen_questions:
+            if key in seen_questions or card.id in ids:
                 return
         seen_questions.add(key)
+        ids.add(card.id)
         cards.append(card)
 
     by_source: dict[str, list[str]] = {}

@@ -89,6 +89,8 @@ def cards(ctx, as_json, section, anki_file, csv_file):
     study = open_study(ctx)
     marks = _review_marks(study)
     made = generate(study.searcher(on_progress=Progress(enabled=not as_json)).chunks, section=section)
+    if section and not made:  # a typo must not pass for "no cards", nor write an empty deck
+        fail(f"no cards under a heading containing {section!r}; see the headings with `study cards`, or leave --section out")
     made = [marks[c.id].apply(c) if c.id in marks else c for c in made]
     if anki_file or csv_file:
         _export(study, made, marks, anki_file, csv_file)
@@ -171,6 +173,30 @@ def review(ctx, section, limit, stats, unsuspend):
     _warn_recovered(store, shown)  # damage found mid-session
     click.echo(f"\nReviewed {done} card(s). Due today: {counts['due_today']}, new: {counts['new']}, "
                f"reviews so far: {counts['reviewed']}.")
+
+
+@click.command("grade")
+@click.argument("card_id")
+@click.argument("reply")
+@click.option("--json", "as_json", is_flag=True, help='Print {"card", "grade", "why"} as one JSON object.')
+@click.pass_context
+@library_errors
+@_review_errors
+def grade_command(ctx, card_id, reply, as_json):
+    """Grade REPLY to card CARD_ID as a review would (again, hard, good or easy, and why), without touching the
+    schedule: nothing is recorded. Card ids: `study cards --json`."""
+    from .grading import MARKS
+    from .session import grade_reply
+
+    study = open_study(ctx)
+    found = grade_reply(study, card_id.strip(), reply)
+    if found is None:
+        fail(f"no card {card_id.strip()!r} in your notes; list the ids with `study cards --json`")
+    card, g = found
+    if as_json:
+        click.echo(json.dumps({"card": card.id, "grade": g.name, "why": g.reason}, ensure_ascii=False))
+    else:
+        click.echo(f"{MARKS[g.rating][0]} {g.name}: {g.reason}\n    your notes: {card.answer}   ({card.citation})")
 
 
 def _unsuspend(study, which: str) -> None:

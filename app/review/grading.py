@@ -172,6 +172,8 @@ def _judge_amounts(expected: str, given: str, term: bool) -> Grade | None:
     pairs = [(w, g) for w in want for g in got if w.same(g) or close(w.plain, g.plain)
              or (w.unit is None and g.unit is not None and close(w.value, g.value))]  # "10 instances" for "10"
     if term:
+        if pairs and _negates_term(_norm(pairs[0][1].text), given):  # "not 1 minute" for "60 seconds"
+            return Grade(AGAIN, 0.0, f"says not {pairs[0][1].text}: your notes say {expected.strip()}")
         if pairs:
             return Grade(GOOD, 1.0, f"{pairs[0][1].text} is {pairs[0][0].text}")
         if any(w.unit is not None and g.unit is None and close(w.value, g.value) for w in want for g in got):
@@ -243,7 +245,9 @@ def _guesses(e: str, given: str) -> bool:
     got = amounts(given, _NOT_UNITS)
     if re.search(r"\d", e) and any(not x.same(y) and not close(x.value, y.value) for x in got for y in got):
         return True
-    parts = [[w for w in _norm(p).split() if w not in _HEDGES] for p in re.split(r",|/|\bor\b|\|", given, flags=re.I)]
+    raw = [_norm(p).split() for p in re.split(r",|/|\bor\b|\|", given, flags=re.I)]
+    # "DNS name, not IP address": one answer and a denial, no second guess
+    parts = [[w for w in p if w not in _HEDGES] for p in raw if p and p[0] not in _NEGATIONS]
     parts = [p for p in parts if p]
     return len(parts) > 1 and any(not set(p) <= set(e.split()) and f" {e} " not in f" {' '.join(p)} "
                                   and len(p) <= len(e.split()) + 1 for p in parts)
@@ -274,14 +278,30 @@ def _swap(e: str, g: str, embed) -> tuple[str, str, bool] | None:
                                   autojunk=False).get_opcodes()
     changed = [o for o in ops if o[0] != "equal"]
     kept = sum(i2 - i1 for op, i1, i2, _, _ in ops if op == "equal")
-    if embed is None or len(changed) != 1 or changed[0][0] != "replace" or kept < len(a) / 3:
+    if len(changed) != 1 or changed[0][0] != "replace" or kept < len(a) / 3:
         return None
     _, i1, i2, j1, j2 = changed[0]
     if any(w in _NEGATIONS for w in b[j1:j2]):
         return None  # "fast, not slow": an addition, not a replacement
     ours, theirs = " ".join(a[i1:i2]), " ".join(b[j1:j2])
+    if _counterpart(ours, theirs):
+        return theirs, ours, True
+    if embed is None:
+        return None
     v = embed([ours, theirs])
     return (theirs, ours, kept >= len(a) / 2 or j2 - j1 >= 2) if float(v[0] @ v[1]) < SWAP_BELOW else None
+
+
+def _counterpart(ours: str, theirs: str) -> bool:
+    """One word for its counterpart made of the same word with another prefix ("inbound" / "outbound",
+    "encrypt" / "decrypt", "synchronous" / "asynchronous"): the embedding model puts such pairs close together,
+    but they name opposite things."""
+    if " " in ours or " " in theirs or ours[:2] == theirs[:2]:
+        return False  # a plural, a misspelling, another ending: not a prefix swapped
+    common = 0
+    while common < min(len(ours), len(theirs)) and ours[-1 - common] == theirs[-1 - common]:
+        common += 1
+    return common >= 4 and min(len(ours), len(theirs)) - common <= 3
 
 
 def _meaning(expected: str, e: str, given: str, g: str, embed) -> Grade:
@@ -319,16 +339,19 @@ def _meaning(expected: str, e: str, given: str, g: str, embed) -> Grade:
 # ---- the grade ------------------------------------------------------------------------------------------------
 
 def grade(expected: str, given: str, embed: Callable[[list[str]], np.ndarray] | None = None,
-          aliases: dict[str, set[str]] | None = None) -> Grade:
+          aliases: dict[str, set[str]] | None = None, question: str = "") -> Grade:
     """Grade the reply ``given`` against the card's answer ``expected`` (the rules: this module's docstring).
     ``embed`` (texts -> L2-normalised rows) judges the meaning of statements; ``aliases`` (``abbreviations`` of
-    the notes) lets a defined abbreviation stand for its expansion and the reverse."""
+    the notes) lets a defined abbreviation stand for its expansion and the reverse; a reply made only of the
+    ``question``'s own words ("MFA" to "What does MFA stand for?") answers nothing."""
     e, g = _norm(expected), _norm(given)
     term = len(e.split()) <= _TERM_WORDS and not any(w in _STOP for w in e.split())  # "throughput for reads" is not
     if g in _GIVE_UP:
         return Grade(AGAIN, 0.0, "no answer given")
     if g == e or g.replace(" ", "") == e.replace(" ", ""):
         return Grade(EASY, 1.0, "exactly the answer")
+    if g and question and set(g.split()) <= set(_norm(question).split()) and not _within(e, g):
+        return Grade(AGAIN, 0.0, "only repeats the question")
     if term and _guesses(e, given):
         return Grade(AGAIN, 0.0, "a list of guesses: name one answer")
     if term and _negates_term(e, given):

@@ -66,7 +66,7 @@ class ReviewSession:
         With ``record`` (the default, as before ratings could be chosen) the suggested grade is recorded at once;
         with ``record=False`` nothing is written and ``rate`` records the student's choice afterwards.
         """
-        g = grade(card.answer, reply, self.study.query_embedder.embed, aliases=self.aliases)
+        g = grade(card.answer, reply, self.study.query_embedder.embed, aliases=self.aliases, question=card.question)
         dues, intervals = self._outlook(card, now)
         feedback = Feedback(card, reply, g, intervals=intervals, dues=dues)
         if record:
@@ -80,6 +80,21 @@ class ReviewSession:
         now = now or now_utc()
         due = self.store.rate(card, rating, reply, now, suggested=suggested)
         return Feedback(card, reply, suggested, due=due, intervals={rating: when(due, now)}, dues={rating: due}, rating=rating)
+
+
+def grade_reply(study, card_id: str, reply: str) -> tuple[Card, Grade] | None:
+    """The grade ``reply`` earns on card ``card_id`` (as the student worded it, if they edited it), exactly as a
+    review would suggest it, with nothing recorded: no schedule, no log. None when no card has that id."""
+    chunks = study.searcher().chunks
+    card = next((c for c in generate(chunks) if c.id == card_id), None)
+    if card is None:
+        return None
+    path = store_path(study.home)
+    if path.exists():  # an edited card is graded against the answer as edited
+        note = ReviewStore(path).notes().get(card_id)
+        card = note.apply(card) if note else card
+    aliases = abbreviations([c.text for c in chunks] + [c.heading for c in chunks])
+    return card, grade(card.answer, reply, study.query_embedder.embed, aliases=aliases, question=card.question)
 
 
 class Sessions:
