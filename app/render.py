@@ -132,6 +132,23 @@ def _by_source(chunks: list) -> dict[str, list]:
     return _GROUPED[1]
 
 
+def fingerprint(text: str) -> str:
+    """A short name for a passage or sentence in a chip's address: several passages share one page or slide."""
+    import hashlib
+
+    return hashlib.sha1(" ".join(text.split()).encode()).hexdigest()[:8]
+
+
+def _bold(body: str, sentence: str) -> str:
+    """``sentence`` in bold inside the escaped ``body``, wherever the passage wraps it over lines."""
+    import re
+
+    words = [re.escape(esc(w)) for w in sentence.split()]
+    if not words:
+        return body
+    return re.sub(r"\s+".join(words), lambda m: f"<b>{m.group(0)}</b>", body, count=1)
+
+
 def unit_context(chunk, chunks: list, marked_text: list[str]) -> str:
     """The cited passage among its neighbours, each labelled with its unit; the cited one marked."""
     rows = []
@@ -139,7 +156,7 @@ def unit_context(chunk, chunks: list, marked_text: list[str]) -> str:
         body = esc(c.text.strip())
         if c == chunk:
             for sentence in marked_text:
-                body = body.replace(esc(sentence.strip()), f"<b>{esc(sentence.strip())}</b>", 1)
+                body = _bold(body, sentence)
             body = f"<mark>{body}</mark>"
         heading = f" — {esc(c.heading)}" if c.heading else ""
         rows.append(f'<div class="unit{" cited" if c == chunk else ""}"><small>{"▶ " if c == chunk else ""}'
@@ -179,22 +196,27 @@ def context_block(source: str, start: int | None, end: int | None, text: str, fi
     return '<div class="ctx"><pre class="ctx-pre">' + "\n".join(rows) + "</pre></div>"
 
 
-def cite_href(chunk, marked_lines: set[int] | None = None) -> str:
-    """The chip's address: '#cite?source=...&kind=lines&start=668&end=676&mark=668,670'."""
+def cite_href(chunk, marked_lines: set[int] | None = None, said: list[str] = ()) -> str:
+    """The chip's address: '#cite?source=...&kind=lines&start=668&end=676&mark=668,670'. A page, slide or other
+    unit may hold several passages: ``p`` names the passage, ``b`` the answer sentences to show in bold."""
     start, end = chunk.span
     fields = {"source": chunk.source, "kind": chunk.unit_kind, "start": start, "end": end}
     if chunk.chapter is not None:
         fields["chapter"] = chunk.chapter
     if marked_lines:
         fields["mark"] = ",".join(str(n) for n in sorted(marked_lines))
+    if chunk.unit_kind != "lines":
+        fields["p"] = fingerprint(chunk.text)
+        if said:
+            fields["b"] = ",".join(fingerprint(s) for s in said)
     return "#cite?" + urlencode(fields)
 
 
-def chip(rank: int, chunk, marked_lines: set[int] | None = None, where: str | None = None) -> str:
+def chip(rank: int, chunk, marked_lines: set[int] | None = None, where: str | None = None, said: list[str] = ()) -> str:
     """'[n]' as a link that opens the passage in the viewer; hovering shows where it is."""
     heading = f" — {chunk.heading}" if chunk.heading else ""
     title = f"{where or chunk.citation}{heading}"
-    return (f'<a class="chip" href="{esc(cite_href(chunk, marked_lines))}" title="{esc(title)}" role="button">'
+    return (f'<a class="chip" href="{esc(cite_href(chunk, marked_lines, said))}" title="{esc(title)}" role="button">'
             f"[{rank}]</a>")
 
 
@@ -208,7 +230,7 @@ def answer_html(answer: Answer, files: dict[str, dict], chunks: list | None = No
         parts.append(f"<p><b>{esc(answer.text)}</b></p>")
     else:
         parts.append('<p class="answer-text">' + "<br>".join(
-            f"{esc(s.text.strip())} {chip(s.hit.rank, s.hit.chunk, s.lines, s.citation)}" for s in answer.sentences
+            f"{esc(s.text.strip())} {chip(s.hit.rank, s.hit.chunk, s.lines, s.citation, [s.text])}" for s in answer.sentences
         ) + "</p>")
     if answer.query != answer.question:
         parts.append(f"<p><i>Searched as a follow-up: “{esc(answer.query)}”</i></p>")
@@ -222,7 +244,7 @@ def answer_html(answer: Answer, files: dict[str, dict], chunks: list | None = No
         parts.append(
             f'<details class="cite"><summary>[{h.rank}] {esc(h.chunk.citation)}'
             f'<span class="cite-heading">{heading}</span></summary>'
-            f'<p class="open-beside">{chip(h.rank, h.chunk, marked)} open beside the chat</p>'
+            f'<p class="open-beside">{chip(h.rank, h.chunk, marked, said=said)} open beside the chat</p>'
             f"{context_html(h, files, marked_lines=marked, chunks=chunks, marked_text=said)}</details>"
         )
     return "\n".join(parts)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs
 
-from .render import _by_source, context_block, esc, unit_context
+from .render import _by_source, context_block, esc, fingerprint, unit_context
 
 AROUND = 12  # lines shown either side of a cited passage in the viewer: its section, usually, not the whole file
 
@@ -28,22 +28,24 @@ def parse_href(href: str) -> dict:
     if out["end"] is None:
         out["end"] = out["start"]  # a cut-down address names one line or unit
     out["mark"] = {int(n) for n in raw.get("mark", "").split(",") if n.strip().isdigit()}
+    out["p"] = raw.get("p", "")
+    out["b"] = {b for b in raw.get("b", "").split(",") if b}
     return out
 
 
-def find_passage(chunks, source: str, kind: str, start: int | None, end: int | None, chapter: int | None):
-    """The passage of the live index that the chip names, or None (the note changed since the answer)."""
-
-    for c in _by_source(chunks).get(source, []):
-        if c.unit_kind == kind and c.span == (start, end) and c.chapter == chapter:
-            return c
-    return None
+def find_passage(chunks, source: str, kind: str, start: int | None, end: int | None, chapter: int | None,
+                 name: str = ""):
+    """The passage of the live index that the chip names (by ``name``, its fingerprint, where a page or slide
+    holds several), or None (the note changed since the answer)."""
+    found = [c for c in _by_source(chunks).get(source, [])
+             if c.unit_kind == kind and c.span == (start, end) and c.chapter == chapter]
+    return next((c for c in found if fingerprint(c.text) == name), found[0] if found else None)
 
 
 def viewer_html(cite: dict, files: dict[str, dict], chunks) -> str:
     """The cited unit in its context, the cited part marked, under a header naming it and a close button."""
     source, kind, start, end = cite["source"], cite["kind"], cite["start"], cite["end"]
-    passage = find_passage(chunks, source, kind, start, end, cite.get("chapter")) if source else None
+    passage = find_passage(chunks, source, kind, start, end, cite.get("chapter"), cite.get("p", "")) if source else None
     close = '<button type="button" class="viewer-close" aria-label="Close the source viewer">×</button>'
     if passage is None and not (source in files and kind == "lines" and start):
         return (f'<div class="viewer-head">{close}<h2 tabindex="-1">Source</h2></div>'
@@ -56,7 +58,10 @@ def viewer_html(cite: dict, files: dict[str, dict], chunks) -> str:
     if kind == "lines":
         body = context_block(source, start, end, passage.text if passage else "", files, AROUND, cite.get("mark") or None)
     else:
-        body = unit_context(passage, chunks, [])
+        from ingest import split_sentences
+
+        said = [t for t, _, _ in split_sentences(passage) if fingerprint(t) in cite.get("b", ())]
+        body = unit_context(passage, chunks, said)
     sub = f'<p class="viewer-heading">{esc(heading)}</p>' if heading else ""
     return (f'<div class="viewer-head">{close}<h2 tabindex="-1">{esc(where)}</h2>{sub}</div>'
             f'<div class="viewer-body" tabindex="0" role="region" aria-label="The cited passage in its context">'

@@ -71,37 +71,59 @@ def _clean(line: str) -> str:
     return line.strip().lstrip("-•*>").strip()
 
 
-def logical_lines(chunk: Chunk) -> list[tuple[str, int, int]]:
-    """(text, first, last) 0-based passage lines, wrapped lines joined."""
-    out: list[tuple[str, int, int]] = []
+def _joined(chunk: Chunk) -> list[tuple[str, list[tuple[int, int]]]]:
+    """Each logical line's text and where its passage lines start in it: [(offset, 0-based passage line)]."""
+    out: list[tuple[str, list[tuple[int, int]]]] = []
     # lines as the file wrapped them: not a web page's (each of its lines is an element, cited by source lines)
     wrapped = not chunk.unit and chunk.kind not in ("table", "code") and not chunk.source.lower().endswith(_ELEMENTS)
+    gap = False  # a blank line since the last text: a paragraph ended, whatever its last character
     for i, raw in enumerate(chunk.text.split("\n")):
         text = _clean(raw)
         if not text or _FILE_ONLY.match(text):
+            gap = gap or not text
             continue
         starts_item = raw.lstrip().startswith(("-", "•", "*", ">")) or bool(re.match(r"\s*\d+[.)]\s", raw))
-        open_paren = bool(out) and out[-1][0].count("(") > out[-1][0].count(")")
-        joins = bool(out) and (text[0].islower() or chunk.kind == "prose" or (wrapped and bool(_GOES_ON.search(out[-1][0]))))
-        if out and not starts_item and (open_paren or (joins and not out[-1][0].endswith(_ENDS))):
-            prev, first, _ = out[-1]
-            out[-1] = (f"{prev} {text}", first, i)
+        prev = out[-1][0] if out else ""
+        open_paren = prev.count("(") > prev.count(")")
+        joins = text[0].islower() or chunk.kind == "prose" or (wrapped and bool(_GOES_ON.search(prev)))
+        # “I beg your pardon.” ends too, unless a line in lower case tells who said it ("asked Anna.")
+        ended = prev.endswith(_ENDS) or (prev.rstrip("\"'”’»)]").endswith(_ENDS) and not text[0].islower())
+        if out and not gap and not starts_item and (open_paren or (joins and not ended)):
+            out[-1][1].append((len(prev) + 1, i))
+            out[-1] = (f"{prev} {text}", out[-1][1])
         else:
-            out.append((text, i, i))
+            out.append((text, [(0, i)]))
+        gap = False
     return out
 
 
+def logical_lines(chunk: Chunk) -> list[tuple[str, int, int]]:
+    """(text, first, last) 0-based passage lines, wrapped lines joined."""
+    return [(text, starts[0][1], starts[-1][1]) for text, starts in _joined(chunk)]
+
+
+def _line_at(starts: list[tuple[int, int]], offset: int) -> int:
+    return next(line for at, line in reversed(starts) if at <= offset)
+
+
 def split_sentences(chunk: Chunk) -> list[tuple[str, int, int]]:
-    """(sentence, first line, last line) of the passage for every sentence of three words or more."""
+    """(sentence, first line, last line) of the passage for every sentence of three words or more: the lines the
+    sentence itself stands on, not those of the whole paragraph it was joined from."""
     out: list[tuple[str, int, int]] = []
-    for text, first, last in logical_lines(chunk):
-        pieces: list[str] = []
-        for piece in split_text(text):
-            if pieces and pieces[-1].endswith("?") and not piece.endswith("?"):
-                pieces[-1] = f"{pieces[-1]} {piece}"  # "Why X? Well, Y." is one thought: keep the answer with its question
-            else:
-                pieces.append(piece)
-        out.extend((p, first, last) for p in pieces if len(p.split()) >= MIN_WORDS)
+    for text, starts in _joined(chunk):
+        pieces: list[list] = []  # [text, start offset, end offset]
+        at = 0
+        for end in [*sentence_ends(text), len(text)]:
+            piece = text[at:end].strip()
+            if piece:
+                start = text.index(piece, at)
+                if pieces and pieces[-1][0].endswith("?") and not piece.endswith("?"):
+                    # "Why X? Well, Y." is one thought: keep the answer with its question
+                    pieces[-1] = [f"{pieces[-1][0]} {piece}", pieces[-1][1], start + len(piece)]
+                else:
+                    pieces.append([piece, start, start + len(piece)])
+            at = end
+        out.extend((p, _line_at(starts, a), _line_at(starts, b - 1)) for p, a, b in pieces if len(p.split()) >= MIN_WORDS)
     return out
 
 

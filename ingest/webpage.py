@@ -16,6 +16,7 @@ from pathlib import Path
 from .blocks import Block, chunk_blocks
 from .pack import split_long
 from .records import Chunk, IngestError
+from .sentences import split_text
 from .textfile import legacy_decode
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")  # as an editor counts lines (see textfile.py)
@@ -231,9 +232,10 @@ class _Walker:
         letters = sum(len("".join(t.text.split())) for t, _ in parts)
         linked = sum(len("".join(t.text.split())) for t, link in parts if link)
         kind = "nav" if linked >= NAV_SHARE * letters else "text"
-        # A long paragraph is cut at sentence ends here, so each piece cites only the lines it stands on.
+        # A paragraph is cut at sentence ends here, so each sentence cites the lines it stands on (a page's source
+        # wraps a paragraph over many lines; its passage lines are these blocks, never joined again).
         at = 0
-        for piece in split_long(text):
+        for piece in (p for sentence in split_text(text) for p in split_long(sentence)):
             found = text.find(piece, at)
             if found == -1:  # split_long put a space between glued sentences ('end.Next'): find where it begins
                 found = text.find(piece.split(" ", 1)[0], at)

@@ -330,3 +330,31 @@ def test_a_line_ending_in_a_word_that_cannot_end_a_sentence_goes_on_before_a_cap
     web = Chunk(source="notes/p.html", heading="", start_line=3, end_line=4,
                 text="Pick one of the plans below and\nStart with the free plan today.")  # two <p>, cited by lines
     assert len(split_sentences(web)) == 2
+
+
+def test_a_sentence_is_cited_to_the_lines_it_stands_on_not_its_whole_paragraph(tmp_path):
+    """A hard-wrapped paragraph: each sentence cites its own lines (a card or an answer sentence points at them);
+    a closed quotation ends its sentence, and a blank line ends a paragraph whatever its last character."""
+    note = tmp_path / "novel.txt"
+    note.write_text("\n".join([
+        "The guests had gone into the garden before",           # 1
+        "the rain. “You always keep a green light burning at",  # 2
+        "the end of your dock.” Nobody answered him.",          # 3
+        "",                                                     # 4
+        "“I beg your pardon.”",                                 # 5
+        "",                                                     # 6
+        "The butler was suddenly standing beside us.",          # 7
+        "“Did you give him the letter?”",                       # 8
+        "asked the host quietly.",                              # 9
+    ]) + "\n", encoding="utf-8")
+    [found] = discover([note])[0]
+    cited = {}
+    for chunk in load(found).chunks:
+        for text, first, last in split_sentences(chunk):
+            cited[text] = (chunk.line_of(first), chunk.line_of(last))
+    assert cited["The guests had gone into the garden before the rain."] == (1, 2)
+    assert cited["“You always keep a green light burning at the end of your dock.”"] == (2, 3)
+    assert cited["Nobody answered him."] == (3, 3)
+    assert cited["“I beg your pardon.”"] == (5, 5)
+    assert cited["The butler was suddenly standing beside us."] == (7, 7)
+    assert cited["“Did you give him the letter?” asked the host quietly."] == (8, 9)  # who said it stays with it

@@ -33,12 +33,12 @@ def test_a_chip_names_its_passage_and_comes_back_the_same():
     c = Chunk("notes/a b&c.md", "Sec > Sub", "text", start_line=12, end_line=14)
     href = cite_href(c, {13})
     assert parse_href(href) == {"source": "notes/a b&c.md", "kind": "lines", "start": 12, "end": 14, "chapter": None,
-                                "mark": {13}}
+                                "mark": {13}, "p": "", "b": set()}
     html = chip(2, c, {13}, "notes/a b&c.md:13")
     assert html.startswith('<a class="chip" href="#cite?source=notes%2Fa+b%26c.md') and ">[2]</a>" in html
     assert 'title="notes/a b&amp;c.md:13 — Sec &gt; Sub"' in html  # what hovering shows
     assert parse_href("#cite?start=x&mark=1,y,3") == {"source": "", "kind": "lines", "start": None, "end": None,
-                                                       "chapter": None, "mark": {1, 3}}
+                                                       "chapter": None, "mark": {1, 3}, "p": "", "b": set()}
 
 
 def test_every_marker_in_an_answer_is_a_chip_that_opens_its_unit(tmp_path):
@@ -73,3 +73,28 @@ def test_a_question_searches_only_the_ticked_files(tmp_path):
     within = ask_within(study, "long polling empty responses", {"notes/cells.md", "notes/rocks.pdf"})
     assert within.hits and {h.chunk.source for h in within.hits} <= {"notes/cells.md", "notes/rocks.pdf"}
     assert [h.rank for h in within.hits] == list(range(1, len(within.hits) + 1))
+
+
+def test_a_chip_into_a_page_of_several_passages_opens_its_own_with_the_answer_in_bold(tmp_path):
+    """A page (or slide) holds several passages: the viewer marks the one the answer cites, not the page's first,
+    and shows the answer sentence in bold, though the page wraps it over lines."""
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    filler = " ".join(f"The first part of the page tells of harbour number {i} and its old grey walls." for i in range(12))
+    page = (f"{filler}\n\nThe soldiers of the garrison draw thirteen dollars\na month in pay, paid in "
+            "silver at the fort.\nThey spend it on bread.")
+    make_pdf(notes / "letters.pdf", ["A short first page about the voyage.", page])
+    build(tmp_path / "home", [notes], HashEmbedder(256))
+    study = Study(Settings(tmp_path / "home", notes=notes, model="hash:256", abstention=Abstention(0.0)))
+    searcher = study.searcher()
+    on_page = [c for c in searcher.chunks if c.page == 2]
+    assert len(on_page) >= 2 and "thirteen dollars" in on_page[-1].text
+    answer = study.ask("How much do the soldiers of the garrison draw a month in pay?")
+    html = answer_html(answer, searcher.index.files, searcher.chunks)
+    href = re.search(r'thirteen dollars[^<]*<a class="chip" href="([^"]+)"', html).group(1)  # the sentence's chip
+    cite = parse_href(href.replace("&amp;", "&"))
+    assert (cite["kind"], cite["start"]) == ("page", 2)
+    shown = viewer_html(cite, searcher.index.files, searcher.chunks)
+    marked = re.search(r"<mark>(.*?)</mark>", shown, re.S).group(1)
+    assert "thirteen dollars" in marked and "harbour number 3" not in marked
+    assert re.search(r"<b>The soldiers of the garrison draw thirteen dollars\s+a month in pay", marked)

@@ -486,3 +486,16 @@ def test_epub2_book_with_ncx_html_entities_and_line_breaks(tmp_path):
     assert warnings == []
     assert chunk.text == "Mitosis divides the nucleus." and chunk.citation == "notes/old.epub, chapter 1, ¶ 2"
     assert chunk.heading == "Part One: Division > Cell division"
+
+
+def test_each_sentence_of_a_paragraph_cites_the_line_it_starts_on(tmp_path):
+    """A page's source wraps a paragraph over lines without regard to its sentences: an answer sentence (or a card)
+    cites the line where it starts, not the paragraph's first line."""
+    from ingest import split_sentences
+
+    body = ("<html><body><p>The harbour was closed on Monday.[2] Two ships\nwaited outside the wall for three days.[3]"
+            " The\ncustoms house reopened on Thursday morning. Trade\nresumed at once.</p></body></html>\n")
+    chunks = chunk_html(page(tmp_path, body), "notes/page.html")[0]
+    starts = {text: c.line_of(first) for c in chunks for text, first, _ in split_sentences(c)}
+    assert starts == {"The harbour was closed on Monday.[2]": 1, "Two ships waited outside the wall for three days.[3]": 1,
+                      "The customs house reopened on Thursday morning.": 2, "Trade resumed at once.": 3}
