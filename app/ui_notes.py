@@ -49,6 +49,8 @@ def notes_table(files: dict[str, dict], passages: int, model: str, skipped: list
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(info.get("indexed_at", 0)))
         if info.get("error"):
             status = f'<span class="status-failed">not indexed: {esc(info["error"])}</span>'
+        elif info.get("kept"):  # no longer reads; its last good version is what answers cite
+            status = f'<span class="status-failed">{esc(info["kept"])}</span>'
         elif isinstance(info.get("partial"), dict):  # a step of an ingest under way (or stopped) holds part of it
             status = f'indexing: {info["partial"]["done"]} of {info["partial"]["total"]} passages'
         else:

@@ -65,6 +65,9 @@ class BuildReport:
                 "embedded_again": self.again, "seconds": round(self.seconds, 3)}
 
 
+KEPT = "the version indexed before stays searchable"
+
+
 def _key(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
 
@@ -158,7 +161,13 @@ def _read(notes: list[NoteFile], old: store.StoredIndex | None, report: BuildRep
             entry = {"path": str(note.path), "sha256": result.sha256, "passages": len(result.chunks), "indexed_at": time.time()}
             if stat:
                 entry["size"], entry["mtime_ns"] = stat
-            if result.error:
+            if result.error and reusable:
+                # a note that no longer reads (a save cut short, a file half copied): its last good version stays
+                # searchable, and the failure is told at every ingest until the file reads again or is removed
+                report.failed.append({"path": note.source, "error": f"{result.error}; {KEPT}"})
+                entry, result = dict(prev), FileResult(note, previous, [])
+                entry["kept"] = report.failed[-1]["error"]
+            elif result.error:
                 entry["error"] = result.error
                 report.failed.append({"path": note.source, "error": result.error})
             elif reusable and prev.get("sha256") == result.sha256:
@@ -208,7 +217,7 @@ def _update(home: Path, paths: list[Path], embedder: Embedder, report: BuildRepo
     report.files, report.passages = len(notes), len(chunks)
     if not chunks:
         raise NothingToIndex("None of the notes could be indexed (see the errors above); the previous index is unchanged.")
-    old_failed = {s for s, f in (old.files if old else {}).items() if f.get("error")}
+    old_failed = {s for s, f in (old.files if old else {}).items() if f.get("error") or f.get("kept")}
     new_failed = {f["path"] for f in report.failed}
     encoder = IngestEncoder(home, embedder, old.manifest.encoder if old else None)
     again = report.again = encoder.stale()

@@ -85,6 +85,39 @@ def test_unreadable_file_is_reported(isolated_home, tmp_path, monkeypatch):
     assert report.passages == 1
 
 
+def test_a_note_that_stops_reading_keeps_its_last_good_version_searchable(isolated_home, tmp_path):
+    """A save cut short turns a Word file into garbage: the failure is told at every ingest, and the note's last
+    good version stays in the index until the file reads again (then it is simply unchanged) or is removed."""
+    from app.ui_notes import notes_table
+    from index.build import KEPT
+
+    import docx
+
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "ok.md").write_text("# OK\nReadable notes on Lambda.\n")
+    doc = docx.Document()
+    doc.add_paragraph("Kinesis shards carry one megabyte per second each.")
+    doc.save(notes / "plan.docx")
+    good = (notes / "plan.docx").read_bytes()
+    build(isolated_home, [notes], HashEmbedder(64))
+    (notes / "plan.docx").write_bytes(os.urandom(4000))
+    for _ in range(2):  # told again while it stays broken
+        report = build(isolated_home, [notes], HashEmbedder(64))
+        assert [f["path"] for f in report.failed] == ["notes/plan.docx"] and report.failed[0]["error"].endswith(KEPT)
+        index = load(isolated_home)
+        assert any("Kinesis shards" in c.text for c in index.chunks) and report.passages == 2
+        assert KEPT in notes_table(index.files, report.passages, "hash:64")
+    (notes / "plan.docx").write_bytes(good)
+    report = build(isolated_home, [notes], HashEmbedder(64))
+    assert not report.failed and report.unchanged == 2 and not load(isolated_home).files["notes/plan.docx"].get("kept")
+    (notes / "plan.docx").write_bytes(os.urandom(4000))
+    build(isolated_home, [notes], HashEmbedder(64))
+    (notes / "plan.docx").unlink()
+    report = build(isolated_home, [notes], HashEmbedder(64))
+    assert report.removed == 1 and all(c.source == "notes/ok.md" for c in load(isolated_home).chunks)
+
+
 @pytest.mark.slow  # a 4 MB note, 40,000 passages
 def test_large_text_file_is_indexed_with_progress(isolated_home, tmp_path):
     notes = tmp_path / "notes"
