@@ -37,7 +37,7 @@ cli.add_command(grade_command)
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))  # a typo is not "no notes there"
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary instead of text.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
 @click.option("--watch", is_flag=True, help="Keep running and re-index whenever notes change (Ctrl+C stops).")
@@ -234,15 +234,17 @@ def search(ctx, term, k, as_json):
     """List passages about TERM (a concept or exact term), grouped by heading."""
     from .answer import search_json
     from .render import group_by_heading
+    from .ui_search import worth_showing
 
     study = open_study(ctx)
     study.searcher(on_progress=Progress(enabled=not as_json))
-    hits = study.search(term, k=k)
-    if as_json:
-        click.echo(json.dumps(search_json(term, hits), ensure_ascii=False))
+    if as_json:  # every hit with its scores, for scripts to judge
+        click.echo(json.dumps(search_json(term, study.search(term, k=k)), ensure_ascii=False))
         return
+    # what the Search tab shows: wordless passages and the weak tail left out (a few more are fetched for that)
+    hits = worth_showing(study.search(term, k=k + 5), limit=k)
     if not hits:
-        click.echo("No passages match.")
+        click.echo(f"No passage in your notes is about “{term}”. Try other words, or `study ask` a question.")
     for heading, group in group_by_heading(hits):
         click.secho(heading or "(no heading)", bold=True)
         for h in group:

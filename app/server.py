@@ -19,7 +19,6 @@ from urllib.parse import parse_qs, urlsplit
 from .service import Study
 
 LOOPBACK_NAMES = {"127.0.0.1", "localhost", "::1"}
-STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 TOKEN_COOKIE = "study_token"
 
 
@@ -47,8 +46,8 @@ class Guard:
 
     A page on another site can make its own name resolve to 127.0.0.1 (DNS rebinding) and then talk to us as
     if it were us; the browser still sends its own name in ``Host``. So on a loopback bind only loopback
-    names with our port are served. A state-changing request (or a websocket) must also come from our own
-    origin when a browser says where it comes from. Bound beyond loopback, a token is required on every
+    names with our port are served. Any request must also come from our own origin when a browser says where it
+    comes from. Bound beyond loopback, a token is required on every
     request (a header, a cookie set from ``?token=``), since any Host name may then be legitimate.
     """
 
@@ -90,7 +89,9 @@ class Guard:
         if self.check_host and not self.host_ok(host):
             return await _refuse(scope, send, "unknown Host: this server only answers to its own address")
         origin = headers.get("origin")
-        if origin and (scope["type"] == "websocket" or scope.get("method") in STATE_CHANGING) and not self.origin_ok(origin, host):
+        # a browser says where a cross-site request comes from: refuse it on every method, a GET too (Gradio would
+        # otherwise grant another local page the right to read its answer)
+        if origin and not self.origin_ok(origin, host):
             return await _refuse(scope, send, "cross-origin request refused")
         allowed, set_cookie = self.token_ok(headers, scope.get("query_string", b"").decode("latin-1"))
         if not allowed:

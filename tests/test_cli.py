@@ -107,6 +107,10 @@ def test_search_groups_by_heading(monkeypatch, notes_copy):
     assert out["passages"] and all("heading" in p for p in out["passages"])
     text = run("search", "DynamoDB capacity units").stdout
     assert "Setion22 DynamoDB > Exam Note" in text
+    # as the Search tab: made-up words list nothing, and say so
+    none = run("search", "xyzzyqwerty plugh")
+    assert none.exit_code == 0 and none.stdout.startswith("No passage in your notes is about “xyzzyqwerty plugh”")
+    assert "[1]" not in none.stdout
 
 
 EVAL_NOTES = """# Queues
@@ -188,3 +192,9 @@ def test_terminal_progress_bars_name_the_file_being_embedded(capsys):
     bar = progress.bars["embed"]
     assert bar.desc == "Embedding" and bar.postfix == "notes/lecture.pdf" and bar.n == 600
     assert "Embedding" in capsys.readouterr().err  # on stderr, stdout stays for results
+
+
+def test_ingest_of_a_path_that_does_not_exist_says_so():
+    result = CliRunner().invoke(cli, ["ingest", "/no/such/notes-folder"])
+    assert result.exit_code == 2 and "'/no/such/notes-folder' does not exist" in result.output
+    assert "Traceback" not in result.output

@@ -105,12 +105,16 @@ def test_foreign_host_is_refused_on_every_route(served, method, path, body):
         assert "platypus" not in text
 
 
-@pytest.mark.parametrize("method,path,body", [r for r in ROUTES if r[0] == "POST"])
-def test_foreign_origin_is_refused_on_state_changing_routes(served, method, path, body):
+@pytest.mark.parametrize("method,path,body", ROUTES)
+def test_foreign_origin_is_refused_on_every_route(served, method, path, body):
+    """Another page (another local server's included) may neither change anything nor read an answer."""
     port, _ = served
     assert request(method, port, path, body, origin=f"http://127.0.0.1:{port}")[0] == 200
     for origin in ("http://evil.example", f"http://evil.example:{port}", "null", f"http://localhost:{port + 1}"):
-        assert request(method, port, path, body, origin=origin)[0] == 403, origin
+        status, text = request(method, port, path, body, origin=origin)
+        assert status == 403 and "platypus" not in text, origin
+    preflight = request("OPTIONS", port, path, origin="http://localhost:9999")
+    assert preflight[0] == 403  # no grant for another page to read what a GET returns
 
 
 def test_health_reveals_no_paths(served):
