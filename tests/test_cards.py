@@ -271,3 +271,26 @@ def test_a_question_asked_twice_in_a_file_makes_two_cards_with_their_own_ids(tmp
     store = ReviewStore(tmp_path / "review.sqlite")
     store.sync(cards)
     assert {store.next_card().id} <= {c.id for c in cards}
+
+
+def test_a_second_course_in_its_own_folder_does_not_turn_the_firsts_subject_into_cards(tmp_path):
+    """The course notes and another course, each in a folder: the first course's subject ("AWS", in a fifth of its
+    passages but a thirtieth of all) is still no blank, as when it is alone."""
+    import shutil
+
+    from ingest import discover, load as load_note
+
+    from .conftest import SHARED
+
+    other = SHARED / "eval" / "corpora" / "ml-for-beginners" / "notes"
+    if not other.is_dir():
+        pytest.skip("the shared evaluation corpora sit beside the checkout")
+    shutil.copytree(NOTES, tmp_path / "notes" / "cloud")
+    shutil.copytree(other, tmp_path / "notes" / "ml")
+
+    def answers(folder):
+        return [c.answer for c in generate([c for n in discover([folder])[0] for c in load_note(n).chunks])]
+
+    alone, mixed = answers(tmp_path / "notes" / "cloud"), answers(tmp_path / "notes")
+    assert "AWS" not in alone and "AWS" not in mixed
+    assert len(mixed) >= len(alone)

@@ -68,7 +68,22 @@ def _card(kind: str, question: str, answer: str, chunk: Chunk, first: int, last:
 
 def _common_words(chunks: list[Chunk]) -> set[str]:
     """Words in more than a tenth of the passages (the subject of the notes, say), and the initials of such phrases
-    ("wto" where "world trade organization" is everywhere): blanking them teaches nothing."""
+    ("wto" where "world trade organization" is everywhere): blanking them teaches nothing. Where the notes keep
+    courses in folders of their own, each folder counts alone too: a second course must not turn the first one's
+    subject into a card ("In ___ there's a network cost")."""
+    folders: dict[str, list[Chunk]] = {}
+    for c in chunks:
+        parts = c.source.split("/")
+        folders.setdefault("/".join(parts[:2]) if len(parts) > 2 else "", []).append(c)
+    common = _often(chunks) | _subjects(chunks)
+    if len(folders) > 1:
+        for group in folders.values():
+            common |= _often(group) | _subjects(group)
+    return common
+
+
+def _often(chunks: list[Chunk]) -> set[str]:
+    """Words in more than a tenth of ``chunks``, counting an acronym's spelled-out phrase as the acronym."""
     df: Counter = Counter()
     for c in chunks:
         words = normalize(c.text).split()
@@ -79,8 +94,13 @@ def _common_words(chunks: list[Chunk]) -> set[str]:
     for w, n in df.items():
         if " " in w and not set(w.split()) & stopwords():
             initials["".join(p[0] for p in w.split())] += n
-    common = {w for w, n in df.items() if " " not in w and n + initials.get(w, 0) > often}
-    # and the subject of one note: a word in over a third of that note's passages ("enzyme" in the notes on enzymes)
+    return {w for w, n in df.items() if " " not in w and n + initials.get(w, 0) > often}
+
+
+def _subjects(chunks: list[Chunk]) -> set[str]:
+    """What one note, or the whole collection, is about."""
+    common: set[str] = set()
+    # the subject of one note: a word in over a third of that note's passages ("enzyme" in the notes on enzymes)
     by_source: dict[str, list[Chunk]] = {}
     for c in chunks:
         by_source.setdefault(c.source, []).append(c)
