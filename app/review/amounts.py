@@ -9,13 +9,15 @@ _SMALL = {w: i for i, w in enumerate("zero one two three four five six seven eig
                                      "fourteen fifteen sixteen seventeen eighteen nineteen".split())}
 _SMALL |= {w: 10 * (i + 2) for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split())}
 _SCALES = {"hundred": 100, "dozen": 12, "thousand": 1000, "million": 10**6, "billion": 10**9}
+_FRACTIONS = {"half": 1 / 2, "halves": 1 / 2, "third": 1 / 3, "thirds": 1 / 3, "quarter": 1 / 4, "quarters": 1 / 4,
+              "fifth": 1 / 5, "fifths": 1 / 5, "tenth": 1 / 10, "tenths": 1 / 10}
 _TIME = {1e-3: "ms msec msecs millisecond milliseconds", 1: "s sec secs second seconds", 60: "min mins minute minutes",
          3600: "h hr hrs hour hours", 86400: "d day days", 604800: "week weeks"}
 _DATA = {0: "b byte bytes", 1: "kb kib kilobyte kilobytes", 2: "mb mib megabyte megabytes",
          3: "gb gib gig gigs gigabyte gigabytes", 4: "tb tib terabyte terabytes", 5: "pb pib petabyte petabytes"}
 _UNITS = {w: ("time", f) for f, ws in _TIME.items() for w in ws.split()} | {"%": ("share", 0.01), "percent": ("share", 0.01)}
 _UNITS |= {w: ("data", p) for p, ws in _DATA.items() for w in ws.split()} | {"pct": ("share", 0.01), "k": ("count", 1000)}
-_TOKEN = re.compile(r"(?<![a-z0-9.])(?:\d{1,3}(?:,\d{3})+|\d*\.\d+|\d+)|[a-z]+|%")
+_TOKEN = re.compile(r"(?<![a-z0-9./])(?:\d+/[1-9]\d*(?![\d/])|\d{1,3}(?:,\d{3})+|\d*\.\d+|\d+)|[a-z]+|%")
 
 
 @dataclass(frozen=True)
@@ -42,8 +44,24 @@ def close(a: float | None, b: float | None) -> bool:
     return a is not None and b is not None and abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
 
 
+def _fraction(toks: list[str], i: int) -> tuple[float, int] | None:
+    """A fraction in words at toks[i] ("half", "a quarter", "three quarters", "two thirds") and where it ends; "of",
+    "a" or "an" before a unit are passed over ("a quarter of an hour", "half a gigabyte")."""
+    count, j = 1.0, i
+    if toks[j] in ("a", "an", "one") or (toks[j] in _SMALL and toks[j] != "zero"):
+        count, j = float(_SMALL.get(toks[j], 1)), j + 1
+    if j >= len(toks) or toks[j] not in _FRACTIONS or (j == i and toks[j] not in ("half", "quarter")):
+        return None
+    value, j = count * _FRACTIONS[toks[j]], j + 1
+    while j + 1 < len(toks) and toks[j] in ("of", "a", "an") and (toks[j + 1] in _UNITS or toks[j + 1] in ("a", "an")):
+        j += 1
+    return value, j
+
+
 def _words_number(toks: list[str], i: int) -> tuple[float, int] | None:
     """A number in words starting at toks[i] ("twenty five", "a hundred", "two thousand and nine") and where it ends."""
+    if fraction := _fraction(toks, i):
+        return fraction
     after = toks[i + 1] if i + 1 < len(toks) else ""
     if not (toks[i] in _SMALL or (toks[i] in ("a", "an") and (after in _SCALES or after in _UNITS))):
         return None
@@ -71,7 +89,10 @@ def amounts(text: str, not_units: frozenset[str] = frozenset()) -> list[Amount]:
     toks = [t for t, _, _ in found]
     out, i = [], 0
     while i < len(toks):
-        if toks[i][0].isdigit() or toks[i][0] == ".":
+        if "/" in toks[i]:  # "1/5"
+            top, bottom = toks[i].split("/")
+            value, j = int(top) / int(bottom), i + 1
+        elif toks[i][0].isdigit() or toks[i][0] == ".":
             value, j = float(toks[i].replace(",", "")), i + 1
             if j < len(toks) and toks[j] == "s" and found[j][1] == found[i][2] and value >= 1000:
                 j += 1  # "the 1950s": a decade, not seconds

@@ -245,7 +245,7 @@ def _guesses(e: str, given: str) -> bool:
     got = amounts(given, _NOT_UNITS)
     if re.search(r"\d", e) and any(not x.same(y) and not close(x.value, y.value) for x in got for y in got):
         return True
-    raw = [_norm(p).split() for p in re.split(r",|/|\bor\b|\|", given, flags=re.I)]
+    raw = [_norm(p).split() for p in re.split(r",|/(?!\d)|(?<!\d)/|\bor\b|\|", given, flags=re.I)]  # "1/5" is one
     # "DNS name, not IP address": one answer and a denial, no second guess
     parts = [[w for w in p if w not in _HEDGES] for p in raw if p and p[0] not in _NEGATIONS]
     parts = [p for p in parts if p]
