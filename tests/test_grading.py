@@ -77,6 +77,11 @@ def test_the_numbers_of_a_statement_must_agree():
     assert part.rating == HARD and "1 MB" in part.reason
     assert grade(answer, "1 MB per second or 1000 records per second for each shard").rating == GOOD
     assert grade("Run instances across multi AZ (at least 2 AZs)", "run them in one AZ").rating == AGAIN
+    zones = "Each region has many availability zones (usually 3, min is 2, max is 6)"
+    assert grade(zones, "each region has usually 2 availability zones, at most 4 and at least 1").rating == AGAIN
+    assert grade(zones, "usually 3 zones, min 2, max 5").rating == HARD  # more right than wrong: part of it
+    bounded = grade("a minimum of 60 seconds", "never less than 60 seconds")
+    assert bounded.rating >= HARD and not bounded.reason.startswith("says not"), bounded  # a bound, not a denial
 
 
 @pytest.mark.parametrize("reply", ["not HTTP", "it's not HTTP", "never HTTP", "no HTTP", "isn't HTTP", "it is not http"])

@@ -44,6 +44,7 @@ _NEGATIONS = {"not", "no", "never", "without", "nor", "neither", "none"}
 _HEDGES = set("maybe perhaps probably possibly i think guess either or it s is the a an no not yes sure certain well hmm"
                .split())
 _TERM_WORDS = 3
+_BOUNDS = {"less", "more", "fewer", "under", "over", "below", "above", "beyond", "exceeding"}
 _NOT_UNITS = frozenset(_STOP | _NEGATIONS)  # words after a number that are no unit
 
 
@@ -180,7 +181,7 @@ def _judge_amounts(expected: str, given: str, term: bool) -> Grade | None:
             return Grade(HARD, 0.5, "right number; give the unit too")
         return Grade(AGAIN, 0.0, f"the answer is {expected.strip()}" + (f", not {got[0].text}" if got else ""))
     wrong = [g for g in got if all(g is not p[1] for p in pairs) and not any(close(g.value, w.value) for w in want)]
-    if wrong and not pairs:
+    if wrong and len(wrong) >= len({id(p[1]) for p in pairs}):  # as many amounts wrong as right: not "part of it"
         return Grade(AGAIN, 0.0, f"your notes say {' and '.join(w.text for w in want)}, not {wrong[0].text}")
     missing = [w for w in want if all(w is not p[0] for p in pairs)]
     return Grade(HARD, 0.5, f"part of it: your notes also say {missing[0].text}") if pairs and missing else None
@@ -213,6 +214,8 @@ def _scopes(words: list[str]) -> list[list[str]]:
     "not intrinsically secure"), the next one after "only" (which restricts the way a negation does)."""
     out = []
     for i, w in enumerate(words):
+        if _denies(words, i) and words[i + 1: i + 2] and words[i + 1] in _BOUNDS:
+            continue  # "never less than 60 seconds" bounds the amount, it does not deny it
         if _denies(words, i) or w == "only":
             reached = [_stem(x, True) for x in words[i + 1: i + 5] if x not in _STOP and x not in _NEGATIONS and x != "only"]
             out.append(reached[: 1 if w == "only" else 2])
