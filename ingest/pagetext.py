@@ -19,7 +19,8 @@ MIN_REPEATS = 3
 # A scanned book's header read by OCR differs by a letter here and there: a line this close to a running one (and
 # this long, so a short line of text is not taken for one) is that header too.
 FUZZY_RATIO, MIN_FUZZY = 0.9, 12
-_PAGE_NUMBER = re.compile(r"^\s*(?:page\s*)?[\divxlc]{1,6}(?:\s*(?:of|/)\s*\d+)?\s*$", re.I)
+# "7", "Page 7 of 20", "vii", and with dashes around it: "— 4", "- 12 -"
+_PAGE_NUMBER = re.compile(r"^\s*[-–—]*\s*(?:page\s*)?[\divxlc]{1,6}(?:\s*(?:of|/)\s*\d+)?\s*[-–—]*\s*$", re.I)
 _HYPHEN_END = re.compile(r"([A-Za-zÀ-ÿ]{2,})-$")
 _LOWER_START = re.compile(r"^([a-zà-ÿ]+[.,;:!?)\]]*)(.*)$")  # the word, with punctuation ending it
 # Typesetters draw "fi", "ffi" ... as one glyph, and the text layer keeps it as one character that no search for

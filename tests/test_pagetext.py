@@ -17,6 +17,10 @@ def test_running_headers_and_page_numbers_are_dropped():
     pages = [[f"{n} THE SIEGE OF VICKSBURG", f"Body text of page {n} about the siege.", f"{n}"] for n in range(1, 8)]
     running = running_lines(pages)
     assert clean_page(pages[3], running) == ["Body text of page 4 about the siege."]
+    body = [f"Line {n} of the letter home." for n in range(8)]
+    for number in ("—4", "- 12 -", "– iv –"):  # a number set off by dashes at the foot of a page
+        assert clean_page([*body, number], set()) == body
+    assert clean_page(["— Lincoln", *body], set()) == ["— Lincoln", *body]  # a dash before a name stays
 
 
 def test_a_running_header_misread_by_ocr_is_dropped_too():
