@@ -39,7 +39,9 @@ def find_passage(chunks, source: str, kind: str, start: int | None, end: int | N
     holds several), or None (the note changed since the answer)."""
     found = [c for c in _by_source(chunks).get(source, [])
              if c.unit_kind == kind and c.span == (start, end) and c.chapter == chapter]
-    return next((c for c in found if fingerprint(c.text) == name), found[0] if found else None)
+    if name:  # a chip made since passages carry names: that passage or none (it changed since the answer)
+        return next((c for c in found if fingerprint(c.text) == name), None)
+    return found[0] if found else None
 
 
 def viewer_html(cite: dict, files: dict[str, dict], chunks) -> str:

@@ -167,6 +167,8 @@ def _read(notes: list[NoteFile], old: store.StoredIndex | None, report: BuildRep
                 report.failed.append({"path": note.source, "error": f"{result.error}; {KEPT}"})
                 entry, result = dict(prev), FileResult(note, previous, [])
                 entry["kept"] = report.failed[-1]["error"]
+                for key in ("size", "mtime_ns"):  # read it again next time: a restore may bring back the old stat
+                    entry.pop(key, None)
             elif result.error:
                 entry["error"] = result.error
                 report.failed.append({"path": note.source, "error": result.error})

@@ -97,11 +97,6 @@ def _joined(chunk: Chunk) -> list[tuple[str, list[tuple[int, int]]]]:
     return out
 
 
-def logical_lines(chunk: Chunk) -> list[tuple[str, int, int]]:
-    """(text, first, last) 0-based passage lines, wrapped lines joined."""
-    return [(text, starts[0][1], starts[-1][1]) for text, starts in _joined(chunk)]
-
-
 def _line_at(starts: list[tuple[int, int]], offset: int) -> int:
     return next(line for at, line in reversed(starts) if at <= offset)
 

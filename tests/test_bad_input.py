@@ -99,7 +99,7 @@ def test_a_note_that_stops_reading_keeps_its_last_good_version_searchable(isolat
     doc = docx.Document()
     doc.add_paragraph("Kinesis shards carry one megabyte per second each.")
     doc.save(notes / "plan.docx")
-    good = (notes / "plan.docx").read_bytes()
+    good, first_mtime = (notes / "plan.docx").read_bytes(), (notes / "plan.docx").stat().st_mtime_ns
     build(isolated_home, [notes], HashEmbedder(64))
     (notes / "plan.docx").write_bytes(os.urandom(4000))
     for _ in range(2):  # told again while it stays broken
@@ -108,9 +108,12 @@ def test_a_note_that_stops_reading_keeps_its_last_good_version_searchable(isolat
         index = load(isolated_home)
         assert any("Kinesis shards" in c.text for c in index.chunks) and report.passages == 2
         assert KEPT in notes_table(index.files, report.passages, "hash:64")
+    stat = (notes / "plan.docx").stat()
     (notes / "plan.docx").write_bytes(good)
+    os.utime(notes / "plan.docx", ns=(stat.st_atime_ns, first_mtime))  # restored from a backup, its time and all
     report = build(isolated_home, [notes], HashEmbedder(64))
     assert not report.failed and report.unchanged == 2 and not load(isolated_home).files["notes/plan.docx"].get("kept")
+    assert "index unchanged" in build(isolated_home, [notes], HashEmbedder(64)).summary()
     (notes / "plan.docx").write_bytes(os.urandom(4000))
     build(isolated_home, [notes], HashEmbedder(64))
     (notes / "plan.docx").unlink()

@@ -226,6 +226,26 @@ def test_a_word_swapped_for_its_counterpart_is_wrong_whatever_the_model_thinks(a
     assert grade(answer, answer.replace("by default", "unless allowed")).rating >= HARD or "inbound" not in answer
 
 
+@pytest.mark.parametrize("answer,reply", [
+    ("Haemoglobin carries oxygen in the blood", "Hemoglobin carries oxygen in the blood"),
+    ("Inflammable liquids are kept in a metal cabinet", "Flammable liquids are kept in a metal cabinet"),
+    ("Foetal cells divide quickly", "Fetal cells divide quickly"),
+])
+def test_a_spelling_variant_is_no_counterpart(answer, reply):
+    assert grade(answer, reply, lambda texts: np.ones((len(texts), 1), dtype="float32")).rating >= GOOD
+
+
+def test_two_counterparts_trading_places_is_wrong():
+    answer = "A stateful firewall blocks inbound traffic by default and allows replies to outbound connections"
+    g = grade(answer, "A stateful firewall blocks outbound traffic by default and allows replies to inbound connections")
+    assert g.rating == AGAIN and g.reason == "says outbound where your notes say inbound"
+
+
+def test_a_denied_amount_beside_the_answer_is_no_second_guess():
+    assert grade("60 seconds", "60 seconds, not 1 hour").rating == GOOD
+    assert grade("60 seconds", "60 seconds or 1 hour").rating == AGAIN
+
+
 def test_a_reply_made_of_the_questions_own_words_answers_nothing():
     aliases = abbreviations(["Use Multi Factor Authentication (MFA) for the root account."])
     question = "What does MFA stand for?"

@@ -98,3 +98,13 @@ def test_a_chip_into_a_page_of_several_passages_opens_its_own_with_the_answer_in
     marked = re.search(r"<mark>(.*?)</mark>", shown, re.S).group(1)
     assert "thirteen dollars" in marked and "harbour number 3" not in marked
     assert re.search(r"<b>The soldiers of the garrison draw thirteen dollars\s+a month in pay", marked)
+
+
+def test_a_chip_whose_passage_changed_since_the_answer_opens_nothing_else():
+    """Two passages on one page; the one a chip names was edited since: the viewer says so instead of marking the
+    other one as cited."""
+    page = [Chunk("notes/a.pdf", "", text, None, None, 3) for text in ("Alpha passage about tides.", "Beta passage.")]
+    old = Chunk("notes/a.pdf", "", "Beta passage, before it was edited.", None, None, 3)
+    shown = viewer_html(parse_href(cite_href(old)), {}, page)
+    assert "no longer in the index" in shown and "<mark>" not in shown
+    assert "<mark>Beta passage.</mark>" in viewer_html(parse_href(cite_href(page[1])), {}, page)

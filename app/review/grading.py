@@ -245,12 +245,13 @@ def _opposite(expected: str, given: str) -> str | None:
 
 def _guesses(e: str, given: str) -> bool:
     """Candidates of the same kind, listed: "DNA or RNA or ATP", "DNA, RNA, ATP", "maybe X / Y", "4 or 8 KB"."""
-    got = amounts(given, _NOT_UNITS)
+    # "DNS name, not IP address", "60 seconds, not 1 hour": one answer and a denial, no second guess
+    said = [p for p in re.split(r",|/(?!\d)|(?<!\d)/|\bor\b|\|", given, flags=re.I)  # "1/5" is one
+            if _norm(p).split()[:1] and _norm(p).split()[0] not in _NEGATIONS]
+    got = amounts(" , ".join(said), _NOT_UNITS)
     if re.search(r"\d", e) and any(not x.same(y) and not close(x.value, y.value) for x in got for y in got):
         return True
-    raw = [_norm(p).split() for p in re.split(r",|/(?!\d)|(?<!\d)/|\bor\b|\|", given, flags=re.I)]  # "1/5" is one
-    # "DNS name, not IP address": one answer and a denial, no second guess
-    parts = [[w for w in p if w not in _HEDGES] for p in raw if p and p[0] not in _NEGATIONS]
+    parts = [[w for w in _norm(p).split() if w not in _HEDGES] for p in said]
     parts = [p for p in parts if p]
     return len(parts) > 1 and any(not set(p) <= set(e.split()) and f" {e} " not in f" {' '.join(p)} "
                                   and len(p) <= len(e.split()) + 1 for p in parts)
@@ -295,22 +296,39 @@ def _swap(e: str, g: str, embed) -> tuple[str, str, bool] | None:
     return (theirs, ours, kept >= len(a) / 2 or j2 - j1 >= 2) if float(v[0] @ v[1]) < SWAP_BELOW else None
 
 
+# Prefixes that turn a word into its opposite: "inbound" / "outbound", "encrypt" / "decrypt", "synchronous" /
+# "asynchronous". Only these: "haemoglobin" / "hemoglobin" or "inflammable" / "flammable" differ by a prefix too.
+_OPPOSED = {frozenset(p) for p in [("in", "out"), ("en", "de"), ("in", "de"), ("in", "ex"), ("im", "ex"), ("en", "dis"),
+                                   ("", "a"), ("", "un"), ("", "dis"), ("", "non"), ("pre", "post"), ("up", "down"),
+                                   ("over", "under"), ("max", "min"), ("inter", "intra")]}
+
+
 def _counterpart(ours: str, theirs: str) -> bool:
-    """One word for its counterpart made of the same word with another prefix ("inbound" / "outbound",
-    "encrypt" / "decrypt", "synchronous" / "asynchronous"): the embedding model puts such pairs close together,
-    but they name opposite things."""
-    if " " in ours or " " in theirs or ours[:2] == theirs[:2]:
-        return False  # a plural, a misspelling, another ending: not a prefix swapped
+    """One word for its counterpart: the same word with the opposite prefix. The embedding model puts such pairs
+    close together, but they name opposite things."""
+    if " " in ours or " " in theirs or ours == theirs:
+        return False
     common = 0
     while common < min(len(ours), len(theirs)) and ours[-1 - common] == theirs[-1 - common]:
         common += 1
-    return common >= 4 and min(len(ours), len(theirs)) - common <= 3
+    return common >= 4 and frozenset((ours[:len(ours) - common], theirs[:len(theirs) - common])) in _OPPOSED
+
+
+def _traded(e: str, g: str) -> tuple[str, str] | None:
+    """The same words as the answer with two counterparts trading places ("blocks outbound ... replies to inbound"
+    for "blocks inbound ... replies to outbound"): (the reply's word, the answer's) where the first swap stands."""
+    a, b = [w for w in e.split() if w not in _STOP], [w for w in g.split() if w not in _STOP]
+    if len(a) != len(b) or sorted(a) != sorted(b):
+        return None
+    return next(((y, x) for x, y in zip(a, b) if x != y and _counterpart(x, y)), None)
 
 
 def _meaning(expected: str, e: str, given: str, g: str, embed) -> Grade:
     swap = _swap(e, g, embed)
     if swap and swap[2]:
         return Grade(AGAIN, 0.0, f"says {swap[0]} where your notes say {swap[1]}")
+    if traded := _traded(e, g):
+        return Grade(AGAIN, 0.0, f"says {traded[0]} where your notes say {traded[1]}")
     g_words = set(_content(g, True))
     # A piece of the answer in its own words, or of the equivalent notes give as "(= scale up / down)".
     pieces = []
