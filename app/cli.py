@@ -50,9 +50,16 @@ def ingest(ctx, paths, as_json, quiet, watch):
     """
     study = open_study(ctx)
     paths = list(paths) or [study.notes]
+    from index import NothingToIndex
+
     progress = Progress(enabled=not quiet)  # on stderr: stdout keeps only the summary (one JSON object with --json)
     try:
         report = study.ingest(paths, on_progress=progress)
+    except NothingToIndex as e:
+        progress.close()
+        if getattr(e, "report", None) is not None:
+            _print_report(e.report, as_json, summary=as_json)  # each failed file's own line before the last one
+        fail(str(e))
     finally:
         progress.close()
     _print_report(report, as_json)
@@ -89,16 +96,16 @@ def _watch(study, paths: list[Path], as_json: bool) -> None:
         watcher.stop()
 
 
-def _print_report(report, as_json: bool) -> None:
+def _print_report(report, as_json: bool, summary: bool = True) -> None:
     for item in report.warnings:
         click.echo(f"warning: {item['path']}: {item['warning']}", err=True)
     for item in report.failed:
         click.echo(f"failed: {item['path']}: {item['error']}", err=True)
     for item in report.skipped:
         click.echo(f"skipped: {item['path']}: {item['reason']}", err=True)
-    if as_json:
+    if as_json and summary:
         click.echo(json.dumps(report.to_json(), ensure_ascii=False), nl=True)
-    else:
+    elif summary:
         click.echo(report.summary())
     sys.stdout.flush()
 

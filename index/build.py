@@ -202,7 +202,11 @@ def build(home: Path, paths: list[Path], embedder: Embedder, on_progress: Progre
     started = time.perf_counter()
     report = BuildReport()
     with writer_lock(home):
-        _update(home, paths, embedder, report, on_progress, max_note_bytes, ann_threshold, step_seconds)
+        try:
+            _update(home, paths, embedder, report, on_progress, max_note_bytes, ann_threshold, step_seconds)
+        except NothingToIndex as e:
+            e.report = report  # which files failed and why: the caller names each one
+            raise
     report.seconds = time.perf_counter() - started
     export_query_encoder(home, embedder)  # the model is loaded now if anything was embedded: questions need no torch
     return report

@@ -150,3 +150,16 @@ def test_a_very_long_line_is_cut_into_sentences_in_linear_time():
     line = "Dr. Smith went home at 5 p.m. and the meeting ended. "
     small, large = seconds(line * 2_000), seconds(line * 20_000)
     assert large < 30 * max(small, 1e-3)
+
+
+def test_when_no_note_can_be_indexed_each_one_still_says_why(isolated_home, tmp_path):
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "a.md").write_text("# Only a heading\n")
+    (notes / "b.docx").write_bytes(os.urandom(3000))
+    result = CliRunner().invoke(cli, ["ingest", str(notes)])
+    assert result.exit_code == 1
+    assert "failed: notes/a.md: no text to index" in result.stderr and "failed: notes/b.docx: not a readable Word" in result.stderr
+    assert result.stderr.rstrip().splitlines()[-1].startswith("Error: None of the notes could be indexed")
+    as_json = CliRunner().invoke(cli, ["ingest", "--json", "-q", str(notes)])
+    assert as_json.exit_code == 1 and {f["path"] for f in json.loads(as_json.stdout)["failed"]} == {"notes/a.md", "notes/b.docx"}
