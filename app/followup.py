@@ -18,6 +18,7 @@ _BACK = re.compile(r"\b(?:it|its|they|them|their|this|that|those|these|he|him|hi
                    r"(?:first|second|third|last|other) one)\b", re.I)
 _CLAUSE = re.compile(r"\s*,?\s*(?:how|why|what|when|where|which|who|whom|whose|does|do|did|is|are|was|were|can|could|"
                      r"should|would|will|has|have|had)\b", re.I)
+_ASKS_ABOUT = re.compile(r"\s*(?:what|who|which|where|when|how|why)\s+(?:is|are|was|were|does|do|did)\s+\w", re.I)
 _CONDITION = re.compile(r"\s*,?\s*(?:if|unless|when|whenever|because|although|while)\b", re.I)  # "and if it fails, ...": a
 # condition on the question before, not a new subject
 _GENERIC = {"give", "exampl", "one", "happen", "next", "work", "mean", "tell", "explain", "say", "use", "differ",
@@ -39,7 +40,8 @@ def is_follow_up(question: str) -> bool:
     if not words or len(words) > MAX_FOLLOW_UP_WORDS:
         return False
     if len(words) <= SHORT:
-        return True
+        # "What is Lambda?", "Who is Pierre?" ask about a subject they name: a new question, however short
+        return not (_ASKS_ABOUT.match(question) and not _BACK.search(question) and own_terms(question))
     connective = _CONNECTIVE.match(question)
     if connective:
         rest = question[connective.end():]

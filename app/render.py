@@ -333,8 +333,10 @@ def review_progress_html(stats: dict, recovered: str | None = None) -> str:
     def retention(value) -> str:
         return "–" if value is None else f"{value:.0%}"
 
-    rows = "".join(f"<tr><td>{esc(s['section'])}</td><td>{s['cards']}</td><td>{s['reviews']}</td><td>{retention(s['retention'])}</td></tr>"
+    rows = "".join(f"<tr><td class=\"section\">{esc(s['section'] or '(no heading)')}</td><td>{s['cards']}</td><td>{s['reviews']}</td><td>{retention(s['retention'])}</td></tr>"
                    for s in stats["sections"])
     return notice + (f"<p><b>Due today:</b> {stats['due_today']} · <b>new:</b> {stats['new']} · <b>reviews done:</b> {stats['reviewed']}</p>"
-                     "<table><thead><tr><th>section</th><th>cards</th><th>reviews</th><th>retention</th></tr></thead>"
-                     f"<tbody>{rows}</tbody></table>")
+                     # on a phone the table scrolls sideways inside its own box; long section names wrap
+                     '<div class="table-wrap"><table class="progress"><thead><tr><th>section</th><th>cards</th>'
+                     "<th>reviews</th><th>retention</th></tr></thead>"
+                     f"<tbody>{rows}</tbody></table></div>")

@@ -99,7 +99,8 @@ h2.hit-heading {{ font-size: 1em; font-weight: 650; margin: 0.4em 0 0.2em; overf
 .hit-cite .rank {{ font-weight: 700; color: var(--body-text-color); }}
 .no-results {{ color: var(--study-muted); }}
 /* Notes */
-.table-wrap {{ overflow-x: auto; }}
+.table-wrap {{ overflow-x: auto; max-width: 100%; }}
+table.progress td.section {{ overflow-wrap: anywhere; min-width: 8em; }}
 table.notes {{ border-collapse: collapse; width: 100%; font-size: 0.92em; }}
 table.notes caption {{ text-align: left; font-weight: 650; padding: 0.2em 0; }}
 table.notes th, table.notes td {{ border-bottom: 1px solid var(--study-line); padding: 0.35em 0.5em; text-align: left;

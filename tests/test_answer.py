@@ -52,9 +52,11 @@ def test_ordinals_and_conditions_are_no_new_subject():
 
 def test_follow_up_detection():
     for turn in ["and what about FIFO queues?", "How do I enable it?", "why?", "and EFS?", "can they be encrypted?",
-                 "is it expensive?", "what happened next?", "did Norwich win it?", "was he punished for it?"]:
+                 "is it expensive?", "what happened next?", "did Norwich win it?", "was he punished for it?",
+                 "What is it?", "How long?", "Who wrote it?", "What are they?"]:
         assert is_follow_up(turn), turn
-    for turn in ["How does Kinesis scale with shards when producers write too much?",
+    # a short question that names its own subject is a new question ("What is Lambda?" after an MFA question)
+    for turn in ["How does Kinesis scale with shards when producers write too much?", "What is Lambda?", "Who is Pierre?",
                  "And how does K-means pick its centroids?", "And what is overfitting?",
                  "What is the capital of the empire in that novel chapter list?"]:
         assert not is_follow_up(turn), turn

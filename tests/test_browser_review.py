@@ -197,6 +197,12 @@ def test_flag_and_edit_the_current_card(browser, server):
 
 def test_phone_verdict_in_view_and_keys_only_on_the_review_tab(browser, server):
     page = open_review(browser, server, 390, 844)
+    # the progress table keeps to the screen: it scrolls inside its own box, its last column reachable
+    page.wait_for_selector("#review-progress table.progress", state="attached", timeout=30_000)
+    box = page.evaluate("""() => { const w = document.querySelector('#review-progress .table-wrap');
+        return {right: w.getBoundingClientRect().right, width: window.innerWidth,
+                reach: w.scrollWidth >= w.querySelector('table').scrollWidth}; }""")
+    assert box["right"] <= box["width"] + 1 and box["reach"], box
     # an answer typed before Start is not dropped: the review starts and the reply waits in the box
     page.fill("#review-input textarea", "a guess before starting")
     page.keyboard.press("Enter")
