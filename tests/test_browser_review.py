@@ -296,3 +296,31 @@ def test_plot_frames_count_days_and_retention(tmp_path):
     assert reviews["reviews"].iloc[-1] == 2 and reviews["reviews"].sum() == 2
     assert due["due"].sum() == 2
     assert list(retention["section"]) == ["Sec"] and list(retention["retention"]) == [50]
+
+
+def test_the_review_tab_exports_the_deck_to_anki(browser, server, tmp_path):
+    """The button gives an .apkg Anki opens: a zip whose collection holds one note per card, the card id as guid."""
+    import sqlite3
+    import zipfile
+
+    from app.review.cards import generate
+    from index import load
+
+    page = open_review(browser, server, 1440, 900)
+    page.locator("#review-anki").click()
+    link = page.locator("#review-anki-file a").first
+    link.wait_for(timeout=60_000)
+    page.screenshot(path=str(ARTIFACTS / "review-anki.png"))
+    with page.expect_download(timeout=60_000) as download:
+        link.click()
+    target = tmp_path / "deck.apkg"
+    download.value.save_as(target)
+    assert download.value.suggested_filename.endswith(".apkg")
+    with zipfile.ZipFile(target) as z:
+        z.extract("collection.anki2", tmp_path)
+    with sqlite3.connect(tmp_path / "collection.anki2") as db:
+        guids = {g for (g,) in db.execute("select guid from notes")}
+    suspended = {cid for cid, mark in store(server).notes().items() if mark.suspended}
+    cards = {c.id for c in generate(load(server.home).chunks)} - suspended
+    assert guids == cards and len(guids) > 50
+    page.close()

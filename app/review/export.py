@@ -121,3 +121,19 @@ def write_csv(cards: list[Card], path: Path) -> None:
         fh.write("#columns:")
         writer.writerow(CSV_COLUMNS)
         writer.writerows((c.question, c.answer, c.citation, c.section(), c.kind) for c in cards)
+
+
+def student_deck(study, folder: Path) -> tuple[Path, int]:
+    """The student's cards as an Anki deck in ``folder``, as `study cards --anki` writes them: edits kept, suspended
+    cards left out, flagged ones tagged "marked". Returns the file and how many cards it holds."""
+    from .cards import generate
+    from .store import ReviewStore, store_path
+
+    path = store_path(study.home)
+    marks = ReviewStore(path).notes() if path.exists() else {}
+    made = [marks[c.id].apply(c) if c.id in marks else c for c in generate(study.searcher().chunks)]
+    kept = [c for c in made if not (c.id in marks and marks[c.id].suspended)]
+    name = Path(study.notes).resolve().name or "notes"
+    target = Path(folder) / f"study-{name}.apkg"
+    write_apkg(kept, target, f"study::{name}", {cid for cid, mark in marks.items() if mark.flagged})
+    return target, len(kept)

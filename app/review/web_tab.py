@@ -154,6 +154,12 @@ def build_review_tab(gr, study, sessions):
                                    elem_id="plot-retention", x_title="", y_title="%", y_lim=[0, 100], x_label_angle=-30,
                                    height=260, min_width=300)
         progress = gr.HTML(elem_id="review-progress", js_on_load=None)
+        with gr.Row(equal_height=False):
+            # the deck as `study cards --anki` writes it; a second import updates the notes already in Anki
+            anki = gr.Button("Export to Anki (.apkg)", elem_id="review-anki", size="sm", variant="secondary", scale=0,
+                             min_width=200)
+            anki_file = gr.File(label="Anki deck: download, then File > Import in Anki", visible=False,
+                                interactive=False, elem_id="review-anki-file", scale=1)
         turn_state = gr.State(None)
 
     card_parts = [panel, answer_row, rate_row, *rate, tools, flag, editor, cited, turn_state]
@@ -312,4 +318,13 @@ def build_review_tab(gr, study, sessions):
     save.click(save_edit, [new_question, new_answer, turn_state], everything, **once)
     cancel.click(lambda: {editor: gr.update(visible=False)}, None, everything, api_name=False)
     tab.select(opened, None, everything, api_name=False)
+
+    def deck():
+        from .export import student_deck
+
+        folder = study.home / "exports"  # written over each time; Gradio serves its own copy of the file
+        folder.mkdir(parents=True, exist_ok=True)
+        return gr.update(value=str(student_deck(study, folder)[0]), visible=True)
+
+    anki.click(deck, None, anki_file, api_name=False, concurrency_limit=1, concurrency_id="review-write")
     return tab
