@@ -40,7 +40,7 @@ def is_follow_up(question: str) -> bool:
     if not words or len(words) > MAX_FOLLOW_UP_WORDS:
         return False
     if len(words) <= SHORT:
-        # "What is Lambda?", "Who is Pierre?" ask about a subject they name: a new question, however short
+        # "What is osmosis?" names what it asks about: a new question, however short ("What is it?" points back)
         return not (_ASKS_ABOUT.match(question) and not _BACK.search(question) and own_terms(question))
     connective = _CONNECTIVE.match(question)
     if connective:

@@ -108,11 +108,10 @@ def cards(ctx, as_json, section, anki_file, csv_file):
 
 
 def _export(study, made: list, marks: dict, anki_file: str | None, csv_file: str | None) -> None:
-    from .export import ExportError, write_apkg, write_csv
+    from .export import ExportError, deck_name, for_export, write_apkg, write_csv
 
-    kept = [c for c in made if not (c.id in marks and marks[c.id].suspended)]
-    flagged = {cid for cid, mark in marks.items() if mark.flagged}
-    deck = f"study::{Path(study.notes).resolve().name or 'notes'}"
+    kept, flagged = for_export(made, marks)
+    deck = deck_name(study.notes)
     try:
         if anki_file:
             write_apkg(kept, Path(anki_file), deck, flagged)

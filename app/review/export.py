@@ -123,17 +123,26 @@ def write_csv(cards: list[Card], path: Path) -> None:
         writer.writerows((c.question, c.answer, c.citation, c.section(), c.kind) for c in cards)
 
 
-def student_deck(study, folder: Path) -> tuple[Path, int]:
-    """The student's cards as an Anki deck in ``folder``, as `study cards --anki` writes them: edits kept, suspended
-    cards left out, flagged ones tagged "marked". Returns the file and how many cards it holds."""
+def for_export(made: list[Card], marks: dict) -> tuple[list[Card], set[str]]:
+    """What goes out of the student's cards (their edits already applied): the cards not suspended, and the ids of
+    the flagged ones (tagged "marked" in Anki)."""
+    kept = [c for c in made if not (c.id in marks and marks[c.id].suspended)]
+    return kept, {cid for cid, mark in marks.items() if mark.flagged}
+
+
+def deck_name(notes: Path) -> str:
+    return f"study::{Path(notes).resolve().name or 'notes'}"
+
+
+def student_deck(study, folder: Path) -> Path:
+    """The student's cards as an Anki deck file in ``folder``, as `study cards --anki` writes them."""
     from .cards import generate
     from .store import ReviewStore, store_path
 
     path = store_path(study.home)
     marks = ReviewStore(path).notes() if path.exists() else {}
     made = [marks[c.id].apply(c) if c.id in marks else c for c in generate(study.searcher().chunks)]
-    kept = [c for c in made if not (c.id in marks and marks[c.id].suspended)]
-    name = Path(study.notes).resolve().name or "notes"
-    target = Path(folder) / f"study-{name}.apkg"
-    write_apkg(kept, target, f"study::{name}", {cid for cid, mark in marks.items() if mark.flagged})
-    return target, len(kept)
+    kept, flagged = for_export(made, marks)
+    target = Path(folder) / f"{deck_name(study.notes).replace('::', '-')}.apkg"
+    write_apkg(kept, target, deck_name(study.notes), flagged)
+    return target

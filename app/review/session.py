@@ -44,8 +44,7 @@ class ReviewSession:
         chunks = study.searcher().chunks
         self.cards = generate(chunks)
         self.store.sync(self.cards)
-        # "WHO" and "World Health Organization" are one answer where the notes say so (often in a heading)
-        self.aliases = abbreviations([c.text for c in chunks] + [c.heading for c in chunks])
+        self.aliases = _aliases(chunks)
 
     def next(self, now: datetime | None = None) -> Card | None:
         return self.store.next_card(self.section, now)
@@ -93,8 +92,12 @@ def grade_reply(study, card_id: str, reply: str) -> tuple[Card, Grade] | None:
     if path.exists():  # an edited card is graded against the answer as edited
         note = ReviewStore(path).notes().get(card_id)
         card = note.apply(card) if note else card
-    aliases = abbreviations([c.text for c in chunks] + [c.heading for c in chunks])
-    return card, grade(card.answer, reply, study.query_embedder.embed, aliases=aliases, question=card.question)
+    return card, grade(card.answer, reply, study.query_embedder.embed, aliases=_aliases(chunks), question=card.question)
+
+
+def _aliases(chunks) -> dict[str, set[str]]:
+    """"WHO" and "World Health Organization" are one answer where the notes say so (often in a heading)."""
+    return abbreviations([c.text for c in chunks] + [c.heading for c in chunks])
 
 
 class Sessions:

@@ -324,7 +324,7 @@ def build_review_tab(gr, study, sessions):
 
         folder = study.home / "exports"  # written over each time; Gradio serves its own copy of the file
         folder.mkdir(parents=True, exist_ok=True)
-        return gr.update(value=str(student_deck(study, folder)[0]), visible=True)
+        return gr.update(value=str(student_deck(study, folder)), visible=True)
 
     anki.click(deck, None, anki_file, api_name=False, concurrency_limit=1, concurrency_id="review-write")
     return tab
