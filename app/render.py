@@ -337,6 +337,7 @@ def review_progress_html(stats: dict, recovered: str | None = None) -> str:
                    for s in stats["sections"])
     return notice + (f"<p><b>Due today:</b> {stats['due_today']} · <b>new:</b> {stats['new']} · <b>reviews done:</b> {stats['reviewed']}</p>"
                      # on a phone the table scrolls sideways inside its own box; long section names wrap
-                     '<div class="table-wrap"><table class="progress"><thead><tr><th>section</th><th>cards</th>'
+                     '<div class="table-wrap" tabindex="0" role="region" aria-label="Progress per section">'
+                     '<table class="progress"><thead><tr><th>section</th><th>cards</th>'
                      "<th>reviews</th><th>retention</th></tr></thead>"
                      f"<tbody>{rows}</tbody></table></div>")
