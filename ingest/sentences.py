@@ -57,14 +57,21 @@ def sentence_ends(text: str) -> list[int]:
     return ends
 
 
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) offsets in ``text`` of each sentence, white space around it left out."""
+    spans, at = [], 0
+    for end in [*sentence_ends(text), len(text)]:
+        piece = text[at:end]
+        if piece.strip():
+            start = at + len(piece) - len(piece.lstrip())
+            spans.append((start, at + len(piece.rstrip())))
+        at = end
+    return spans
+
+
 def split_text(text: str) -> list[str]:
     """The sentences of a run of text, stripped, in order."""
-    pieces, at = [], 0
-    for end in sentence_ends(text):
-        pieces.append(text[at:end].strip())
-        at = end
-    pieces.append(text[at:].strip())
-    return [p for p in pieces if p]
+    return [text[a:b] for a, b in sentence_spans(text)]
 
 
 def _clean(line: str) -> str:
@@ -107,17 +114,13 @@ def split_sentences(chunk: Chunk) -> list[tuple[str, int, int]]:
     out: list[tuple[str, int, int]] = []
     for text, starts in _joined(chunk):
         pieces: list[list] = []  # [text, start offset, end offset]
-        at = 0
-        for end in [*sentence_ends(text), len(text)]:
-            piece = text[at:end].strip()
-            if piece:
-                start = text.index(piece, at)
-                if pieces and pieces[-1][0].endswith("?") and not piece.endswith("?"):
-                    # "Why X? Well, Y." is one thought: keep the answer with its question
-                    pieces[-1] = [f"{pieces[-1][0]} {piece}", pieces[-1][1], start + len(piece)]
-                else:
-                    pieces.append([piece, start, start + len(piece)])
-            at = end
+        for start, end in sentence_spans(text):
+            piece = text[start:end]
+            if pieces and pieces[-1][0].endswith("?") and not piece.endswith("?"):
+                # "Why X? Well, Y." is one thought: keep the answer with its question
+                pieces[-1] = [f"{pieces[-1][0]} {piece}", pieces[-1][1], end]
+            else:
+                pieces.append([piece, start, end])
         out.extend((p, _line_at(starts, a), _line_at(starts, b - 1)) for p, a, b in pieces if len(p.split()) >= MIN_WORDS)
     return out
 
