@@ -193,7 +193,7 @@ def pick_sentences(question: str, hits: list[Hit], limit: int = 3, from_top: int
             if wants_number and _NUMBER.search(sentence.text):
                 score += 0.08  # "how many / how long" is answered by a number
             chunk = hit.chunk
-            candidates.append(Sentence(sentence.text, hit, chunk.line_of(sentence.line), score, chunk.line_of(sentence.last_line)))
+            candidates.append(Sentence(sentence.text, hit, chunk.line_of(sentence.line), score, chunk.last_line_of(sentence.last_line)))
     if not candidates:
         return []
     ranked: list[Sentence] = []

@@ -79,7 +79,7 @@ def chunk_blocks(blocks: Iterable[Block], source: str, unit: str, *, heading: tu
             pieces = split_long(line) if block.kind != "code" else [line]
             if block.indent:  # under its "- ", a long item's later pieces align with its text
                 pieces = ["  " * block.indent + ("" if i == 0 else "  ") + p for i, p in enumerate(pieces)]
-            units.extend(Unit(block.number, piece, kind=block.kind,
+            units.extend(Unit(block.number, piece, kind=block.kind, end=block.end or 0,
                               index_text=block.index_text if len(pieces) == 1 and len(lines) == 1 else None)
                          for piece in pieces)
         if units:

@@ -18,7 +18,7 @@ TARGET_CHARS = 500  # close a passage at a paragraph end once it is this long
 MAX_CHARS = 680  # never grow a passage past this by adding a unit
 MIN_CHARS = 160  # a last passage shorter than this joins the one before when both fit in MAX_CHARS
 LONG_LINE = 480  # longer lines are split at sentence boundaries
-CHUNKER_VERSION = "blocks-v14"  # bump when any rule here or in the readers changes what passages are
+CHUNKER_VERSION = "blocks-v15"  # bump when any rule here or in the readers changes what passages are
 
 
 @dataclass
@@ -31,6 +31,7 @@ class Unit:
     kind: str = "text"  # text, prose, table, code: a passage holds code alone
     index_text: str | None = None  # what retrieval reads, when it differs from ``text``
     keep_with_next: bool = False  # a lead-in ("Use UDP when:") stays with what follows
+    end: int = 0  # the last source line its text stands on, when past ``line`` (a web page wraps a sentence)
 
 
 def split_long(text: str, limit: int = LONG_LINE) -> list[str]:
@@ -190,13 +191,16 @@ def _chunk(group: list[Unit], source: str, heading: str, page: int | None) -> Ch
     if not group:
         return None
     lines: list[tuple[int, str, str]] = []  # (line, text, index text)
+    ends: list[int] = []  # the last source line of each
     for u in group:
         index = u.text if u.index_text is None else u.index_text
         if lines and lines[-1][0] == u.line and page is None and u.kind != "code":  # code keeps its line breaks
             n, text, idx = lines[-1]
             lines[-1] = (n, f"{text} {u.text.strip()}", f"{idx} {index.strip()}")
+            ends[-1] = max(ends[-1], u.end)
         else:
             lines.append((u.line, u.text.rstrip(), index.rstrip()))
+            ends.append(max(u.line, u.end))
     text = "\n".join(t for _, t, _ in lines)
     if not any(ch.isalnum() for ch in text):
         return None
@@ -210,5 +214,8 @@ def _chunk(group: list[Unit], source: str, heading: str, page: int | None) -> Ch
     if page is not None:
         chunk = Chunk(source, heading, text, None, None, page, captions, **extra)
     else:
-        chunk = Chunk(source, heading, text, group[0].line, group[-1].line, None, captions, tuple(n for n, _, _ in lines), **extra)
+        numbers = tuple(n for n, _, _ in lines)
+        if tuple(ends) != numbers:
+            extra["line_ends"] = tuple(ends)
+        chunk = Chunk(source, heading, text, group[0].line, group[-1].line, None, captions, numbers, **extra)
     return chunk

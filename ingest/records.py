@@ -73,12 +73,20 @@ class Chunk:
     last: int | None = None
     chapter: int | None = None
     ocr: bool = False  # the text was read from an image by OCR
+    # The last file line of each line of ``text``, where one wraps over several (a web page's sentence); else empty.
+    line_ends: tuple[int, ...] = field(default=())
 
     def line_of(self, text_line: int) -> int | None:
         """File line number of the 0-based ``text_line`` of the passage."""
         if 0 <= text_line < len(self.lines):
             return self.lines[text_line]
         return None
+
+    def last_line_of(self, text_line: int) -> int | None:
+        """File line where the 0-based ``text_line`` of the passage ends."""
+        if 0 <= text_line < len(self.line_ends):
+            return self.line_ends[text_line]
+        return self.line_of(text_line)
 
     @property
     def unit_kind(self) -> str:
@@ -123,7 +131,8 @@ class Chunk:
         d = asdict(self)
         d["captions"] = list(self.captions)
         d["lines"] = list(self.lines)
-        for name, empty in (("index_text", ""), ("unit", ""), ("first", None), ("last", None), ("chapter", None), ("ocr", False)):
+        d["line_ends"] = list(self.line_ends)
+        for name, empty in (("line_ends", []), ("index_text", ""), ("unit", ""), ("first", None), ("last", None), ("chapter", None), ("ocr", False)):
             if d[name] == empty:
                 del d[name]  # the common case (a text note) stays as small as before
         return d
@@ -139,6 +148,7 @@ class Chunk:
             page=d.get("page"),
             captions=tuple(d.get("captions") or ()),
             lines=tuple(d.get("lines") or ()),
+            line_ends=tuple(d.get("line_ends") or ()),
             kind=d.get("kind") or "text",
             index_text=d.get("index_text") or "",
             unit=d.get("unit") or "",

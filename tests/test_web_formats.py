@@ -499,3 +499,24 @@ def test_each_sentence_of_a_paragraph_cites_the_line_it_starts_on(tmp_path):
     starts = {text: c.line_of(first) for c in chunks for text, first, _ in split_sentences(c)}
     assert starts == {"The harbour was closed on Monday.[2]": 1, "Two ships waited outside the wall for three days.[3]": 1,
                       "The customs house reopened on Thursday morning.": 2, "Trade resumed at once.": 3}
+
+
+def test_a_sentence_wrapped_over_source_lines_cites_all_of_them(tmp_path):
+    """An answer sentence cites every source line it stands on, from its first word to its last (a page's source
+    wraps a sentence over lines), and the stored passage keeps that through the index."""
+    from app.answer import pick_sentences
+    from index.search import Hit
+    from index.store import Sentence
+    from ingest import Chunk, split_sentences
+
+    body = ("<html><body>\n<p>Osmosis is the movement of water\nacross a membrane from low to high\nsolute concentration."
+            " It needs no energy\nfrom the cell. Cells swell in fresh water.</p>\n</body></html>\n")
+    [chunk] = chunk_html(page(tmp_path, body), "notes/page.html")[0]
+    chunk = Chunk.from_dict(chunk.to_dict())  # as the index stores it
+    spans = {text: (chunk.line_of(first), chunk.last_line_of(last)) for text, first, last in split_sentences(chunk)}
+    assert spans == {"Osmosis is the movement of water across a membrane from low to high solute concentration.": (2, 4),
+                     "It needs no energy from the cell.": (4, 5), "Cells swell in fresh water.": (5, 5)}
+    hit = Hit(chunk, row=0, rank=1, score=1.0, dense=0.6)
+    hit.sentences = [(Sentence(0, i, t, i), 0.9 - 0.3 * i) for i, (t, _, _) in enumerate(split_sentences(chunk))]
+    [first, *_] = pick_sentences("What is osmosis?", [hit])
+    assert first.citation == "notes/page.html:2-4" and first.lines == {2, 3, 4}

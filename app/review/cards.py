@@ -59,7 +59,7 @@ def _card(kind: str, question: str, answer: str, chunk: Chunk, first: int, last:
     if chunk.page is not None:
         lines = (None, None)
     elif chunk.lines:  # the card's own lines (or paragraphs, cells) within the passage
-        lines = (chunk.line_of(first), chunk.line_of(last))
+        lines = (chunk.line_of(first), chunk.last_line_of(last))
     else:
         lines = chunk.span  # a slide: the whole unit
     return Card(_card_id(kind, chunk.source, question, answer), kind, question, answer, chunk.source, chunk.heading, lines[0], lines[1], chunk.page,
