@@ -31,7 +31,8 @@ import numpy as np
 
 from .integrity import checksum, fingerprint, free_bytes
 
-FORMAT = 3  # 2: meta.json records the size and checksum of each file; 3: int8 weights, one text per run
+FORMAT = 4  # 2: meta.json records the size and checksum of each file; 3: int8 weights, one text per run;
+# 4: no NaN guard after the attention softmax (the same vectors, bit for bit, in about 0.9 of the time)
 _FILES = ("model.onnx", "tokenizer.json")
 ENCODER = "onnx int8"  # recorded with an index's vectors: vectors from another encoder are embedded again
 RETRY_AFTER = 24 * 3600  # seconds before a failed export is tried again (sooner once a full disk has room)
@@ -143,6 +144,7 @@ def write_export(tmp: Path, model_name: str, model_dir: Path, st_model) -> None:
                           output_names=["last_hidden_state"], opset_version=17, dynamo=False,
                           dynamic_axes={**{n: {0: "batch", 1: "tokens"} for n in names},
                                         "last_hidden_state": {0: "batch", 1: "tokens"}})
+    _drop_nan_guards(tmp / "float.onnx")
     _quantise(tmp / "float.onnx", tmp / "model.onnx")
     (tmp / "float.onnx").unlink()
     shutil.copy(model_dir / "tokenizer.json", tmp / "tokenizer.json")
@@ -150,6 +152,40 @@ def write_export(tmp: Path, model_name: str, model_dir: Path, st_model) -> None:
             "max_seq_length": int(st_model.max_seq_length),
             "dim": int(transformer.config.hidden_size), "files": {n: fingerprint(tmp / n) for n in _FILES}}
     (tmp / "meta.json").write_text(json.dumps(meta, indent=1))
+
+
+def _drop_nan_guards(path: Path) -> None:
+    """Remove ``Where(IsNaN(p), 0, p)`` after each attention softmax ``p``, in place.
+
+    torch's exporter guards against a row of attention with every key masked, whose softmax is NaN; here a text's
+    own tokens are never masked (a text has at least [CLS]), so the guard never fires, and it cost a tenth of a run."""
+    import onnx
+
+    model = onnx.load(str(path))
+    nodes = model.graph.node
+    made = {out: n for n in nodes for out in n.output}
+    uses: dict[str, int] = {}
+    for n in nodes:
+        for name in n.input:
+            uses[name] = uses.get(name, 0) + 1
+    outputs = {o.name for o in model.graph.output}
+    skip, rename = set(), {}
+    for n in nodes:
+        test = made.get(n.input[0]) if n.op_type == "Where" and len(n.input) == 3 else None
+        if test is not None and test.op_type == "IsNaN" and test.input[0] == n.input[2] and uses[test.output[0]] == 1 \
+                and getattr(made.get(n.input[2]), "op_type", "") == "Softmax" and n.output[0] not in outputs:
+            rename[n.output[0]] = n.input[2]
+            skip.update((id(n), id(test)))
+    if not rename:
+        return  # another exporter's graph: nothing to drop
+    kept = [n for n in nodes if id(n) not in skip]
+    for n in kept:
+        n.input[:] = [rename.get(name, name) for name in n.input]
+    used = {name for n in kept for name in n.input} | outputs
+    kept = [n for n in kept if n.op_type != "Constant" or set(n.output) & used]  # the guards' zeros
+    del nodes[:]
+    nodes.extend(kept)
+    onnx.save(model, str(path))
 
 
 def _quantise(source: Path, target: Path) -> None:
