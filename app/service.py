@@ -35,6 +35,7 @@ class IngestStatus:
     skipped: list | None = None  # files of kinds study does not read, {"path", "reason"} each
     error: str | None = None  # why the last ingest could not run (the previous index stays live)
     finished: float = 0.0
+    active: int = 0  # ingests under way in this process (an upload's and the watcher's may overlap)
 
 
 def one_line(e: BaseException) -> str:
@@ -58,6 +59,7 @@ class Study:
         self._searcher: Searcher | None = None
         self._folder: Path | None = None
         self._lock = threading.Lock()
+        self._counting = threading.Lock()  # for status.active only (ingest may run under _lock)
         self.status = IngestStatus()
 
     @property
@@ -74,6 +76,8 @@ class Study:
 
     def ingest(self, paths: list[Path] | None = None, on_progress: ProgressFn | None = None) -> BuildReport:
         status = self.status
+        with self._counting:
+            status.active += 1
         status.running, status.stage, status.done, status.total = True, "read", 0, 0
 
         def progress(stage: str, done: int, total: int, file: str | None = None) -> None:
@@ -85,13 +89,19 @@ class Study:
         try:
             report = build(self.home, paths or [self.notes], self.embedder, progress, self.settings.max_note_bytes,
                            self.settings.ann_threshold, self.settings.step_seconds)
-            status.summary, status.failed, status.error = report.summary(), list(report.failed), None
+            if report.written or report.failed or not status.summary:
+                # an ingest that found nothing new (the watcher's, right after an upload's) keeps the last summary
+                status.summary = report.summary()
+            status.failed, status.error = list(report.failed), None
             status.skipped = list(report.skipped)
         except Exception as e:
             status.error = one_line(e)
             raise
         finally:
-            status.running, status.finished = False, time.time()
+            with self._counting:
+                status.active -= 1
+                status.running = status.active > 0
+            status.finished = time.time()
         return report
 
     def ingest_in_background(self) -> threading.Thread:

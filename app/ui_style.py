@@ -112,6 +112,13 @@ table.notes button.danger {{ background: var(--study-danger); border-color: var(
 .dark table.notes button.danger {{ color: #1b1d22; }}
 .status-failed, .remove-error, .review-error {{ color: var(--study-danger); }}
 .sr-only {{ position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }}
+/* Every dropdown: Gradio lays its arrow over the end of the input, which covered the text on a phone. The arrow
+   takes its own place in the row instead, and a value too long for the box ends in an ellipsis before it. */
+.secondary-wrap > input[role="combobox"] {{ min-width: 0; text-overflow: ellipsis; }}
+.secondary-wrap > .icon-wrap {{ position: static; transform: none; flex: none; }}
+/* The chat's Clear icon sits over the top right corner of the messages, where a question (right-aligned) ends:
+   questions keep clear of that corner, as scrolled to the top after asking. */
+#chatbot .message-row.user-row {{ margin-right: calc(var(--spacing-xl) * 2 + 12px); }}
 /* Review */
 .card-q {{ font-size: 1.1em; margin: 0.2em 0; }}
 .grade {{ margin: 0.4em 0; padding: 0.3em 0.6em; border-left: 5px solid #888; border-radius: 3px; }}

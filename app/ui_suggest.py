@@ -83,7 +83,7 @@ def index_summary(files: dict[str, dict], passages: int, created: float = 0.0) -
     when the live index was written."""
     indexed = [f for f in files.values() if not f.get("error")]
     failed = len(files) - len(indexed)
-    when = max([created] + [f.get("indexed_at", 0) for f in files.values()])
+    when = max([created] + [f.get("indexed_at", 0) for f in indexed])  # a failed attempt indexed nothing
     parts = [f"{len(indexed)} file{'s' if len(indexed) != 1 else ''}", f"{passages} passage{'s' if passages != 1 else ''}"]
     if when:
         parts.append("last indexed " + time.strftime("%Y-%m-%d %H:%M", time.localtime(when)))

@@ -159,7 +159,8 @@ def test_notes_reject_before_writing_list_failures_once_and_remove(browser, serv
     notes_row(page, "notes/biology.md").wait_for(state="visible", timeout=30_000)
     # a file that fails to index is listed once, in its own row, with a Remove action
     broken = notes_row(page, "notes/broken.pdf")
-    assert "not indexed" in broken.inner_text()
+    assert "not indexed" in broken.inner_text() and "or remove it" in broken.inner_text()
+    assert broken.locator('td[data-label="indexed"]').inner_text() == "never"  # the failed attempt is no index time
     assert broken.get_by_role("button", name="Remove notes/broken.pdf").is_visible()
     assert page.locator("body").inner_text().count("broken.pdf") == 1
     # a binary renamed .md is refused before anything is written into notes/
@@ -197,6 +198,40 @@ def test_notes_reject_before_writing_list_failures_once_and_remove(browser, serv
     open_tab(page, "Search by concept")
     search(page, "wombats dig burrows")
     assert good.name not in page.locator("#search-results").inner_text()
+    page.close()
+
+
+# Words that say an ingest is under way (the status line while one runs, a file indexed in part), and the page
+# condition "the Notes tab says none of them": it has followed the index to the end.
+UNDER_WAY = r"indexing…|indexing: \d+ of|following…|Reading notes|Embedding \d"
+AT_REST = ("(p) => !new RegExp(p).test(['#upload-status', '#ingest-status', '#notes-table']"
+           ".map(s => document.querySelector(s).innerText).join(' '))")
+
+
+def test_notes_tab_follows_the_index_to_the_end_whoever_started_it(browser, server, tmp_path):
+    page = open_page(browser, server, 1440, 900)
+    open_tab(page, "Notes")
+    notes_row(page, "notes/biology.md").wait_for(state="visible", timeout=30_000)
+    dropped = server.notes / "numbat.md"
+    try:
+        note = tmp_path / "quokka.md"
+        note.write_text("# Quokkas\nQuokkas live on Rottnest Island and eat grasses at night.\n")
+        assert "saved quokka.md" in upload(page, [note])
+        notes_row(page, "notes/quokka.md").wait_for(state="visible", timeout=60_000)
+        # once the index has the upload, nothing on the tab still says it is indexing (no click, no reload)
+        page.wait_for_function(AT_REST, arg=UNDER_WAY, timeout=60_000)
+        assert "Last indexing" in page.locator("#ingest-status").inner_text()
+        # a note saved into the folder by hand (the server's watcher indexes it): the open tab shows it too
+        dropped.write_text("# Numbats\nNumbats eat termites with a long sticky tongue.\n")
+        notes_row(page, "notes/numbat.md").wait_for(state="visible", timeout=60_000)
+        page.wait_for_function(AT_REST, arg=UNDER_WAY, timeout=60_000)
+        shot(page, "notes-followed-1440.png")
+    finally:  # the module's other tests count the notes: leave the folder as it was
+        dropped.unlink(missing_ok=True)
+        (server.notes / "quokka.md").unlink(missing_ok=True)
+    for source in ("notes/numbat.md", "notes/quokka.md"):
+        notes_row(page, source).wait_for(state="detached", timeout=60_000)
+    page.wait_for_function(AT_REST, arg=UNDER_WAY, timeout=60_000)
     page.close()
 
 
@@ -287,6 +322,52 @@ def test_newest_answer_starts_in_view_after_asking(browser, server, width, heigh
     assert "ATP" in second.inner_text()
     assert first_line_in_view(page, second)  # not scrolled down to the last citation
     shot(page, f"ask-{width}.png")
+    page.close()
+
+
+# Each visible dropdown: where its text runs (from the input's content edge for the width of its value, cut at
+# the content box's end) and where its arrow is.
+DROPDOWNS = """() => [...document.querySelectorAll('input[role="combobox"]')].filter(i => i.offsetParent).map(i => {
+  const s = getComputedStyle(i), box = i.getBoundingClientRect(), pen = document.createElement('canvas').getContext('2d');
+  pen.font = s.font;
+  const left = box.left + parseFloat(s.borderLeftWidth) + parseFloat(s.paddingLeft);
+  const end = box.right - parseFloat(s.borderRightWidth) - parseFloat(s.paddingRight);
+  const arrow = (i.closest('.wrap-inner') || i.parentElement).querySelector('.icon-wrap').getBoundingClientRect();
+  return {name: i.getAttribute('aria-label'), value: i.value, text: [left, Math.min(left + pen.measureText(i.value).width, end)],
+          arrow: [arrow.left, arrow.right]};
+})"""
+
+
+def overlap(a: dict, b: dict) -> bool:
+    return a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"] and a["y"] < b["y"] + b["height"] \
+        and b["y"] < a["y"] + a["height"]
+
+
+def test_on_a_phone_no_dropdown_arrow_covers_its_text_nor_the_clear_icon_the_newest_question(browser, server):
+    page = open_page(browser, server, 390, 844)
+    seen = []
+    for name in TABS:
+        open_tab(page, name)
+        page.wait_for_timeout(1500)  # the tab's own load (the Review tab's sections)
+        page.wait_for_function("[...document.querySelectorAll('input[role=combobox]')].every(i => !i.offsetParent || i.value)")
+        for box in page.evaluate(DROPDOWNS):
+            seen.append(box["name"])
+            assert box["value"] and box["text"][1] <= box["arrow"][0], (name, box)
+    assert "Section" in seen  # the Review tab's section dropdown was measured
+    open_tab(page, "Review")
+    shot(page, "review-dropdown-390.png")
+    new_conversation(page)
+    ask(page, "When should I use long polling?")
+    ask(page, "Which AWS service decouples the producers of messages from the consumers that read them later on?")
+    newest = page.locator("#chatbot .message-row.user-row").last
+    newest.evaluate("row => window.studyPage.showStart(row, 8)")  # at the top of the chat, as after asking
+    page.wait_for_timeout(300)
+    clear = page.locator("#chatbot").get_by_role("button", name="Clear", exact=True)
+    icon = clear.evaluate("b => (b.closest('.icon-button-wrapper') || b).getBoundingClientRect().toJSON()")
+    question = newest.bounding_box()
+    assert clear.is_visible() and question["y"] < icon["y"] + icon["height"]  # the same height on the screen ...
+    assert not overlap(icon, question), (icon, question)  # ... and not under the icon
+    shot(page, "ask-clear-icon-390.png")
     page.close()
 
 
