@@ -301,9 +301,9 @@ def rated_html(rating: int, interval: str) -> str:
 
 def review_counts_html(stats: dict) -> str:
     """The counts a student sees before starting, true before any review: cards, due today, new, learned, and
-    suspended / flagged when there are any."""
+    learning (last rated Again) / suspended / flagged when there are any."""
     parts = [(stats["cards"], "cards"), (stats["due_today"], "due today"), (stats["new"], "new"), (stats["learned"], "learned")]
-    parts += [(stats[key], key) for key in ("suspended", "flagged") if stats.get(key)]
+    parts += [(stats[key], key) for key in ("learning", "suspended", "flagged") if stats.get(key)]
     return '<p class="review-counts">' + " · ".join(f"<b>{n}</b> {what}" for n, what in parts) + "</p>"
 
 

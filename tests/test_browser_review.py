@@ -1,6 +1,7 @@
 """The Review tab in a real browser, as a person uses it: true counts and sections before Start, a card answered
-by keys (Space, 1-4) or typed, the verdict in view on a desktop and a phone, suspend / flag / edit, progress plots.
-Plus the pure renderers behind it."""
+by keys (Space, 1-4) or typed, the verdict in view on a desktop and a phone, suspend / flag / edit, progress plots
+that read well at both widths, a note without headings picked by its file name, the plain end of a sitting.
+(The renderers and plot data behind it: tests/test_review_tab.py.)"""
 from __future__ import annotations
 
 import re
@@ -13,6 +14,7 @@ from .conftest import ARTIFACTS, NOTES, Served, served_index
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 RATING = re.compile(r"^(Again|Hard|Good|Easy) · in (a|an|\d+) \w+")
+LOOSE = "loose-facts.txt"  # a note without headings, added to the served notes: its cards are a section of their own
 
 
 @pytest.fixture(scope="module")
@@ -21,6 +23,8 @@ def server(real_home, tmp_path_factory) -> Served:
     base = tmp_path_factory.mktemp("served-review")
     notes = base / "notes"
     shutil.copytree(NOTES, notes)
+    (notes / LOOSE).write_text("An EBS volume is a block storage device attached to one EC2 instance at a time.\n\n"
+                               "Glacier Deep Archive keeps archived objects for a minimum storage duration of 180 days.\n")
     with served_index(real_home, base, notes) as served:
         yield served
 
@@ -94,6 +98,71 @@ def next_card_shown(page, before: str) -> None:
                            arg=before, timeout=30_000)
 
 
+def axis_labels(page, plot: str) -> tuple[list[dict], list[dict]]:
+    """The labels a person sees along a plot's x axis and up its y axis (a time axis hides those that would not
+    fit), each with its text and box on the page."""
+    return page.evaluate("""(plot) => [...document.querySelectorAll(plot + ' g.role-axis:not([aria-hidden="true"])')]
+        .map((axis) => [...axis.querySelectorAll('.role-axis-label text')]
+            .filter((t) => Number(t.getAttribute('opacity') ?? 1) > 0 && t.getClientRects().length > 0)
+            .map((t) => { const r = t.getBoundingClientRect();
+                          return {text: t.textContent, left: r.left, right: r.right, top: r.top, bottom: r.bottom}; }))""",
+                         plot)
+
+
+def inside(box: dict, outer: dict) -> bool:
+    return (box["left"] >= outer["x"] - 1 and box["right"] <= outer["x"] + outer["width"] + 1
+            and box["top"] >= outer["y"] - 1 and box["bottom"] <= outer["y"] + outer["height"] + 1)
+
+
+def assert_plots_read_well(page) -> None:
+    """Day plots: whole numbers up the side, short dates along the bottom, no two dates on top of each other.
+    Retention: whole percents, and every section name under its bar whole inside the plot's box (not cut off)."""
+    for plot in ("#plot-reviews", "#plot-forecast"):
+        page.locator(f"{plot} g.role-axis").first.wait_for(state="attached", timeout=30_000)
+        days, counts = axis_labels(page, plot)
+        days.sort(key=lambda d: d["left"])
+        assert all(a["right"] <= b["left"] for a, b in zip(days, days[1:])), (plot, days)
+        assert len(days) >= 3 and all(re.fullmatch(r"[A-Z][a-z]{2} \d{1,2}", d["text"]) for d in days), (plot, days)
+        assert counts and all(re.fullmatch(r"\d+", c["text"]) for c in counts), (plot, counts)  # not "0.000000"
+        box = page.locator(plot).bounding_box()
+        assert all(inside(label, box) for label in days + counts), (plot, box, days)
+    names, percents = axis_labels(page, "#plot-retention")
+    assert all(re.fullmatch(r"\d+", p["text"]) for p in percents), percents
+    box = page.locator("#plot-retention").bounding_box()
+    assert all(inside(name, box) for name in names), (box, names)
+
+
+def wait_for_tallest_bar(page, plot: str, count: int) -> None:
+    """Wait until a day plot's tallest bar reads ``count`` against its y axis: the plot shows the latest rating."""
+    page.wait_for_function("""([plot, count]) => {
+        const el = document.querySelector(plot);
+        const axes = [...el.querySelectorAll('g.role-axis:not([aria-hidden="true"])')];
+        const ticks = [...axes[1].querySelectorAll('.role-axis-label text')].map((t) => [Number(t.textContent),
+                                                                                      t.getBoundingClientRect()]);
+        const [low, high] = [ticks[0], ticks[ticks.length - 1]];
+        const perUnit = (low[1].top - high[1].top) / (high[0] - low[0]);
+        const bars = [...el.querySelectorAll('g.mark-rect path')].map((b) => b.getBoundingClientRect().height);
+        return Math.abs(Math.max(...bars) / perUnit - count) < 0.1;
+    }""", arg=[plot, count], timeout=10_000)
+
+
+def retention_tooltips(page) -> list[str]:
+    """What hovering each bar of the retention plot shows."""
+    said = []
+    for bar in page.locator("#plot-retention g.mark-rect path").all():
+        bar.hover()
+        tip = page.locator("#vg-tooltip-element")
+        tip.wait_for(state="visible", timeout=5_000)
+        said.append(tip.inner_text())
+    page.mouse.move(0, 0)
+    return said
+
+
+def keys_ready(page) -> None:
+    """The page takes the next key once it has settled on the last update (a key before that is dropped)."""
+    page.wait_for_function("window.studyReview && !window.studyReview.busyUntil", timeout=5_000)
+
+
 def test_counts_and_sections_are_true_before_start(browser, server):
     page = open_review(browser, server, 1440, 900)
     stats = store(server).stats()  # the tab opened, so the cards are synced: the page shows these numbers
@@ -109,7 +178,13 @@ def test_counts_and_sections_are_true_before_start(browser, server):
     assert len(listed) == len(sections) + 1 and "All sections" in listed[0]  # the chosen one has a tick
     for (name, n), text in zip(sections, listed[1:]):
         assert name in text and f"{n} card" in text
+    assert any(text.startswith(f"{LOOSE} · 2 cards") for text in listed)  # a note without headings: by its file name
     page.keyboard.press("Escape")
+    # nothing rated yet: each plot says so, and its axes read in whole numbers
+    assert page.locator("#plot-reviews").inner_text().startswith("Reviews per day: none yet")
+    assert page.locator("#plot-forecast").inner_text().startswith("Due per day: none scheduled yet")
+    assert page.locator("#plot-retention").inner_text().startswith("Retention: no ratings yet")
+    assert_plots_read_well(page)
     # a section text that matches nothing says so and names the sections
     pick_section(page, "xyzzy-nothing")
     page.locator("#review-start").click()
@@ -144,6 +219,7 @@ def test_review_by_keys_typed_answer_suspend_and_plots_at_1440(browser, server):
     assert "Rated good" in page.locator("#review-notice").inner_text()
     assert reviews_today(server) == 1
     assert store(server).stats()["reviewed"] == 1
+    wait_for_tallest_bar(page, "#plot-reviews", 1)  # the plot has the rating just made
     # a typed wrong answer: graded, "again" suggested and pre-selected, verdict in view, nothing recorded yet
     second = shown_question(page)
     page.fill("#review-input textarea", "purple elephants dancing")
@@ -163,11 +239,15 @@ def test_review_by_keys_typed_answer_suspend_and_plots_at_1440(browser, server):
     assert store(server).note(card["id"]).suspended
     assert store(server).stats()["suspended"] == 1 and store(server).stats()["reviewed"] == 1
     assert "1 suspended" in page.locator("#review-counts").inner_text()
-    # the plots show reviews per day, the due forecast and retention per section
+    # the plots show reviews per day, the due forecast and retention per section, a long name shortened under its
+    # bar and whole in the bar's tooltip
     for plot in ("#plot-reviews", "#plot-forecast", "#plot-retention"):
         page.locator(f"{plot} svg, {plot} canvas").first.wait_for(state="attached", timeout=30_000)
-    page.wait_for_function("document.querySelector('#plot-retention').innerText.includes('DynamoDB')", timeout=30_000)
+    dynamo = next(name for name, _ in store(server).sections() if "DynamoDB" in name)
+    page.wait_for_function("document.querySelector('#plot-retention').innerText.includes('Dynamo')", timeout=30_000)
     assert "reviews done: 1" in page.locator("#review-progress").inner_text()
+    assert_plots_read_well(page)
+    assert any(dynamo in said for said in retention_tooltips(page))
     page.close()
 
 
@@ -241,61 +321,54 @@ def test_phone_verdict_in_view_and_keys_only_on_the_review_tab(browser, server):
     assert "Answer shown" in page.locator("#review-card .grade").inner_text()
     assert in_window(page, "#review-card .grade")
     assert store(server).stats()["reviewed"] == before + 1
+    assert_plots_read_well(page)
     page.close()
 
 
-# ---- the pure renderers -----------------------------------------------------------------------------------------
-
-def test_review_renderers():
-    from app.render import no_section_html, rated_html, rating_label, review_counts_html, verdict_html
-    from app.review.cards import Card
-    from app.review.grading import Grade
-    from app.review.session import Feedback
-    from app.review.web_tab import section_choices
-
-    stats = {"cards": 12, "due_today": 3, "new": 7, "learned": 5, "suspended": 0, "flagged": 2}
-    counts = review_counts_html(stats)
-    assert "<b>12</b> cards" in counts and "<b>3</b> due today" in counts and "<b>7</b> new" in counts
-    assert "<b>2</b> flagged" in counts and "suspended" not in counts
-    assert no_section_html("xyz<", ["A", "B & C"]) == ('<p class="review-error">No section matches “xyz&lt;”. '
-                                                       "Sections: A, B &amp; C</p>")
-    assert rating_label(3, "in 2 days") == "Good · in 2 days"
-    assert "Rated easy · next review in 9 days." in rated_html(4, "in 9 days")
-    card = Card("c-1", "cloze", "Reads cost ___", "<b>4 KB</b>", "notes/x.md", "Sec > Sub", 3, 3, None)
-    graded = verdict_html(Feedback(card, "8 KB", Grade(1, 0.1, "another amount")))
-    assert 'class="grade grade-again grade-red"' in graded and "✗ again</b>: another amount." in graded
-    assert "You said: 8 KB" in graded and "&lt;b&gt;4 KB&lt;/b&gt;" in graded
-    shown = verdict_html(Feedback(card, "", None))
-    assert "Answer shown" in shown and "You said" not in shown
-    from datetime import date, timedelta
-
-    from app.review.web_tab import day_labels
-
-    feb = [date(2027, 2, 2) + timedelta(days=k) for k in range(30)]  # Feb 2 .. Mar 3: "2" and "3" come round again
-    labels = day_labels(feb)
-    assert labels[:3] == ["Feb 2", "3", "4"] and labels[27:] == ["Mar 1", "2", "Mar 3"]
-    assert len(set(labels)) == 30
-    assert section_choices([("Sec", 1), ("Other", 4)], 5) == [("All sections · 5 cards", ""), ("Sec · 1 card", "Sec"),
-                                                              ("Other · 4 cards", "Other")]
-
-
-def test_plot_frames_count_days_and_retention(tmp_path):
-    from app.review.grading import Grade
-    from app.review.store import ReviewStore
-    from app.review.web_tab import plot_frames
-
-    from .test_review import card
-
-    s = ReviewStore(tmp_path / "review.sqlite", fuzz=False)
-    s.sync([card(i) for i in range(3)])
-    empty = plot_frames(s)
-    assert len(empty[0]) == 30 and empty[0]["reviews"].sum() == 0 and len(empty[2]) == 0
-    s.rate(card(0), 3, "x", suggested=Grade(3, 1.0, "ok"))
-    s.rate(card(1), 1, "y")
-    reviews, due, retention = plot_frames(s)
-    assert reviews["reviews"].iloc[-1] == 2 and reviews["reviews"].sum() == 2
-    assert due["due"].sum() == 2
-    assert list(retention["section"]) == ["Sec"] and list(retention["retention"]) == [50]
+def test_a_note_without_headings_is_picked_by_its_file_name_and_a_sitting_ends_plainly(browser, server):
+    page = open_review(browser, server, 390, 844)
+    assert dict(store(server).sections())[LOOSE] == 2
+    page.locator("#review-section input").click()
+    page.locator("ul[role=listbox] li", has_text=LOOSE).click()
+    start(page)
+    for _ in range(2):  # each card: Space shows the answer, 3 rates it good (back in 10 minutes)
+        assert card_by_question(server, shown_question(page))["source"].endswith(LOOSE)
+        page.mouse.click(5, 5)
+        keys_ready(page)
+        page.keyboard.press(" ")
+        page.wait_for_selector("#review-card .grade", timeout=30_000)
+        keys_ready(page)
+        page.keyboard.press("3")
+        page.wait_for_selector("#review-card .grade", state="detached", timeout=30_000)
+    page.wait_for_selector("#review-card .review-done", timeout=30_000)
+    ended = page.locator("#review-card").inner_text()
+    assert f"Session done: 2 cards reviewed in sections matching “{LOOSE}”." in ended
+    assert re.search(r"The next card is due in (9|10) minutes\.", ended), ended
+    assert re.search(r"\d+ cards can be reviewed now in other sections", ended), ended
+    # what no longer does anything is gone; what does is there
+    for gone in ("#review-input textarea", "#review-show", "#review-ratings", "#review-tools"):
+        assert not page.locator(gone).is_visible(), gone
+    assert page.locator("#review-again").is_visible() and page.locator("#review-pick").is_visible()
+    assert in_window(page, "#review-again")
+    # the section has one name in the table and the plot
+    assert LOOSE in page.locator("#review-progress").inner_text()
+    assert "(no heading)" not in page.locator("#review-progress").inner_text()
+    page.wait_for_function(f"document.querySelector('#plot-retention').innerText.includes('{LOOSE}')", timeout=30_000)
+    wait_for_tallest_bar(page, "#plot-reviews", reviews_today(server))
+    assert_plots_read_well(page)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "review-done-390.png"), full_page=True)
+    # start again: nothing has come due since, and it says when something will
+    page.locator("#review-again").click()
+    page.wait_for_function(f"document.querySelector('#review-card').innerText.includes('Nothing is due in sections "
+                           f"matching “{LOOSE}” right now')", timeout=30_000)
+    assert not page.locator("#review-show").is_visible() and page.locator("#review-pick").is_visible()
+    # pick another section: back at the picker, its list open
+    page.locator("#review-pick").click()
+    page.locator("ul[role=listbox] li").first.wait_for(state="visible", timeout=5_000)
+    assert page.evaluate("document.activeElement === document.querySelector('#review-section input')")
+    assert in_window(page, "#review-section input")
+    page.close()
 
 
 def test_the_review_tab_exports_the_deck_to_anki(browser, server, tmp_path):

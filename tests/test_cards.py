@@ -294,3 +294,12 @@ def test_a_second_course_in_its_own_folder_does_not_turn_the_firsts_subject_into
     alone, mixed = answers(tmp_path / "notes" / "cloud"), answers(tmp_path / "notes")
     assert "AWS" not in alone and "AWS" not in mixed
     assert len(mixed) >= len(alone)
+
+
+def test_a_card_of_a_file_without_headings_is_in_the_section_named_by_its_file():
+    """The card header, the CSV's section column and the Review tab's section list all name it the same way."""
+    from app.review.cards import Card
+
+    card = Card("c-1", "cloze", "Osmosis moves ___ across a membrane.", "water", "notes/bio/loose-facts.txt", "", 3, 3, None)
+    assert card.section() == "loose-facts.txt"
+    assert Card("c-2", "cloze", "q", "a", "notes/n.md", "Cells > Osmosis", 1, 1, None).section() == "Cells"

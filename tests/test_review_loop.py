@@ -38,8 +38,8 @@ Glacier retrieval in expedited mode takes 1 to 5 minutes for most archives.
 NOW = datetime(2030, 3, 10, 12, 0, tzinfo=timezone.utc)
 
 
-def card(i: int, heading: str = "Sec > Sub") -> Card:
-    return Card(f"c-{i}", "cloze", f"Question {i} ___", f"answer {i}", "notes/x.md", heading, i, i, None)
+def card(i: int, heading: str = "Sec > Sub", source: str = "notes/x.md") -> Card:
+    return Card(f"c-{i}", "cloze", f"Question {i} ___", f"answer {i}", source, heading, i, i, None)
 
 
 def log_rows(path: Path) -> list[tuple]:
@@ -172,6 +172,54 @@ def test_reviews_per_day_and_due_forecast_with_a_pinned_clock(tmp_path):
     assert store.stats(NOW)["due_today"] == 2
 
 
+def test_learned_means_rated_hard_good_or_easy_at_the_latest_review(tmp_path):
+    store = ReviewStore(tmp_path / "review.sqlite", fuzz=False)
+    store.sync([card(i) for i in range(4)])
+
+    def counts() -> tuple[int, int, int]:
+        s = store.stats(NOW)
+        assert s["cards"] == s["new"] + s["learning"] + s["learned"] + s["suspended"]
+        return s["new"], s["learning"], s["learned"]
+
+    store.rate(card(0), AGAIN, now=NOW)  # a new card the student did not know: seen, not learned
+    assert store.stats(NOW)["learned"] == 0
+    assert counts() == (3, 1, 0)
+    store.rate(card(1), HARD, now=NOW)
+    assert counts() == (2, 1, 1)
+    store.rate(card(0), GOOD, now=NOW + timedelta(minutes=2))  # known at its second review
+    assert counts() == (2, 0, 2)
+    store.rate(card(1), AGAIN, now=NOW + timedelta(minutes=3))  # forgotten: learning again
+    assert counts() == (2, 1, 1)
+    store.suspend(card(0))  # set aside: counted as suspended only
+    assert counts() == (2, 1, 0)
+
+
+def test_cards_under_no_heading_are_a_section_named_by_their_file(tmp_path):
+    store = ReviewStore(tmp_path / "review.sqlite", fuzz=False)
+    loose = "notes/course/Loose Facts.txt"
+    store.sync([card(0, "Lambda > Limits"), card(1, "", loose), card(2, "", loose), card(3, "Storage"), card(4, "", "top.md")])
+    names = ["Lambda", "Loose Facts.txt", "Storage", "top.md"]
+    assert store.sections() == [("Lambda", 1), ("Loose Facts.txt", 2), ("Storage", 1), ("top.md", 1)]
+    assert [s["section"] for s in store.stats(NOW)["sections"]] == names  # the progress table's and plots' names
+    assert store.matching_sections("loose facts") == ["Loose Facts.txt"]  # any case, any part, as a heading
+    assert store.next_card("Loose Facts.txt", NOW).id == "c-1"
+    store.rate(card(1), GOOD, now=NOW)
+    assert store.next_card("Loose Facts.txt", NOW).id == "c-2"
+    assert store.next_card("course", NOW) is None  # the folder is no section's name
+    assert store.next_card("Lambda", NOW).id == "c-0"  # a heading's text does not draw the cards under none
+    store.sync([card(0, "Lambda > Limits"), card(1, "", loose), card(2, "", loose), card(3, "Storage classes"), card(4, "", "top.md")])
+    assert store.sections()[2] == ("Storage classes", 1)  # a renamed heading renames its section
+
+
+def test_next_due_and_waiting_say_what_is_left(tmp_path):
+    store = ReviewStore(tmp_path / "review.sqlite", fuzz=False)
+    store.sync([card(0, "A"), card(1, "B"), card(2, "B")])
+    assert store.next_due() is None and store.waiting(NOW) == 3  # new cards wait, none is scheduled
+    due = store.rate(card(0), GOOD, now=NOW)  # back in 10 minutes
+    assert store.next_due("A") == due == store.next_due() and store.next_due("B") is None
+    assert store.waiting(NOW) == 2 and store.waiting(due) == 3
+
+
 def test_edit_returns_with_the_card_and_undoes_when_worded_back(tmp_path):
     store = ReviewStore(tmp_path / "review.sqlite")
     store.sync([card(0)])
@@ -234,9 +282,34 @@ def test_stats_before_any_review_count_every_card_as_new(notes, isolated_home):
     cards = listed()
     result = review("--stats", input="")
     assert result.exit_code == 0, result.output
-    assert f"Cards: {len(cards)} · due today: 0 · new: {len(cards)} · learned: 0 · suspended: 0 · flagged: 0" in result.output
+    assert f"Cards: {len(cards)} · due today: 0 · new: {len(cards)} · learned: 0 · learning: 0 · suspended: 0 · flagged: 0" in result.output
     assert "Lambda" in result.output and "Storage" in result.output and "Due in the coming week" in result.output
     assert log_rows(store_path(isolated_home)) == []
+
+
+def test_a_finished_sitting_says_how_many_were_rated_and_when_the_next_is_due(notes, isolated_home):
+    from app.config import Settings
+    from app.review.session import ReviewSession
+    from app.service import Study
+
+    session = ReviewSession(Study(Settings(isolated_home, notes=notes, model="hash:256")), section="storage", fuzz=False)
+    rated = 0
+    while (due := session.next(NOW)) is not None:
+        session.rate(due, GOOD, now=NOW)
+        rated += 1
+    done = session.finished(rated, NOW)
+    lambda_cards = sum(1 for c in listed() if c["heading"].startswith("Lambda"))
+    assert done.reviewed == rated > 0 and done.next_in == "in 10 minutes" and done.elsewhere == lambda_cards > 0
+
+
+def test_a_note_without_headings_is_reviewed_and_counted_by_its_file_name(notes, isolated_home):
+    (notes / "loose.txt").write_text("Glacier Deep Archive keeps archived objects for a minimum storage duration of 180 days.\n")
+    assert CliRunner().invoke(cli, ["ingest", "--quiet", str(notes)]).exit_code == 0
+    stats = review("--stats", input="").output
+    assert "loose.txt" in stats and "(no heading)" not in stats
+    result = review("--section", "loose.txt", "--limit", "1", input="\n3\n")
+    assert result.exit_code == 0, result.output
+    assert "180 days" in result.output and "Rated good." in result.output
 
 
 def test_no_matching_section_names_the_sections(notes):

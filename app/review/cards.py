@@ -44,7 +44,8 @@ class Card:
         return citation(self.source, self.start_line, self.end_line, self.page)
 
     def section(self) -> str:
-        return self.heading.split(" > ", 1)[0]
+        """The top heading; a file without headings is its own section, named by the file (as the Review tab does)."""
+        return self.heading.split(" > ", 1)[0] or self.source.rsplit("/", 1)[-1]
 
     def to_json(self) -> dict:
         return asdict(self)

@@ -215,7 +215,8 @@ def _unsuspend(study, which: str) -> None:
 def _print_stats(store, section: str | None) -> None:
     s = store.stats()
     click.echo(f"Cards: {s['cards']} · due today: {s['due_today']} · new: {s['new']} · learned: {s['learned']} · "
-               f"suspended: {s['suspended']} · flagged: {s['flagged']} · reviews done: {s['reviewed']}")
+               f"learning: {s.get('learning', 0)} · suspended: {s['suspended']} · flagged: {s['flagged']} · "
+               f"reviews done: {s['reviewed']}")
     wanted = set(store.matching_sections(section)) if section else None
     rows = [r for r in s["sections"] if wanted is None or r["section"] in wanted]
     if rows:

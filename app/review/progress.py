@@ -14,11 +14,32 @@ from .recovery import guarded as _guarded
 # The cards that may be asked: still in the notes and not suspended (`c` is cards, `n` card_notes).
 ASKABLE = "c.active=1 AND COALESCE(n.suspended, 0)=0"
 WITH_NOTES = "cards c LEFT JOIN card_notes n ON n.card_id=c.id"
-IN_SECTION = "instr(py_lower(json_extract(c.card, '$.heading')), py_lower(?)) > 0"
+_HEADING = "json_extract(c.card, '$.heading')"
+_SOURCE = "json_extract(c.card, '$.source')"
+# The file name of the card's source ("notes/a/b.txt" -> "b.txt"): the part after the last "/", in plain SQL.
+_FILE_NAME = f"replace({_SOURCE}, rtrim({_SOURCE}, replace({_SOURCE}, '/', '')), '')"
+# What a card is picked and counted by: its heading path, or, for a card under no heading (a file without
+# headings, or the lines before a file's first heading), its file name. Without the file name such cards could
+# be listed but never picked on their own.
+_WHERE = f"CASE WHEN {_HEADING}!='' THEN {_HEADING} ELSE {_FILE_NAME} END"
+# A card's section, as the picker, the progress table and the plots name it: the top heading of _WHERE (read
+# from the card as last synced, so a renamed heading is followed), else the file name.
+SECTION = (f"CASE WHEN instr({_WHERE}, ' > ') > 0 THEN substr({_WHERE}, 1, instr({_WHERE}, ' > ') - 1) "
+           f"ELSE {_WHERE} END")
+IN_SECTION = f"instr(py_lower({_WHERE}), py_lower(?)) > 0"
+# The rating of each card's latest review (log ids grow with each review; SQLite takes the bare column `rating`
+# from the row holding MAX(id)).
+LAST_RATING = "(SELECT card_id, rating, MAX(id) FROM log GROUP BY card_id)"
 
 
 def now_utc() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def local_now() -> datetime:
+    """Now on this computer's clock: a day (today, the days of the plots) starts at local midnight, as the
+    student's does and as the browser on this computer draws the plots' dates."""
+    return datetime.now().astimezone()
 
 
 def as_utc(now: datetime | None) -> datetime:
@@ -36,46 +57,73 @@ class Progress:
 
     @_guarded
     def stats(self, now: datetime | None = None) -> dict:
-        """Counts for the progress view, true before any review: active cards = new + learned + suspended, and
-        due today (by ``now``'s clock) among the learned; then reviews done, retired cards, flagged cards, and per
-        section its cards, reviews and retention (share rated good or easy)."""
-        now = now or now_utc()
+        """Counts for the progress view, true before any review. Active cards = new + learning + learned +
+        suspended: new ones were never rated; learned ones were rated hard, good or easy at their latest review;
+        learning ones were rated again at their latest review (forgotten, or not yet known: a new card rated again
+        is not learned). Due today (by ``now``'s clock) counts the askable cards due before midnight. Then reviews
+        done, retired cards, flagged cards, and per section its cards, reviews and retention (share rated good
+        or easy)."""
+        now = now or local_now()
         end_of_day = datetime.combine(now.date() + timedelta(days=1), time(), tzinfo=now.tzinfo or timezone.utc)
         with closing(self._connect()) as db:
-            cards, suspended, flagged, new, due = db.execute(
+            cards, suspended, flagged, new, learned, due = db.execute(
                 "SELECT COUNT(*), SUM(COALESCE(n.suspended, 0)), SUM(COALESCE(n.flagged, 0)), "
                 f"SUM(CASE WHEN {ASKABLE} AND s.card_id IS NULL THEN 1 ELSE 0 END), "
+                f"SUM(CASE WHEN {ASKABLE} AND last.rating>=2 THEN 1 ELSE 0 END), "
                 f"SUM(CASE WHEN {ASKABLE} AND s.due<? THEN 1 ELSE 0 END) "
-                f"FROM {WITH_NOTES} LEFT JOIN state s ON s.card_id=c.id WHERE c.active=1",
+                f"FROM {WITH_NOTES} LEFT JOIN state s ON s.card_id=c.id "
+                f"LEFT JOIN {LAST_RATING} last ON last.card_id=c.id WHERE c.active=1",
                 (as_utc(end_of_day).isoformat(),)).fetchone()
             reviewed = db.execute("SELECT COUNT(*) FROM log").fetchone()[0]
             retired = db.execute("SELECT COUNT(*) FROM cards WHERE active=0").fetchone()[0]
             sections = db.execute(
-                "SELECT c.section, COUNT(DISTINCT c.id), COUNT(l.id), SUM(CASE WHEN l.rating>=3 THEN 1 ELSE 0 END) "
-                "FROM cards c LEFT JOIN log l ON l.card_id=c.id WHERE c.active=1 GROUP BY c.section ORDER BY MIN(c.position)").fetchall()
-        suspended, new = suspended or 0, new or 0
-        return {"cards": cards, "due_today": due or 0, "new": new, "learned": cards - new - suspended, "suspended": suspended,
-                "flagged": flagged or 0, "reviewed": reviewed, "retired": retired,
+                f"SELECT {SECTION}, COUNT(DISTINCT c.id), COUNT(l.id), SUM(CASE WHEN l.rating>=3 THEN 1 ELSE 0 END) "
+                f"FROM cards c LEFT JOIN log l ON l.card_id=c.id WHERE c.active=1 GROUP BY {SECTION} "
+                "ORDER BY MIN(c.position)").fetchall()
+        suspended, new, learned = suspended or 0, new or 0, learned or 0
+        return {"cards": cards, "due_today": due or 0, "new": new, "learning": cards - new - learned - suspended,
+                "learned": learned, "suspended": suspended, "flagged": flagged or 0, "reviewed": reviewed,
+                "retired": retired,
                 "sections": [{"section": s, "cards": n, "reviews": r, "retention": (ok / r if r else None)} for s, n, r, ok in sections]}
 
     @_guarded
     def sections(self) -> list[tuple[str, int]]:
-        """The sections (top headings) with cards that may be asked, in note order, each with its card count."""
+        """The sections (top headings; a file without headings by its file name) with cards that may be asked, in
+        note order, each with its card count."""
         with closing(self._connect()) as db:
-            return db.execute(f"SELECT c.section, COUNT(*) FROM {WITH_NOTES} WHERE {ASKABLE} AND c.section!='' "
-                              "GROUP BY c.section ORDER BY MIN(c.position)").fetchall()
+            return db.execute(f"SELECT {SECTION}, COUNT(*) FROM {WITH_NOTES} WHERE {ASKABLE} "
+                              f"GROUP BY {SECTION} ORDER BY MIN(c.position)").fetchall()
 
     @_guarded
     def matching_sections(self, text: str) -> list[str]:
-        """The sections holding a card whose heading path contains ``text`` (any case): what next_card(text) draws from."""
+        """The sections holding a card whose heading path (or, under no heading, file name) contains ``text``
+        (any case): what next_card(text) draws from."""
         with closing(self._connect()) as db:
-            return [row[0] for row in db.execute(f"SELECT c.section FROM {WITH_NOTES} WHERE {ASKABLE} AND {IN_SECTION} "
-                                                 "GROUP BY c.section ORDER BY MIN(c.position)", (text,))]
+            return [row[0] for row in db.execute(f"SELECT {SECTION} FROM {WITH_NOTES} WHERE {ASKABLE} AND {IN_SECTION} "
+                                                 f"GROUP BY {SECTION} ORDER BY MIN(c.position)", (text,))]
+
+    @_guarded
+    def next_due(self, section: str | None = None) -> datetime | None:
+        """When the soonest scheduled card (of the sections matching ``section``, if given) falls due, UTC; None
+        when no card is scheduled. New cards are not scheduled: next_card gives them at once."""
+        where, args = ASKABLE, []
+        if section:
+            where, args = f"{ASKABLE} AND {IN_SECTION}", [section]
+        with closing(self._connect()) as db:
+            row = db.execute(f"SELECT MIN(s.due) FROM {WITH_NOTES} JOIN state s ON s.card_id=c.id WHERE {where}", args).fetchone()
+        return datetime.fromisoformat(row[0]) if row and row[0] else None
+
+    @_guarded
+    def waiting(self, now: datetime | None = None) -> int:
+        """How many cards may be asked right now, in any section: due by ``now``, or new."""
+        with closing(self._connect()) as db:
+            return db.execute(f"SELECT COUNT(*) FROM {WITH_NOTES} LEFT JOIN state s ON s.card_id=c.id "
+                              f"WHERE {ASKABLE} AND (s.card_id IS NULL OR s.due<=?)", (as_utc(now).isoformat(),)).fetchone()[0]
 
     @_guarded
     def reviews_per_day(self, days: int = 30, now: datetime | None = None) -> list[tuple[date, int]]:
         """Reviews done on each of the last ``days`` days (by ``now``'s clock), oldest first, today last."""
-        now = now or now_utc()
+        now = now or local_now()
         first = now.date() - timedelta(days=days - 1)
         since = as_utc(datetime.combine(first, time(), tzinfo=now.tzinfo or timezone.utc))
         with closing(self._connect()) as db:
@@ -86,7 +134,7 @@ class Progress:
     def due_forecast(self, days: int = 30, now: datetime | None = None) -> list[tuple[date, int]]:
         """Cards falling due on each of the next ``days`` days (by ``now``'s clock), today first; overdue ones count
         today. New cards are not in it (stats()["new"] counts them)."""
-        now = now or now_utc()
+        now = now or local_now()
         with closing(self._connect()) as db:
             stamps = [row[0] for row in db.execute(f"SELECT s.due FROM {WITH_NOTES} JOIN state s ON s.card_id=c.id "
                                                    f"WHERE {ASKABLE}")]

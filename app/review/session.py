@@ -34,6 +34,21 @@ class Feedback:
         return self.suggested or GOOD
 
 
+@dataclass(frozen=True)
+class Finished:
+    """A sitting with no card left to ask now: how it went and when there is more."""
+
+    reviewed: int  # cards rated in this sitting
+    next_due: datetime | None  # when the soonest scheduled card of the session's sections falls due (None: none is)
+    elsewhere: int  # cards that may be asked now in other sections (0 for a session over all sections)
+    now: datetime
+
+    @property
+    def next_in(self) -> str | None:
+        """'in 10 minutes', 'in 3 days'; None when no card is scheduled."""
+        return when(self.next_due, self.now) if self.next_due else None
+
+
 class ReviewSession:
     """Quiz the student: next card, grade the reply, schedule it. Used by the CLI and the web UI alike."""
 
@@ -48,6 +63,12 @@ class ReviewSession:
 
     def next(self, now: datetime | None = None) -> Card | None:
         return self.store.next_card(self.section, now)
+
+    def finished(self, reviewed: int, now: datetime | None = None) -> Finished:
+        """What to tell the student once next() has no card: ``reviewed`` cards rated in this sitting, when the
+        next one falls due, and how many wait in other sections."""
+        now = now or now_utc()
+        return Finished(reviewed, self.store.next_due(self.section), self.store.waiting(now) if self.section else 0, now)
 
     def _outlook(self, card: Card, now: datetime | None) -> tuple[dict[int, datetime], dict[int, str]]:
         now = now or now_utc()

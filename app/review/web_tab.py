@@ -12,57 +12,11 @@ from dataclasses import dataclass, replace
 
 from ..render import (card_html, cited_html, esc, no_section_html, rated_html, rating_label, review_counts_html,
                       review_progress_html, verdict_html)
+from .web_keys import KEYS_JS, PICK_JS
 
 RATINGS = (1, 2, 3, 4)
 IDLE = ('<p class="review-idle">Pick a section, or type part of any heading (empty: all sections), then '
         "<b>Start review</b>. Keys: Space shows the answer, 1-4 rate it.</p>")
-# Keys while the Review tab shows and no text field has focus: Space / Enter shows the answer, then takes the
-# pre-selected rating; 1-4 rate. After each update the verdict (or the new question) is scrolled into view, and
-# someone who types replies finds the reply box focused for the next card.
-KEYS_JS = """
-const review = window.studyReview = window.studyReview || {};
-if (!review.keys) {
-  review.keys = true;
-  const shown = (el) => !!el && el.getClientRects().length > 0;
-  const typing = (t) => !!t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName));
-  document.addEventListener('click', (e) => {
-    if (e.target.closest && e.target.closest('#review-show')) review.typing = false;
-    if (e.target.closest && e.target.closest('#review-input')) review.typing = true;
-  }, true);
-  document.addEventListener('keydown', (e) => {
-    if (e.ctrlKey || e.metaKey || e.altKey || e.isComposing) return;
-    if (e.key === 'Enter' && e.target.closest && e.target.closest('#review-input')) { review.typing = true; return; }
-    if (typing(e.target) || !shown(document.getElementById('review-card'))) return;
-    const rating = shown(document.getElementById('rate-1'));
-    let button = null;
-    if (/^[1-4]$/.test(e.key)) button = rating ? document.getElementById('rate-' + e.key) : null;
-    else if (e.key === ' ' || e.key === 'Enter')
-      button = rating ? document.querySelector('#review-ratings button.primary') : document.getElementById('review-show');
-    if (!shown(button)) return;
-    e.preventDefault();
-    // one key per update: a second key before the page has answered would land on the card already rated
-    if (e.repeat || Date.now() < (review.busyUntil || 0)) return;
-    review.busyUntil = Date.now() + 3000;
-    if (button.id === 'review-show') review.typing = false;
-    if (document.activeElement && document.activeElement.blur) document.activeElement.blur();
-    button.click();
-  }, true);
-}
-watch('value', () => setTimeout(() => {
-  review.busyUntil = 0;
-  const seen = element.querySelector('.grade') || element.querySelector('.card-q');
-  if (seen) {
-    const r = seen.getBoundingClientRect();
-    if (r.top < 0 || r.bottom > window.innerHeight) {
-      const note = document.getElementById('review-notice');
-      const top = (note && note.getClientRects().length ? note : element).getBoundingClientRect().top;
-      window.scrollTo({top: Math.max(0, window.scrollY + top - 8)});
-    }
-  }
-  const box = document.querySelector('#review-input textarea');
-  if (review.typing && box && element.querySelector('.card-q') && !element.querySelector('.grade')) box.focus();
-}, 50));
-"""
 
 
 @dataclass(frozen=True)
@@ -86,37 +40,28 @@ def section_choices(sections: list[tuple[str, int]], askable: int) -> list[tuple
     return [(f"All sections · {cards(askable)}", "")] + [(f"{name} · {cards(n)}", name) for name, n in sections]
 
 
-def day_labels(days: list) -> list[str]:
-    """Short labels for consecutive days, all different: "Nov 29", "30", "Dec 1", "2" (the month where it starts
-    or changes, or where a day number comes round again)."""
-    labels: list[str] = []
-    for i, d in enumerate(days):
-        label = str(d.day)
-        if i == 0 or d.day == 1 or label in labels:
-            label = f"{d:%b} {d.day}"
-        labels.append(label)
-    return labels
+def done_html(finished, section_text: str = "") -> str:
+    """The end of a sitting (a session.Finished): how many cards were rated, when the next one is due, and whether
+    other sections have cards now."""
+    def cards(n: int) -> str:
+        return f"{n} card{'s' if n != 1 else ''}"
 
-
-def plot_frames(store) -> tuple:
-    """DataFrames for the three plots: reviews on each of the last 30 days, cards due on each of the next 30,
-    retention (share rated good or easy) of each section with reviews."""
-    import pandas as pd
-
-    def days(counts, column):  # labels, not dates: a bar per day, none cut in half at either end of the axis
-        return pd.DataFrame({"day": day_labels([d for d, _ in counts]), column: [n for _, n in counts]})
-
-    kept = [s for s in store.stats()["sections"] if s["retention"] is not None]
-    # typed even when empty: the plot takes its axes' kinds from the first frame it is given
-    retention = pd.DataFrame({"section": pd.Series([s["section"] or "(no heading)" for s in kept], dtype="object"),
-                              "retention": pd.Series([round(100 * s["retention"]) for s in kept], dtype="int64")})
-    return days(store.reviews_per_day(30), "reviews"), days(store.due_forecast(30), "due"), retention
+    where = f" in sections matching “{esc(section_text)}”" if section_text else ""
+    if finished.reviewed:
+        said = [f"<b>Session done</b>: {cards(finished.reviewed)} reviewed{where}."]
+    else:
+        said = [f"<b>Nothing is due{where} right now.</b>"]
+    said.append(f"The next card is due {esc(finished.next_in)}." if finished.next_in else "No card is scheduled yet.")
+    if finished.elsewhere:
+        said.append(f"{cards(finished.elsewhere)} can be reviewed now in other sections: pick another section.")
+    return f'<p class="review-done">{" ".join(said)}</p>'
 
 
 def build_review_tab(gr, study, sessions):
     """The Review tab (opened here, inside the caller's gr.Blocks); returns the gr.Tab."""
     from .cards import Card
     from .grading import Grade
+    from .plots import build_plots, plot_limits, plot_values
     from .session import Feedback
     from .store import ReviewStoreError
 
@@ -132,6 +77,9 @@ def build_review_tab(gr, study, sessions):
             reply = gr.Textbox(elem_id="review-input", placeholder="Your answer, then Enter (Enter alone shows the answer)",
                                show_label=False, submit_btn=True, scale=4)
             show = gr.Button("Show answer", elem_id="review-show", scale=1, min_width=110)
+        with gr.Row(visible=False, elem_id="review-end") as end_row:  # once a sitting has no card left
+            again = gr.Button("Start again", variant="primary", elem_id="review-again", min_width=150)
+            pick = gr.Button("Pick another section", elem_id="review-pick", min_width=150)
         with gr.Row(visible=False, elem_id="review-ratings") as rate_row:
             rate = [gr.Button(rating_label(r, ""), elem_id=f"rate-{r}", min_width=150) for r in RATINGS]
         with gr.Row(visible=False, elem_id="review-tools") as tools:
@@ -146,13 +94,7 @@ def build_review_tab(gr, study, sessions):
                 cancel = gr.Button("Cancel", elem_id="edit-cancel", size="sm")
         cited = gr.HTML(elem_id="review-cited", js_on_load=None)
         gr.Markdown("## Progress")
-        with gr.Row():
-            days = {"x": "day", "x_title": "", "x_label_angle": -90, "height": 260, "min_width": 300}
-            per_day = gr.BarPlot(y="reviews", label="Reviews per day (last 30 days)", elem_id="plot-reviews", **days)
-            forecast = gr.BarPlot(y="due", label="Due (next 30 days)", elem_id="plot-forecast", **days)
-            retention = gr.BarPlot(x="section", y="retention", label="Retention per section (% rated good or easy)",
-                                   elem_id="plot-retention", x_title="", y_title="%", y_lim=[0, 100], x_label_angle=-30,
-                                   height=260, min_width=300)
+        per_day, forecast, retention = build_plots(gr)
         progress = gr.HTML(elem_id="review-progress", js_on_load=None)
         with gr.Row(equal_height=False):
             # the deck as `study cards --anki` writes it; a second import updates the notes already in Anki
@@ -162,31 +104,31 @@ def build_review_tab(gr, study, sessions):
                                 interactive=False, elem_id="review-anki-file", scale=1)
         turn_state = gr.State(None)
 
-    card_parts = [panel, answer_row, rate_row, *rate, tools, flag, editor, cited, turn_state]
-    progress_parts = [counts, per_day, forecast, retention, progress]
+    card_parts = [panel, answer_row, end_row, rate_row, *rate, tools, flag, editor, cited, turn_state]
+    plots = [per_day, forecast, retention]
+    progress_parts = [counts, *plots, progress]
     everything = [notice, reply, section, new_question, new_answer, *card_parts, *progress_parts]
 
     def progress_of(store, choices: bool = False) -> dict:
         stats = store.stats()
-        frames = plot_frames(store)
-        out = {counts: review_counts_html(stats), retention: frames[2],
-               # in date order (the plot would sort the labels alphabetically)
-               per_day: gr.update(value=frames[0], sort=list(frames[0]["day"])),
-               forecast: gr.update(value=frames[1], sort=list(frames[1]["day"])),
-               progress: review_progress_html(stats, store.recovered)}
+        out = {counts: review_counts_html(stats), progress: review_progress_html(stats, store.recovered),
+               **{plot: gr.update(**props) for plot, props in zip(plots, plot_values(store, stats))}}
         if choices:
             out[section] = gr.update(choices=section_choices(store.sections(), stats["cards"] - stats["suspended"]))
         return out
 
-    def view(turn: Turn | None, idle: str = IDLE) -> dict:
-        """Everything about the current card: its question, and once answered the verdict, ratings and cited lines."""
+    def view(turn: Turn | None, idle: str = IDLE, done: bool = False) -> dict:
+        """Everything about the current card: its question, and once answered the verdict, ratings and cited lines.
+        With no card: the idle text, where a reply typed before Start starts the review; or, ``done``, the end of a
+        sitting, where only starting again or picking another section does anything."""
         if turn is None:
-            return {panel: idle, answer_row: gr.update(visible=True), rate_row: gr.update(visible=False),
-                    tools: gr.update(visible=False), editor: gr.update(visible=False), cited: "", turn_state: None}
+            return {panel: idle, answer_row: gr.update(visible=not done), end_row: gr.update(visible=done),
+                    rate_row: gr.update(visible=False), tools: gr.update(visible=False),
+                    editor: gr.update(visible=False), cited: "", turn_state: None}
         card = Card(**turn.card)
         store = sessions.get(turn.section).store
         out = {turn_state: turn, tools: gr.update(visible=True), editor: gr.update(visible=False),
-               flag: gr.update(value="Unflag" if store.note(card).flagged else "Flag")}
+               end_row: gr.update(visible=False), flag: gr.update(value="Unflag" if store.note(card).flagged else "Flag")}
         if turn.intervals is None:
             return {**out, panel: card_html(card, turn.number), answer_row: gr.update(visible=True),
                     rate_row: gr.update(visible=False), cited: ""}
@@ -202,10 +144,9 @@ def build_review_tab(gr, study, sessions):
     def next_card(section_text: str, number: int, said: str = "") -> dict:
         session = sessions.get(section_text)
         card = session.next()
-        if card is None:
-            where = f" in sections matching “{esc(section_text)}”" if section_text else ""
-            idle = f'<p class="review-done">Nothing is due{where} right now. Come back later, or pick another section.</p>'
-            return {**view(None, idle), notice: said, **progress_of(session.store)}
+        if card is None:  # `number` is the place the next card would have had: number - 1 were rated
+            ended = done_html(session.finished(number - 1), section_text)
+            return {**view(None, ended, done=True), notice: said, **progress_of(session.store)}
         return {**view(Turn(section_text, card.to_json(), number)), notice: said, reply: "", **progress_of(session.store)}
 
     def unchanged() -> dict:
@@ -304,20 +245,35 @@ def build_review_tab(gr, study, sessions):
         edited = sessions.get(turn.section).store.edit(turn.card["id"], question, answer_text)
         return {**view(replace(turn, card=edited.to_json())), notice: '<p class="review-note">Saved your wording.</p>'}
 
+    def limits() -> list:
+        try:
+            return [gr.update(**props) for props in plot_limits(sessions.get("").store)]
+        except ReviewStoreError:  # the event before has said so above the card
+            return [gr.skip()] * len(plots)
+
+    def listen(trigger, fn, inputs, **options):
+        """Every event that may change the progress: then the plots' axes (plot_limits says why apart). Outside the
+        queue: queued, it overlapped the student's next click, and now and then the page never finished applying
+        that click's update (the card stuck, its timer running; seen in about one sitting in two)."""
+        trigger(fn, inputs, everything, **options).then(limits, None, plots, api_name=False, show_progress="hidden",
+                                                        queue=False)
+
     # One card at a time per page, whatever is clicked or pressed: writes wait for each other (and a second click
     # on a rating finds that card rated already).
     once = {"concurrency_limit": 1, "concurrency_id": "review-write", "api_name": False}
-    start.click(begin, [section], everything, **once)
-    reply.submit(answer, [reply, turn_state, section], everything, **once)
-    show.click(reveal, [turn_state, section], everything, **once)
+    listen(start.click, begin, [section], **once)
+    listen(again.click, begin, [section], **once)
+    listen(reply.submit, answer, [reply, turn_state, section], **once)
+    listen(show.click, reveal, [turn_state, section], **once)
     for r, button in zip(RATINGS, rate):
-        button.click(rater(r), [turn_state], everything, **once)
-    suspend.click(set_aside, [turn_state], everything, **once)
-    flag.click(toggle_flag, [turn_state], everything, **once)
+        listen(button.click, rater(r), [turn_state], **once)
+    listen(suspend.click, set_aside, [turn_state], **once)
+    listen(flag.click, toggle_flag, [turn_state], **once)
+    listen(save.click, save_edit, [new_question, new_answer, turn_state], **once)
+    listen(tab.select, opened, None, api_name=False)
     edit.click(open_editor, [turn_state], everything, api_name=False)
-    save.click(save_edit, [new_question, new_answer, turn_state], everything, **once)
     cancel.click(lambda: {editor: gr.update(visible=False)}, None, everything, api_name=False)
-    tab.select(opened, None, everything, api_name=False)
+    pick.click(None, None, None, js=PICK_JS)
 
     def deck():
         from .export import student_deck
