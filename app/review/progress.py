@@ -22,10 +22,8 @@ _FILE_NAME = f"replace({_SOURCE}, rtrim({_SOURCE}, replace({_SOURCE}, '/', '')),
 # headings, or the lines before a file's first heading), its file name. Without the file name such cards could
 # be listed but never picked on their own.
 _WHERE = f"CASE WHEN {_HEADING}!='' THEN {_HEADING} ELSE {_FILE_NAME} END"
-# A card's section, as the picker, the progress table and the plots name it: the top heading of _WHERE (read
-# from the card as last synced, so a renamed heading is followed), else the file name.
-SECTION = (f"CASE WHEN instr({_WHERE}, ' > ') > 0 THEN substr({_WHERE}, 1, instr({_WHERE}, ' > ') - 1) "
-           f"ELSE {_WHERE} END")
+# A card's section, as the picker, the progress table and the plots name it: Card.section(), kept by every sync.
+SECTION = "c.section"
 IN_SECTION = f"instr(py_lower({_WHERE}), py_lower(?)) > 0"
 # The rating of each card's latest review (log ids grow with each review; SQLite takes the bare column `rating`
 # from the row holding MAX(id)).

@@ -193,7 +193,9 @@ class ReviewStore(Progress):
             for position, card in enumerate(cards):
                 payload = json.dumps(card.to_json(), ensure_ascii=False)
                 if card.id in known:
-                    db.execute("UPDATE cards SET card=?, position=?, active=1, retired_at=NULL WHERE id=?", (payload, position, card.id))
+                    # the section follows the card's heading (renamed, or a file without headings named by the file)
+                    db.execute("UPDATE cards SET card=?, section=?, position=?, active=1, retired_at=NULL WHERE id=?",
+                               (payload, card.section(), position, card.id))
                 else:
                     db.execute("INSERT INTO cards (id, card, section, position, added_at) VALUES (?,?,?,?,?)",
                                (card.id, payload, card.section(), position, stamp))
