@@ -256,6 +256,27 @@ def test_a_number_glued_to_its_unit_and_a_quoted_expansion_still_make_cards():
     assert any(q == "Define “SQL”." for q, _ in cards), cards
 
 
+def test_a_term_the_notes_name_in_quotation_marks_is_blanked():
+    """"it's called 'categorical data'", "The term 'least squares' means ...": the quotes mark the term named, a
+    sentence with nothing else to blank."""
+    cards = _cloze({"Plots": "Since colour is a yes-or-no column, it's called 'categorical data' and needs its own kind of chart.",
+                    "Fitting": "The term 'least squares' means that the gaps around the fitted line are squared and then added up."})
+    assert ("Since colour is a yes-or-no column, it's called '___' and needs its own kind of chart.", "categorical data") in cards
+    assert ("The term '___' means that the gaps around the fitted line are squared and then added up.", "least squares") in cards
+
+
+def test_an_abbreviation_spelled_out_under_its_own_subheading_makes_a_card():
+    """A card shows only its top heading: "Storage > EBS" does not give "What does EBS stand for?" away, a top
+    heading that spells it out does."""
+    from ingest import Chunk
+
+    text = "An EBS (Elastic Block Store) volume is a network drive you attach to one machine at a time."
+    cards = generate([Chunk("notes/disks.md", "Storage > EBS", text, 1, 1, None, (), (1,))])
+    assert ("What does EBS stand for?", "Elastic Block Store") in {(c.question, c.answer) for c in cards}, cards
+    shown = generate([Chunk("notes/disks.md", "Elastic Block Store", text, 1, 1, None, (), (1,))])
+    assert not [c for c in shown if "stand for" in c.question], shown
+
+
 def test_a_question_asked_twice_in_a_file_makes_two_cards_with_their_own_ids(tmp_path):
     """One abbreviation spelled out under two headings: two cards (the second names its section), each with its
     own id, so the review store takes both and an export gives each its own note."""

@@ -14,9 +14,8 @@ from dataclasses import asdict, dataclass, replace
 from ingest import Chunk, citation, normalize, split_sentences
 from ingest.records import locator
 
-from .grading import defined_abbreviations
 from .cloze import blanks
-from .definitions import definition
+from .definitions import definition, stands_for
 from .fitness import Terms, Wrap, clean, complete, content_words, stopwords, wrap_of, wraps
 
 MIN_WORDS, MAX_WORDS = 6, 45
@@ -276,9 +275,8 @@ def generate(chunks: list[Chunk], section: str | None = None) -> list[Card]:
                     add(_card("cloze", f"{lead} {question}".strip(), answer, chunk, first, last))
         # "What does WHO stand for?" where a line spells an abbreviation out (not the notes' subject)
         for n, line in enumerate(chunk.text.split("\n")):
-            for abbr, expansion in defined_abbreviations(line):
-                if normalize(abbr) not in common and len(expansion.split()) >= 2 and not terms.in_heading(abbr, chunk.heading):
-                    add(_card("definition", f"What does {abbr} stand for?", expansion, chunk, n, n))
+            for question, answer in stands_for(line, common, chunk.heading.split(" > ", 1)[0], terms):
+                add(_card("definition", question, answer, chunk, n, n))
         inner = chunk.heading.rsplit(" > ", 1)[-1] if chunk.heading else ""
         # A heading used once names one topic; "Exam Note" or "Steps" under many sections do not.
         topic = {w.rstrip("s") for w in content_words(inner)}

@@ -30,6 +30,9 @@ MAX_MENTIONS = 3  # a name the notes write more often is who or what they are ab
 _CALLED = re.compile(r"\b(?:(?:also )?known as|(?:is|are|was|were) (?:also |often |sometimes )?(?:called|termed|named)|"
                      r"referred to as) (?:an? |the )?([\w\-]+(?: [\w\-]+){0,2}?)(?=[).,;:]|\s+(?:and|or|but|which|that|"
                      r"because|to|in|for|is|are|was|were|by|from|with)\b|$)")
+# A term named in quotation marks: "it's called 'categorical data'", "the term 'least-squares' means".
+_QUOTED_NAME = re.compile(r"\b(?:known as|called|termed|named|referred to as|defined as|[Tt]he term) (?:an? |the )?"
+                          r"['‘\"“]([A-Za-z][\w\-]*(?: [\w\-]+){0,3})['’\"”](?!\w)")
 # An example's numbers ("price > 70%", "say 6 kg each", "6 * 5 = 30") are made up for it, not facts to recall.
 _EXAMPLE = re.compile(r"\bexample\b|\be\.g\.|\bfor instance\b|\bsuch as\b|\bsay\b|\s[=*/]\s|[<>]|\d\S*(?: [A-Za-z]+)? each\b", re.I)
 # A blank inside an example's brackets ("a gauge (such as Average ___)"): one example of many.
@@ -137,7 +140,7 @@ def candidates(sentence: str, common: set[str], heading: str, terms: Terms) -> l
                 and terms.mentions(name) <= MAX_MENTIONS:
             out.append((1, name))  # not given away by its own words beside it ("Halley's Comet, named after Edmond ___"),
             # not a quotation's, not one of a pair of names ("by Ada Lovelace and Charles Babbage")
-    for m in _CALLED.finditer(sentence):
+    for m in [*_CALLED.finditer(sentence), *_QUOTED_NAME.finditer(sentence)]:
         name = m.group(1)
         if content_words(name) and fresh(name) and terms.learnable(name.split()[-1]):
             out.append((2, name))

@@ -73,3 +73,12 @@ def definition(sentence: str, terms: Terms) -> tuple[str, str] | None:
             return None  # 'She said: "It was delicious!"': someone's words, not what a term means
         return f"Define “{m.group('term').strip()}”.", m.group("def").rstrip(". ")
     return None
+
+
+def stands_for(text: str, common: set[str], shown: str, terms: Terms) -> list[tuple[str, str]]:
+    """("What does WHO stand for?", "World Health Organization") for each abbreviation ``text`` spells out; not the
+    notes' subject ("ML" in notes on it), nor one that the heading a card shows (``shown``) names."""
+    from .grading import defined_abbreviations
+
+    return [(f"What does {abbr} stand for?", expansion) for abbr, expansion in defined_abbreviations(text)
+            if normalize(abbr) not in common and len(expansion.split()) >= 2 and not terms.in_heading(abbr, shown)]
