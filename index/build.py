@@ -219,13 +219,14 @@ def _update(home: Path, paths: list[Path], embedder: Embedder, report: BuildRepo
         where = ", ".join(str(p) for p in paths)
         raise NothingToIndex(f"No notes ({', '.join(sorted(SUPPORTED))}) found in {where}. Add notes there, or name another folder.")
     old = _previous(home, embedder.name)
+    encoder = IngestEncoder(home, embedder, old.manifest.encoder if old else None)
+    encoder.export_early()
     chunks, files = _read(notes, old, report, on_progress, max_note_bytes)
     report.files, report.passages = len(notes), len(chunks)
     if not chunks:
         raise NothingToIndex("None of the notes could be indexed (see the errors above); the previous index is unchanged.")
     old_failed = {s for s, f in (old.files if old else {}).items() if f.get("error") or f.get("kept")}
     new_failed = {f["path"] for f in report.failed}
-    encoder = IngestEncoder(home, embedder, old.manifest.encoder if old else None)
     again = report.again = encoder.stale()
     # nothing changed: keep the live index, embed nothing (one written before roles were kept is written again,
     # every vector reused)

@@ -219,8 +219,24 @@ class IngestEncoder:
         self.home, self.embedder, self.had_index = home, embedder, recorded is not None
         self.made = (recorded or "model") if recorded is not None else ""
         self._encoder: Embedder | None = None
+        self._early = None
+
+    def export_early(self) -> None:
+        """Start making the model's export now, beside the reading of the notes, when it is certain to be needed:
+        a first ingest embeds everything it reads (on a fresh data folder the export is most of the first minute).
+        A re-ingest does not guess: most embed nothing and load no model."""
+        import threading
+
+        if self.had_index or not exportable(self.embedder) or onnx.ready(self.home, self.embedder.name) \
+                or onnx.blocked(self.home, self.embedder.name):
+            return
+        self._early = threading.Thread(target=export_query_encoder, args=(self.home, self.embedder, True), daemon=True)
+        self._early.start()
 
     def __call__(self) -> Embedder:
+        if self._early is not None:
+            self._early.join()  # the export it makes is loaded below; it never raises (export_query_encoder)
+            self._early = None
         if self._encoder is None:
             self._encoder = passage_embedder(self.home, self.embedder)
             new = encoder_of(self._encoder)

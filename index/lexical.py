@@ -35,17 +35,20 @@ def tokenize(text: str) -> list[str]:
     'ProvisionedThroughputExceeded' yields the whole term and 'provisioned',
     'throughput', 'exceeded', so both the exact term and a paraphrase match.
     """
+    return [t for raw in _TOKEN.findall(text) for t in _word_tokens(raw)]
+
+
+@lru_cache(maxsize=1 << 16)
+def _word_tokens(raw: str) -> tuple[str, ...]:
+    # a word's tokens, worked out once: a book repeats its words, and every index step tokenizes every passage
     stop = _stopwords()
-    tokens: list[str] = []
-    for raw in _TOKEN.findall(text):
-        low = raw.lower()
-        if low not in stop:
-            tokens.append(low)
-        parts = _CAMEL.findall(raw)
-        if len(parts) > 1:
-            tokens.extend(p.lower() for p in parts if p.lower() not in stop)
+    low = raw.lower()
+    tokens = [low] if low not in stop else []
+    parts = _CAMEL.findall(raw)
+    if len(parts) > 1:
+        tokens.extend(p.lower() for p in parts if p.lower() not in stop)
     stemmer = _stemmer()
-    return stemmer.stemWords(tokens) if stemmer else tokens
+    return tuple(stemmer.stemWords(tokens) if stemmer and tokens else tokens)
 
 
 class Lexical:
@@ -119,12 +122,14 @@ class Vocabulary:
         self._years: set[int] | None = None  # the years the words hold, worked out when first asked
         self.tokens: set[str] = set(tokens) if tokens is not None else {t for text in texts for t in tokenize(text)}
         self.tokens.discard("_empty_")
+        found: set[str] = set()
         for text in texts:
-            for w in _WORDISH.findall(text):
-                low = w.lower()
-                self.words.add(low)
-                self.words.update(p for p in re.split(r"[-/]", low) if p)
-                self.words.update(p.lower() for p in _TOKEN.findall(w))
+            found.update(_WORDISH.findall(text))
+        for w in found:  # each distinct word once: notes repeat theirs
+            low = w.lower()
+            self.words.add(low)
+            self.words.update(p for p in re.split(r"[-/]", low) if p)
+            self.words.update(p.lower() for p in _TOKEN.findall(w))
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps({"words": sorted(self.words), "tokens": sorted(self.tokens)}), encoding="utf-8")

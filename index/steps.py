@@ -7,7 +7,8 @@ leaves the last step answering. What a step holds, file by file:
 - a new file not done yet: its passages embedded so far, in reading order, marked partial in files.json and
   without its hash, so the next ingest reads it again (and reuses every vector it already has).
 The first step goes live a few seconds into embedding, then at most every ``every`` seconds and never more often
-than three times what writing a step takes (rewriting a large index each step would otherwise dominate).
+than three times what writing a step takes (rewriting a large index each step would otherwise dominate); a later
+step is not written when the whole index is due within half that spacing.
 """
 from __future__ import annotations
 
@@ -40,7 +41,8 @@ class Steps:
         self.pending = {s for s, items in self.by_file.items() if not all(k in known for _, keys in items for k in keys)}
         self.total = sum(len(self.by_file[s]) for s in self.pending)
         self.every, self.clock = every, clock
-        self.next = clock() + min(FIRST_STEP, every)
+        self.started = clock()
+        self.next = self.started + min(FIRST_STEP, every)
         self.published = 0
         self.done = 0  # new passages the last step showed
 
@@ -51,12 +53,20 @@ class Steps:
             return
         chunks, files, done = self.contents(known)
         # worth writing only when it shows more of the new passages; the final write follows once all are done
-        if self.done < done < self.total:
+        if self.done < done < self.total and not self._final_soon(now, done):
             self.publish(chunks, files)
             self.published += 1
             self.done = done
         took = self.clock() - now
         self.next = self.clock() + max(self.every, 3 * took)
+
+    def _final_soon(self, now: float, done: int) -> bool:
+        """After the first step: whether, at the pace so far, every passage is embedded within half a step's spacing.
+        The whole index goes live then anyway, and writing a step costs the embedding a large index's write."""
+        if not self.published or not done:
+            return False
+        left = (self.total - done) * (now - self.started) / done
+        return left < self.every / 2
 
     def contents(self, known: dict) -> tuple[list[Chunk], dict[str, dict], int]:
         """The step's passages and file records, and how many passages of the files being embedded it shows."""

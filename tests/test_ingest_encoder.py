@@ -29,35 +29,77 @@ def test_passages_are_embedded_by_the_export_close_to_the_model(real_home):
     assert cosine.min() >= 0.97 and cosine.mean() >= 0.99, (cosine.min(), cosine.mean())
 
 
-def test_the_export_runs_no_nan_guard_and_keeps_every_vector(real_home, tmp_path):
-    """The exporter's NaN guard after each attention softmax never fires on a real text; it is dropped from the
-    export (a tenth of a run's time), and what the graph computes does not change by a bit."""
+def _small_graph(path, nodes, inputs, weights=()):
     import onnx
-    import onnxruntime as ort
     from onnx import TensorProto, helper
 
-    home, embedder = real_home
-    ops = [n.op_type for n in onnx.load(str(folder_for(home, embedder.name) / "model.onnx")).graph.node]
-    assert "Softmax" in ops and "IsNaN" not in ops
-
-    from index.onnx import _drop_nan_guards
-
-    # the exporter's pattern, in small: scores -> Softmax -> Where(IsNaN(p), 0, p) -> MatMul
-    nodes = [helper.make_node("Softmax", ["x"], ["p"], axis=-1), helper.make_node("IsNaN", ["p"], ["nan"]),
-             helper.make_node("Constant", [], ["zero"], value=helper.make_tensor("z", TensorProto.FLOAT, [], [0.0])),
-             helper.make_node("Where", ["nan", "zero", "p"], ["safe"]), helper.make_node("MatMul", ["safe", "v"], ["y"])]
-    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info(n, TensorProto.FLOAT, [2, 3]) for n in "x"]
-                              + [helper.make_tensor_value_info("v", TensorProto.FLOAT, [3, 2])],
-                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 2])])
-    path = tmp_path / "g.onnx"
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info(n, t, s) for n, t, s in inputs],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 2])], initializer=list(weights))
     onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
-    feeds = {"x": np.random.default_rng(0).normal(size=(2, 3)).astype("float32"),
-             "v": np.random.default_rng(1).normal(size=(3, 2)).astype("float32")}
-    before = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(None, feeds)[0]
-    _drop_nan_guards(path)
+
+
+def _run(path, feeds):
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    return session.run(None, {i.name: feeds[i.name] for i in session.get_inputs()})[0]
+
+
+def test_the_export_runs_no_nan_guard_nor_mask_and_keeps_every_vector(real_home, tmp_path):
+    """The exporter's NaN guard after each attention softmax never fires on a real text, and a text run alone has a
+    mask of all ones, which adds zeros to every score: both are dropped from the export (about a tenth of a run's
+    time, then a few hundredths more), and what the graph computes does not change by a bit."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    from index.onnx_graph import simplify
+
+    home, embedder = real_home
+    graph = onnx.load(str(folder_for(home, embedder.name) / "model.onnx")).graph
+    ops = [n.op_type for n in graph.node]
+    assert "Softmax" in ops and "IsNaN" not in ops and "attention_mask" not in {i.name for i in graph.input}
+
+    # the exporter's patterns, in small: Softmax(x + (1 - mask) * min) -> Where(IsNaN(p), 0, p) -> MatMul
+    const = lambda name, value: helper.make_node("Constant", [], [name], value=helper.make_tensor(name, TensorProto.FLOAT, [], [value]))
+    nodes = [helper.make_node("Cast", ["attention_mask"], ["m"], to=TensorProto.FLOAT), const("one", 1.0),
+             helper.make_node("Sub", ["one", "m"], ["inv"]), const("low", -3.4e38), helper.make_node("Mul", ["inv", "low"], ["bias"]),
+             helper.make_node("Add", ["x", "bias"], ["scores"]), helper.make_node("Softmax", ["scores"], ["p"], axis=-1),
+             helper.make_node("IsNaN", ["p"], ["nan"]), const("zero", 0.0),
+             helper.make_node("Where", ["nan", "zero", "p"], ["safe"]), helper.make_node("MatMul", ["safe", "v"], ["y"])]
+    path = tmp_path / "g.onnx"
+    _small_graph(path, nodes, [("x", TensorProto.FLOAT, [2, 3]), ("v", TensorProto.FLOAT, [3, 2]),
+                               ("attention_mask", TensorProto.INT64, [2, 3])])
+    rng = np.random.default_rng(0)
+    feeds = {"x": rng.normal(size=(2, 3)).astype("float32"), "v": rng.normal(size=(3, 2)).astype("float32"),
+             "attention_mask": np.ones((2, 3), dtype="int64")}
+    before = _run(path, feeds)
+    assert simplify(path) == ["x", "v"]
     assert [n.op_type for n in onnx.load(str(path)).graph.node] == ["Softmax", "MatMul"]
-    after = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(None, feeds)[0]
-    assert np.array_equal(before, after)
+    assert np.array_equal(before, _run(path, feeds))
+
+
+def test_a_graph_that_would_change_keeps_its_mask(tmp_path):
+    """A model whose mask path adds more than zeros to an unpadded text's scores (here a bias by position) must keep
+    it: the export checks its outputs before and after and keeps the graph as traced when they differ."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    from index.onnx import _simplified
+
+    nodes = [helper.make_node("Cast", ["attention_mask"], ["m"], to=TensorProto.FLOAT),
+             helper.make_node("Mul", ["m", "w"], ["bias"]), helper.make_node("Add", ["x", "bias"], ["scores"]),
+             helper.make_node("Softmax", ["scores"], ["p"], axis=-1), helper.make_node("MatMul", ["p", "v"], ["y"])]
+    path = tmp_path / "g.onnx"
+    _small_graph(path, nodes, [("x", TensorProto.FLOAT, [2, 3]), ("v", TensorProto.FLOAT, [3, 2]),
+                               ("attention_mask", TensorProto.INT64, [2, 3])],
+                 [numpy_helper.from_array(np.array([0.0, 1.0, 2.0], dtype="float32"), "w")])
+    rng = np.random.default_rng(0)
+    feeds = {"x": rng.normal(size=(2, 3)).astype("float32"), "v": rng.normal(size=(3, 2)).astype("float32"),
+             "attention_mask": np.ones((2, 3), dtype="int64")}
+    before = _run(path, feeds)
+    assert _simplified(path, [feeds]) == ["x", "v", "attention_mask"]
+    assert "Add" in [n.op_type for n in onnx.load(str(path)).graph.node]
+    assert np.array_equal(before, _run(path, feeds))
 
 
 def test_a_text_gets_the_same_vector_however_it_is_batched(real_home):

@@ -222,3 +222,29 @@ def test_after_an_upgrade_that_changed_passage_rules_no_step_shows_passages_cut_
     current |= {c.text for f in discover([notes])[0] for c in load_note(f).chunks}
     assert shown, "no step was written"
     assert all(text in current for step in shown for text in step)
+
+
+def test_no_later_step_is_written_when_the_whole_index_is_due_sooner():
+    """A step rewrites the whole index so far; near the end of a long ingest the final write is moments away, and a
+    step then only slows it. The first step is always written: it is what makes a textbook answerable early."""
+    from ingest import Chunk
+    from index.steps import Steps
+
+    chunks = [Chunk(source="book.pdf", heading="", text=f"passage {i}", page=i + 1) for i in range(100)]
+    keys = [[f"k{i}"] for i in range(100)]
+    now = [0.0]
+    written = []
+    steps = Steps(chunks, {"book.pdf": {"path": "book.pdf"}}, keys, lambda source: None,
+                  lambda c, f: written.append(len(c)), {}, every=30.0, clock=lambda: now[0])
+    known = {}
+
+    def embedded(upto: int, at: float) -> None:  # passages 0..upto-1 embedded by time ``at``, one per second
+        known.update({f"k{i}": 0 for i in range(upto)})
+        now[0] = at
+        steps.after_batch(known)
+
+    embedded(6, 6.0)  # the first step, though the rest is due in 94 s
+    embedded(40, 40.0)  # 60 s left: a step
+    embedded(75, 75.0)  # 25 s left, more than half the 30 s spacing: a step
+    embedded(95, 110.0)  # about 6 s left at the pace so far: the final index is due first
+    assert written == [6, 40, 75]
