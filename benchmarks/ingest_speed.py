@@ -73,13 +73,12 @@ def embedding_throughput() -> None:
         encoder = passage_embedder(home, embedder)  # exports and quantises once (timed apart below)
         setup = time.perf_counter() - t
         encoder.embed(texts[:32])  # warm up
-        runs, taken, cpu = {}, {"before": [], "now": []}, {"before": [], "now": []}
+        runs, taken = {}, {"before": [], "now": []}
         for _ in range(ROUNDS):  # alternated, medians: a shared machine's slow minute hits both paths alike
             for name, make in (("before", None), ("now", lambda: encoder)):
-                t, c = time.perf_counter(), time.process_time()
+                t = time.perf_counter()
                 runs[name] = embed_reusing(texts, None, embedder, BuildReport(), None, make, keys=keys)
                 taken[name].append(len(texts) / (time.perf_counter() - t))
-                cpu[name].append(len(texts) / (time.process_time() - c))
         rates.update((name, statistics.median(r)) for name, r in taken.items())
     cosine = (runs["before"] * runs["now"]).sum(axis=1)
     print(f"{len(texts)} texts (passages and sentences of the notes and peer files), {os.cpu_count()} cores\n")
@@ -92,9 +91,7 @@ def embedding_throughput() -> None:
     print(f"| ingest now: ONNX export with int8 weights, {os.cpu_count()} single-thread sessions, one text per run | "
           f"{rates['now']:.0f} | {rates['now'] / rates[best]:.2f} |")
     print(f"\nnow vs before: x{rates['now'] / rates['before']:.2f} (median of {ROUNDS} alternated runs each; per run: "
-          f"{', '.join(f'{a / b:.2f}' for a, b in zip(taken['now'], taken['before']))}); in texts per second of CPU "
-          f"time (both paths keep every core busy; this ratio does not move with other jobs on the machine): x"
-          f"{statistics.median(cpu['now']) / statistics.median(cpu['before']):.2f}; cosine of the vectors to the float model's: "
+          f"{', '.join(f'{a / b:.2f}' for a, b in zip(taken['now'], taken['before']))}); cosine of the vectors to the float model's: "
           f"mean {float(np.mean(cosine)):.4f}, min {float(np.min(cosine)):.4f}; one-off export {setup:.1f} s")
 
 

@@ -324,3 +324,18 @@ def test_a_card_of_a_file_without_headings_is_in_the_section_named_by_its_file()
     card = Card("c-1", "cloze", "Osmosis moves ___ across a membrane.", "water", "notes/bio/loose-facts.txt", "", 3, 3, None)
     assert card.section() == "loose-facts.txt"
     assert Card("c-2", "cloze", "q", "a", "notes/n.md", "Cells > Osmosis", 1, 1, None).section() == "Cells"
+
+
+def test_cards_section_picks_a_file_without_headings_by_its_name():
+    """`study cards --section loose-facts` finds what `study review --section loose-facts` reviews."""
+    from app.review.cards import generate
+    from ingest import Chunk
+
+    chunks = [Chunk(source="notes/bio/loose-facts.txt", heading="", start_line=1, end_line=1, lines=(1,),
+                    text="The adult human heart pumps about 5 litres of blood every minute while the body is at rest."),
+              Chunk(source="notes/bio/cells.md", heading="Cells", start_line=2, end_line=2, lines=(2,),
+                    text="A red blood cell lives for about 120 days before the spleen removes it from circulation.")]
+    every = generate(chunks)
+    assert {c.source for c in every} == {"notes/bio/loose-facts.txt", "notes/bio/cells.md"}
+    assert {c.source for c in generate(chunks, section="LOOSE-facts")} == {"notes/bio/loose-facts.txt"}
+    assert {c.source for c in generate(chunks, section="cells")} == {"notes/bio/cells.md"}

@@ -117,4 +117,4 @@ def test_grade_from_the_command_line_touches_no_schedule(monkeypatch, notes_copy
     missing = runner.invoke(cli, ["grade", "--json", "c-000000000000", "x"])
     assert missing.exit_code == 1 and "study cards --json" in missing.output and "Traceback" not in missing.output
     typo = runner.invoke(cli, ["cards", "--section", "no such heading here"])
-    assert typo.exit_code == 1 and "no cards under a heading" in typo.output
+    assert typo.exit_code == 1 and "no cards under a heading or in a file whose name contains" in typo.output

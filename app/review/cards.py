@@ -224,7 +224,8 @@ def _sentences(chunk: Chunk, wrap: Wrap, cut_before: bool, cut_after: bool) -> l
 
 
 def generate(chunks: list[Chunk], section: str | None = None) -> list[Card]:
-    """Cards for every passage (optionally only those whose heading path contains ``section``)."""
+    """Cards for every passage (optionally only those whose heading path, or under no heading file name, contains
+    ``section``)."""
     chunks = [c for c in chunks if c.kind not in _NO_CARDS]
     common = _common_words(chunks)
     terms = Terms([c.text for c in chunks], [c.heading for c in chunks])
@@ -254,7 +255,8 @@ def generate(chunks: list[Chunk], section: str | None = None) -> list[Card]:
         by_source.setdefault(c.source, []).append(c.text)
     wrap = {source: wrap_of(texts) for source, texts in by_source.items()}
     for i, chunk in enumerate(chunks):
-        if section and section.lower() not in chunk.heading.lower():
+        # as `study review --section` matches: the heading path, or under no heading the file's name
+        if section and section.lower() not in (chunk.heading or chunk.source.rsplit("/", 1)[-1]).lower():
             continue
         w = wrap[chunk.source]
         cut_before = i > 0 and _runs_on(chunks[i - 1], chunk, w)

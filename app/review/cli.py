@@ -10,7 +10,8 @@ import click
 
 from ..console import Progress, fail, library_errors, open_study, settings
 
-SECTION_HELP = "Only cards whose heading path contains this text, in any case (a heading of your notes)."
+SECTION_HELP = ("Only cards whose heading path contains this text, in any case (a heading of your notes; for a file "
+                "without headings, its file name).")
 _QUIT = {"q", "quit", ":q"}
 
 
@@ -90,7 +91,7 @@ def cards(ctx, as_json, section, anki_file, csv_file):
     marks = _review_marks(study)
     made = generate(study.searcher(on_progress=Progress(enabled=not as_json)).chunks, section=section)
     if section and not made:  # a typo must not pass for "no cards", nor write an empty deck
-        fail(f"no cards under a heading containing {section!r}; see the headings with `study cards`, or leave --section out")
+        fail(f"no cards under a heading or in a file whose name contains {section!r}; see the sections with `study cards`, or leave --section out")
     made = [marks[c.id].apply(c) if c.id in marks else c for c in made]
     if anki_file or csv_file:
         _export(study, made, marks, anki_file, csv_file)
