@@ -58,6 +58,9 @@ def clean_title(title: str, refs: frozenset[str] = frozenset()) -> str:
     return heading_text(title, refs)
 
 
+FORMULA_CHARS = 40
+
+
 def looks_like_code(lines: list[str]) -> bool:
     """A fenced or indented block is code unless most of its lines read as sentences (a pasted transcript)."""
     body = [line for line in lines if line.strip()]
@@ -174,8 +177,12 @@ class _Reader:
     # -- blocks ------------------------------------------------------------------------------------
     def code(self, block: list[tuple[int, str]], lang: str = "") -> None:
         self.end_paragraph()
+        body = [t for _, t in block if t.strip()]
+        # one short unlabelled line reads with the text around it: a displayed formula ("Y = a + bX") whose
+        # explanation follows, not a program to rank apart
+        formula = not lang and len(body) == 1 and len(body[0].strip()) <= FORMULA_CHARS
         is_code = bool(lang) and lang.lower() not in ("text", "txt", "plain", "plaintext", "md", "markdown") \
-            or looks_like_code([t for _, t in block])
+            or (looks_like_code(body) and not formula)
         for number, text in block:
             if not text.strip():
                 continue

@@ -41,13 +41,13 @@ def test_inline_html_is_stripped_and_image_alt_text_is_a_caption():
 
 def test_backslash_escapes_are_the_characters_they_escape_except_in_code():
     chunks = md("# 30 \\+ Years of \\*Experience\\*\nWe won multi\\-million\\-dollar verdicts \\& awards \\[1\\], not C:\\Users.\n"
-                "Type `a\\-b` to subtract.\n\n```\nescaped\\-in\\-code\n```\n\n"
+                "Type `a\\-b` to subtract.\n\n```\nescaped\\-in\\-code\nprint(a\\-b)\n```\n\n"
                 "```\nSo today we talk about multi\\-step queues and why they decouple your application parts.\n```\n")
     text = next(c for c in chunks if c.kind != "code")
     assert "multi\\-step queues" in chunks[-1].text and chunks[-1].kind != "code"  # a pasted transcript, still a code block
     assert text.heading == "30 + Years of *Experience*"
     assert text.text == "We won multi-million-dollar verdicts & awards [1], not C:\\Users.\nType a\\-b to subtract."
-    assert next(c for c in chunks if c.kind == "code").text == "escaped\\-in\\-code"
+    assert next(c for c in chunks if c.kind == "code").text == "escaped\\-in\\-code\nprint(a\\-b)"
 
 
 @pytest.mark.parametrize("link", [
@@ -178,8 +178,19 @@ def test_markup_inside_quotes_list_items_code_spans_and_tables():
     assert "This lesson is available in R!" in text and "#" not in text and "](" not in text
     assert "* Jury awards $4.9M" in text and "\n*\n" not in text + "\n" and not text.endswith("*")
     assert "Use <div> and &amp; in HTML." in text
-    assert [c.text for c in chunks if c.kind == "code"] == ["Y = a + bX"]
+    assert [c.text for c in chunks if c.kind == "code"] == [] and "The line of best fit:\nY = a + bX" in text
     assert "Operator: a | b; Meaning: a or b" in "\n".join(c.search_text for c in chunks)
+
+
+def test_a_one_line_formula_block_reads_with_its_explanation():
+    """An unlabelled block of one short line is a displayed formula, not a program: it stays in the passage that
+    explains it, so a question about its terms finds both. A labelled block, or one of several lines, is code."""
+    chunks = md("# Regression\nThe line of best fit is:\n\n```\nY = a + bX\n```\n\nHere b is the slope and a the "
+                "intercept, the value of Y when X is zero.\n\n```python\nmodel.fit(X)\n```\n\n```\nx = 1\ny = 2\n```\n")
+    formula = next(c for c in chunks if "Y = a + bX" in c.text)
+    assert formula.kind == "text" and "b is the slope" in formula.text
+    code = "\n".join(c.text for c in chunks if c.kind == "code")
+    assert "model.fit(X)" in code and "x = 1\ny = 2" in code and "Y = a" not in code
 
 
 def test_a_closing_hash_run_needs_a_space_before_it():
