@@ -221,9 +221,14 @@ def _update(home: Path, paths: list[Path], embedder: Embedder, report: BuildRepo
     old = _previous(home, embedder.name)
     encoder = IngestEncoder(home, embedder, old.manifest.encoder if old else None)
     encoder.export_early()
-    chunks, files = _read(notes, old, report, on_progress, max_note_bytes)
+    try:
+        chunks, files = _read(notes, old, report, on_progress, max_note_bytes)
+    except Exception:
+        encoder.wait()
+        raise
     report.files, report.passages = len(notes), len(chunks)
     if not chunks:
+        encoder.wait()  # the export is kept for the next ingest
         raise NothingToIndex("None of the notes could be indexed (see the errors above); the previous index is unchanged.")
     old_failed = {s for s, f in (old.files if old else {}).items() if f.get("error") or f.get("kept")}
     new_failed = {f["path"] for f in report.failed}

@@ -233,10 +233,15 @@ class IngestEncoder:
         self._early = threading.Thread(target=export_query_encoder, args=(self.home, self.embedder, True), daemon=True)
         self._early.start()
 
-    def __call__(self) -> Embedder:
+    def wait(self) -> None:
+        """Let an export started early finish (it never raises: export_query_encoder). Before the ingest ends
+        for any reason: a process must not exit with torch mid-export in a thread."""
         if self._early is not None:
-            self._early.join()  # the export it makes is loaded below; it never raises (export_query_encoder)
+            self._early.join()
             self._early = None
+
+    def __call__(self) -> Embedder:
+        self.wait()  # the export started early is loaded below
         if self._encoder is None:
             self._encoder = passage_embedder(self.home, self.embedder)
             new = encoder_of(self._encoder)

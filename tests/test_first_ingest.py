@@ -47,3 +47,29 @@ def test_a_re_ingest_does_not_start_it(isolated_home, tmp_path, monkeypatch):
     monkeypatch.setattr(sys.modules["index.embed"], "passage_embedder", lambda home, embedder: embedder)
     build(isolated_home, [notes], load_embedder("hash:64"))
     assert seen == [False] and not started.is_set()
+
+
+def test_an_ingest_that_reads_nothing_lets_the_export_finish_first(isolated_home, tmp_path, monkeypatch):
+    """One unreadable file on a fresh data folder: the one-line error comes once the export started early is done,
+    so the process never exits with the export half made in a thread."""
+    import pytest
+
+    from index.errors import NothingToIndex
+
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "empty.md").write_text("")
+    embed = sys.modules["index.embed"]
+    monkeypatch.setattr(embed, "exportable", lambda embedder: True)
+    monkeypatch.setattr(embed.onnx, "ready", lambda home, name: False)
+    monkeypatch.setattr(embed.onnx, "blocked", lambda home, name: False)
+    finished = threading.Event()
+
+    def slow_export(home, embedder, load=False):
+        threading.Event().wait(0.3)
+        finished.set()
+
+    monkeypatch.setattr(embed, "export_query_encoder", slow_export)
+    with pytest.raises(NothingToIndex):
+        build(isolated_home, [notes], load_embedder("hash:64"))
+    assert finished.is_set()
