@@ -170,8 +170,7 @@ def _simplified(path: Path, samples: list[dict]) -> list[str]:
 
     before = outputs(path, list(samples[0]))
     rewritten = path.with_name("simplified.onnx")
-    shutil.copy(path, rewritten)
-    names = simplify(rewritten)
+    names = simplify(path, rewritten)
     if all(np.array_equal(a, b) for a, b in zip(before, outputs(rewritten, names))):
         rewritten.replace(path)
         return names

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def simplify(path: Path, unpadded_inputs: tuple[str, ...] = ("attention_mask",)) -> list[str]:
-    """Rewrite the graph at ``path`` in place; return the names of the inputs it still reads."""
+def simplify(path: Path, target: Path | None = None, unpadded_inputs: tuple[str, ...] = ("attention_mask",)) -> list[str]:
+    """Rewrite the graph at ``path`` into ``target`` (in place without one); return the names of the inputs it still
+    reads."""
     import onnx
 
     model = onnx.load(str(path))
@@ -18,7 +19,7 @@ def simplify(path: Path, unpadded_inputs: tuple[str, ...] = ("attention_mask",))
     kept = [i for i in graph.input if i.name in used]
     del graph.input[:]
     graph.input.extend(kept)
-    onnx.save(model, str(path))
+    onnx.save(model, str(target or path))
     return [i.name for i in kept]
 
 

@@ -44,10 +44,15 @@ class Card:
 
     def section(self) -> str:
         """The top heading; a file without headings is its own section, named by the file (as the Review tab does)."""
-        return self.heading.split(" > ", 1)[0] or self.source.rsplit("/", 1)[-1]
+        return self.heading.split(" > ", 1)[0] or file_name(self.source)
 
     def to_json(self) -> dict:
         return asdict(self)
+
+
+def file_name(source: str) -> str:
+    """"notes/bio/facts.txt" -> "facts.txt": what names a file without headings as a section."""
+    return source.rsplit("/", 1)[-1]
 
 
 def _card_id(kind: str, source: str, question: str, answer: str) -> str:
@@ -256,7 +261,7 @@ def generate(chunks: list[Chunk], section: str | None = None) -> list[Card]:
     wrap = {source: wrap_of(texts) for source, texts in by_source.items()}
     for i, chunk in enumerate(chunks):
         # as `study review --section` matches: the heading path, or under no heading the file's name
-        if section and section.lower() not in (chunk.heading or chunk.source.rsplit("/", 1)[-1]).lower():
+        if section and section.lower() not in (chunk.heading or file_name(chunk.source)).lower():
             continue
         w = wrap[chunk.source]
         cut_before = i > 0 and _runs_on(chunks[i - 1], chunk, w)
