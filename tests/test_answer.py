@@ -193,6 +193,35 @@ def test_a_sentence_that_finishes_the_chosen_one_is_shown_with_it():
         "A sigmoid function draws an S-shaped curve."]
 
 
+def test_a_sentence_that_only_echoes_the_question_brings_the_next_one_on_its_subject():
+    """"Two schools formed around tidy and messy gardens." holds every term of the question and says nothing more;
+    the next sentence, about the same thing, answers it. A next sentence on something else stays out."""
+    from app.answer import pick_sentences
+    from index.search import Hit
+    from index.store import Sentence
+    from ingest import Chunk
+
+    def passage(sentences):
+        text = "\n".join(t for t, _ in sentences)
+        hit = Hit(Chunk("notes/n.md", "", text, 1, len(sentences), lines=tuple(range(1, len(sentences) + 1))),
+                  row=1, rank=1, score=1.0, dense=0.6)
+        hit.sentences = [(Sentence(1, i, t, i), sim) for i, (t, sim) in enumerate(sentences)]
+        return hit
+
+    question = "What is the difference between tidy and messy gardens?"
+    echo = passage([("Two schools formed around the difference between tidy and messy gardens.", 0.80),
+                    ("Messy gardens leave fallen leaves and seed heads for insects over winter.", 0.40),
+                    ("Compost heaps need turning every few weeks.", 0.10)])
+    shown = [s.text for s in pick_sentences(question, [echo])]
+    assert shown[:2] == ["Two schools formed around the difference between tidy and messy gardens.",
+                         "Messy gardens leave fallen leaves and seed heads for insects over winter."]
+    assert "Compost heaps need turning every few weeks." not in shown
+    unrelated = passage([("Two schools formed around the difference between tidy and messy gardens.", 0.80),
+                         ("Compost heaps need turning every few weeks.", 0.10)])
+    assert [s.text for s in pick_sentences(question, [unrelated])] == [
+        "Two schools formed around the difference between tidy and messy gardens."]
+
+
 def test_a_title_in_capitals_is_never_an_answer_sentence():
     """A running header or chapter title kept by a PDF's text layer is closest to a question that names the book's
     subject, but it answers nothing: the first statement is shown instead."""

@@ -1,6 +1,6 @@
 """Cards worth asking: a random sample of the cards cut from three real sets of notes, labelled by the card rubric
-(README, "Review cards"), must keep the share of good cards reached so far: course notes 0.91 of 99 cards,
-ml-for-beginners 0.93 of 59, and running prose (a hard-wrapped novel and a saved encyclopedia article) 0.81 of 47
+(README, "Review cards"), must keep the share of good cards reached so far: course notes 0.92 of a sample of 100
+from 107 cards, ml-for-beginners 0.93 of 59, and running prose (a hard-wrapped novel and a saved encyclopedia article) 0.81 of 47
 (0.41 of 66 before rules for pronouns, wrapped lines, whole names, parts of dates and reference lines; when the
 rubric came in the first two were 0.79 of 94 and 0.59 of 74; the cards before it: 0.44 and 0.27). Where the one
 who wrote a rule and an independent grader disagreed on a card, the stricter label is kept.
@@ -25,8 +25,8 @@ from .conftest import ARTIFACTS, NOTES, SHARED
 
 LABELS = Path(__file__).parent / "data" / "cards_labelled.jsonl"
 SAMPLE, SEED = 100, 2026
-GOOD_SHARE = {"aws": 0.90, "ml-for-beginners": 0.93, "prose": 0.80}
-MIN_CARDS = 99  # on the course notes (99 now; 179 before the rubric, 44% of them good)
+GOOD_SHARE = {"aws": 0.92, "ml-for-beginners": 0.93, "prose": 0.80}
+MIN_CARDS = 107  # on the course notes (107 now, 8 of them yes/no; 99 before those; 179 before the rubric, 44% of them good)
 CORPORA = {"aws": NOTES, "ml-for-beginners": SHARED / "eval" / "corpora" / "ml-for-beginners" / "notes",
            "prose": SHARED / "eval" / "corpora" / "prose" / "notes"}
 

@@ -31,6 +31,10 @@ def test_quality_bar_on_the_real_notes(real_chunks):
     lines = read_lines(NOTES / "aws-developer-notes.md", "x")[0]
     for card in cards:
         cited = normalize(" ".join(lines[card.start_line - 1 : card.end_line]))
+        if card.kind == "yesno":  # the question is the cited sentence turned around: its words stand there
+            assert card.answer in ("Yes", "No") and set(normalize(card.question).split()) - {"can", "do", "does", "is", "are"} \
+                <= set(cited.split()), card
+            continue
         assert normalize(card.answer) and normalize(card.answer) in cited, card
         assert card.source == "notes/aws-developer-notes.md"
     for card in (c for c in cards if c.kind == "cloze"):

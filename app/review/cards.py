@@ -1,8 +1,8 @@
-"""Review cards cut from the indexed passages: cloze, definition and heading recall.
+"""Review cards cut from the indexed passages: cloze, definition, yes/no and heading recall.
 
-Every card's answer is a piece of the sentence it comes from, so it stands
-in the lines the card cites. Ids hash the card's content (not its line
-numbers), so editing one part of a note keeps the progress of the others.
+Every card's answer is a piece of the sentence it comes from (a yes/no card's question is that sentence turned
+around), so it stands in the lines the card cites. Ids hash the card's content (not its line numbers), so editing
+one part of a note keeps the progress of the others.
 """
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from ingest.records import locator
 from .cloze import blanks
 from .definitions import definition, stands_for
 from .fitness import Terms, Wrap, clean, complete, content_words, stopwords, wrap_of, wraps
+from .yesno import yes_no
 
 MIN_WORDS, MAX_WORDS = 6, 45
 _NO_CARDS = ("code", "nav")  # passage kinds with no sentences to learn: code, link lists
@@ -25,7 +26,7 @@ _NO_CARDS = ("code", "nav")  # passage kinds with no sentences to learn: code, l
 @dataclass(frozen=True)
 class Card:
     id: str
-    kind: str  # "cloze" | "definition" | "recall"
+    kind: str  # "cloze" | "definition" | "recall" | "yesno"
     question: str
     answer: str
     source: str
@@ -277,9 +278,12 @@ def generate(chunks: list[Chunk], section: str | None = None) -> list[Card]:
                 add(_card("definition", d[0], d[1], chunk, first, last))
                 continue
             lead = _lead(chunk, first)
-            for question, answer in blanks(text, common, chunk.heading, terms):
-                if answer not in lead:
-                    add(_card("cloze", f"{lead} {question}".strip(), answer, chunk, first, last))
+            clozes = [(q, a) for q, a in blanks(text, common, chunk.heading, terms) if a not in lead]
+            for question, answer in clozes:
+                add(_card("cloze", f"{lead} {question}".strip(), answer, chunk, first, last))
+            turned = None if clozes or lead else yes_no(text, terms)
+            if turned:
+                add(_card("yesno", turned[0], turned[1], chunk, first, last))
         # "What does WHO stand for?" where a line spells an abbreviation out (not the notes' subject)
         for n, line in enumerate(chunk.text.split("\n")):
             for question, answer in stands_for(line, common, chunk.heading.split(" > ", 1)[0], terms):

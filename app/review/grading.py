@@ -7,6 +7,8 @@ answer inside the reply, or an abbreviation the notes define for it or its expan
 the same amount in any unit or in words ("1 minute" for "60 seconds", "1024 MB" or "1000 MB" for "1 GB", "ten")
 -> good, the number without its unit -> hard, another amount -> again; part of a several-word term, or a misspelt
 word of six letters or more -> hard; anything else -> again ("ATPase" is not "ATP").
+A yes/no card's "Yes" or "No" is matched by the reply's yes or no ("nope", "they can't", "true"); both or
+neither -> again.
 
 A statement (a definition, a recalled line) is judged by meaning: a reply that denies what it says, or says what it
 denies ("cannot be identified", "is completely secure") -> again; a wrong number -> again, some of its numbers only
@@ -359,6 +361,18 @@ def _meaning(expected: str, e: str, given: str, g: str, embed) -> Grade:
 
 # ---- the grade ------------------------------------------------------------------------------------------------
 
+_SAYS_YES = {"yes", "yeah", "yep", "yup", "true", "correct", "sure", "right", "indeed"}
+_SAYS_NO = {"no", "nope", "nah", "not", "never", "false", "incorrect", "wrong"}
+
+
+def _polarity(reply: str) -> str | None:
+    """"yes" or "no" as a normalised reply says it ("nope", "no it can not", "true"); None when it says neither, or
+    both ("yes or no" is a guess)."""
+    words = set(reply.split())
+    yes, no = bool(words & _SAYS_YES), bool(words & _SAYS_NO)
+    return None if yes == no else "yes" if yes else "no"
+
+
 def grade(expected: str, given: str, embed: Callable[[list[str]], np.ndarray] | None = None,
           aliases: dict[str, set[str]] | None = None, question: str = "") -> Grade:
     """Grade the reply ``given`` against the card's answer ``expected`` (the rules: this module's docstring).
@@ -371,6 +385,11 @@ def grade(expected: str, given: str, embed: Callable[[list[str]], np.ndarray] | 
         return Grade(AGAIN, 0.0, "no answer given")
     if g == e or g.replace(" ", "") == e.replace(" ", ""):
         return Grade(EASY, 1.0, "exactly the answer")
+    if e in ("yes", "no"):  # a yes/no card (app/review/yesno.py): the reply's yes or no is all that counts
+        said = _polarity(g)
+        if said != e:
+            return Grade(AGAIN, 0.0, f"your notes say {e}" if said else "answer yes or no")
+        return Grade(GOOD, 1.0, f"{e}, as your notes say")
     if g and question and set(g.split()) <= set(_norm(question).split()) and not _within(e, g):
         return Grade(AGAIN, 0.0, "only repeats the question")
     if term and _guesses(e, given):
