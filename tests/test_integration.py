@@ -166,8 +166,15 @@ def test_cli_answers_are_the_same_with_and_without_torch(real_home_copy):
     assert list((copy / "models").glob("*/model.onnx"))
     for t, o in zip(outputs["torch"], outputs["onnx"]):
         assert t["answer"] == o["answer"] and t["abstained"] == o["abstained"]
-        assert [(p["source"], p["start_line"], p["text"]) for p in t["passages"]] == \
-               [(p["source"], p["start_line"], p["text"]) for p in o["passages"]]
+        shown = {encoder: [(p["source"], p["start_line"], p["text"]) for p in reply["passages"]]
+                 for encoder, reply in (("torch", t), ("onnx", o))}
+        if t["abstained"]:
+            # "closest passages" to a question the notes do not cover all but tie: two of them may trade places
+            # between the encoders on some CPUs (int8 arithmetic differs), the same ones are shown
+            assert sorted(shown["torch"]) == sorted(shown["onnx"])
+        else:
+            assert shown["torch"] == shown["onnx"]
         # the export's int8 weights move a score a little, never what is shown
-        assert all(abs(a["score"] - b["score"]) < 0.05 for a, b in zip(t["passages"], o["passages"])), \
-            [(a["score"], b["score"]) for a, b in zip(t["passages"], o["passages"])]
+        scores = {encoder: {(p["source"], p["start_line"]): p["score"] for p in reply["passages"]}
+                  for encoder, reply in (("torch", t), ("onnx", o))}
+        assert all(abs(scores["torch"][key] - scores["onnx"][key]) < 0.05 for key in scores["torch"]), scores
