@@ -112,13 +112,14 @@ def test_abbreviations_the_notes_spell_out_become_cards_and_cut_sentences_do_not
 
 
 def test_new_card_sources_follow_the_shape_of_any_notes():
-    """A common noun defined in general terms, a use stated with "used for", a name the notes give ("also known
-    as"), and a list item asked with the short line it hangs from; none from a contraction that points back, an
-    example's brackets or an exclamation."""
+    """A common noun defined in general terms, a use stated with "used for" or a purpose ("is to"), a name the
+    notes give ("also known as"), and a list item asked with the short line it hangs from; none from a contraction
+    that points back, an example's brackets or an exclamation."""
     from ingest import Chunk
 
     texts = {"Glossary": "A catalyst is a substance that speeds up a reaction without being used up.",
              "Tools": "Centrifuges are used for separating liquids of different densities in a lab.",
+             "Purpose": "Mulch is to keep the soil moist through the dry summer weeks.",
              "Names": "The lower house often passes the budget first (also known as the money bill) each spring.",
              "Limits": "- Night buses:\n  - A single fare covers up to 90 minutes of travel on any line",
              "Pointers": "It’s locked to one Availability Zone for its whole life.\n"
@@ -129,6 +130,7 @@ def test_new_card_sources_follow_the_shape_of_any_notes():
     cards = {(c.question, c.answer) for c in generate(chunks)}
     assert ("What is a catalyst?", "a substance that speeds up a reaction without being used up") in cards
     assert ("What are Centrifuges used for?", "separating liquids of different densities in a lab") in cards
+    assert ("What is Mulch for?", "to keep the soil moist through the dry summer weeks") in cards  # a purpose
     assert any(a == "money bill" for _, a in cards), cards
     assert ("Night buses: A single fare covers up to ___ of travel on any line", "90 minutes") in cards
     assert not [q for q, _ in cards if "Availability" in q or "Voltage" in q or "floods" in q], cards

@@ -62,6 +62,8 @@ def definition(sentence: str, terms: Terms) -> tuple[str, str] | None:
         article = ("an " if term[0] in "aeiou" else "a ") if term[0].islower() else ""
         if said.startswith("used "):  # "Centrifuges are used for ...": what it is for, not what it is
             return f"What {verb} {article}{term} used for?", re.sub(r"^used (?:for )?", "", said)
+        if said.startswith("to "):  # "ElastiCache is to get managed Redis": a purpose, not what it is
+            return f"What {verb} {article}{term} for?", said
         return f"What {verb} {article}{term}?", said
     m = _COLON.match(sentence)
     if m and m.group("term").split()[0].lower() not in _NOT_A_TERM \
