@@ -193,33 +193,34 @@ def test_a_sentence_that_finishes_the_chosen_one_is_shown_with_it():
         "A sigmoid function draws an S-shaped curve."]
 
 
-def test_a_sentence_that_only_echoes_the_question_brings_the_next_one_on_its_subject():
-    """"Two schools formed around tidy and messy gardens." holds every term of the question and says nothing more;
-    the next sentence, about the same thing, answers it. A next sentence on something else stays out."""
+def test_the_first_answer_sentence_reads_on_in_its_paragraph_or_in_running_prose():
+    """"Two schools formed around tidy and messy gardens." names what was asked; the next sentence of its paragraph
+    says it. A line of its own after it (a bullet, a new paragraph) stays out, but in running prose (a story, where
+    the reply follows the question) the next sentence comes whatever its line."""
     from app.answer import pick_sentences
     from index.search import Hit
     from index.store import Sentence
     from ingest import Chunk
 
-    def passage(sentences):
-        text = "\n".join(t for t, _ in sentences)
-        hit = Hit(Chunk("notes/n.md", "", text, 1, len(sentences), lines=tuple(range(1, len(sentences) + 1))),
+    def passage(lines, kind="text"):
+        """``lines``: the passage's lines, each a list of (sentence, similarity)."""
+        text = "\n".join(" ".join(t for t, _ in line) for line in lines)
+        hit = Hit(Chunk("notes/n.md", "", text, 1, len(lines), lines=tuple(range(1, len(lines) + 1)), kind=kind),
                   row=1, rank=1, score=1.0, dense=0.6)
-        hit.sentences = [(Sentence(1, i, t, i), sim) for i, (t, sim) in enumerate(sentences)]
+        hit.sentences = [(Sentence(1, n, t, n), sim) for n, line in enumerate(lines) for t, sim in line]
         return hit
 
     question = "What is the difference between tidy and messy gardens?"
-    echo = passage([("Two schools formed around the difference between tidy and messy gardens.", 0.80),
-                    ("Messy gardens leave fallen leaves and seed heads for insects over winter.", 0.40),
-                    ("Compost heaps need turning every few weeks.", 0.10)])
-    shown = [s.text for s in pick_sentences(question, [echo])]
-    assert shown[:2] == ["Two schools formed around the difference between tidy and messy gardens.",
-                         "Messy gardens leave fallen leaves and seed heads for insects over winter."]
-    assert "Compost heaps need turning every few weeks." not in shown
-    unrelated = passage([("Two schools formed around the difference between tidy and messy gardens.", 0.80),
-                         ("Compost heaps need turning every few weeks.", 0.10)])
-    assert [s.text for s in pick_sentences(question, [unrelated])] == [
-        "Two schools formed around the difference between tidy and messy gardens."]
+    names = "Two schools formed around the difference between tidy and messy gardens."
+    says = "Messy gardens leave fallen leaves and seed heads for insects over winter."
+    other = "Compost heaps need turning every few weeks."
+    shown = [s.text for s in pick_sentences(question, [passage([[(names, 0.80), (says, 0.40)], [(other, 0.10)]])])]
+    assert shown[:2] == [names, says] and other not in shown
+    assert [s.text for s in pick_sentences(question, [passage([[(names, 0.80)], [(other, 0.10)]])])] == [names]
+    story = passage([[("\"Do you think he can last till morning?\" asked the doctor.", 0.80)],
+                     [("\"Tonight, not later,\" said the other.", 0.20)]], kind="prose")
+    assert [s.text for s in pick_sentences("Will he last till morning?", [story])] == [
+        "\"Do you think he can last till morning?\" asked the doctor.", "\"Tonight, not later,\" said the other."]
 
 
 def test_a_title_in_capitals_is_never_an_answer_sentence():
