@@ -16,15 +16,12 @@ from .fitness import Terms
 # the verb with its negation, and the rest: what is ruled out.
 _CLAUSE = r"(?P<pre>(?:If|When|Once|Unless|While|Whilst|After|Before|By default|In \w+(?: \w+)?)\b[^,;:]{0,80},\s+)?"
 _SUBJECT = r"(?P<subject>[A-Za-z][\w\-/.()'’ ]{1,60}?)"
-_TURNS = {  # the verb as the sentence writes it -> the question's opening word, and the answer
-    "cannot": ("can", "No"), "can not": ("can", "No"), "can't": ("can", "No"), "can’t": ("can", "No"),
-    "does not": ("does", "No"), "doesn't": ("does", "No"), "doesn’t": ("does", "No"),
-    "do not": ("do", "No"), "don't": ("do", "No"), "don’t": ("do", "No"),
-    "is not": ("is", "No"), "isn't": ("is", "No"), "isn’t": ("is", "No"),
-    "are not": ("are", "No"), "aren't": ("are", "No"), "aren’t": ("are", "No"),
-    "can": ("can", "Yes"),
+_TURNS = {  # the verb as the sentence writes it (apostrophes straight) -> the question's opening word, and the answer
+    "cannot": ("can", "No"), "can not": ("can", "No"), "can't": ("can", "No"), "does not": ("does", "No"),
+    "doesn't": ("does", "No"), "do not": ("do", "No"), "don't": ("do", "No"), "is not": ("is", "No"),
+    "isn't": ("is", "No"), "are not": ("are", "No"), "aren't": ("are", "No"), "can": ("can", "Yes"),
 }
-_VERB = "|".join(sorted((re.escape(v) for v in _TURNS), key=len, reverse=True))
+_VERB = "|".join(sorted((re.escape(v).replace("'", "['’]") for v in _TURNS), key=len, reverse=True))
 _SENTENCE = re.compile(rf"^{_CLAUSE}{_SUBJECT}\s+(?P<verb>{_VERB})\s+(?P<rest>[a-z][^;:?!]{{5,}}?)\.?$")
 # A subject that is no thing of the subject matter: a pronoun pointing back, or words that are a clause of their own.
 _NOT_A_SUBJECT = {"it", "this", "that", "these", "those", "they", "he", "she", "there", "which", "what", "who", "one",
@@ -47,7 +44,7 @@ def yes_no(sentence: str, terms: Terms) -> tuple[str, str] | None:
     m = _SENTENCE.match(sentence.strip())
     if not m:
         return None
-    subject, verb, rest = m.group("subject").strip(), m.group("verb"), m.group("rest").strip()
+    subject, verb, rest = m.group("subject").strip(), m.group("verb").replace("’", "'"), m.group("rest").strip()
     first = subject.split()[0]
     if first.lower() in _NOT_A_SUBJECT or _VERBLIKE.search(subject) or len(subject.split()) > 8:
         return None
@@ -59,7 +56,7 @@ def yes_no(sentence: str, terms: Terms) -> tuple[str, str] | None:
         return None  # "you can print a table", "can be used as ...": what a tutorial lets you do is no fact to recall
     turned, answer = _TURNS[verb]
     pre = m.group("pre") or ""
-    if not pre and (first.lower() in _SMALL or not first.isupper() and (terms.cased[first.lower()] or terms.cased[first] < 2)):
+    if not pre and (first.lower() in _SMALL or (not first.isupper() and (terms.cased[first.lower()] or terms.cased[first] < 2))):
         # "Aliases cannot ..." -> "Can aliases ...": an ordinary word, capitalised for starting the sentence (not
         # "ALB", nor a name the notes always capitalise)
         subject = first.lower() + subject[len(first):]
