@@ -58,7 +58,7 @@ def clean_title(title: str, refs: frozenset[str] = frozenset()) -> str:
     return heading_text(title, refs)
 
 
-FORMULA_CHARS = 40
+FORMULA_CHARS = 40  # an unlabelled code block of one line this short is a displayed formula (_Reader.code)
 
 
 def looks_like_code(lines: list[str]) -> bool:

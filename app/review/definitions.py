@@ -8,6 +8,7 @@ import re
 from ingest import normalize
 
 from .fitness import Terms, balanced
+from .grading import defined_abbreviations
 
 _DEFINITION = re.compile(r"^(?:An?|The)?\s*(?P<term>[A-Z][\w\-/&.]*(?:\s+[\w\-/&.()]+){0,5}?)\s+(?P<verb>is|are|means|represents)\s+(?:just\s+|simply\s+)?"
                          r"(?P<def>(?:(?:a|an|the|used|called|where|when|for|to)\b|(?<=means )(?!(?:that|you|we|and|or|but|of|to|in|on|at|by|for|with|as|no|not)\b)\w).{8,})$")
@@ -80,7 +81,5 @@ def definition(sentence: str, terms: Terms) -> tuple[str, str] | None:
 def stands_for(text: str, common: set[str], shown: str, terms: Terms) -> list[tuple[str, str]]:
     """("What does WHO stand for?", "World Health Organization") for each abbreviation ``text`` spells out; not the
     notes' subject ("ML" in notes on it), nor one that the heading a card shows (``shown``) names."""
-    from .grading import defined_abbreviations
-
     return [(f"What does {abbr} stand for?", expansion) for abbr, expansion in defined_abbreviations(text)
             if normalize(abbr) not in common and len(expansion.split()) >= 2 and not terms.in_heading(abbr, shown)]
