@@ -219,10 +219,10 @@ def _update(home: Path, paths: list[Path], embedder: Embedder, report: BuildRepo
     old_failed = {s for s, f in (old.files if old else {}).items() if f.get("error") or f.get("kept")}
     new_failed = {f["path"] for f in report.failed}
     again = report.again = encoder.stale()
-    # nothing changed: keep the live index, embed nothing (one written before roles were kept is written again,
-    # every vector reused)
+    # nothing changed: keep the live index, embed nothing (one written before roles were kept, or by another
+    # index.plan, is written again, every vector it still needs reused)
     if old and not (report.added or report.updated or report.removed) and old_failed == new_failed and old.has_roles \
-            and not again:
+            and old.manifest.plan == plan.VERSION and not again:
         report.folder = str(old.folder)
         return
 
@@ -292,7 +292,7 @@ def write_index(home: Path, model: str, dim: int, chunks: list[Chunk], files: di
     lexical = Lexical(lexical_texts(chunks))
     vocabulary = Vocabulary(texts, tokens=lexical.vocab)  # BM25 has tokenized every passage already
     manifest = store.Manifest(model=model, dim=dim, passages=len(chunks), files=len(files), sentences=len(sentence_vectors),
-                              roles=ROLES_VERSION, encoder=encoder,
+                              roles=ROLES_VERSION, encoder=encoder, plan=plan.VERSION,
                               ann=kind, roots=list(roots or []))
     return store.write(home, manifest, chunks, files, vectors, vector_index, sentence_vectors, sentence_offsets, lexical,
                        vocabulary, sentence_keys)

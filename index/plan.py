@@ -20,6 +20,8 @@ import numpy as np
 
 from ingest import Chunk, sentence_context, split_sentences
 
+VERSION = "1"  # change it with the rules below: the next ingest makes the sentence vectors they change, reusing the rest
+
 
 def key(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]

@@ -68,6 +68,7 @@ class Manifest:
     contents: dict[str, dict] = field(default_factory=dict)  # file -> {"size", "sha256" or "sha256_sampled"}
     roles: str = ""  # the version of index.roles that wrote passage_roles.npy ("" before roles were kept)
     encoder: str = ""  # what made the vectors: index.onnx.ENCODER, "model" (the model itself), "" (before this was kept)
+    plan: str = ""  # the version of index.plan that decided what each sentence vector is ("" before it was kept)
 
 
 @dataclass

@@ -74,3 +74,36 @@ def test_an_index_with_prose_gets_every_sentence_vector_and_reuses_them(isolated
     (notes / "other.md").write_text("# Other\nA new note.\n")
     again = build(isolated_home, [notes], embedder)
     assert first.embedded > 14 and again.embedded == 2  # the story's vectors all reused
+
+
+def test_an_index_from_before_pooling_gets_its_prose_sentences_pooled_at_the_next_ingest(isolated_home, tmp_path,
+                                                                                          monkeypatch):
+    """An index written before index.plan kept its version has its prose sentences embedded alone: the next ingest,
+    with nothing changed, runs the prose passages for them (the notes' vectors reused), and only once."""
+    import json
+
+    from index import integrity
+
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "story.txt").write_text("\n".join(
+        f"Line {i} of a story that runs on, as the man walked down the long road to the mill at night." for i in range(14)) + "\n")
+    (notes / "a.md").write_text("# Queues\nSQS decouples services.\n")
+    encoder = Pooling()
+    with monkeypatch.context() as m:
+        m.setattr("index.plan.pooled", lambda chunk: False)  # every sentence embedded alone, as before
+        build(isolated_home, [notes], encoder)
+    assert encoder.pooled == []
+    folder = load(isolated_home).folder
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["plan"]
+    del manifest["plan"]  # as an older version wrote it
+    manifest["checksum"] = integrity.manifest_checksum(manifest)
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    alone = len(encoder.alone)
+    again = build(isolated_home, [notes], encoder)
+    story = [c for c in load(isolated_home).chunks if c.kind == "prose"]
+    assert again.written and [text for text, _ in encoder.pooled] == [c.search_text for c in story]
+    assert len(encoder.alone) == alone  # the note's passage and sentence reused
+    assert again.embedded == len(story) + sum(len(split_sentences(c)) for c in story)
+    assert build(isolated_home, [notes], encoder).embedded == 0 and len(encoder.pooled) == len(story)

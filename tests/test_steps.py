@@ -49,7 +49,7 @@ def seen_while_embedding(home, notes, **kwargs) -> list:
 
 
 def test_new_notes_become_answerable_in_steps_in_reading_order(isolated_home, tmp_path, monkeypatch):
-    monkeypatch.setattr(sys.modules["index.build"], "EMBED_BATCH", 64)  # many batches: many steps
+    monkeypatch.setattr(sys.modules["index.build"], "EMBED_BATCH", 32)  # many batches: many steps
     notes = tmp_path / "notes"
     write_notes(notes, 0)
     write_notes(tmp_path / "other", 9, files=1)  # an index must exist before a reader can see a step
@@ -71,7 +71,7 @@ def test_new_notes_become_answerable_in_steps_in_reading_order(isolated_home, tm
 
 
 def test_a_changed_note_keeps_its_previous_version_until_its_new_one_is_embedded(isolated_home, tmp_path, monkeypatch):
-    monkeypatch.setattr(sys.modules["index.build"], "EMBED_BATCH", 64)  # many batches: many steps
+    monkeypatch.setattr(sys.modules["index.build"], "EMBED_BATCH", 32)  # many batches: many steps
     notes = tmp_path / "notes"
     write_notes(notes, 0)
     build(isolated_home, [notes], load_embedder("hash:64"))
@@ -90,7 +90,7 @@ def test_a_changed_note_keeps_its_previous_version_until_its_new_one_is_embedded
 
 
 def test_ask_says_how_much_is_indexed_when_an_ingest_stopped_part_way(isolated_home, tmp_path, monkeypatch):
-    monkeypatch.setattr(sys.modules["index.build"], "EMBED_BATCH", 64)  # many batches: many steps
+    monkeypatch.setattr(sys.modules["index.build"], "EMBED_BATCH", 32)  # many batches: many steps
     notes = tmp_path / "notes"
     write_notes(notes, 0, files=1)
     build(isolated_home, [notes / "topic-0.md"], load_embedder("hash:64"))
