@@ -2,7 +2,8 @@
 
 A file whose size and modification time match the live index is not read
 again; a file whose bytes hash the same is not chunked again; a passage or
-sentence whose text is unchanged is not embedded again. Files gone from the
+sentence whose text is unchanged is not embedded again (a sentence of running prose: whose passage is unchanged,
+index.plan). Files gone from the
 folder leave the index. If nothing changed, no new version is written. After an upgrade
 that changed how passages are cut, every file is read again but every unchanged text keeps its vector.
 The FAISS index (flat or IVF), BM25 and the vocabulary are built here and
