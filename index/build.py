@@ -236,7 +236,7 @@ def _update(home: Path, paths: list[Path], embedder: Embedder, report: BuildRepo
         _write_known(home, embedder.name, step_chunks, step_files, known, roots, ann_threshold,
                      "mixed" if again else encoder.made)
 
-    steps = Steps(chunks, files, todo.chunk_keys, _previous_version(_same_passages(old), files), publish, known,
+    steps = Steps(chunks, files, todo.chunk_keys, _previous_version(_same_passages(old), files, known), publish, known,
                   every=step_seconds)
     sources = [c.source for c, own in zip(chunks, todo.chunk_keys) for _ in own]  # each text's file, for the progress
     embed_reusing(todo.texts, known, embedder, report, on_progress, encoder, after_batch=steps.after_batch,
@@ -245,14 +245,18 @@ def _update(home: Path, paths: list[Path], embedder: Embedder, report: BuildRepo
     report.folder, report.written, report.steps = str(folder), True, steps.published
 
 
-def _previous_version(old: store.StoredIndex | None, files: dict[str, dict]) -> Callable[[str], tuple[list[Chunk], dict] | None]:
-    """A file's passages and record in the live index, for a step to keep while its new version is embedded."""
+def _previous_version(old: store.StoredIndex | None, files: dict[str, dict],
+                      known: dict[str, np.ndarray]) -> Callable[[str], tuple[list[Chunk], dict] | None]:
+    """A file's passages and record in the live index, for a step to keep while its new version is embedded: only
+    when every vector they need by today's plan is known (an index from before index.plan pooled prose sentences
+    holds their vectors by other keys; the step then shows the new version as far as it is embedded)."""
     def previous(source: str):
         entry = old.files.get(source) if old else None
         if not isinstance(entry, dict) or entry.get("error") or "partial" in entry or source not in files:
             return None
         chunks = old.chunks.in_file(source)
-        return (chunks, entry) if chunks else None
+        needed = [plan.key(c.search_text) for c in chunks] + plan.sentence_rows(chunks)[3]
+        return (chunks, entry) if chunks and all(k in known for k in needed) else None
     return previous
 
 
@@ -310,7 +314,8 @@ def known_vectors(old: store.StoredIndex | None) -> dict[str, np.ndarray]:
     if store.SENTENCE_KEYS in old.manifest.contents:  # each row's key as written: exact whatever the rules now
         keys = [format(int(k), "016x") for k in np.load(old.folder / store.SENTENCE_KEYS, allow_pickle=False)]
     elif old.manifest.chunker == CHUNKER_VERSION:  # split again by the same rules: the same texts, row for row
-        keys = plan.sentence_rows(old.chunks)[3]
+        rows = plan.sentence_rows(old.chunks)  # keyed as the plan that wrote them did (before it: each text alone)
+        keys = rows[3] if old.manifest.plan == plan.VERSION else [plan.key(t) for t in rows[1]]
     else:  # an older index cut by other rules, without its keys: its sentence rows cannot be matched to texts
         return known
     vectors = old.sentence_vectors.read_all()
@@ -354,5 +359,5 @@ def embed_reusing(texts: list[str], known: dict[str, np.ndarray] | None, embedde
     vectors = np.zeros((len(texts), dim), dtype="float32")
     for i, k in enumerate(keys):
         vectors[i] = known[k]
-    report.embedded, report.reused = total, len(texts) - len(todo)
+    report.embedded, report.reused = total, max(0, len(texts) - total)  # a passage run again for its sentences: made
     return vectors

@@ -8,7 +8,7 @@ run, which halves what a book costs to embed, and it answers prose better (READM
 as bullets it answered worse, so notes keep their own runs. An encoder that cannot give token states, or a sentence
 it cannot find among the passage's tokens (past the model's length), embeds the sentence alone.
 
-A vector is known by a key of what made it (the text; for a pooled sentence, its passage's text and the sentence), so
+A vector is known by a key of what made it (the text; for a pooled sentence, its passage's text, its place and itself), so
 an unchanged text is never embedded again and a changed passage brings new vectors for its sentences.
 """
 from __future__ import annotations
@@ -37,10 +37,11 @@ def sentence_rows(chunks: list[Chunk]) -> tuple[np.ndarray, list[str], list[str]
     when a sentence is embedded alone, the sentence itself, and its vector's key."""
     offsets, alone, said, keys = [0], [], [], []
     for chunk in chunks:
-        for text, _, _ in split_sentences(chunk):
+        for n, (text, _, _) in enumerate(split_sentences(chunk)):
             alone.append(sentence_context(chunk, text))
             said.append(text)
-            keys.append(key(f"{chunk.search_text}\x00{text}") if pooled(chunk) else key(alone[-1]))
+            # a pooled sentence's place in its passage is in its key: a line said twice has two vectors
+            keys.append(key(f"{chunk.search_text}\x00{n}\x00{text}") if pooled(chunk) else key(alone[-1]))
         offsets.append(len(keys))
     return np.array(offsets, dtype="int64"), alone, said, keys
 

@@ -305,3 +305,7 @@ def test_a_passage_run_gives_its_own_vector_and_each_sentence_found_in_it(real_h
     alone = encoder.embed(["He hid it under the third board."])[0]
     assert all(s is not None for s in sentences) and 0.5 < float(sentences[1] @ alone) < 0.999  # in context, not alone
     assert far[0] is not None and far[1] is None
+    # shared out over one session per core, each passage's vectors come back in its place
+    items = [(f"{story} Day {i}.", ["He hid it under the third board."]) for i in range(5)]
+    shared, alone_ = encoder.embed_within(items), [encoder.encoders[0].embed_within([item])[0] for item in items]
+    assert all(np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1]) for a, b in zip(shared, alone_))

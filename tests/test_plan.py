@@ -107,3 +107,63 @@ def test_an_index_from_before_pooling_gets_its_prose_sentences_pooled_at_the_nex
     assert len(encoder.alone) == alone  # the note's passage and sentence reused
     assert again.embedded == len(story) + sum(len(split_sentences(c)) for c in story)
     assert build(isolated_home, [notes], encoder).embedded == 0 and len(encoder.pooled) == len(story)
+
+
+def test_a_line_said_twice_in_a_passage_has_a_vector_for_each_place():
+    twice = prose('"I do not know." He turned to the window. "I do not know."\nShe left the room.')
+    keys = plan([twice]).keys
+    assert [s for s, _, _ in split_sentences(twice)].count('"I do not know."') == 2 and len(set(keys)) == len(keys)
+
+
+class SlowPooling(Pooling):
+    """Pooling, taking a moment per batch as a real model does (steps are spaced by time)."""
+
+    def embed(self, texts):
+        import time
+
+        time.sleep(0.03)
+        return super().embed(texts)
+
+    def embed_within(self, items):
+        import time
+
+        time.sleep(0.03)
+        return super().embed_within(items)
+
+
+def test_steps_of_the_ingest_that_pools_an_older_index_show_each_file_in_one_version(isolated_home, tmp_path,
+                                                                                      monkeypatch):
+    """The ingest after an upgrade runs every prose passage again; a step meanwhile shows a file not yet done as far
+    as its new version is embedded (its old version's sentence vectors are known by other keys)."""
+    import json
+    import sys
+
+    from index import integrity
+
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    for name in ("one", "two"):
+        (notes / f"{name}.txt").write_text("\n".join(
+            f"Line {i} of the {name} story, as the man walked down the long road to the mill at night." for i in range(60)) + "\n")
+    encoder = SlowPooling()
+    with monkeypatch.context() as m:
+        m.setattr("index.plan.pooled", lambda chunk: False)
+        build(isolated_home, [notes], encoder)
+    folder = load(isolated_home).folder
+    manifest = json.loads((folder / "manifest.json").read_text())
+    del manifest["plan"]
+    manifest["checksum"] = integrity.manifest_checksum(manifest)
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    monkeypatch.setattr(sys.modules["index.build"], "EMBED_BATCH", 16)  # many batches: many steps
+    seen = []
+
+    def progress(stage, done, total, file=None):
+        if stage == "embed":
+            index = load(isolated_home)
+            seen.append(sorted(c.source for c in index.chunks))
+
+    again = build(isolated_home, [notes], encoder, on_progress=progress, step_seconds=0)
+    assert again.steps >= 1 and again.written
+    final = load(isolated_home)
+    assert json.loads((final.folder / "manifest.json").read_text())["plan"]
+    assert len(encoder.pooled) == len(final.chunks)  # every passage run once, for its sentences
