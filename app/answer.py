@@ -250,7 +250,8 @@ _CONTINUES = re.compile(r"^(?:it|its|this|that|these|those|they|their|he|she|his
 def _with_continuations(chosen: list[Sentence], candidates: list[Sentence]) -> list[Sentence]:
     """Each chosen sentence followed by the next sentence of its passage when that one continues it, or when the
     chosen one leads in to it (ends on a colon); the first one also by the next sentence it reads on into
-    (_reads_on). A continuation is never shown apart from, or before, its sentence."""
+    (_reads_on), and that one by the next when it points back. A continuation is never shown apart from, or before,
+    its sentence."""
     pairs = [(a, b) for a, b in zip(candidates, candidates[1:]) if a.hit is b.hit]
     following = {id(a): b for a, b in pairs}
     continued = {id(b) for a, b in pairs if any(a is c for c in chosen) and _continues(a, b, a is chosen[0])}
@@ -260,9 +261,17 @@ def _with_continuations(chosen: list[Sentence], candidates: list[Sentence]) -> l
             continue  # shown right after the chosen sentence it finishes
         out.append(c)
         nxt = following.get(id(c))
-        if nxt is not None and _continues(c, nxt, c is chosen[0]) and not any(nxt is o or _key(nxt.text) == _key(o.text) for o in out):
+        if nxt is not None and _continues(c, nxt, c is chosen[0]) and not _shown(nxt, out):
             out.append(nxt)
+            # a continuation brings the sentence after it too when that one points back at it ("It maps ...")
+            then = following.get(id(nxt))
+            if then is not None and _CONTINUES.match(then.text.lstrip()) and not _shown(then, out):
+                out.append(then)
     return out
+
+
+def _shown(sentence: Sentence, out: list[Sentence]) -> bool:
+    return any(sentence is o or _key(sentence.text) == _key(o.text) for o in out)
 
 
 def _continues(first: Sentence, second: Sentence, leads: bool) -> bool:

@@ -217,6 +217,14 @@ def test_the_first_answer_sentence_reads_on_in_its_paragraph_or_in_running_prose
     shown = [s.text for s in pick_sentences(question, [passage([[(names, 0.80), (says, 0.40)], [(other, 0.10)]])])]
     assert shown[:2] == [names, says] and other not in shown
     assert [s.text for s in pick_sentences(question, [passage([[(names, 0.80)], [(other, 0.10)]])])] == [names]
+    # read on into, a sentence still brings the next when that one points back at it
+    curve = passage([[("Logistic regression relies on sigmoid functions.", 0.80),
+                      ("A sigmoid function on a plot looks like an S.", 0.40),
+                      ("It maps any value to somewhere between 0 and 1.", 0.20),
+                      ("Plots of it are common in statistics books.", 0.10)]])
+    assert [s.text for s in pick_sentences("What does a sigmoid function do?", [curve])] == [
+        "Logistic regression relies on sigmoid functions.", "A sigmoid function on a plot looks like an S.",
+        "It maps any value to somewhere between 0 and 1."]
     story = passage([[("\"Do you think he can last till morning?\" asked the doctor.", 0.80)],
                      [("\"Tonight, not later,\" said the other.", 0.20)]], kind="prose")
     assert [s.text for s in pick_sentences("Will he last till morning?", [story])] == [
