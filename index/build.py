@@ -338,7 +338,7 @@ def embed_reusing(texts: list[str], known: dict[str, np.ndarray] | None, embedde
     known = {} if known is None else known
     keys = keys or [plan.key(t) for t in texts]
     within = within or {}
-    owner = {j: p for p, rows in within.items() for j, _ in rows}
+    owner = plan.owners(within)
     todo: dict[str, int] = {}  # key -> first text with it
     for i, k in enumerate(keys):
         if (again or k not in known) and k not in todo:

@@ -272,25 +272,26 @@ class Parallel:
         self._pool = ThreadPoolExecutor(len(encoders)) if len(encoders) > 1 else None
 
     def embed(self, texts: list[str]) -> np.ndarray:
-        n = len(self.encoders)
-        if self._pool is None or len(texts) < 2 * n:
-            return self.encoders[0].embed(texts)
-        parts = list(self._pool.map(lambda k: self.encoders[k].embed(texts[k::n]), range(n)))
         out = np.zeros((len(texts), self.dim), dtype="float32")
-        for k, part in enumerate(parts):
-            out[k::n] = part
+        for where, part in self._shared(lambda encoder, some: encoder.embed(some), texts):
+            out[where] = part
         return out
 
     def embed_within(self, items: list[tuple[str, list[str]]]) -> list:
-        """index.plan's pooled passages, shared out like ``embed``'s texts."""
+        """index.plan's pooled passages, shared out as ``embed`` shares texts."""
+        out: list = [None] * len(items)
+        for where, part in self._shared(lambda encoder, some: encoder.embed_within(some), items):
+            out[where] = part
+        return out
+
+    def _shared(self, run, items: list) -> list[tuple[slice, object]]:
+        """Encoder k runs items k, k+n, k+2n, ..., all at once: (where its results go, its results). A batch too
+        small to share goes to one encoder whole."""
         n = len(self.encoders)
         if self._pool is None or len(items) < 2 * n:
-            return self.encoders[0].embed_within(items)
-        parts = list(self._pool.map(lambda k: self.encoders[k].embed_within(items[k::n]), range(n)))
-        out: list = [None] * len(items)
-        for k, part in enumerate(parts):
-            out[k::n] = part
-        return out
+            return [(slice(None), run(self.encoders[0], items))]
+        parts = self._pool.map(lambda k: run(self.encoders[k], items[k::n]), range(n))
+        return [(slice(k, None, n), part) for k, part in enumerate(parts)]
 
 
 def export_query_encoder(home: Path, embedder: Embedder, load: bool = False) -> None:

@@ -56,8 +56,12 @@ class Plan:
     within: dict[int, list[tuple[int, str]]] = field(default_factory=dict)  # passage position -> (position, sentence)
 
     def owner(self) -> dict[int, int]:
-        """The passage position each pooled sentence's vector comes from."""
-        return {j: p for p, rows in self.within.items() for j, _ in rows}
+        return owners(self.within)
+
+
+def owners(within: dict[int, list[tuple[int, str]]]) -> dict[int, int]:
+    """The passage position each pooled sentence's vector comes from."""
+    return {j: p for p, rows in within.items() for j, _ in rows}
 
 
 def plan(chunks: list[Chunk]) -> Plan:
