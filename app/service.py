@@ -167,7 +167,7 @@ class Study:
         if not parts:
             return ""
         begun = [p for p in parts if p[1]] or parts[:1]
-        shares = ", ".join(f"{100 * done // max(total, 1)}% of {Path(source).name}" for source, done, total in begun)
+        shares = ", ".join(f"{_share(done, total)} of {Path(source).name}" for source, done, total in begun)
         if len(parts) > len(begun):
             more = len(parts) - len(begun)
             shares += f" ({more} more file{'s' if more > 1 else ''} to come)"
@@ -179,3 +179,9 @@ class Study:
         if not any(ch.isalnum() for ch in term):
             return []
         return self.searcher().search(term.strip(), k=k)
+
+
+def _share(done: int, total: int) -> str:
+    """"34%"; "under 1%" for a start (the first step of a textbook holds a few pages: "0%" would read as nothing)."""
+    percent = 100 * done // max(total, 1)
+    return "under 1%" if percent == 0 and done else f"{percent}%"

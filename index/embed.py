@@ -224,20 +224,19 @@ class IngestEncoder:
     def export_early(self) -> None:
         """Start making the model's export now, beside the reading of the notes, when it is certain to be needed:
         a first ingest embeds everything it reads (on a fresh data folder the export is most of the first minute).
-        A re-ingest does not guess: most embed nothing and load no model."""
-        import threading
-
-        if self.had_index or not exportable(self.embedder) or onnx.ready(self.home, self.embedder.name) \
+        In a process of its own: in a thread it would share the interpreter lock with the reading, and the two
+        would take as long as one after the other. A re-ingest does not guess: most embed nothing and load no model."""
+        loaded = self.embedder if isinstance(self.embedder, SentenceTransformerEmbedder) else getattr(self.embedder, "loaded", None)
+        if self.had_index or loaded is not None or not exportable(self.embedder) or onnx.ready(self.home, self.embedder.name) \
                 or onnx.blocked(self.home, self.embedder.name):
-            return
-        self._early = threading.Thread(target=export_query_encoder, args=(self.home, self.embedder, True), daemon=True)
-        self._early.start()
+            return  # (a model loaded here already exports at first need: a second process would load it again)
+        self._early = export_in_child(self.home, self.embedder.name)
 
     def wait(self) -> None:
-        """Let an export started early finish (it never raises: export_query_encoder). Before the ingest ends
-        for any reason: a process must not exit with torch mid-export in a thread."""
+        """Let an export started early finish. Should the child fail, the export is made (or its failure
+        marked) in this process when the encoder is asked for, as without it."""
         if self._early is not None:
-            self._early.join()
+            self._early.wait()
             self._early = None
 
     def __call__(self) -> Embedder:
@@ -292,6 +291,19 @@ class Parallel:
             return [(slice(None), run(self.encoders[0], items))]
         parts = self._pool.map(lambda k: run(self.encoders[k], items[k::n]), range(n))
         return [(slice(k, None, n), part) for k, part in enumerate(parts)]
+
+
+def export_in_child(home: Path, name: str):
+    """Start `python -m index.prepare HOME MODEL` (the export of ``name``, made once): a Popen, or None if it
+    cannot be started."""
+    import subprocess
+    import sys
+
+    try:
+        return subprocess.Popen([sys.executable, "-m", "index.prepare", str(home), name], stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    except OSError:
+        return None
 
 
 def export_query_encoder(home: Path, embedder: Embedder, load: bool = False) -> None:

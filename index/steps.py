@@ -17,7 +17,7 @@ from typing import Callable
 
 from ingest import Chunk
 
-FIRST_STEP = 5.0  # seconds of embedding before the first step goes live
+FIRST_STEP = 2.0  # seconds of embedding before the first step goes live
 STEP_SECONDS = 30.0  # default spacing of later steps ($STUDY_STEP_SECONDS)
 
 

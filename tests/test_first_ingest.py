@@ -1,5 +1,6 @@
-"""A first ingest makes the model's export while it reads the notes (on a fresh data folder the export is most of the
-first minute); a re-ingest never starts it on a guess, since most re-ingests embed nothing and load no model."""
+"""A first ingest makes the model's export while it reads the notes, in a process of its own (on a fresh data folder
+the export is most of the first minute); a re-ingest never starts it on a guess, since most re-ingests embed
+nothing and load no model."""
 from __future__ import annotations
 
 import sys
@@ -16,7 +17,7 @@ def _watch_export(monkeypatch, wait: float):
     monkeypatch.setattr(embed, "exportable", lambda embedder: True)
     monkeypatch.setattr(embed.onnx, "ready", lambda home, name: False)
     monkeypatch.setattr(embed.onnx, "blocked", lambda home, name: False)
-    monkeypatch.setattr(embed, "export_query_encoder", lambda home, embedder, load=False: started.set())
+    monkeypatch.setattr(embed, "export_in_child", lambda home, name: started.set())
     module = sys.modules["index.build"]
     read = module._read
 
@@ -51,7 +52,7 @@ def test_a_re_ingest_does_not_start_it(isolated_home, tmp_path, monkeypatch):
 
 def test_an_ingest_that_reads_nothing_lets_the_export_finish_first(isolated_home, tmp_path, monkeypatch):
     """One unreadable file on a fresh data folder: the one-line error comes once the export started early is done,
-    so the process never exits with the export half made in a thread."""
+    so the process never exits with the export half made."""
     import pytest
 
     from index.errors import NothingToIndex
@@ -65,11 +66,12 @@ def test_an_ingest_that_reads_nothing_lets_the_export_finish_first(isolated_home
     monkeypatch.setattr(embed.onnx, "blocked", lambda home, name: False)
     finished = threading.Event()
 
-    def slow_export(home, embedder, load=False):
-        threading.Event().wait(0.3)
-        finished.set()
+    class SlowExport:  # the child process making the export
+        def wait(self):
+            threading.Event().wait(0.3)
+            finished.set()
 
-    monkeypatch.setattr(embed, "export_query_encoder", slow_export)
+    monkeypatch.setattr(embed, "export_in_child", lambda home, name: SlowExport())
     with pytest.raises(NothingToIndex):
         build(isolated_home, [notes], load_embedder("hash:64"))
     assert finished.is_set()

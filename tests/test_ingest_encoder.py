@@ -134,6 +134,24 @@ def test_a_changed_note_is_ingested_without_loading_the_model(real_home, tmp_pat
     assert out.stdout.strip() == "False", out.stderr
 
 
+def test_a_first_ingest_makes_the_export_in_a_process_of_its_own(tmp_path):
+    """On a fresh data folder the export is made by a child process beside the reading (in a thread of the ingest it
+    would share the interpreter lock with the reading): the ingest's own process never imports torch, and its
+    index is embedded by the export."""
+    from index.onnx import ENCODER, ready
+
+    notes, home = tmp_path / "notes", tmp_path / "home"
+    notes.mkdir()
+    (notes / "tides.md").write_text("# Tides\nThe keeper logs the tide at dawn.\n")
+    code = ("import sys; from pathlib import Path; from index import build, load_embedder; "
+            f"build(Path({str(home)!r}), [Path({str(notes)!r})], load_embedder(lazy=True)); "
+            "print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False", out.stderr
+    assert ready(home, load_embedder(lazy=True).name)
+    assert load(home, lexical=False).manifest.encoder == ENCODER
+
+
 def test_vectors_of_another_encoder_are_embedded_again_once(real_home, tmp_path, monkeypatch):
     """An index whose vectors the float model made (before the int8 export, or while it failed) is embedded again by
     the export at the next ingest, changed notes or not: int8 questions against float passages rank worse."""

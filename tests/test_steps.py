@@ -250,3 +250,11 @@ def test_no_later_step_is_written_when_the_whole_index_is_due_sooner():
     embedded(75, 75.0)  # 25 s left, more than half the 30 s spacing: a step
     embedded(95, 110.0)  # about 6 s left at the pace so far: the final index is due first
     assert written == [6, 40, 75]
+
+
+def test_a_first_step_of_a_long_file_never_reads_as_nothing_done():
+    """The first step of a 600-page book holds a few pages: "under 1%" of it, not "0%" (which reads as nothing)."""
+    from app.service import _share
+
+    assert _share(3, 4339) == "under 1%"
+    assert _share(0, 4339) == "0%" and _share(1476, 4339) == "34%" and _share(4339, 4339) == "100%"
