@@ -166,6 +166,16 @@ _QUANTITY = re.compile(r"^\s*(?:how (?:many|much|long|big|large|old|far|fast|oft
 _NUMBER = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve|hundred|thousand|million|billion)\b", re.I)
 
 
+# A sentence that sends the reader elsewhere (a video, a page, a paper) instead of saying anything: "Click the image
+# above for a video about ...", "Alternately, read about Eliza on wikipedia", "You can read the original ...".
+_POINTS_AWAY = re.compile(r"^\W*(?:(?:note|tip|hint)\s*:\s*)?(?:(?:alternate(?:ly)?|alternatively|also|optionally|or),?\s+)?"
+                          r"(?:you (?:can|could|may|might|should) (?:also )?)?"
+                          r"(?:read (?:about|more|the|this|up)|click (?:on|the|here|this)|watch (?:the|this|a)|"
+                          r"see (?:the|this|also|more|here|above|below)|visit (?:the|this)|check out|take a look|learn more|"
+                          r"find out more|refer to|go to|(?:you'll|you will) (?:learn|see|find out|read|explore)\b.*\b"
+                          r"(?:lesson|chapter|section|unit|module|video)s?)\b", re.I)
+
+
 def pick_sentences(question: str, hits: list[Hit], limit: int = 3, from_top: int = FROM_TOP) -> list[Sentence]:
     """The one to three sentences of the top passages most similar to the question, each with the sentence that
     finishes it when there is one (_with_continuations).
@@ -190,6 +200,8 @@ def pick_sentences(question: str, hits: list[Hit], limit: int = 3, from_top: int
                 score += 0.1 * len(words & own) / len(words)
             if sentence.text.rstrip().endswith("?") or (own and len(own - words) <= 1):
                 score -= 0.15  # a question restated in the notes, or a line saying only what was asked, is no answer
+            if _POINTS_AWAY.match(sentence.text):
+                score -= 0.15  # "Click the image above for a video about ...": it sends the reader elsewhere, says nothing
             if wants_number and _NUMBER.search(sentence.text):
                 score += 0.08  # "how many / how long" is answered by a number
             chunk = hit.chunk

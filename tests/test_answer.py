@@ -256,6 +256,29 @@ def test_a_title_in_capitals_is_never_an_answer_sentence():
     assert [s.text for s in pick_sentences("How should passwords be stored?", [rule])] == [rule.chunk.text]
 
 
+def test_a_sentence_that_only_sends_the_reader_elsewhere_is_not_shown_first():
+    """Course notes point to videos, pages and later lessons in sentences that name the question's subject but say
+    nothing about it; the sentence that says it is shown first (a fact that merely starts with "Read" still can be)."""
+    from app.answer import pick_sentences
+    from index.search import Hit
+    from index.store import Sentence
+    from ingest import Chunk
+
+    lines = [("Click the image above for a video about the original Eliza program.", 0.69),
+             ("Alternately, read about Eliza on the encyclopedia's page.", 0.68),
+             ("You'll learn more about Eliza in the language lessons.", 0.62),
+             ("In 1966 a scientist called Joseph Weizenbaum built Eliza, a program that asked questions back.", 0.52)]
+    hit = Hit(Chunk("notes/history.md", "History", "\n".join(t for t, _ in lines), 1, 4, lines=(1, 2, 3, 4)), row=0, rank=1,
+              score=1.0)
+    hit.sentences = [(Sentence(0, i, t, i), sim) for i, (t, sim) in enumerate(lines)]
+    shown = [s.text for s in pick_sentences("Who built Eliza and when?", [hit])]
+    assert shown[0] == lines[3][0], shown
+    facts = [("Read replicas serve reads from a copy of the database.", 0.7), ("Writes go to the primary.", 0.5)]
+    replicas = Hit(Chunk("notes/db.md", "", "\n".join(t for t, _ in facts), 1, 2, lines=(1, 2)), row=1, rank=1, score=1.0)
+    replicas.sentences = [(Sentence(1, i, t, i), sim) for i, (t, sim) in enumerate(facts)]
+    assert pick_sentences("What do read replicas do?", [replicas])[0].text == facts[0][0]
+
+
 def test_a_sentence_the_notes_hold_twice_is_shown_once_from_the_text_not_the_scan():
     """A paragraph that repeats a sentence, or a scanned page indexed beside its text twin, must not fill the answer
     with copies; of a scan and its text, the text is cited."""
