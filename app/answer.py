@@ -176,6 +176,10 @@ _POINTS_AWAY = re.compile(r"^\W*(?:(?:note|tip|hint)\s*:\s*)?(?:(?:alternate(?:l
                           r"(?:lesson|chapter|section|unit|module|video)s?)\b", re.I)
 
 
+# Someone's question in a story ('"Why are you going to the war?" asked Pierre.'): it asks, the reply answers.
+_ASKS = re.compile(r"\?[\"”’']")
+
+
 def pick_sentences(question: str, hits: list[Hit], limit: int = 3, from_top: int = FROM_TOP) -> list[Sentence]:
     """The one to three sentences of the top passages most similar to the question, each with the sentence that
     finishes it when there is one (_with_continuations).
@@ -198,7 +202,7 @@ def pick_sentences(question: str, hits: list[Hit], limit: int = 3, from_top: int
             own = set(tokenize(sentence.text))
             if words:  # the question's own terms in a sentence are evidence too, as in retrieval
                 score += 0.1 * len(words & own) / len(words)
-            if sentence.text.rstrip().endswith("?") or (own and len(own - words) <= 1):
+            if sentence.text.rstrip().endswith("?") or _ASKS.search(sentence.text) or (own and len(own - words) <= 1):
                 score -= 0.15  # a question restated in the notes, or a line saying only what was asked, is no answer
             if _POINTS_AWAY.match(sentence.text):
                 score -= 0.15  # "Click the image above for a video about ...": it sends the reader elsewhere, says nothing

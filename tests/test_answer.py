@@ -279,6 +279,24 @@ def test_a_sentence_that_only_sends_the_reader_elsewhere_is_not_shown_first():
     assert pick_sentences("What do read replicas do?", [replicas])[0].text == facts[0][0]
 
 
+def test_a_question_someone_asks_in_a_story_is_not_the_answer():
+    """In a novel the line closest to a question is often a character asking it ('"Why are you going to the war?"
+    asked Pierre.'); the reply answers it."""
+    from app.answer import pick_sentences
+    from index.search import Hit
+    from index.store import Sentence
+    from ingest import Chunk
+
+    lines = [('"Well, why are you going to the war?" asked Pierre.', 0.74),
+             ("Prince Andrew was silent for a while and looked at the fire.", 0.40),
+             ('"I am going because the life I am leading here does not suit me," he said at last.', 0.66)]
+    hit = Hit(Chunk("notes/novel.txt", "", "\n".join(t for t, _ in lines), 1, 3, lines=(1, 2, 3), kind="prose"), row=0,
+              rank=1, score=1.0)
+    hit.sentences = [(Sentence(0, i, t, i), sim) for i, (t, sim) in enumerate(lines)]
+    shown = [s.text for s in pick_sentences("Why does Prince Andrew go to the war?", [hit])]
+    assert shown[0] == lines[2][0], shown
+
+
 def test_a_sentence_the_notes_hold_twice_is_shown_once_from_the_text_not_the_scan():
     """A paragraph that repeats a sentence, or a scanned page indexed beside its text twin, must not fill the answer
     with copies; of a scan and its text, the text is cited."""
