@@ -207,42 +207,37 @@ def _update(home: Path, paths: list[Path], embedder: Embedder, report: BuildRepo
         raise NothingToIndex(f"No notes ({', '.join(sorted(SUPPORTED))}) found in {where}. Add notes there, or name another folder.")
     old = _previous(home, embedder.name)
     encoder = IngestEncoder(home, embedder, old.manifest.encoder if old else None)
-    encoder.export_early()
-    try:
+    with encoder.exporting():  # whatever ends the ingest, an export started early is waited for (and kept)
         chunks, files = _read(notes, old, report, on_progress, max_note_bytes)
-    except Exception:
-        encoder.wait()
-        raise
-    report.files, report.passages = len(notes), len(chunks)
-    if not chunks:
-        encoder.wait()  # the export is kept for the next ingest
-        raise NothingToIndex("None of the notes could be indexed (see the errors above); the previous index is unchanged.")
-    old_failed = {s for s, f in (old.files if old else {}).items() if f.get("error") or f.get("kept")}
-    new_failed = {f["path"] for f in report.failed}
-    again = report.again = encoder.stale()
-    # nothing changed: keep the live index, embed nothing (one written before roles were kept, or by another
-    # index.plan, is written again, every vector it still needs reused)
-    if old and not (report.added or report.updated or report.removed) and old_failed == new_failed and old.has_roles \
-            and old.manifest.plan == plan.VERSION and not again:
-        report.folder = str(old.folder)
-        return
+        report.files, report.passages = len(notes), len(chunks)
+        if not chunks:
+            raise NothingToIndex("None of the notes could be indexed (see the errors above); the previous index is unchanged.")
+        old_failed = {s for s, f in (old.files if old else {}).items() if f.get("error") or f.get("kept")}
+        new_failed = {f["path"] for f in report.failed}
+        again = report.again = encoder.stale()
+        # nothing changed: keep the live index, embed nothing (one written before roles were kept, or by another
+        # index.plan, is written again, every vector it still needs reused)
+        if old and not (report.added or report.updated or report.removed) and old_failed == new_failed and old.has_roles \
+                and old.manifest.plan == plan.VERSION and not again:
+            report.folder = str(old.folder)
+            return
 
-    todo = plan.plan(chunks)
-    roots = [str(p.resolve()) for p in paths]
-    known = known_vectors(old)
+        todo = plan.plan(chunks)
+        roots = [str(p.resolve()) for p in paths]
+        known = known_vectors(old)
 
-    def publish(step_chunks: list[Chunk], step_files: dict[str, dict]) -> None:
-        # a step of a full re-embed still holds vectors of the old encoder: a kill after it must not pass for done
-        _write_known(home, embedder.name, step_chunks, step_files, known, roots, ann_threshold,
-                     "mixed" if again else encoder.made)
+        def publish(step_chunks: list[Chunk], step_files: dict[str, dict]) -> None:
+            # a step of a full re-embed still holds vectors of the old encoder: a kill after it must not pass for done
+            _write_known(home, embedder.name, step_chunks, step_files, known, roots, ann_threshold,
+                         "mixed" if again else encoder.made)
 
-    steps = Steps(chunks, files, todo.chunk_keys, _previous_version(_same_passages(old), files, known), publish, known,
-                  every=step_seconds)
-    sources = [c.source for c, own in zip(chunks, todo.chunk_keys) for _ in own]  # each text's file, for the progress
-    embed_reusing(todo.texts, known, embedder, report, on_progress, encoder, after_batch=steps.after_batch,
-                  keys=todo.keys, sources=sources, again=again, within=todo.within)
-    folder = _write_known(home, embedder.name, chunks, files, known, roots, ann_threshold, encoder.made)
-    report.folder, report.written, report.steps = str(folder), True, steps.published
+        steps = Steps(chunks, files, todo.chunk_keys, _previous_version(_same_passages(old), files, known), publish, known,
+                      every=step_seconds)
+        sources = [c.source for c, own in zip(chunks, todo.chunk_keys) for _ in own]  # each text's file, for the progress
+        embed_reusing(todo.texts, known, embedder, report, on_progress, encoder, after_batch=steps.after_batch,
+                      keys=todo.keys, sources=sources, again=again, within=todo.within)
+        folder = _write_known(home, embedder.name, chunks, files, known, roots, ann_threshold, encoder.made)
+        report.folder, report.written, report.steps = str(folder), True, steps.published
 
 
 def _previous_version(old: store.StoredIndex | None, files: dict[str, dict],

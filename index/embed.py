@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol
 
@@ -36,6 +37,7 @@ class ModelError(Exception):
     """The embedding model could not be loaded; the message says what to do."""
 
 
+EXPORT_WAIT = 900  # seconds an ingest waits for the export's process before stopping it (it takes 15-30 s)
 QUERY_ENCODERS = ("onnx", "torch")  # how questions are encoded: the ONNX export, or the model itself
 
 
@@ -221,6 +223,15 @@ class IngestEncoder:
         self._encoder: Embedder | None = None
         self._early = None
 
+    @contextmanager
+    def exporting(self):
+        """An ingest's reading and embedding, with the export started early beside them and waited for at the end."""
+        self.export_early()
+        try:
+            yield
+        finally:
+            self.wait()
+
     def export_early(self) -> None:
         """Start making the model's export now, beside the reading of the notes, when it is certain to be needed:
         a first ingest embeds everything it reads (on a fresh data folder the export is most of the first minute).
@@ -233,10 +244,16 @@ class IngestEncoder:
         self._early = export_in_child(self.home, self.embedder.name)
 
     def wait(self) -> None:
-        """Let an export started early finish. Should the child fail, the export is made (or its failure
-        marked) in this process when the encoder is asked for, as without it."""
+        """Let an export started early finish (one stuck past EXPORT_WAIT is stopped). Should the child fail, the
+        export is made (or its failure marked) in this process when the encoder is asked for, as without it."""
+        import subprocess
+
         if self._early is not None:
-            self._early.wait()
+            try:
+                self._early.wait(EXPORT_WAIT)
+            except subprocess.TimeoutExpired:
+                self._early.kill()
+                self._early.wait()
             self._early = None
 
     def __call__(self) -> Embedder:
@@ -300,7 +317,8 @@ def export_in_child(home: Path, name: str):
     import sys
 
     try:
-        return subprocess.Popen([sys.executable, "-m", "index.prepare", str(home), name], stdin=subprocess.DEVNULL,
+        # -P: the working folder is not put on the module path (a student's json.py there must not run instead)
+        return subprocess.Popen([sys.executable, "-P", "-m", "index.prepare", str(home), name], stdin=subprocess.DEVNULL,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     except OSError:
         return None

@@ -3,6 +3,7 @@ the export is most of the first minute); a re-ingest never starts it on a guess,
 nothing and load no model."""
 from __future__ import annotations
 
+import subprocess
 import sys
 import threading
 
@@ -67,7 +68,7 @@ def test_an_ingest_that_reads_nothing_lets_the_export_finish_first(isolated_home
     finished = threading.Event()
 
     class SlowExport:  # the child process making the export
-        def wait(self):
+        def wait(self, timeout=None):
             threading.Event().wait(0.3)
             finished.set()
 
@@ -75,3 +76,40 @@ def test_an_ingest_that_reads_nothing_lets_the_export_finish_first(isolated_home
     with pytest.raises(NothingToIndex):
         build(isolated_home, [notes], load_embedder("hash:64"))
     assert finished.is_set()
+
+
+def _failing_child(monkeypatch, code: str):
+    """The export's process replaced by ``code``; returns the list of exports then made in the ingest's own process."""
+    embed = sys.modules["index.embed"]
+    made: list[bool] = []
+    monkeypatch.setattr(embed, "exportable", lambda embedder: True)
+    monkeypatch.setattr(embed.onnx, "ready", lambda home, name: False)
+    monkeypatch.setattr(embed.onnx, "blocked", lambda home, name: False)
+    children: list[subprocess.Popen] = []
+
+    def child(home, name):
+        children.append(subprocess.Popen([sys.executable, "-c", code]))
+        return children[-1]
+
+    monkeypatch.setattr(embed, "export_in_child", child)
+    monkeypatch.setattr(embed, "export_query_encoder", lambda home, embedder, load=False: made.append(load))
+    return made, children
+
+
+def test_a_failed_export_process_leaves_the_export_to_the_ingest(isolated_home, tmp_path, monkeypatch):
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "a.md").write_text("# Tides\nThe keeper logs the tide at dawn.\n")
+    made, children = _failing_child(monkeypatch, "raise SystemExit(1)")
+    report = build(isolated_home, [notes], load_embedder("hash:64"))
+    assert report.written and made and children[0].returncode == 1
+
+
+def test_an_export_process_that_hangs_is_stopped_and_the_ingest_goes_on(isolated_home, tmp_path, monkeypatch):
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "a.md").write_text("# Tides\nThe keeper logs the tide at dawn.\n")
+    monkeypatch.setattr(sys.modules["index.embed"], "EXPORT_WAIT", 0.5)
+    made, children = _failing_child(monkeypatch, "import time; time.sleep(120)")
+    report = build(isolated_home, [notes], load_embedder("hash:64"))
+    assert report.written and made and children[0].returncode is not None and children[0].returncode < 0  # stopped

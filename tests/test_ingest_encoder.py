@@ -137,16 +137,20 @@ def test_a_changed_note_is_ingested_without_loading_the_model(real_home, tmp_pat
 def test_a_first_ingest_makes_the_export_in_a_process_of_its_own(tmp_path):
     """On a fresh data folder the export is made by a child process beside the reading (in a thread of the ingest it
     would share the interpreter lock with the reading): the ingest's own process never imports torch, and its
-    index is embedded by the export."""
+    index is embedded by the export. Run from a folder of the student's own Python files (a json.py), the child
+    runs none of them."""
     from index.onnx import ENCODER, ready
 
-    notes, home = tmp_path / "notes", tmp_path / "home"
+    notes, home, work = tmp_path / "notes", tmp_path / "home", tmp_path / "exercises"
     notes.mkdir()
+    work.mkdir()
     (notes / "tides.md").write_text("# Tides\nThe keeper logs the tide at dawn.\n")
+    (work / "json.py").write_text("raise SystemExit('a student exercise ran')\n")
     code = ("import sys; from pathlib import Path; from index import build, load_embedder; "
             f"build(Path({str(home)!r}), [Path({str(notes)!r})], load_embedder(lazy=True)); "
             "print('torch' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    # -P as the `study` command has it: its own folder, not the working one, first on the module path
+    out = subprocess.run([sys.executable, "-P", "-c", code], cwd=work, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False", out.stderr
     assert ready(home, load_embedder(lazy=True).name)
     assert load(home, lexical=False).manifest.encoder == ENCODER
