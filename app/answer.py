@@ -167,7 +167,7 @@ _NUMBER = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|
 
 
 # A sentence that sends the reader elsewhere (a video, a page, a paper) instead of saying anything: "Click the image
-# above for a video about ...", "Alternately, read about Eliza on wikipedia", "You can read the original ...".
+# above for a video about ...", "Alternately, read about it on wikipedia", "You can read the original ...".
 _POINTS_AWAY = re.compile(r"^\W*(?:(?:note|tip|hint)\s*:\s*)?(?:(?:alternate(?:ly)?|alternatively|also|optionally|or),?\s+)?"
                           r"(?:you (?:can|could|may|might|should) (?:also )?)?"
                           r"(?:read (?:about|more|the|this|up)|click (?:on|the|here|this)|watch (?:the|this|a)|"
@@ -176,7 +176,7 @@ _POINTS_AWAY = re.compile(r"^\W*(?:(?:note|tip|hint)\s*:\s*)?(?:(?:alternate(?:l
                           r"(?:lesson|chapter|section|unit|module|video)s?)\b", re.I)
 
 
-# Someone's question in a story ('"Why are you going to the war?" asked Pierre.'): it asks, the reply answers.
+# Someone's question in a story ('"Why are you going to the war?" asked his friend.'): it asks, the reply answers.
 _ASKS = re.compile(r"\?[\"”’']")
 
 
