@@ -176,6 +176,11 @@ _POINTS_AWAY = re.compile(r"^\W*(?:(?:note|tip|hint)\s*:\s*)?(?:(?:alternate(?:l
                           r"(?:lesson|chapter|section|unit|module|video)s?)\b", re.I)
 
 
+# A sentence that announces what follows instead of saying it: "X differs from Y in a few important ways."
+_ANNOUNCES = re.compile(r"\b(?:in (?:a few|several|many|some|two|three|four|a number of|different) (?:\w+ )?ways|as follows|"
+                        r"the following)\W*$", re.I)
+
+
 # Someone's question in a story ('"Why are you going to the war?" asked his friend.'): it asks, the reply answers.
 _ASKS = re.compile(r"\?[\"”’']")
 
@@ -204,7 +209,7 @@ def pick_sentences(question: str, hits: list[Hit], limit: int = 3, from_top: int
                 score += 0.1 * len(words & own) / len(words)
             if sentence.text.rstrip().endswith("?") or _ASKS.search(sentence.text) or (own and len(own - words) <= 1):
                 score -= 0.15  # a question restated in the notes, or a line saying only what was asked, is no answer
-            if _POINTS_AWAY.match(sentence.text):
+            if _POINTS_AWAY.match(sentence.text) or _ANNOUNCES.search(sentence.text):
                 score -= 0.15  # "Click the image above for a video about ...": it sends the reader elsewhere, says nothing
             if wants_number and _NUMBER.search(sentence.text):
                 score += 0.08  # "how many / how long" is answered by a number

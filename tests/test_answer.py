@@ -279,6 +279,22 @@ def test_a_sentence_that_only_sends_the_reader_elsewhere_is_not_shown_first():
     assert pick_sentences("What do read replicas do?", [replicas])[0].text == facts[0][0]
 
 
+def test_a_sentence_that_only_announces_what_follows_is_not_the_answer():
+    """"Tides differ from waves in a few important ways." names both things asked about and says nothing of them;
+    the sentence that says how they differ is shown first."""
+    from app.answer import pick_sentences
+    from index.search import Hit
+    from index.store import Sentence
+    from ingest import Chunk
+
+    lines = [("Tides differ from waves, which you met earlier, in a few important ways.", 0.72),
+             ("Tides are driven by the pull of the moon, while waves are driven by the wind.", 0.62)]
+    hit = Hit(Chunk("notes/sea.md", "Sea", "\n".join(t for t, _ in lines), 1, 3, lines=(1, 3)), row=0, rank=1, score=1.0)
+    hit.sentences = [(Sentence(0, i, t, i), sim) for i, (t, sim) in enumerate(lines)]
+    shown = [s.text for s in pick_sentences("How are tides different from waves?", [hit])]
+    assert shown[0] == lines[1][0], shown
+
+
 def test_a_question_someone_asks_in_a_story_is_not_the_answer():
     """In a novel the line closest to a question is often a character asking it ('"Why are you going to the war?"
     asked Pierre.'); the reply answers it."""
