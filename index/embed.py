@@ -237,9 +237,9 @@ class IngestEncoder:
         a first ingest embeds everything it reads (on a fresh data folder the export is most of the first minute).
         In a process of its own: in a thread it would share the interpreter lock with the reading, and the two
         would take as long as one after the other. A re-ingest does not guess: most embed nothing and load no model."""
-        loaded = self.embedder if isinstance(self.embedder, SentenceTransformerEmbedder) else getattr(self.embedder, "loaded", None)
-        if self.had_index or loaded is not None or not exportable(self.embedder) or onnx.ready(self.home, self.embedder.name) \
-                or onnx.blocked(self.home, self.embedder.name):
+        name = self.embedder.name
+        if self.had_index or _loaded(self.embedder) is not None or not exportable(self.embedder) \
+                or onnx.ready(self.home, name) or onnx.blocked(self.home, name):
             return  # (a model loaded here already exports at first need: a second process would load it again)
         self._early = export_in_child(self.home, self.embedder.name)
 
@@ -310,6 +310,13 @@ class Parallel:
         return [(slice(k, None, n), part) for k, part in enumerate(parts)]
 
 
+def _loaded(embedder: Embedder) -> "SentenceTransformerEmbedder | None":
+    """The model behind ``embedder`` when it is loaded in this process (nothing is loaded to find out)."""
+    if isinstance(embedder, LazyEmbedder):
+        return embedder.loaded
+    return embedder if isinstance(embedder, SentenceTransformerEmbedder) else None
+
+
 def export_in_child(home: Path, name: str):
     """Start `python -m index.prepare HOME MODEL` (the export of ``name``, made once): a Popen, or None if it
     cannot be started."""
@@ -330,7 +337,7 @@ def export_query_encoder(home: Path, embedder: Embedder, load: bool = False) -> 
     Only when the model is loaded anyway (an ingest embedded something), or with ``load``. Never raises: a model
     that cannot be exported, or a folder that cannot take the export, leaves questions on the model itself.
     """
-    model = embedder.loaded if isinstance(embedder, LazyEmbedder) else embedder
+    model = _loaded(embedder)
     if model is None and load and isinstance(embedder, LazyEmbedder):
         try:
             model = embedder.model
