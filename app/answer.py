@@ -210,7 +210,7 @@ def pick_sentences(question: str, hits: list[Hit], limit: int = 3, from_top: int
             if sentence.text.rstrip().endswith("?") or _ASKS.search(sentence.text) or (own and len(own - words) <= 1):
                 score -= 0.15  # a question restated in the notes, or a line saying only what was asked, is no answer
             if _POINTS_AWAY.match(sentence.text) or _ANNOUNCES.search(sentence.text):
-                score -= 0.15  # "Click the image above for a video about ...": it sends the reader elsewhere, says nothing
+                score -= 0.15  # it sends the reader elsewhere, or announces what follows: it says nothing itself
             if wants_number and _NUMBER.search(sentence.text):
                 score += 0.08  # "how many / how long" is answered by a number
             chunk = hit.chunk

@@ -241,7 +241,7 @@ class IngestEncoder:
         if self.had_index or _loaded(self.embedder) is not None or not exportable(self.embedder) \
                 or onnx.ready(self.home, name) or onnx.blocked(self.home, name):
             return  # (a model loaded here already exports at first need: a second process would load it again)
-        self._early = export_in_child(self.home, self.embedder.name)
+        self._early = export_in_child(self.home, name)
 
     def wait(self) -> None:
         """Let an export started early finish (one stuck past EXPORT_WAIT is stopped). Should the child fail, the
