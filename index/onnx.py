@@ -1,12 +1,14 @@
 """A torch-free query encoder: the same weights exported to ONNX, run with onnxruntime and tokenizers.
 
 Importing sentence-transformers costs about 11 s here (torch, scikit-learn,
-transformers); a question from a cold terminal should not. At ingest, when
-the model is loaded anyway, its transformer is exported to ONNX into the
-data folder; queries then tokenize with ``tokenizers``, run onnxruntime, and
-mean-pool and normalise exactly as the sentence-transformers pipeline does.
-Only models whose pipeline is Transformer -> mean Pooling (-> Normalize) are
-exported; any other model keeps the sentence-transformers path.
+transformers); a question from a cold terminal should not. At the first ingest
+the transformer is exported to ONNX into the data folder: a BERT encoder (the
+default model) written from its weights file (index.bert_graph, about 5 s with
+quantising, no torch), any other model traced from the loaded model; queries then
+tokenize with ``tokenizers``, run onnxruntime, and mean-pool and normalise exactly
+as the sentence-transformers pipeline does. Only models whose pipeline is
+Transformer -> mean Pooling (-> Normalize) are exported; any other model keeps
+the sentence-transformers path.
 
 The export's weights are int8 (dynamic quantisation, per channel), and every
 text is run alone: 2.2x the texts per second of the float graph at ingest,
@@ -62,10 +64,18 @@ def exportable(model_dir: Path) -> bool:
     return model_dir.is_dir() and _supported(model_dir) and (model_dir / "tokenizer.json").exists()
 
 
+def without_model(model_dir: Path) -> bool:
+    """Whether the export of the model in ``model_dir`` is written from its files alone, the model not loaded."""
+    from . import bert_graph
+
+    return exportable(model_dir) and bert_graph.supported(model_dir)
+
+
 def export(home: Path, model_name: str, st_model, model_dir: Path) -> Path | None:
-    """Export a loaded SentenceTransformer's transformer to ONNX (once per model); None if not exportable.
+    """Export a SentenceTransformer's transformer to ONNX (once per model); None if not exportable.
 
     ``model_dir``: the model's own folder (modules.json, tokenizer.json), which says whether it can be exported.
+    ``st_model``: the loaded model, or None for one written from its files alone (without_model).
 
     Never raises: a failed export (full disk, read-only folder, an exporter error) removes what it wrote and leaves
     a marker, so the next cold question does not spend seconds on it again (see _retry_blocked).
@@ -73,7 +83,7 @@ def export(home: Path, model_name: str, st_model, model_dir: Path) -> Path | Non
     folder = folder_for(home, model_name)
     if _verified(folder, model_name):
         return folder
-    if not exportable(model_dir):
+    if not exportable(model_dir) or (st_model is None and not without_model(model_dir)):
         return None
     needed = 2 * _largest_file(model_dir)  # the ONNX graph holds the weights once; twice that leaves room to spare
     if _retry_blocked(folder, home, needed):
@@ -120,7 +130,44 @@ def _one_export(folder: Path):
 
 
 def write_export(tmp: Path, model_name: str, model_dir: Path, st_model) -> None:
-    """Trace the transformer into ``tmp``/model.onnx, beside its tokenizer and a meta.json of both files."""
+    """Write the transformer's int8 graph to ``tmp``/model.onnx, beside its tokenizer and a meta.json of both files:
+    a BERT encoder straight from its weights (index.bert_graph: no torch), any other model traced from ``st_model``
+    (the loaded SentenceTransformer; None when it was not loaded, and then only a BERT encoder can be written)."""
+    from . import bert_graph
+
+    if bert_graph.supported(model_dir):
+        names = bert_graph.write(model_dir, tmp / "float.onnx")
+        max_length, dim = _max_length(model_dir), int(json.loads((model_dir / "config.json").read_text())["hidden_size"])
+    elif st_model is None:
+        raise ValueError("only a BERT encoder is exported without loading its model")
+    else:
+        names = _traced(tmp / "float.onnx", st_model)
+        max_length, dim = int(st_model.max_seq_length), int(st_model[0].auto_model.config.hidden_size)
+    _quantise(tmp / "float.onnx", tmp / "model.onnx")
+    (tmp / "float.onnx").unlink()
+    shutil.copy(model_dir / "tokenizer.json", tmp / "tokenizer.json")
+    meta = {"format": FORMAT, "model": model_name, "weights": "int8, dynamic, per channel", "inputs": names,
+            "max_seq_length": max_length, "dim": dim, "files": {n: fingerprint(tmp / n) for n in _FILES}}
+    (tmp / "meta.json").write_text(json.dumps(meta, indent=1))
+
+
+def _max_length(model_dir: Path) -> int:
+    """The longest text the model reads, in tokens, as sentence-transformers sets it: its own setting, else the
+    tokenizer's limit, never past the position table."""
+    config = json.loads((model_dir / "config.json").read_text())
+    limit = int(config.get("max_position_embeddings", 512))
+    for name, key in (("sentence_bert_config.json", "max_seq_length"), ("tokenizer_config.json", "model_max_length")):
+        try:
+            value = json.loads((model_dir / name).read_text()).get(key)
+        except (OSError, ValueError, AttributeError):
+            continue
+        if isinstance(value, int) and value > 0:
+            return min(value, limit)
+    return limit
+
+
+def _traced(target: Path, st_model) -> list[str]:
+    """Trace a loaded SentenceTransformer's transformer to ``target`` (float); return the inputs it reads."""
     import warnings
 
     import torch
@@ -142,19 +189,12 @@ def write_export(tmp: Path, model_name: str, model_dir: Path, st_model) -> None:
     names = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in encoded]
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the exporter's notes on opsets are not the user's business
-        torch.onnx.export(Traceable(transformer), tuple(encoded[n] for n in names), str(tmp / "float.onnx"), input_names=names,
+        torch.onnx.export(Traceable(transformer), tuple(encoded[n] for n in names), str(target), input_names=names,
                           output_names=["last_hidden_state"], opset_version=17, dynamo=False,
                           dynamic_axes={**{n: {0: "batch", 1: "tokens"} for n in names},
                                         "last_hidden_state": {0: "batch", 1: "tokens"}})
     alone = [st_model.tokenizer(text, return_tensors="np") for text in ("an example", "a sentence run on its own")]
-    names = _simplified(tmp / "float.onnx", [{n: sample[n].astype("int64") for n in names} for sample in alone])
-    _quantise(tmp / "float.onnx", tmp / "model.onnx")
-    (tmp / "float.onnx").unlink()
-    shutil.copy(model_dir / "tokenizer.json", tmp / "tokenizer.json")
-    meta = {"format": FORMAT, "model": model_name, "weights": "int8, dynamic, per channel", "inputs": names,
-            "max_seq_length": int(st_model.max_seq_length),
-            "dim": int(transformer.config.hidden_size), "files": {n: fingerprint(tmp / n) for n in _FILES}}
-    (tmp / "meta.json").write_text(json.dumps(meta, indent=1))
+    return _simplified(target, [{n: sample[n].astype("int64") for n in names} for sample in alone])
 
 
 def _simplified(path: Path, samples: list[dict]) -> list[str]:

