@@ -273,7 +273,7 @@ def _with_continuations(chosen: list[Sentence], candidates: list[Sentence]) -> l
     chosen one leads in to it (ends on a colon); the first one also by the next sentence it reads on into
     (_reads_on), and that one by the next when it points back. A continuation is never shown apart from, or before,
     its sentence."""
-    pairs = [(a, b) for a, b in zip(candidates, candidates[1:]) if a.hit is b.hit]
+    pairs = [(a, b) for a, b in zip(candidates, candidates[1:]) if a.hit is b.hit] + _across(candidates)
     following = {id(a): b for a, b in pairs}
     continued = {id(b) for a, b in pairs if any(a is c for c in chosen) and _continues(a, b, a is chosen[0])}
     out: list[Sentence] = []
@@ -288,7 +288,14 @@ def _with_continuations(chosen: list[Sentence], candidates: list[Sentence]) -> l
             then = following.get(id(nxt))
             if then is not None and _CONTINUES.match(then.text.lstrip()) and not _shown(then, out):
                 out.append(then)
-    return out
+    # a sentence shown cut by a passage boundary is never shown half: its rest comes right after it
+    whole: list[Sentence] = []
+    for c in out:
+        whole.append(c)
+        rest = following.get(id(c))
+        if rest is not None and _cut(c, rest) and not _shown(rest, out) and not _shown(rest, whole):
+            whole.append(rest)
+    return whole
 
 
 def _shown(sentence: Sentence, out: list[Sentence]) -> bool:
@@ -297,7 +304,28 @@ def _shown(sentence: Sentence, out: list[Sentence]) -> bool:
 
 def _continues(first: Sentence, second: Sentence, leads: bool) -> bool:
     return first.text.rstrip().endswith(":") or bool(_CONTINUES.match(second.text.lstrip())) \
-        or (leads and _reads_on(first, second))
+        or (leads and _reads_on(first, second)) or _cut(first, second)
+
+
+_ENDED = (".", "!", "?", ":", ";", "…", '"', "”", "’", "'", ")", "]")
+
+
+def _cut(first: Sentence, second: Sentence) -> bool:
+    """Whether ``second`` is the rest of ``first``, a sentence a passage boundary cut ("He lost his second" /
+    "front tooth as the result of ..."): the first stops unfinished, the other goes on in lower case."""
+    return first.hit is not second.hit and not first.text.rstrip().endswith(_ENDED) and second.text.lstrip()[:1].islower()
+
+
+def _across(candidates: list[Sentence]) -> list[tuple[Sentence, Sentence]]:
+    """(last sentence of a passage, first of the next passage of its file) for passages both among the candidates
+    whose boundary cut a sentence: the two halves are shown as one."""
+    first: dict[int, Sentence] = {}
+    last: dict[int, Sentence] = {}
+    for c in candidates:  # in each passage's order
+        first.setdefault(c.hit.row, c)
+        last[c.hit.row] = c
+    return [(a, first[row + 1]) for row, a in last.items()
+            if row + 1 in first and first[row + 1].hit.chunk.source == a.hit.chunk.source and _cut(a, first[row + 1])]
 
 
 def _reads_on(first: Sentence, second: Sentence) -> bool:

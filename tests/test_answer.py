@@ -374,3 +374,30 @@ def test_threads_asking_at_once_all_see_every_year_the_notes_write():
     finally:
         sys.setswitchinterval(interval)
     assert results == [True] * 4
+
+
+def test_a_sentence_a_passage_boundary_cut_is_shown_whole():
+    """"He lost his second" ends one passage and "front tooth to an elbow ..." starts the next: shown, the first
+    half brings the rest right after it (each half cites its own passage); a next passage that starts a sentence of
+    its own, or the start of another file, is not glued on."""
+    from app.answer import pick_sentences
+    from index.search import Hit
+    from index.store import Sentence
+    from ingest import Chunk
+
+    def passage(row, rank, source, first_line, sentences):
+        text = "\n".join(t for t, _ in sentences)
+        lines = tuple(range(first_line, first_line + len(sentences)))
+        hit = Hit(Chunk(source, "", text, lines[0], lines[-1], lines=lines), row=row, rank=rank, score=1.0, dense=0.6)
+        hit.sentences = [(Sentence(row, i, t, i), sim) for i, (t, sim) in enumerate(sentences)]
+        return hit
+
+    def shown(second_text, source="notes/bio.txt"):
+        before = passage(3, 1, "notes/bio.txt", 40, [("The match was played in Leeds in 1987.", 0.20),
+                                                     ("He lost his second", 0.70)])
+        after = passage(4, 2, source, 42, [(second_text, 0.30), ("The club signed him that summer.", 0.10)])
+        return [s.text for s in pick_sentences("How did he lose his second front tooth?", [before, after])]
+
+    assert shown("front tooth to an elbow in a friendly.") == ["He lost his second", "front tooth to an elbow in a friendly."]
+    assert "Front tooth to an elbow in a friendly." not in shown("Front tooth to an elbow in a friendly.")
+    assert "front tooth to an elbow in a friendly." not in shown("front tooth to an elbow in a friendly.", "notes/other.txt")
