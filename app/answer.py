@@ -5,6 +5,7 @@ variables that set them), which sentences are shown first, and the JSON of an an
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Mapping
@@ -197,6 +198,8 @@ def pick_sentences(question: str, hits: list[Hit], limit: int = 3, from_top: int
     wants_number = bool(_QUANTITY.match(question))
     code_ok = reads_like_code(question)
     candidates: list[Sentence] = []
+    weight = _rarity(words, [s.text for hit in hits[:from_top] for s, _ in hit.sentences])
+    total = sum(weight.values())
     for hit in hits[:from_top]:
         if hit.chunk.kind == "nav" or (hit.chunk.kind == "code" and not code_ok):
             continue  # a line of code or a link list is not an answer in words
@@ -206,11 +209,11 @@ def pick_sentences(question: str, hits: list[Hit], limit: int = 3, from_top: int
             score = sim + 0.03 * (from_top - hit.rank)  # retrieval already weighed the whole passage
             own = set(tokenize(sentence.text))
             if words:  # the question's own terms in a sentence are evidence too, as in retrieval
-                score += 0.1 * len(words & own) / len(words)
+                score += 0.2 * sum(weight[w] for w in words & own) / total
             if sentence.text.rstrip().endswith("?") or _ASKS.search(sentence.text) or (own and len(own - words) <= 1):
-                score -= 0.15  # a question restated in the notes, or a line saying only what was asked, is no answer
+                score -= 0.2  # a question restated in the notes, or a line saying only what was asked, is no answer
             if _POINTS_AWAY.match(sentence.text) or _ANNOUNCES.search(sentence.text):
-                score -= 0.15  # it sends the reader elsewhere, or announces what follows: it says nothing itself
+                score -= 0.2  # it sends the reader elsewhere, or announces what follows: it says nothing itself
             if wants_number and _NUMBER.search(sentence.text):
                 score += 0.08  # "how many / how long" is answered by a number
             chunk = hit.chunk
@@ -234,6 +237,14 @@ def pick_sentences(question: str, hits: list[Hit], limit: int = 3, from_top: int
             c.score, ranked[twin] = ranked[twin].score, c
     best = ranked[0].score
     return _with_continuations([c for c in ranked[:limit] if c.score >= best - 0.1], candidates)
+
+
+def _rarity(words: set[str], texts: list[str]) -> dict[str, float]:
+    """Each question term's weight among the sentences that could answer: a term few of them hold tells the
+    answer from the rest ("Stevens" in a scene where "Dolokhov" is in every line)."""
+    held = [set(tokenize(t)) for t in texts]
+    n = len(held)
+    return {w: math.log(1 + (n + 1) / (1 + sum(w in h for h in held))) for w in words}
 
 
 def _key(text: str) -> str:

@@ -401,3 +401,20 @@ def test_a_sentence_a_passage_boundary_cut_is_shown_whole():
     assert shown("front tooth to an elbow in a friendly.") == ["He lost his second", "front tooth to an elbow in a friendly."]
     assert "Front tooth to an elbow in a friendly." not in shown("Front tooth to an elbow in a friendly.")
     assert "front tooth to an elbow in a friendly." not in shown("front tooth to an elbow in a friendly.", "notes/other.txt")
+
+
+def test_a_question_term_few_sentences_hold_tells_the_answer_from_the_rest():
+    """In a scene where "Dolokhov" is in most lines, the one line naming "Stevens" answers "What did Dolokhov bet
+    with Stevens?": the question's terms count in a sentence by how few of the candidates hold them."""
+    from app.answer import pick_sentences
+    from index.search import Hit
+    from index.store import Sentence
+    from ingest import Chunk
+
+    lines = [("Dolokhov sat on the window sill of the house.", 0.52),
+             ("Anatole said the wager was made with Stevens, an English naval officer.", 0.515),
+             ("Dolokhov drank the whole bottle of rum.", 0.30), ("Dolokhov laughed.", 0.20)]
+    hit = Hit(Chunk("notes/story.txt", "", "\n".join(t for t, _ in lines), 1, 4, lines=(1, 2, 3, 4)), row=1, rank=1,
+              score=1.0, dense=0.6)
+    hit.sentences = [(Sentence(1, i, t, i), sim) for i, (t, sim) in enumerate(lines)]
+    assert pick_sentences("What did Dolokhov bet with Stevens?", [hit])[0].text == lines[1][0]
