@@ -241,7 +241,7 @@ def pick_sentences(question: str, hits: list[Hit], limit: int = 3, from_top: int
 
 def _rarity(words: set[str], texts: list[str]) -> dict[str, float]:
     """Each question term's weight among the sentences that could answer: a term few of them hold tells the
-    answer from the rest ("Stevens" in a scene where "Dolokhov" is in every line)."""
+    answer from the rest (a minor character's name in a scene where the hero is named in every line)."""
     held = [set(tokenize(t)) for t in texts]
     n = len(held)
     return {w: math.log(1 + (n + 1) / (1 + sum(w in h for h in held))) for w in words}
@@ -322,8 +322,8 @@ _ENDED = (".", "!", "?", ":", ";", "…", '"', "”", "’", "'", ")", "]")
 
 
 def _cut(first: Sentence, second: Sentence) -> bool:
-    """Whether ``second`` is the rest of ``first``, a sentence a passage boundary cut ("He lost his second" /
-    "front tooth as the result of ..."): the first stops unfinished, the other goes on in lower case."""
+    """Whether ``second`` is the rest of ``first``, a sentence a passage boundary cut ("The bridge was opened in" /
+    "the spring of that year ..."): the first stops unfinished, the other goes on in lower case."""
     return first.hit is not second.hit and not first.text.rstrip().endswith(_ENDED) and second.text.lstrip()[:1].islower()
 
 
