@@ -198,11 +198,11 @@ def pick_sentences(question: str, hits: list[Hit], limit: int = 3, from_top: int
     wants_number = bool(_QUANTITY.match(question))
     code_ok = reads_like_code(question)
     candidates: list[Sentence] = []
-    weight = _rarity(words, [s.text for hit in hits[:from_top] for s, _ in hit.sentences])
+    # a line of code or a link list is not an answer in words
+    usable = [hit for hit in hits[:from_top] if hit.chunk.kind != "nav" and (hit.chunk.kind != "code" or code_ok)]
+    weight = _rarity(words, [s.text for hit in usable for s, _ in hit.sentences])
     total = sum(weight.values())
-    for hit in hits[:from_top]:
-        if hit.chunk.kind == "nav" or (hit.chunk.kind == "code" and not code_ok):
-            continue  # a line of code or a link list is not an answer in words
+    for hit in usable:
         for sentence, sim in hit.sentences:
             if hit.chunk.page is not None and _is_title(sentence.text):
                 continue  # on a page: "A HISTORY OF THE RIVER.", "CHAPTER XII" name what follows, they answer nothing
@@ -284,7 +284,8 @@ def _with_continuations(chosen: list[Sentence], candidates: list[Sentence]) -> l
     chosen one leads in to it (ends on a colon); the first one also by the next sentence it reads on into
     (_reads_on), and that one by the next when it points back. A continuation is never shown apart from, or before,
     its sentence."""
-    pairs = [(a, b) for a, b in zip(candidates, candidates[1:]) if a.hit is b.hit] + _across(candidates)
+    across = _across(candidates)
+    pairs = [(a, b) for a, b in zip(candidates, candidates[1:]) if a.hit is b.hit] + across
     following = {id(a): b for a, b in pairs}
     continued = {id(b) for a, b in pairs if any(a is c for c in chosen) and _continues(a, b, a is chosen[0])}
     out: list[Sentence] = []
@@ -299,13 +300,19 @@ def _with_continuations(chosen: list[Sentence], candidates: list[Sentence]) -> l
             then = following.get(id(nxt))
             if then is not None and _CONTINUES.match(then.text.lstrip()) and not _shown(then, out):
                 out.append(then)
-    # a sentence shown cut by a passage boundary is never shown half: its rest comes right after it
+    # a sentence a passage boundary cut is never shown half: its pieces come together, in order, where one is shown
+    rest_of = {id(a): b for a, b in across}
+    start_of = {id(b): a for a, b in across}
     whole: list[Sentence] = []
     for c in out:
-        whole.append(c)
-        rest = following.get(id(c))
-        if rest is not None and _cut(c, rest) and not _shown(rest, out) and not _shown(rest, whole):
-            whole.append(rest)
+        if _shown(c, whole):
+            continue
+        pieces = [c]
+        while id(pieces[0]) in start_of and not _shown(start_of[id(pieces[0])], whole + pieces):
+            pieces.insert(0, start_of[id(pieces[0])])
+        while id(pieces[-1]) in rest_of and not _shown(rest_of[id(pieces[-1])], whole + pieces):
+            pieces.append(rest_of[id(pieces[-1])])
+        whole.extend(pieces)
     return whole
 
 
@@ -323,8 +330,15 @@ _ENDED = (".", "!", "?", ":", ";", "…", '"', "”", "’", "'", ")", "]")
 
 def _cut(first: Sentence, second: Sentence) -> bool:
     """Whether ``second`` is the rest of ``first``, a sentence a passage boundary cut ("The bridge was opened in" /
-    "the spring of that year ..."): the first stops unfinished, the other goes on in lower case."""
-    return first.hit is not second.hit and not first.text.rstrip().endswith(_ENDED) and second.text.lstrip()[:1].islower()
+    "the spring of that year ..."): the first stops unfinished, the other goes on in lower case, under the same
+    heading, on the next line (or page); a bullet or a heading without a stop ends a section, it is not cut."""
+    a, b = first.hit.chunk, second.hit.chunk
+    if first.hit is second.hit or a.source != b.source or a.heading != b.heading \
+            or first.text.rstrip().endswith(_ENDED) or not second.text.lstrip()[:1].islower():
+        return False
+    if first.line is not None and second.line is not None:
+        return 0 <= second.line - (first.last_line or first.line) <= 1
+    return a.page is not None and b.page is not None and 0 <= b.page - a.page <= 1
 
 
 def _across(candidates: list[Sentence]) -> list[tuple[Sentence, Sentence]]:
@@ -335,8 +349,7 @@ def _across(candidates: list[Sentence]) -> list[tuple[Sentence, Sentence]]:
     for c in candidates:  # in each passage's order
         first.setdefault(c.hit.row, c)
         last[c.hit.row] = c
-    return [(a, first[row + 1]) for row, a in last.items()
-            if row + 1 in first and first[row + 1].hit.chunk.source == a.hit.chunk.source and _cut(a, first[row + 1])]
+    return [(a, first[row + 1]) for row, a in last.items() if row + 1 in first and _cut(a, first[row + 1])]
 
 
 def _reads_on(first: Sentence, second: Sentence) -> bool:

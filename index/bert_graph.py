@@ -27,19 +27,31 @@ def _config(model_dir: Path) -> dict | None:
 
 
 def supported(model_dir: Path) -> bool:
-    """A BERT encoder with absolute positions and exact GELU, its weights in safetensors (told from its files)."""
-    config = _config(model_dir)
-    if config is None or config.get("model_type") != "bert" or config.get("hidden_act") != "gelu" \
-            or config.get("position_embedding_type", "absolute") != "absolute" or not (model_dir / WEIGHTS).is_file() \
-            or not isinstance(config.get("num_attention_heads"), int) or config.get("hidden_size", 0) % max(1, config["num_attention_heads"]):
-        return False
-    try:  # the header alone: every table the recipe reads is there (a model without token types is traced)
+    """A BERT encoder with absolute positions and exact GELU, its float32 weights in safetensors holding every table
+    the recipe reads (told from its files: the weights file's header alone). Anything else is traced."""
+    try:
+        config = _config(model_dir)
+        if config is None or config.get("model_type") != "bert" or config.get("hidden_act") != "gelu" \
+                or config.get("position_embedding_type", "absolute") != "absolute" or not (model_dir / WEIGHTS).is_file():
+            return False
+        sizes = [config.get(k) for k in ("hidden_size", "num_attention_heads", "num_hidden_layers")]
+        if not all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in sizes) or sizes[0] % sizes[1]:
+            return False
         from safetensors import safe_open
 
         with safe_open(str(model_dir / WEIGHTS), framework="numpy") as weights:
-            return _prefix(set(weights.keys())) is not None
-    except Exception:  # a damaged file: the tracer, which loads the model, says what is wrong
+            names = set(weights.keys())
+            prefix = _prefix(names)
+            layer = {f"{prefix}encoder.layer.0.{part}.{kind}" for part in _LAYER_PARTS for kind in ("weight", "bias")}
+            # float16 or bfloat16 weights would meet float32 constants in the graph: the tracer loads them as float32
+            return prefix is not None and layer <= names and all(weights.get_slice(n).get_dtype() == "F32" for n in names
+                                                                 if not n.endswith("position_ids"))
+    except Exception:  # a damaged file or an odd config: the tracer, which loads the model, says what is wrong
         return False
+
+
+_LAYER_PARTS = ("attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense",
+                "attention.output.LayerNorm", "intermediate.dense", "output.dense", "output.LayerNorm")
 
 
 def _prefix(names: set[str]) -> str | None:

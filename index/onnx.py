@@ -135,12 +135,18 @@ def write_export(tmp: Path, model_name: str, model_dir: Path, st_model) -> None:
     (the loaded SentenceTransformer; None when it was not loaded, and then only a BERT encoder can be written)."""
     from . import bert_graph
 
+    names = None
     if bert_graph.supported(model_dir):
-        names = bert_graph.write(model_dir, tmp / "float.onnx")
-        max_length, dim = _max_length(model_dir), int(json.loads((model_dir / "config.json").read_text())["hidden_size"])
-    elif st_model is None:
-        raise ValueError("only a BERT encoder is exported without loading its model")
-    else:
+        try:
+            names = bert_graph.write(model_dir, tmp / "float.onnx")
+            max_length, dim = _max_length(model_dir), int(json.loads((model_dir / "config.json").read_text())["hidden_size"])
+        except Exception:
+            if st_model is None:
+                raise
+            # (a loaded model is traced instead: what it exported before the weights file could be read)
+    if names is None:
+        if st_model is None:
+            raise ValueError("only a BERT encoder is exported without loading its model")
         names = _traced(tmp / "float.onnx", st_model)
         max_length, dim = int(st_model.max_seq_length), int(st_model[0].auto_model.config.hidden_size)
     _quantise(tmp / "float.onnx", tmp / "model.onnx")

@@ -380,6 +380,8 @@ def test_a_sentence_a_passage_boundary_cut_is_shown_whole():
     """"He lost his second" ends one passage and "front tooth to an elbow ..." starts the next: shown, the first
     half brings the rest right after it (each half cites its own passage); a next passage that starts a sentence of
     its own, or the start of another file, is not glued on."""
+    from dataclasses import replace
+
     from app.answer import pick_sentences
     from index.search import Hit
     from index.store import Sentence
@@ -392,15 +394,20 @@ def test_a_sentence_a_passage_boundary_cut_is_shown_whole():
         hit.sentences = [(Sentence(row, i, t, i), sim) for i, (t, sim) in enumerate(sentences)]
         return hit
 
-    def shown(second_text, source="notes/bio.txt"):
+    def shown(second_text, source="notes/bio.txt", heading="", first_line=42, sims=(0.70, 0.30)):
         before = passage(3, 1, "notes/bio.txt", 40, [("The match was played in Leeds in 1987.", 0.20),
-                                                     ("He lost his second", 0.70)])
-        after = passage(4, 2, source, 42, [(second_text, 0.30), ("The club signed him that summer.", 0.10)])
+                                                     ("He lost his second", sims[0])])
+        after = passage(4, 2, source, first_line, [(second_text, sims[1]), ("The club signed him that summer.", 0.10)])
+        after.chunk = replace(after.chunk, heading=heading)
         return [s.text for s in pick_sentences("How did he lose his second front tooth?", [before, after])]
 
-    assert shown("front tooth to an elbow in a friendly.") == ["He lost his second", "front tooth to an elbow in a friendly."]
+    rest = "front tooth to an elbow in a friendly."
+    assert shown(rest) == ["He lost his second", rest]
+    assert shown(rest, sims=(0.30, 0.70)) == ["He lost his second", rest]  # the rest chosen: its start comes first
     assert "Front tooth to an elbow in a friendly." not in shown("Front tooth to an elbow in a friendly.")
-    assert "front tooth to an elbow in a friendly." not in shown("front tooth to an elbow in a friendly.", "notes/other.txt")
+    assert rest not in shown(rest, "notes/other.txt")  # another file
+    assert rest not in shown(rest, heading="Later life")  # another section: "He lost his second" ended one
+    assert rest not in shown(rest, first_line=50)  # lines apart: not one sentence
 
 
 def test_a_question_term_few_sentences_hold_tells_the_answer_from_the_rest():

@@ -346,12 +346,58 @@ def test_a_model_that_must_be_loaded_to_export_is_not_marked_failed_when_asked_w
     loaded = object()
     assert onnx.export(isolated_home, "toy-model", loaded, model_dir) == folder and writes == [loaded]
     (model_dir / "config.json").write_text(json.dumps({"model_type": "bert", "hidden_act": "gelu", "hidden_size": 8,
-                                                       "num_attention_heads": 2}))
+                                                       "num_attention_heads": 2, "num_hidden_layers": 1}))
     assert not onnx.without_model(model_dir)  # a weights file that cannot be read: left to the tracer
     from safetensors.numpy import save_file
 
+    from index import bert_graph
+
     tables = {f"embeddings.{t}.weight": np.zeros((4, 8), "float32") for t in ("word_embeddings", "position_embeddings")}
+    tables.update({f"encoder.layer.0.{part}.{kind}": np.zeros((8,), "float32") for part in bert_graph._LAYER_PARTS
+                   for kind in ("weight", "bias")})
     save_file(tables, str(model_dir / "model.safetensors"))
     assert not onnx.without_model(model_dir)  # no token types: not the recipe bert_graph writes
     save_file({**tables, "embeddings.token_type_embeddings.weight": np.zeros((2, 8), "float32")}, str(model_dir / "model.safetensors"))
     assert onnx.without_model(model_dir)  # BERT, its weights in safetensors: written without loading it
+
+
+def test_weights_the_graph_cannot_be_written_from_leave_the_export_to_the_tracer(tmp_path, monkeypatch):
+    """Half-precision weights are not written from (they would meet float32 constants in the graph); and should
+    writing from the weights fail anyway, a loaded model is traced instead of the export failing."""
+    from safetensors.numpy import save_file
+
+    from index import bert_graph
+
+    model_dir = fake_model_dir(tmp_path / "model")
+    (model_dir / "config.json").write_text(json.dumps({"model_type": "bert", "hidden_act": "gelu", "hidden_size": 8,
+                                                       "num_attention_heads": 2, "num_hidden_layers": 1}))
+    tables = {f"embeddings.{t}.weight": np.zeros((4, 8), "float32")
+              for t in ("word_embeddings", "position_embeddings", "token_type_embeddings")}
+    layer = {f"encoder.layer.0.{part}.{kind}": np.zeros((8,), "float32") for part in bert_graph._LAYER_PARTS
+             for kind in ("weight", "bias")}
+    save_file({**tables, **layer}, str(model_dir / "model.safetensors"))
+    assert bert_graph.supported(model_dir)
+    save_file({**tables, **{k: v.astype("float16") for k, v in layer.items()}}, str(model_dir / "model.safetensors"))
+    assert not bert_graph.supported(model_dir)
+    (model_dir / "config.json").write_text(json.dumps({"model_type": "bert", "hidden_act": "gelu", "hidden_size": "8",
+                                                       "num_attention_heads": 2, "num_hidden_layers": 1}))
+    assert not onnx.without_model(model_dir)  # a size written as text: no error, the tracer's
+
+    def fails(*_):
+        raise ValueError("weights it cannot read")
+
+    traced = []
+
+    def trace(target, model):
+        traced.append(model)
+        raise RuntimeError("traced")
+
+    monkeypatch.setattr(bert_graph, "supported", lambda folder: True)
+    monkeypatch.setattr(bert_graph, "write", fails)
+    monkeypatch.setattr(onnx, "_traced", trace)
+    (tmp_path / "out").mkdir()
+    with pytest.raises(RuntimeError, match="traced"):
+        onnx.write_export(tmp_path / "out", "toy-model", model_dir, "the loaded model")
+    assert traced == ["the loaded model"]
+    with pytest.raises(ValueError):  # no model to trace: export() marks it failed, as any failed export
+        onnx.write_export(tmp_path / "out", "toy-model", model_dir, None)
