@@ -202,6 +202,7 @@ def pick_sentences(question: str, hits: list[Hit], limit: int = 3, from_top: int
     usable = [hit for hit in hits[:from_top] if hit.chunk.kind != "nav" and (hit.chunk.kind != "code" or code_ok)]
     weight = _rarity(words, [s.text for hit in usable for s, _ in hit.sentences])
     total = sum(weight.values())
+    terms = words - _ASKING  # what a sentence may share: not the question words ("where" in a line tells nothing)
     for hit in usable:
         for sentence, sim in hit.sentences:
             if hit.chunk.page is not None and _is_title(sentence.text):
@@ -209,7 +210,7 @@ def pick_sentences(question: str, hits: list[Hit], limit: int = 3, from_top: int
             score = sim + 0.03 * (from_top - hit.rank)  # retrieval already weighed the whole passage
             own = set(tokenize(sentence.text))
             if words:  # the question's own terms in a sentence are evidence too, as in retrieval
-                score += 0.2 * sum(weight[w] for w in words & own) / total
+                score += 0.2 * sum(weight[w] for w in terms & own) / total
             if sentence.text.rstrip().endswith("?") or _ASKS.search(sentence.text) or (own and len(own - words) <= 1):
                 score -= 0.2  # a question restated in the notes, or a line saying only what was asked, is no answer
             if _POINTS_AWAY.match(sentence.text) or _ANNOUNCES.search(sentence.text):
@@ -237,6 +238,9 @@ def pick_sentences(question: str, hits: list[Hit], limit: int = 3, from_top: int
             c.score, ranked[twin] = ranked[twin].score, c
     best = ranked[0].score
     return _with_continuations([c for c in ranked[:limit] if c.score >= best - 0.1], candidates)
+
+
+_ASKING = set(tokenize(" ".join(QUESTION_WORDS)))
 
 
 def _rarity(words: set[str], texts: list[str]) -> dict[str, float]:

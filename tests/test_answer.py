@@ -425,3 +425,19 @@ def test_a_question_term_few_sentences_hold_tells_the_answer_from_the_rest():
               score=1.0, dense=0.6)
     hit.sentences = [(Sentence(1, i, t, i), sim) for i, (t, sim) in enumerate(lines)]
     assert pick_sentences("What did Dolokhov bet with Stevens?", [hit])[0].text == lines[1][0]
+
+
+def test_a_question_word_in_a_sentence_is_no_shared_term():
+    """"where" in "She never knew where it was kept" says nothing of where: the line that tells the place, holding
+    none of the question's words, stays first."""
+    from app.answer import pick_sentences
+    from index.search import Hit
+    from index.store import Sentence
+    from ingest import Chunk
+
+    lines = [("The daughter never knew where it was kept.", 0.50),
+             ("The purse lay in the hollow beneath the third board of the wheel room.", 0.51)]
+    hit = Hit(Chunk("notes/mill.txt", "", "\n".join(t for t, _ in lines), 1, 2, lines=(1, 2)), row=1, rank=1,
+              score=1.0, dense=0.6)
+    hit.sentences = [(Sentence(1, i, t, i), sim) for i, (t, sim) in enumerate(lines)]
+    assert pick_sentences("Where did the miller hide his money?", [hit])[0].text == lines[1][0]
