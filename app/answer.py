@@ -200,15 +200,15 @@ def pick_sentences(question: str, hits: list[Hit], limit: int = 3, from_top: int
     candidates: list[Sentence] = []
     # a line of code or a link list is not an answer in words
     usable = [hit for hit in hits[:from_top] if hit.chunk.kind != "nav" and (hit.chunk.kind != "code" or code_ok)]
-    weight = _rarity(words, [s.text for hit in usable for s, _ in hit.sentences])
+    held = [[(sentence, sim, set(tokenize(sentence.text))) for sentence, sim in hit.sentences] for hit in usable]
+    weight = _rarity(words, [own for sentences in held for _, _, own in sentences])
     total = sum(weight.values())
     terms = words - _ASKING  # what a sentence may share: not the question words ("where" in a line tells nothing)
-    for hit in usable:
-        for sentence, sim in hit.sentences:
+    for hit, sentences in zip(usable, held):
+        for sentence, sim, own in sentences:
             if hit.chunk.page is not None and _is_title(sentence.text):
                 continue  # on a page: "A HISTORY OF THE RIVER.", "CHAPTER XII" name what follows, they answer nothing
             score = sim + 0.03 * (from_top - hit.rank)  # retrieval already weighed the whole passage
-            own = set(tokenize(sentence.text))
             if words:  # the question's own terms in a sentence are evidence too, as in retrieval
                 score += 0.2 * sum(weight[w] for w in terms & own) / total
             if sentence.text.rstrip().endswith("?") or _ASKS.search(sentence.text) or (own and len(own - words) <= 1):
@@ -243,10 +243,10 @@ def pick_sentences(question: str, hits: list[Hit], limit: int = 3, from_top: int
 _ASKING = set(tokenize(" ".join(QUESTION_WORDS)))
 
 
-def _rarity(words: set[str], texts: list[str]) -> dict[str, float]:
-    """Each question term's weight among the sentences that could answer: a term few of them hold tells the
-    answer from the rest (a minor character's name in a scene where the hero is named in every line)."""
-    held = [set(tokenize(t)) for t in texts]
+def _rarity(words: set[str], held: list[set[str]]) -> dict[str, float]:
+    """Each question term's weight among the sentences that could answer (``held``: each one's terms): a term few
+    of them hold tells the answer from the rest (a minor character's name in a scene where the hero is named in
+    every line)."""
     n = len(held)
     return {w: math.log(1 + (n + 1) / (1 + sum(w in h for h in held))) for w in words}
 

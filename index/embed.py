@@ -349,20 +349,18 @@ def export_query_encoder(home: Path, embedder: Embedder, load: bool = False) -> 
     that cannot be exported, or a folder that cannot take the export, leaves questions on the model itself.
     """
     model = _loaded(embedder)
+    folder = model.model_dir if model is not None else None
     if model is None and load and isinstance(embedder, LazyEmbedder):
         folder = _folder(embedder.name)
-        if folder is not None and onnx.without_model(folder):  # a BERT encoder: written from its files, no torch
+        if folder is None or not onnx.without_model(folder):  # a BERT encoder is written from its files, no torch
             try:
-                onnx.export(home, embedder.name, None, folder)
-            except Exception:  # as below: questions fall back to the model
-                pass
-            return
-        try:
-            model = embedder.model
-        except ModelError:
-            return  # the question itself will say why the model cannot be loaded
-    if isinstance(model, SentenceTransformerEmbedder) and model.model_dir is not None:
-        try:
-            onnx.export(home, model.name, model.model, model.model_dir)
-        except Exception:  # no room or no write access for the export: questions fall back to the model
-            pass
+                model = embedder.model  # any other is loaded, to be traced
+            except ModelError:
+                return  # the question itself will say why the model cannot be loaded
+            folder = model.model_dir
+    if folder is None:
+        return
+    try:
+        onnx.export(home, embedder.name, model.model if model is not None else None, folder)
+    except Exception:  # no room or no write access for the export: questions fall back to the model
+        pass
