@@ -182,6 +182,16 @@ _ANNOUNCES = re.compile(r"\b(?:in (?:a few|several|many|some|two|three|four|a nu
                         r"the following)\W*$", re.I)
 
 
+# A reference, not a statement: a source's title with its address ('"Norwich release him" (http://news...).',
+# "Archived (https://web.archive.org/...) from the original", "[23] https://..."), or an address with next to no words.
+_URL = re.compile(r"(?:https?\s?:\s?/\s?/|www\.)\S*", re.I)
+_CITES = re.compile(r"^\W*(?:\[\d+\]|archived\b|retrieved\b)|[\"”]\s*\((?:https?|www)", re.I)
+
+
+def _reference(text: str) -> bool:
+    return bool(_URL.search(text)) and (bool(_CITES.search(text)) or len(_URL.sub(" ", text).split()) < 5)
+
+
 # Someone's question in a story ('"Why are you going to the war?" asked his friend.'): it asks, the reply answers.
 _ASKS = re.compile(r"\?[\"”’']")
 
@@ -208,6 +218,8 @@ def pick_sentences(question: str, hits: list[Hit], limit: int = 3, from_top: int
         for sentence, sim, own in sentences:
             if hit.chunk.page is not None and _is_title(sentence.text):
                 continue  # on a page: "A HISTORY OF THE RIVER.", "CHAPTER XII" name what follows, they answer nothing
+            if _reference(sentence.text):
+                continue  # a source's title and address: it names what the question names and tells nothing
             score = sim + 0.03 * (from_top - hit.rank)  # retrieval already weighed the whole passage
             if words:  # the question's own terms in a sentence are evidence too, as in retrieval
                 score += 0.2 * sum(weight[w] for w in terms & own) / total

@@ -295,6 +295,31 @@ def test_a_sentence_that_only_announces_what_follows_is_not_the_answer():
     assert shown[0] == lines[1][0], shown
 
 
+def test_a_reference_to_a_source_is_not_shown_as_an_answer():
+    """A saved article's reference list names its sources by title with their addresses; such a line shares the
+    question's names but tells nothing. A statement that holds an address (where to download something) still can
+    be the answer."""
+    from app.answer import pick_sentences
+    from index.search import Hit
+    from index.store import Sentence
+    from ingest import Chunk
+
+    lines = [('"Harbour club signs striker" (http://news.example.org/sport/1097980.stm).', 0.66),
+             ("Archived (https://web.archive.org/web/2019/https://example.org/striker) from the original on 3 May.", 0.64),
+             ("[23] https://example.org/striker-joins-harbour-club", 0.63),
+             ("The harbour club signed the striker for a fee of two million in 1997.", 0.55)]
+    hit = Hit(Chunk("notes/club.txt", "", "\n".join(t for t, _ in lines), 1, 4, lines=(1, 2, 3, 4)), row=0, rank=1,
+              score=1.0)
+    hit.sentences = [(Sentence(0, i, t, i), sim) for i, (t, sim) in enumerate(lines)]
+    shown = [s.text for s in pick_sentences("When did the harbour club sign the striker?", [hit])]
+    assert shown == [lines[3][0]], shown
+    facts = [("Install the reader from https://example.org/reader before the first lesson.", 0.7),
+             ("The lesson starts at nine.", 0.4)]
+    setup = Hit(Chunk("notes/setup.md", "", "\n".join(t for t, _ in facts), 1, 2, lines=(1, 2)), row=1, rank=1, score=1.0)
+    setup.sentences = [(Sentence(1, i, t, i), sim) for i, (t, sim) in enumerate(facts)]
+    assert pick_sentences("Where do I get the reader?", [setup])[0].text == facts[0][0]
+
+
 def test_a_question_someone_asks_in_a_story_is_not_the_answer():
     """In a novel the line closest to a question is often a character asking it ('"Why are you going to the war?"
     asked Pierre.'); the reply answers it."""
