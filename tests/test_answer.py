@@ -435,6 +435,37 @@ def test_a_sentence_a_passage_boundary_cut_is_shown_whole():
     assert rest not in shown(rest, first_line=50)  # lines apart: not one sentence
 
 
+def test_in_running_prose_the_first_answer_sentence_reads_on_into_the_next_passage():
+    """A story's setup ends one passage ("He looked at the servant at the head of the bed.") and what it meant opens
+    the next ('"Wants to turn over," whispered the servant.'): the first answer sentence brings it, as it would
+    within a passage; in notes a passage's last line does not run on into the next passage's first."""
+    from dataclasses import replace
+
+    from app.answer import pick_sentences
+    from index.search import Hit
+    from index.store import Sentence
+    from ingest import Chunk
+
+    def passage(row, rank, kind, first_line, sentences, heading=""):
+        text = "\n".join(t for t, _ in sentences)
+        lines = tuple(range(first_line, first_line + len(sentences)))
+        chunk = replace(Chunk("notes/story.txt", heading, text, lines[0], lines[-1], lines=lines), kind=kind)
+        hit = Hit(chunk, row=row, rank=rank, score=1.0, dense=0.6)
+        hit.sentences = [(Sentence(row, i, t, i), sim) for i, (t, sim) in enumerate(sentences)]
+        return hit
+
+    setup, reply = "He looked at the servant who stood at the head of the bed.", '"Wants to turn over," whispered the servant.'
+
+    def shown(kind, heading=""):
+        before = passage(7, 1, kind, 10, [("The room was dark and quiet.", 0.30), (setup, 0.70)])
+        after = passage(8, 2, kind, 13, [(reply, 0.40), ("The candles burned low.", 0.10)], heading)
+        return [s.text for s in pick_sentences("What did the servant say the old man wanted?", [before, after])]
+
+    assert shown("prose")[:2] == [setup, reply]
+    assert shown("text")[:2] != [setup, reply]  # notes: a passage's last line is a paragraph's end
+    assert shown("prose", heading="CHAPTER II")[:2] != [setup, reply]  # another chapter starts another scene
+
+
 def test_a_question_term_few_sentences_hold_tells_the_answer_from_the_rest():
     """In a scene where "Dolokhov" is in most lines, the one line naming "Stevens" answers "What did Dolokhov bet
     with Stevens?": the question's terms count in a sentence by how few of the candidates hold them."""
