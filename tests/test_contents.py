@@ -1,0 +1,80 @@
+"""A table of contents (a report's or a textbook's) is navigation: it names every topic, so as text it ranked first
+for questions about them and gave answers like "Item 1A. | Risk Factors | 9"."""
+from __future__ import annotations
+
+import pytest
+
+from ingest import discover, load
+from ingest.contents import is_contents
+
+from .conftest import SHARED
+
+CONTENTS = {
+    "a report's printed page, titles wrapped": "6 Key Performance Indicators\n8  Chairman and Managing\nDirector's Statement\n"
+    "14  We Care for an Inclusive\nEcosystem\n16  We Care for Digital\nTransformation\n20 We Care for a Greener Planet\n"
+    "24 Response to the Pandemic\n26 Board of Directors",
+    "a web page's table": "ANNUAL REPORT\nTABLE OF CONTENTS\nPART I\nItem 1. | Business | 4\nItem 1A. | Risk Factors | 9\n"
+    "Item 1B. | Unresolved Staff Comments | 9\nItem 2. | Properties | 9\nItem 3. | Legal Proceedings | 10\nPART II\n"
+    "Item 5. | Market for Common Equity | 12",
+    "dot leaders": "Preface ........ 1\nThe Cell ........ 7\nMembranes and Transport ........ 23\nEnzymes ........ 41\n"
+    "Respiration ........ 58",
+}
+NOT_CONTENTS = {
+    "a numbered list": "1 Install Python\n2 Create a virtual environment\n3 Install the requirements\n4 Run the tests\n"
+    "5 Open the notebook",
+    "a slide's topics": "What happens when there's one here\nTopic 1\n  - Subtopic 1\nTopic 2\nWhat happens when there's 2\n"
+    "Details 1\n  - Sub-details 1",
+    "a league table": "[40] First Division 33 12 1 0 2 0 2\nNorwich City 1997-98\n[91] First Division 31 5 0 0 2 2 33 7\n"
+    "[92] First Division 45 19 1 1 5 3 52 20\n[93] First Division 42 14 2 0 3 2 47 16\n[94] First Division 41 15 1 0 1 0 43 15",
+    "sentences that end on numbers": "The cluster starts with 3 nodes and grows to 12\nEach node holds 64\n"
+    "A shard keeps its data for 30\nThe default timeout is 15\nThe limit per account is 100",
+    "a price list": "Apples 3\nPears 5\nKiwis 2\nPlums 4\nCherries 9",
+    "prose": "The harbour was built in 1850. Ships came from every port on the coast, and by 1870 the town had\n"
+    "doubled in size. The railway arrived in 1875.",
+}
+
+
+@pytest.mark.parametrize("name", sorted(CONTENTS))
+def test_a_table_of_contents_is_recognised(name):
+    assert is_contents(CONTENTS[name])
+
+
+@pytest.mark.parametrize("name", sorted(NOT_CONTENTS))
+def test_content_with_numbers_is_not_a_table_of_contents(name):
+    assert not is_contents(NOT_CONTENTS[name])
+
+
+def test_a_report_is_answered_from_its_pages_not_its_contents(tmp_path):
+    """A saved web page opens with its contents table; a question about a topic it lists gets the section that
+    says it, and no contents row is shown as the answer."""
+    from app.answer import answer, Abstention
+    from app.config import Settings
+    from app.service import Study
+    from index import HashEmbedder, build
+
+    rows = "".join(f"<tr><td>Item {n}.</td><td>{title}</td><td>{page}</td></tr>\n" for n, title, page in
+                   [(1, "Business", 4), (2, "Risk Factors", 9), (3, "Properties", 11), (4, "Legal Proceedings", 12),
+                    (5, "Market Risk", 14)])
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "report.html").write_text(
+        f"<html><body><h1>Annual report</h1>\n<table>\n{rows}</table>\n<h2>Risk Factors</h2>\n"
+        "<p>The main threats we face are losing our two largest customers and new gaming regulation in Nevada.</p>\n"
+        "<h2>Properties</h2><p>We lease an office of 5,000 square feet in Las Vegas.</p></body></html>", encoding="utf-8")
+    chunks = [c for note in discover([notes])[0] for c in load(note).chunks]
+    assert [c.kind for c in chunks if "Item 2." in c.text] == ["nav"]
+    home = tmp_path / "home"
+    build(home, [notes], HashEmbedder())
+    study = Study(Settings(home, notes=notes, model=HashEmbedder().name), embedder=HashEmbedder())
+    reply = study.ask("What are the risk factors?", k=5)
+    assert "Item 2." not in reply.text and "largest customers" in reply.text, reply.text
+    assert "largest customers" in reply.hits[0].chunk.text
+
+
+@pytest.mark.skipif(not (SHARED / "peer-files-2").is_dir(), reason="the peer files sit beside the checkout")
+def test_the_peer_files_contents_pages_are_navigation():
+    """The real ones: a 10-K filing's contents table (HTML) and an annual report's contents page (PDF)."""
+    notes, _ = discover([SHARED / "peer-files-2"])
+    found = {c.source.rsplit("/", 1)[-1]: c.kind for note in notes if note.path.name in ("example-10k-1p.html", "reliance.pdf")
+             for c in load(note).chunks if "Risk Factors | 9" in c.text or "Key Performance Indicators\n8" in c.text}
+    assert found == {"example-10k-1p.html": "nav", "reliance.pdf": "nav"}, found
