@@ -192,6 +192,14 @@ def _reference(text: str) -> bool:
     return bool(_URL.search(text)) and (bool(_CITES.search(text)) or len(_URL.sub(" ", text).split()) < 5)
 
 
+# "No SSH access" to "Can I SSH into an RDS instance?" shares the question's words and denies them: it answers.
+_NEGATION = re.compile(r"\b(?:no|not|never|none|cannot|without)\b|n't\b", re.I)
+
+
+def _denies(sentence: str, question: str) -> bool:
+    return bool(_NEGATION.search(sentence)) and not _NEGATION.search(question)
+
+
 # Someone's question in a story ('"Why are you going to the war?" asked his friend.'): it asks, the reply answers.
 _ASKS = re.compile(r"\?[\"”’']")
 
@@ -223,7 +231,8 @@ def pick_sentences(question: str, hits: list[Hit], limit: int = 3, from_top: int
             score = sim + 0.03 * (from_top - hit.rank)  # retrieval already weighed the whole passage
             if words:  # the question's own terms in a sentence are evidence too, as in retrieval
                 score += 0.2 * sum(weight[w] for w in terms & own) / total
-            if sentence.text.rstrip().endswith("?") or _ASKS.search(sentence.text) or (own and len(own - words) <= 1):
+            if sentence.text.rstrip().endswith("?") or _ASKS.search(sentence.text) or (own and len(own - words) <= 1
+                                                                                     and not _denies(sentence.text, question)):
                 score -= 0.2  # a question restated in the notes, or a line saying only what was asked, is no answer
             if _POINTS_AWAY.match(sentence.text) or _ANNOUNCES.search(sentence.text):
                 score -= 0.2  # it sends the reader elsewhere, or announces what follows: it says nothing itself

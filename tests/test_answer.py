@@ -320,6 +320,27 @@ def test_a_reference_to_a_source_is_not_shown_as_an_answer():
     assert pick_sentences("Where do I get the reader?", [setup])[0].text == facts[0][0]
 
 
+def test_a_short_line_that_denies_what_was_asked_is_the_answer():
+    """"No laptops in the exam room." holds little besides the question's own words, like a line that restates it,
+    but it says no: to "Can I bring a laptop to the exam?" it is the answer. A line that only repeats the question's
+    words is still passed over."""
+    from app.answer import pick_sentences
+    from index.search import Hit
+    from index.store import Sentence
+    from ingest import Chunk
+
+    def first(lines, question):
+        hit = Hit(Chunk("notes/exam.md", "", "\n".join(t for t, _ in lines), 1, len(lines), lines=tuple(range(1, len(lines) + 1))),
+                  row=0, rank=1, score=1.0)
+        hit.sentences = [(Sentence(0, i, t, i), sim) for i, (t, sim) in enumerate(lines)]
+        return pick_sentences(question, [hit])[0].text
+
+    lines = [("Calculators are allowed in the exam.", 0.62), ("No laptops in the exam room.", 0.63)]
+    assert first(lines, "Can I bring a laptop to the exam?") == "No laptops in the exam room."
+    echo = [("Calculators are allowed in the exam.", 0.62), ("Laptops in the exam room.", 0.63)]
+    assert first(echo, "Can I bring a laptop to the exam?") == "Calculators are allowed in the exam."
+
+
 def test_a_question_someone_asks_in_a_story_is_not_the_answer():
     """In a novel the line closest to a question is often a character asking it ('"Why are you going to the war?"
     asked Pierre.'); the reply answers it."""
