@@ -304,6 +304,12 @@ _CONTINUES = re.compile(r"^(?:it|its|this|that|these|those|they|their|he|she|his
                         r"the (?:former|latter|reason|result))\b", re.I)
 
 
+# A sentence that states a consequence of the one before it ("As a result, the two men fell out"): alone it leaves
+# out the cause, which is what a "why" asks.
+_RESULT = re.compile(r"^(?:as a (?:result|consequence)|therefore|thus|hence|consequently|for (?:this|that|these|those) "
+                     r"reasons?|(?:this|that) is why|because of (?:this|that))\b", re.I)
+
+
 def _with_continuations(chosen: list[Sentence], candidates: list[Sentence]) -> list[Sentence]:
     """Each chosen sentence followed by the next sentence of its passage when that one continues it, or when the
     chosen one leads in to it (ends on a colon); the first one also by the next sentence it reads on into
@@ -314,9 +320,13 @@ def _with_continuations(chosen: list[Sentence], candidates: list[Sentence]) -> l
     following = {id(a): b for a, b in pairs}
     continued = {id(b) for a, b in pairs if any(a is c for c in chosen) and _continues(a, b, a is chosen[0])}
     out: list[Sentence] = []
+    preceding = {id(b): a for a, b in pairs if a.hit is b.hit}
     for c in chosen:
         if id(c) in continued or any(c is o for o in out):
             continue  # shown right after the chosen sentence it finishes
+        cause = preceding.get(id(c))
+        if cause is not None and _RESULT.match(c.text.lstrip()) and not _shown(cause, out):
+            out.append(cause)  # "As a result, they fell out": what it results from comes first
         out.append(c)
         nxt = following.get(id(c))
         if nxt is not None and _continues(c, nxt, c is chosen[0]) and not _shown(nxt, out):

@@ -341,6 +341,26 @@ def test_a_short_line_that_denies_what_was_asked_is_the_answer():
     assert first(echo, "Can I bring a laptop to the exam?") == "Calculators are allowed in the exam."
 
 
+def test_a_consequence_is_shown_after_what_it_results_from():
+    """"As a result, traffic moved to the ferry." is the line closest to "Why did traffic move to the ferry?", but the
+    why is the sentence before it: shown first, then the consequence. A sentence that does not point back stands
+    alone."""
+    from app.answer import pick_sentences
+    from index.search import Hit
+    from index.store import Sentence
+    from ingest import Chunk
+
+    def shown(lines, question):
+        hit = Hit(Chunk("notes/town.txt", "", " ".join(t for t, _ in lines), 4, 4, lines=(4,)), row=0, rank=1, score=1.0)
+        hit.sentences = [(Sentence(0, i, t, 0), sim) for i, (t, sim) in enumerate(lines)]
+        return [s.text for s in pick_sentences(question, [hit])]
+
+    cause, result = "The old bridge was closed for repairs in the spring.", "As a result, traffic moved to the ferry for a year."
+    assert shown([(cause, 0.40), (result, 0.70)], "Why did traffic move to the ferry?") == [cause, result]
+    plain = "Traffic moved to the ferry for a year."
+    assert shown([(cause, 0.40), (plain, 0.70)], "Why did traffic move to the ferry?") == [plain]
+
+
 def test_a_question_someone_asks_in_a_story_is_not_the_answer():
     """In a novel the line closest to a question is often a character asking it ('"Why are you going to the war?"
     asked Pierre.'); the reply answers it."""
