@@ -218,12 +218,17 @@ def pick_sentences(question: str, hits: list[Hit], limit: int = 3, from_top: int
     candidates: list[Sentence] = []
     # a line of code or a link list is not an answer in words
     usable = [hit for hit in hits[:from_top] if hit.chunk.kind != "nav" and (hit.chunk.kind != "code" or code_ok)]
-    held = [[(sentence, sim, set(tokenize(sentence.text))) for sentence, sim in hit.sentences] for hit in usable]
+    # a sentence a passage boundary cut is a candidate whole, from the passage holding its rest (the searcher gives
+    # that rest its start); the start alone is no candidate
+    started = {(hit.row - 1, sentence.start) for hit in usable for sentence, _ in hit.sentences if sentence.start}
+    held = [[(sentence, sim, set(tokenize(_whole(sentence)))) for sentence, sim in hit.sentences
+             if (hit.row, sentence.text) not in started] for hit in usable]
     weight = _rarity(words, [own for sentences in held for _, _, own in sentences])
     total = sum(weight.values())
     terms = words - _ASKING  # what a sentence may share: not the question words ("where" in a line tells nothing)
     for hit, sentences in zip(usable, held):
         for sentence, sim, own in sentences:
+            text = _whole(sentence)
             if hit.chunk.page is not None and _is_title(sentence.text):
                 continue  # on a page: "A HISTORY OF THE RIVER.", "CHAPTER XII" name what follows, they answer nothing
             if _reference(sentence.text):
@@ -231,15 +236,16 @@ def pick_sentences(question: str, hits: list[Hit], limit: int = 3, from_top: int
             score = sim + 0.03 * (from_top - hit.rank)  # retrieval already weighed the whole passage
             if words:  # the question's own terms in a sentence are evidence too, as in retrieval
                 score += 0.2 * sum(weight[w] for w in terms & own) / total
-            if sentence.text.rstrip().endswith("?") or _ASKS.search(sentence.text) or (own and len(own - words) <= 1
-                                                                                     and not _denies(sentence.text, question)):
+            if text.rstrip().endswith("?") or _ASKS.search(text) or (own and len(own - words) <= 1
+                                                                   and not _denies(text, question)):
                 score -= 0.2  # a question restated in the notes, or a line saying only what was asked, is no answer
-            if _POINTS_AWAY.match(sentence.text) or _ANNOUNCES.search(sentence.text):
+            if _POINTS_AWAY.match(text) or _ANNOUNCES.search(text):
                 score -= 0.2  # it sends the reader elsewhere, or announces what follows: it says nothing itself
-            if wants_number and _NUMBER.search(sentence.text):
+            if wants_number and _NUMBER.search(text):
                 score += 0.08  # "how many / how long" is answered by a number
             chunk = hit.chunk
-            candidates.append(Sentence(sentence.text, hit, chunk.line_of(sentence.line), score, chunk.last_line_of(sentence.last_line)))
+            line = sentence.start_line if sentence.start and sentence.start_line else chunk.line_of(sentence.line)
+            candidates.append(Sentence(text, hit, line, score, chunk.last_line_of(sentence.last_line)))
     if not candidates:
         return []
     ranked: list[Sentence] = []
@@ -262,6 +268,11 @@ def pick_sentences(question: str, hits: list[Hit], limit: int = 3, from_top: int
 
 
 _ASKING = set(tokenize(" ".join(QUESTION_WORDS)))
+
+
+def _whole(sentence) -> str:
+    """The sentence as written: with its start when a passage boundary cut it off (index.search)."""
+    return f"{sentence.start.rstrip()} {sentence.text.lstrip()}" if sentence.start else sentence.text
 
 
 def _rarity(words: set[str], held: list[set[str]]) -> dict[str, float]:

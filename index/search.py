@@ -14,15 +14,16 @@ from __future__ import annotations
 
 import re
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
-from ingest import Chunk, normalize
+from ingest import Chunk, normalize, split_sentences
 
 from . import roles, store
 from .embed import Embedder
+from .plan import cut
 
 DENSE_WEIGHT = 0.5  # share of the dense score in the fused score; BM25 gets the rest
 SENTENCE_WEIGHT = 0.5  # share of the best sentence in a passage's dense score
@@ -100,7 +101,14 @@ class Searcher:
 
     def _scored_sentences(self, row: int, qvec: np.ndarray, sims: dict[int, np.ndarray]) -> list[tuple[store.Sentence, float]]:
         found = sims[row] if row in sims else self._sentence_sims(row, qvec)
-        return [(s, float(sim)) for (s, _), sim in zip(self.index.sentences(row), found)]
+        scored = [(s, float(sim)) for (s, _), sim in zip(self.index.sentences(row), found)]
+        if scored and scored[0][0].text[:1].islower() and row - 1 in self.chunks.file_rows.get(self.chunks[row].source, ()):
+            before = split_sentences(self.chunks[row - 1])  # a passage starting in lower case may go on from the last one
+            first = scored[0][0]
+            if before and cut(self.chunks[row - 1], self.chunks[row], before[-1], (first.text, first.line, first.last_line)):
+                start, line = before[-1][0], self.chunks[row - 1].line_of(before[-1][1])
+                scored[0] = (replace(first, start=start, start_line=line), scored[0][1])
+        return scored
 
     def rows_of(self, sources: set[str]) -> np.ndarray:
         """The passage rows of these files (a file's passages are contiguous rows of the index)."""

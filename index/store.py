@@ -77,6 +77,8 @@ class Sentence:
     line: int  # 0-based first line of the passage text it stands in
     text: str
     last_line: int  # 0-based last line (a sentence may wrap over lines)
+    start: str = ""  # the start of this sentence at the end of the passage before, when the boundary cut it
+    start_line: int | None = None  # the file line that start stands on (text files)
 
 
 @dataclass

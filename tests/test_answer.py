@@ -507,6 +507,41 @@ def test_in_running_prose_the_first_answer_sentence_reads_on_into_the_next_passa
     assert shown("prose", heading="CHAPTER II")[:2] != [setup, reply]  # another chapter starts another scene
 
 
+def test_a_sentence_a_passage_boundary_cut_is_found_and_shown_whole_from_either_half(tmp_path):
+    """A saved article with lines of no fixed width: a passage fills up at a line that stops mid-sentence ("...
+    Roberts said he still" / "regretted not completing a hat-trick ..."). Each half is embedded as the whole
+    sentence, so the half holding the answer is found by the words of the other; the answer shows the sentence
+    whole, cited from the line its start stands on to the line its rest ends on, even when the passage with the
+    start is not among the top hits."""
+    from index.plan import sentence_rows
+    from ingest import discover, load
+
+    filler = ["The club was founded in 1884 by members of a cricket team who wanted a winter sport to play.",
+              "Its first ground was a field beside the river, rented from a farmer for two pounds a season.",
+              "The team wore blue shirts until 1907, when a local newspaper suggested green and yellow.",
+              "Crowds grew quickly after the railway station opened next to the new ground in 1935.",
+              "A new stand with a roof over the terrace was built in 1952 and paid for by the supporters' club."]
+    lines = filler + ["In the second half the striker scored two goals to secure a draw. After retiring, the striker said he still",
+                      "regretted not completing a hat-trick in the match, a feat he did achieve in April 1994 in a 28-minute spell against local rivals Derby.",
+                      "The club was relegated the following season despite his goals."]
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "club.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    chunks = [c for note in discover([notes])[0] for c in load(note).chunks]
+    assert chunks[0].text.endswith("he still") and chunks[1].text.startswith("regretted"), [c.text[-40:] for c in chunks]
+    _, alone, said, _ = sentence_rows(chunks)
+    whole = ("After retiring, the striker said he still regretted not completing a hat-trick in the match, a feat he did "
+             "achieve in April 1994 in a 28-minute spell against local rivals Derby.")
+    assert [a for a, t in zip(alone, said) if "he still" in t or t.startswith("regretted")] == [whole, whole]
+    home = tmp_path / "home"
+    build(home, [notes], HashEmbedder(256))
+    study = Study(Settings(home, notes=notes, model="hash:256", abstention=Abstention(0.1)), embedder=HashEmbedder(256))
+    reply = study.ask("When did the striker regret not completing a hat-trick?", k=1)
+    assert reply.hits[0].chunk.text.startswith("regretted")  # the passage with the start is not among the hits
+    assert reply.sentences[0].text == whole
+    assert reply.sentences[0].citation == "notes/club.txt:6-7"
+
+
 def test_a_question_term_few_sentences_hold_tells_the_answer_from_the_rest():
     """In a scene where "Dolokhov" is in most lines, the one line naming "Stevens" answers "What did Dolokhov bet
     with Stevens?": the question's terms count in a sentence by how few of the candidates hold them."""
