@@ -182,14 +182,15 @@ _ANNOUNCES = re.compile(r"\b(?:in (?:a few|several|many|some|two|three|four|a nu
                         r"the following)\W*$", re.I)
 
 
-# A reference, not a statement: a source's title with its address ('"Norwich release him" (http://news...).',
-# "Archived (https://web.archive.org/...) from the original", "[23] https://..."), or an address with next to no words.
 _URL = re.compile(r"(?:https?\s?:\s?/\s?/|www\.)\S*", re.I)
-_CITES = re.compile(r"^\W*(?:\[\d+\]|archived\b|retrieved\b)|[\"”]\s*\((?:https?|www)", re.I)
+_CITES = re.compile(r"^\W*(?:\[\d+\]|(?:archived|retrieved)\s*(?:\(|from\b|on\b))|^\W*[\"“][^\"”]+[\"”]\s*\((?:https?|www)", re.I)
 
 
 def _reference(text: str) -> bool:
-    return bool(_URL.search(text)) and (bool(_CITES.search(text)) or len(_URL.sub(" ", text).split()) < 5)
+    """A reference list's line: a numbered note or an archive notice with an address, a quoted title followed by
+    its address, or an address with at most two words beside it. "The course website is https://..." states a
+    fact and is no reference."""
+    return bool(_URL.search(text)) and (bool(_CITES.search(text)) or len(_URL.sub(" ", text).split()) <= 2)
 
 
 # "No SSH access" to "Can I SSH into an RDS instance?" shares the question's words and denies them: it answers.
@@ -218,11 +219,9 @@ def pick_sentences(question: str, hits: list[Hit], limit: int = 3, from_top: int
     candidates: list[Sentence] = []
     # a line of code or a link list is not an answer in words
     usable = [hit for hit in hits[:from_top] if hit.chunk.kind != "nav" and (hit.chunk.kind != "code" or code_ok)]
-    # a sentence a passage boundary cut is a candidate whole, from the passage holding its rest (the searcher gives
-    # that rest its start); the start alone is no candidate
-    started = {(hit.row - 1, sentence.start) for hit in usable for sentence, _ in hit.sentences if sentence.start}
-    held = [[(sentence, sim, set(tokenize(_whole(sentence)))) for sentence, sim in hit.sentences
-             if (hit.row, sentence.text) not in started] for hit in usable]
+    # a sentence a passage boundary cut is a candidate whole from either passage (the searcher gives each half the
+    # other); where both passages are hits, the two wholes are one sentence, shown once (below)
+    held = [[(sentence, sim, set(tokenize(_whole(sentence)))) for sentence, sim in hit.sentences] for hit in usable]
     weight = _rarity(words, [own for sentences in held for _, _, own in sentences])
     total = sum(weight.values())
     terms = words - _ASKING  # what a sentence may share: not the question words ("where" in a line tells nothing)
@@ -231,7 +230,7 @@ def pick_sentences(question: str, hits: list[Hit], limit: int = 3, from_top: int
             text = _whole(sentence)
             if hit.chunk.page is not None and _is_title(sentence.text):
                 continue  # on a page: "A HISTORY OF THE RIVER.", "CHAPTER XII" name what follows, they answer nothing
-            if _reference(sentence.text):
+            if _reference(text):
                 continue  # a source's title and address: it names what the question names and tells nothing
             score = sim + 0.03 * (from_top - hit.rank)  # retrieval already weighed the whole passage
             if words:  # the question's own terms in a sentence are evidence too, as in retrieval
@@ -245,7 +244,8 @@ def pick_sentences(question: str, hits: list[Hit], limit: int = 3, from_top: int
                 score += 0.08  # "how many / how long" is answered by a number
             chunk = hit.chunk
             line = sentence.start_line if sentence.start and sentence.start_line else chunk.line_of(sentence.line)
-            candidates.append(Sentence(text, hit, line, score, chunk.last_line_of(sentence.last_line)))
+            last = sentence.rest_line if sentence.rest and sentence.rest_line else chunk.last_line_of(sentence.last_line)
+            candidates.append(Sentence(text, hit, line, score, last))
     if not candidates:
         return []
     ranked: list[Sentence] = []
@@ -271,8 +271,8 @@ _ASKING = set(tokenize(" ".join(QUESTION_WORDS)))
 
 
 def _whole(sentence) -> str:
-    """The sentence as written: with its start when a passage boundary cut it off (index.search)."""
-    return f"{sentence.start.rstrip()} {sentence.text.lstrip()}" if sentence.start else sentence.text
+    """The sentence as written: with its start or its rest when a passage boundary cut it (index.search)."""
+    return " ".join(part.strip() for part in (sentence.start, sentence.text, sentence.rest) if part)
 
 
 def _rarity(words: set[str], held: list[set[str]]) -> dict[str, float]:
@@ -321,6 +321,14 @@ _RESULT = re.compile(r"^(?:as a (?:result|consequence)|therefore|thus|hence|cons
                      r"reasons?|(?:this|that) is why|because of (?:this|that))\b", re.I)
 
 
+def _adjacent(first: Sentence, second: Sentence) -> bool:
+    """Whether ``second`` follows ``first`` in one paragraph: the same line or the next one (a blank line between
+    them ends a paragraph), or, without lines to tell, the same passage of running prose."""
+    if first.line is None or second.line is None:
+        return first.hit is second.hit and first.hit.chunk.kind == "prose"
+    return 0 <= second.line - (first.last_line or first.line) <= 1
+
+
 def _with_continuations(chosen: list[Sentence], candidates: list[Sentence]) -> list[Sentence]:
     """Each chosen sentence followed by the next sentence of its passage when that one continues it, or when the
     chosen one leads in to it (ends on a colon); the first one also by the next sentence it reads on into
@@ -336,7 +344,7 @@ def _with_continuations(chosen: list[Sentence], candidates: list[Sentence]) -> l
         if id(c) in continued or any(c is o for o in out):
             continue  # shown right after the chosen sentence it finishes
         cause = preceding.get(id(c))
-        if cause is not None and _RESULT.match(c.text.lstrip()) and not _shown(cause, out):
+        if cause is not None and _RESULT.match(c.text.lstrip()) and _adjacent(cause, c) and not _shown(cause, out):
             out.append(cause)  # "As a result, they fell out": what it results from comes first
         out.append(c)
         nxt = following.get(id(c))

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ingest import Chunk, sentence_context, split_sentences
+from ingest import Chunk, cut_between, sentence_context, split_sentences
 
 VERSION = "2"  # change it with the rules below: the next ingest makes the sentence vectors they change, reusing the rest
 
@@ -32,34 +32,22 @@ def pooled(chunk: Chunk) -> bool:
     return chunk.kind == "prose"
 
 
-_ENDED = (".", "!", "?", ":", ";", "…", '"', "”", "’", "'", ")", "]")
-
-
-def cut(a: Chunk, b: Chunk, a_last: tuple[str, int, int], b_first: tuple[str, int, int]) -> bool:
-    """Whether the last sentence of passage ``a`` (``a_last``: text, first and last line) and the first of the next
-    passage ``b`` are the two pieces of one sentence the boundary cut ("After retiring, he said he still" /
-    "regretted not completing a hat-trick ..."): the first piece ends unfinished, the rest goes on in lower case on
-    the next line (or page), in the same file under the same heading, both passages text (not code, a table, or
-    running prose, whose passages end where sentences do)."""
-    if a.kind != "text" or b.kind != "text" or a.source != b.source or a.heading != b.heading:
-        return False
-    if a_last[0].rstrip().endswith(_ENDED) or not b_first[0].lstrip()[:1].islower():
-        return False
-    if a.page is not None or b.page is not None:
-        return a.page is not None and b.page is not None and 0 <= b.page - a.page <= 1
-    ended, goes_on = a.last_line_of(a_last[2]), b.line_of(b_first[1])
-    return ended is not None and goes_on is not None and 0 <= goes_on - ended <= 1
-
-
 def _whole(chunks: list[Chunk], split: list[list[tuple[str, int, int]]]) -> dict[tuple[int, int], str]:
     """(passage, sentence) -> the whole sentence, for the two pieces of a sentence a passage boundary cut: each is
     embedded as the whole, so the half that holds the answer is found by the words of the other half."""
     out: dict[tuple[int, int], str] = {}
     for i in range(1, len(chunks)):
-        if split[i - 1] and split[i] and cut(chunks[i - 1], chunks[i], split[i - 1][-1], split[i][0]):
-            start, rest = split[i - 1][-1][0], split[i][0][0]
-            out[(i - 1, len(split[i - 1]) - 1)] = out[(i, 0)] = f"{start.rstrip()} {rest.lstrip()}"
+        start_at, rest_at = (i - 1, len(split[i - 1]) - 1), (i, 0)
+        if split[i - 1] and split[i] and start_at not in out and cut_between(chunks[i - 1], chunks[i], split[i - 1][-1], split[i][0]):
+            # (a passage cut at both ends, a piece of a long line, keeps the first pair: as the search shows it)
+            out[start_at] = out[rest_at] = f"{split[i - 1][-1][0].rstrip()} {split[i][0][0].lstrip()}"
     return out
+
+
+def cut_after(a: Chunk, b: Chunk) -> bool:
+    """Whether the boundary between passages ``a`` and ``b`` (next in a file) cuts a sentence."""
+    first, second = split_sentences(a), split_sentences(b)
+    return bool(first and second) and cut_between(a, b, first[-1], second[0])
 
 
 def sentence_rows(chunks: list[Chunk]) -> tuple[np.ndarray, list[str], list[str], list[str]]:

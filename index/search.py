@@ -19,11 +19,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest import Chunk, normalize, split_sentences
+from ingest import Chunk, cut_between, normalize, split_sentences
+from ingest.sentences import ENDED
 
 from . import roles, store
 from .embed import Embedder
-from .plan import cut
 
 DENSE_WEIGHT = 0.5  # share of the dense score in the fused score; BM25 gets the rest
 SENTENCE_WEIGHT = 0.5  # share of the best sentence in a passage's dense score
@@ -102,13 +102,32 @@ class Searcher:
     def _scored_sentences(self, row: int, qvec: np.ndarray, sims: dict[int, np.ndarray]) -> list[tuple[store.Sentence, float]]:
         found = sims[row] if row in sims else self._sentence_sims(row, qvec)
         scored = [(s, float(sim)) for (s, _), sim in zip(self.index.sentences(row), found)]
-        if scored and scored[0][0].text[:1].islower() and row - 1 in self.chunks.file_rows.get(self.chunks[row].source, ()):
-            before = split_sentences(self.chunks[row - 1])  # a passage starting in lower case may go on from the last one
-            first = scored[0][0]
-            if before and cut(self.chunks[row - 1], self.chunks[row], before[-1], (first.text, first.line, first.last_line)):
-                start, line = before[-1][0], self.chunks[row - 1].line_of(before[-1][1])
-                scored[0] = (replace(first, start=start, start_line=line), scored[0][1])
+        if scored:
+            scored[0] = (self._with_start(row, scored[0][0]), scored[0][1])
+            scored[-1] = (self._with_rest(row, scored[-1][0]), scored[-1][1])
         return scored
+
+    # A sentence a passage boundary cut (index.plan embeds both halves as the whole) is given its other half, read from
+    # the passage before or after, so the answer shows it whole from either passage. Only a sentence that could be
+    # cut reads a neighbour: one that opens its passage in lower case, or one that ends its passage unfinished.
+    def _with_start(self, row: int, first: store.Sentence) -> store.Sentence:
+        chunk = self.chunks[row]
+        if not first.text[:1].islower() or row - 1 not in self.chunks.file_rows.get(chunk.source, ()):
+            return first
+        before, prev = split_sentences(self.chunks[row - 1]), self.chunks[row - 1]
+        if not before or not cut_between(prev, chunk, before[-1], (first.text, first.line, first.last_line)):
+            return first
+        return replace(first, start=before[-1][0], start_line=prev.line_of(before[-1][1]))
+
+    def _with_rest(self, row: int, last: store.Sentence) -> store.Sentence:
+        chunk = self.chunks[row]
+        if last.text.rstrip().endswith(ENDED) or row + 1 not in self.chunks.file_rows.get(chunk.source, ()):
+            return last
+        nxt = self.chunks[row + 1]
+        after = split_sentences(nxt)
+        if not after or not cut_between(chunk, nxt, (last.text, last.line, last.last_line), after[0]):
+            return last
+        return replace(last, rest=after[0][0], rest_line=nxt.last_line_of(after[0][2]))
 
     def rows_of(self, sources: set[str]) -> np.ndarray:
         """The passage rows of these files (a file's passages are contiguous rows of the index)."""

@@ -17,6 +17,8 @@ from typing import Callable
 
 from ingest import Chunk
 
+from .plan import cut_after
+
 FIRST_STEP = 2.0  # seconds of embedding before the first step goes live
 STEP_SECONDS = 30.0  # default spacing of later steps ($STUDY_STEP_SECONDS)
 
@@ -88,6 +90,10 @@ class Steps:
                 chunks.extend(before[0])
                 files[source] = before[1]
                 continue
+            # a step ends a partly embedded file where no sentence runs on: the two halves of a cut sentence are
+            # embedded as the whole, known by a key the next passage is part of
+            while 0 < done < len(items) and cut_after(items[done - 1][0], items[done][0]):
+                done -= 1
             embedded += done
             chunks.extend(c for c, _ in items[:done])
             files[source] = {"path": entry.get("path"), "passages": done, "partial": {"done": done, "total": len(items)},

@@ -79,6 +79,8 @@ class Sentence:
     last_line: int  # 0-based last line (a sentence may wrap over lines)
     start: str = ""  # the start of this sentence at the end of the passage before, when the boundary cut it
     start_line: int | None = None  # the file line that start stands on (text files)
+    rest: str = ""  # the rest of this sentence at the start of the passage after, when the boundary cut it
+    rest_line: int | None = None  # the file line that rest ends on (text files)
 
 
 @dataclass

@@ -129,3 +129,28 @@ def sentence_context(chunk: Chunk, sentence: str) -> str:
     """What gets embedded for a sentence: its innermost heading gives it context."""
     inner = chunk.heading.rsplit(" > ", 1)[-1] if chunk.heading else ""
     return f"{inner}: {sentence}" if inner else sentence
+
+
+ENDED = (*_ENDS, '"', "”", "’", "'", ")", "]")  # a sentence ending so is finished, closing quote or bracket and all
+
+
+def cut_between(a: Chunk, b: Chunk, a_last: tuple[str, int, int], b_first: tuple[str, int, int]) -> bool:
+    """Whether the last sentence of passage ``a`` (``a_last``: text, first and last 0-based passage line) and the
+    first of the next passage ``b`` are two pieces of one sentence the boundary cut ("After retiring, he said he
+    still" / "regretted not completing a hat-trick ..."), by the rules that join a passage's own lines (_joined): the
+    first piece stops unfinished, the rest goes on in lower case on the next line of the same file and section, not
+    as a new list item; both are text as the file wrapped it (not a table, code, running prose whose passages end
+    where sentences do, or a slide, paragraph or web page element a reader set apart)."""
+    if a.kind != "text" or b.kind != "text" or a.source != b.source or a.heading != b.heading or a.unit or b.unit \
+            or a.source.lower().endswith(_ELEMENTS):
+        return False
+    if a_last[0].rstrip().endswith(ENDED) or not b_first[0].lstrip()[:1].islower():
+        return False
+    raw = b.text.split("\n")[b_first[1]] if b_first[1] < len(b.text.split("\n")) else ""
+    if raw.lstrip().startswith(("-", "•", "*", ">")) or re.match(r"\s*\d+[.)]\s", raw):
+        return False  # a bullet of its own, though written in lower case
+    if a.page is not None or b.page is not None:
+        return a.page is not None and b.page is not None and 0 <= b.page - a.page <= 1
+    ended, goes_on = a.last_line_of(a_last[2]), b.line_of(b_first[1])
+    return ended is not None and goes_on is not None and 0 <= goes_on - ended <= 1
+

@@ -352,13 +352,17 @@ def test_a_consequence_is_shown_after_what_it_results_from():
 
     def shown(lines, question):
         hit = Hit(Chunk("notes/town.txt", "", " ".join(t for t, _ in lines), 4, 4, lines=(4,)), row=0, rank=1, score=1.0)
-        hit.sentences = [(Sentence(0, i, t, 0), sim) for i, (t, sim) in enumerate(lines)]
+        hit.sentences = [(Sentence(0, 0, t, 0), sim) for t, sim in lines]  # one line of the file
         return [s.text for s in pick_sentences(question, [hit])]
 
     cause, result = "The old bridge was closed for repairs in the spring.", "As a result, traffic moved to the ferry for a year."
     assert shown([(cause, 0.40), (result, 0.70)], "Why did traffic move to the ferry?") == [cause, result]
     plain = "Traffic moved to the ferry for a year."
     assert shown([(cause, 0.40), (plain, 0.70)], "Why did traffic move to the ferry?") == [plain]
+    # a line of its own after a blank line (another paragraph) is no consequence of the line before it
+    hit = Hit(Chunk("notes/town.txt", "", f"{cause}\n{result}", 4, 6, lines=(4, 6)), row=0, rank=1, score=1.0)
+    hit.sentences = [(Sentence(0, 0, cause, 0), 0.40), (Sentence(0, 1, result, 1), 0.70)]
+    assert [s.text for s in pick_sentences("Why did traffic move to the ferry?", [hit])] == [result]
 
 
 def test_a_question_someone_asks_in_a_story_is_not_the_answer():
@@ -540,6 +544,20 @@ def test_a_sentence_a_passage_boundary_cut_is_found_and_shown_whole_from_either_
     assert reply.hits[0].chunk.text.startswith("regretted")  # the passage with the start is not among the hits
     assert reply.sentences[0].text == whole
     assert reply.sentences[0].citation == "notes/club.txt:6-7"
+    # and from the other half: the passage holding the start is the hit, the rest is read from the next passage
+    reply = study.ask("What did the striker say after retiring from the club?", k=1)
+    assert reply.hits[0].chunk.text.endswith("he still")
+    shown = [s.text for s in reply.sentences]
+    assert whole in shown and "After retiring, the striker said he still" not in shown, shown
+    assert reply.sentences[shown.index(whole)].citation == "notes/club.txt:6-7"
+    # a lower-case bullet opening the next passage is an item of its own, not the rest of a sentence
+    bullets = tmp_path / "bullets"
+    bullets.mkdir()
+    (bullets / "club.txt").write_text("\n".join(lines[:-2] + ["- regretted nothing about the match, the draw or the missed chances, he said in a long interview with a local paper in 2010.",
+                                                              lines[-1]]) + "\n", encoding="utf-8")
+    parts = [c for note in discover([bullets])[0] for c in load(note).chunks]
+    assert len(parts) == 2 and parts[1].text.startswith("- regretted")
+    assert not any(a.startswith("After retiring") and "regretted" in a for a in sentence_rows(parts)[1])
 
 
 def test_a_question_term_few_sentences_hold_tells_the_answer_from_the_rest():

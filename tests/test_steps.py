@@ -258,3 +258,34 @@ def test_a_first_step_of_a_long_file_never_reads_as_nothing_done():
 
     assert _share(3, 4339) == "under 1%"
     assert _share(0, 4339) == "0%" and _share(1476, 4339) == "34%" and _share(4339, 4339) == "100%"
+
+
+def test_a_step_never_ends_a_file_inside_a_sentence_its_next_passage_finishes(tmp_path):
+    """A saved page whose line stops mid-sentence where a passage fills up: both halves of that sentence are embedded
+    as the whole, a vector keyed by the next passage too. A step taken when only the first passage is embedded
+    must not show it alone (its index would need the first half's own vector, which nobody made, and the ingest
+    failed); it waits for the next passage."""
+    from index import plan
+    from index.steps import Steps
+    from ingest import discover, load
+
+    filler = [f"Line {n} of the page tells how the harbour at the mouth of the river was dredged and widened again."
+              for n in range(6)]
+    lines = filler + ["After retiring, the harbour master said he still",
+                      "regretted not finishing the north pier, which was completed in 1994 by the council's engineers.",
+                      "The pier is now a walkway."]
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "page.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    chunks = [c for note in discover([notes])[0] for c in load(note).chunks]
+    assert len(chunks) == 2 and plan.cut_after(chunks[0], chunks[1])
+    made = plan.plan(chunks)
+    first = set(made.chunk_keys[0])  # the first passage and its sentences: embedded, the second not yet
+    known = {k: None for k in first}
+    steps = Steps(chunks, {"notes/page.txt": {"path": "notes/page.txt"}}, made.chunk_keys, lambda source: None,
+                  lambda c, f: None, {})
+    shown, _, done = steps.contents(known)
+    assert done == 0 and shown == []
+    known.update({k: None for k in made.chunk_keys[1]})
+    shown, _, done = steps.contents(known)
+    assert done == 2 and all(k in known for k in plan.sentence_rows(shown)[3])
