@@ -159,7 +159,7 @@ def test_a_sentence_that_finishes_the_chosen_one_is_shown_with_it():
     """"A sigmoid curve is S-shaped." is closest to the question, but "It maps any value to between 0 and 1." says
     what it does: a sentence that opens by pointing back, or the line a lead-in ends on, comes with the chosen one;
     an unrelated next sentence does not."""
-    from app.answer import pick_sentences
+    from app.sentences import pick_sentences
     from index.search import Hit
     from index.store import Sentence
     from ingest import Chunk
@@ -197,7 +197,7 @@ def test_the_first_answer_sentence_reads_on_in_its_paragraph_or_in_running_prose
     """"Two schools formed around tidy and messy gardens." names what was asked; the next sentence of its paragraph
     says it. A line of its own after it (a bullet, a new paragraph) stays out, but in running prose (a story, where
     the reply follows the question) the next sentence comes whatever its line."""
-    from app.answer import pick_sentences
+    from app.sentences import pick_sentences
     from index.search import Hit
     from index.store import Sentence
     from ingest import Chunk
@@ -234,7 +234,7 @@ def test_the_first_answer_sentence_reads_on_in_its_paragraph_or_in_running_prose
 def test_a_title_in_capitals_is_never_an_answer_sentence():
     """A running header or chapter title kept by a PDF's text layer is closest to a question that names the book's
     subject, but it answers nothing: the first statement is shown instead."""
-    from app.answer import pick_sentences
+    from app.sentences import pick_sentences
     from index.search import Hit
     from index.store import Sentence
     from ingest import Chunk
@@ -259,7 +259,7 @@ def test_a_title_in_capitals_is_never_an_answer_sentence():
 def test_a_sentence_that_only_sends_the_reader_elsewhere_is_not_shown_first():
     """Course notes point to videos, pages and later lessons in sentences that name the question's subject but say
     nothing about it; the sentence that says it is shown first (a fact that merely starts with "Read" still can be)."""
-    from app.answer import pick_sentences
+    from app.sentences import pick_sentences
     from index.search import Hit
     from index.store import Sentence
     from ingest import Chunk
@@ -282,7 +282,7 @@ def test_a_sentence_that_only_sends_the_reader_elsewhere_is_not_shown_first():
 def test_a_sentence_that_only_announces_what_follows_is_not_the_answer():
     """"Tides differ from waves in a few important ways." names both things asked about and says nothing of them;
     the sentence that says how they differ is shown first."""
-    from app.answer import pick_sentences
+    from app.sentences import pick_sentences
     from index.search import Hit
     from index.store import Sentence
     from ingest import Chunk
@@ -299,7 +299,7 @@ def test_a_reference_to_a_source_is_not_shown_as_an_answer():
     """A saved article's reference list names its sources by title with their addresses; such a line shares the
     question's names but tells nothing. A statement that holds an address (where to download something) still can
     be the answer."""
-    from app.answer import pick_sentences
+    from app.sentences import pick_sentences
     from index.search import Hit
     from index.store import Sentence
     from ingest import Chunk
@@ -324,7 +324,7 @@ def test_a_short_line_that_denies_what_was_asked_is_the_answer():
     """"No laptops in the exam room." holds little besides the question's own words, like a line that restates it,
     but it says no: to "Can I bring a laptop to the exam?" it is the answer. A line that only repeats the question's
     words is still passed over."""
-    from app.answer import pick_sentences
+    from app.sentences import pick_sentences
     from index.search import Hit
     from index.store import Sentence
     from ingest import Chunk
@@ -345,7 +345,7 @@ def test_a_consequence_is_shown_after_what_it_results_from():
     """"As a result, traffic moved to the ferry." is the line closest to "Why did traffic move to the ferry?", but the
     why is the sentence before it: shown first, then the consequence. A sentence that does not point back stands
     alone."""
-    from app.answer import pick_sentences
+    from app.sentences import pick_sentences
     from index.search import Hit
     from index.store import Sentence
     from ingest import Chunk
@@ -368,7 +368,7 @@ def test_a_consequence_is_shown_after_what_it_results_from():
 def test_a_question_someone_asks_in_a_story_is_not_the_answer():
     """In a novel the line closest to a question is often a character asking it ('"Why are you going to the war?"
     asked Pierre.'); the reply answers it."""
-    from app.answer import pick_sentences
+    from app.sentences import pick_sentences
     from index.search import Hit
     from index.store import Sentence
     from ingest import Chunk
@@ -386,7 +386,7 @@ def test_a_question_someone_asks_in_a_story_is_not_the_answer():
 def test_a_sentence_the_notes_hold_twice_is_shown_once_from_the_text_not_the_scan():
     """A paragraph that repeats a sentence, or a scanned page indexed beside its text twin, must not fill the answer
     with copies; of a scan and its text, the text is cited."""
-    from app.answer import pick_sentences
+    from app.sentences import pick_sentences
     from index.search import Hit
     from index.store import Sentence
     from ingest import Chunk
@@ -452,7 +452,7 @@ def test_a_sentence_a_passage_boundary_cut_is_shown_whole():
     its own, or the start of another file, is not glued on."""
     from dataclasses import replace
 
-    from app.answer import pick_sentences
+    from app.sentences import pick_sentences
     from index.search import Hit
     from index.store import Sentence
     from ingest import Chunk
@@ -486,7 +486,7 @@ def test_in_running_prose_the_first_answer_sentence_reads_on_into_the_next_passa
     within a passage; in notes a passage's last line does not run on into the next passage's first."""
     from dataclasses import replace
 
-    from app.answer import pick_sentences
+    from app.sentences import pick_sentences
     from index.search import Hit
     from index.store import Sentence
     from ingest import Chunk
@@ -563,7 +563,7 @@ def test_a_sentence_a_passage_boundary_cut_is_found_and_shown_whole_from_either_
 def test_a_question_term_few_sentences_hold_tells_the_answer_from_the_rest():
     """In a scene where "Dolokhov" is in most lines, the one line naming "Stevens" answers "What did Dolokhov bet
     with Stevens?": the question's terms count in a sentence by how few of the candidates hold them."""
-    from app.answer import pick_sentences
+    from app.sentences import pick_sentences
     from index.search import Hit
     from index.store import Sentence
     from ingest import Chunk
@@ -580,7 +580,7 @@ def test_a_question_term_few_sentences_hold_tells_the_answer_from_the_rest():
 def test_a_question_word_in_a_sentence_is_no_shared_term():
     """"where" in "She never knew where it was kept" says nothing of where: the line that tells the place, holding
     none of the question's words, stays first."""
-    from app.answer import pick_sentences
+    from app.sentences import pick_sentences
     from index.search import Hit
     from index.store import Sentence
     from ingest import Chunk

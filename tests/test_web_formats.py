@@ -504,7 +504,7 @@ def test_each_sentence_of_a_paragraph_cites_the_line_it_starts_on(tmp_path):
 def test_a_sentence_wrapped_over_source_lines_cites_all_of_them(tmp_path):
     """An answer sentence cites every source line it stands on, from its first word to its last (a page's source
     wraps a sentence over lines), and the stored passage keeps that through the index."""
-    from app.answer import pick_sentences
+    from app.sentences import pick_sentences
     from index.search import Hit
     from index.store import Sentence
     from ingest import Chunk, split_sentences
