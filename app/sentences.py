@@ -270,7 +270,9 @@ _ENDED = (".", "!", "?", ":", ";", "…", '"', "”", "’", "'", ")", "]")
 def _cut(first: Sentence, second: Sentence) -> bool:
     """Whether ``second`` is the rest of ``first``, a sentence a passage boundary cut ("The bridge was opened in" /
     "the spring of that year ..."): the first stops unfinished, the other goes on in lower case, under the same
-    heading, on the next line (or page); a bullet or a heading without a stop ends a section, it is not cut."""
+    heading (a heading without a stop ends a section), on the next line (or page). Where the search already gave
+    each half the other (index.search, text as the file wrapped it) both read whole and this finds nothing; it
+    joins what that leaves, halves of running prose or a table."""
     a, b = first.hit.chunk, second.hit.chunk
     if first.hit is second.hit or a.source != b.source or a.heading != b.heading \
             or first.text.rstrip().endswith(_ENDED) or not second.text.lstrip()[:1].islower():
