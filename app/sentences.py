@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from index import Hit
 from index.lexical import tokenize
 from index.search import reads_like_code
+from ingest.sentences import ENDED
 
 FROM_TOP = 3  # the answer's sentences come from this many of the best passages (the search scores theirs)
 TITLE_WORDS = 8  # a line in capitals this short is a title (_is_title)
@@ -264,7 +265,6 @@ def _continues(first: Sentence, second: Sentence, leads: bool) -> bool:
         or (leads and _reads_on(first, second)) or _cut(first, second)
 
 
-_ENDED = (".", "!", "?", ":", ";", "…", '"', "”", "’", "'", ")", "]")
 
 
 def _cut(first: Sentence, second: Sentence) -> bool:
@@ -275,7 +275,7 @@ def _cut(first: Sentence, second: Sentence) -> bool:
     joins what that leaves, halves of running prose or a table."""
     a, b = first.hit.chunk, second.hit.chunk
     if first.hit is second.hit or a.source != b.source or a.heading != b.heading \
-            or first.text.rstrip().endswith(_ENDED) or not second.text.lstrip()[:1].islower():
+            or first.text.rstrip().endswith(ENDED) or not second.text.lstrip()[:1].islower():
         return False
     if first.line is not None and second.line is not None:
         return 0 <= second.line - (first.last_line or first.line) <= 1

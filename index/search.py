@@ -114,7 +114,8 @@ class Searcher:
         chunk = self.chunks[row]
         if not first.text[:1].islower() or row - 1 not in self.chunks.file_rows.get(chunk.source, ()):
             return first
-        before, prev = split_sentences(self.chunks[row - 1]), self.chunks[row - 1]
+        prev = self.chunks[row - 1]
+        before = split_sentences(prev)
         if not before or not cut_between(prev, chunk, before[-1], (first.text, first.line, first.last_line)):
             return first
         return replace(first, start=before[-1][0], start_line=prev.line_of(before[-1][1]))

@@ -78,6 +78,11 @@ def _clean(line: str) -> str:
     return line.strip().lstrip("-•*>").strip()
 
 
+def _starts_item(raw: str) -> bool:
+    """Whether a line of a passage, as written, opens a list item or a quotation: a line of its own."""
+    return raw.lstrip().startswith(("-", "•", "*", ">")) or bool(re.match(r"\s*\d+[.)]\s", raw))
+
+
 def _joined(chunk: Chunk) -> list[tuple[str, list[tuple[int, int]]]]:
     """Each logical line's text and where its passage lines start in it: [(offset, 0-based passage line)]."""
     out: list[tuple[str, list[tuple[int, int]]]] = []
@@ -89,7 +94,7 @@ def _joined(chunk: Chunk) -> list[tuple[str, list[tuple[int, int]]]]:
         if not text or _FILE_ONLY.match(text):
             gap = gap or not text
             continue
-        starts_item = raw.lstrip().startswith(("-", "•", "*", ">")) or bool(re.match(r"\s*\d+[.)]\s", raw))
+        starts_item = _starts_item(raw)
         prev = out[-1][0] if out else ""
         open_paren = prev.count("(") > prev.count(")")
         joins = text[0].islower() or chunk.kind == "prose" or (wrapped and bool(_GOES_ON.search(prev)))
@@ -146,8 +151,8 @@ def cut_between(a: Chunk, b: Chunk, a_last: tuple[str, int, int], b_first: tuple
         return False
     if a_last[0].rstrip().endswith(ENDED) or not b_first[0].lstrip()[:1].islower():
         return False
-    raw = b.text.split("\n")[b_first[1]] if b_first[1] < len(b.text.split("\n")) else ""
-    if raw.lstrip().startswith(("-", "•", "*", ">")) or re.match(r"\s*\d+[.)]\s", raw):
+    lines = b.text.split("\n")
+    if b_first[1] >= len(lines) or _starts_item(lines[b_first[1]]):
         return False  # a bullet of its own, though written in lower case
     if a.page is not None or b.page is not None:
         return a.page is not None and b.page is not None and 0 <= b.page - a.page <= 1
