@@ -345,3 +345,24 @@ def test_cards_section_picks_a_file_without_headings_by_its_name():
     assert {c.source for c in every} == {"notes/bio/loose-facts.txt", "notes/bio/cells.md"}
     assert {c.source for c in generate(chunks, section="LOOSE-facts")} == {"notes/bio/loose-facts.txt"}
     assert {c.source for c in generate(chunks, section="cells")} == {"notes/bio/cells.md"}
+
+
+def test_a_definition_is_also_asked_the_other_way_round_when_it_points_at_its_term_alone():
+    """As Anki's "Basic (and reversed card)": the definition shown, the term recalled; not when the definition
+    names the term ("scale up" for Vertical Scaling), says too little to point at one term, or the term is an
+    activity rather than a name."""
+    cards = _cloze({"Storage": "EBS: a network drive you can attach to your instances while they run.",
+                    "Scaling": "Vertical Scaling: increase instance size to scale up or down.",
+                    "Biology": "An enzyme is a protein that speeds up a chemical reaction in a living cell.",
+                    "Sets": "Capacity Units (CU): throughput for reads.",
+                    "Caches": "ElastiCache is used for managed Redis or Memcached clusters.",
+                    "Habits": "Reserving judgements is a matter of infinite hope and patience.",
+                    "Volumes": "GP2 (SSD): General purpose SSD volume that balances price and performance -> Test environments"})
+    answers = {a: q for q, a in cards if q.startswith(("What term do your notes define as", "What is used "))}
+    assert answers["EBS"] == "What term do your notes define as “a network drive you can attach to your instances while they run”?"
+    assert answers["enzyme"] == "What term do your notes define as “a protein that speeds up a chemical reaction in a living cell”?"
+    assert answers["ElastiCache"] == "What is used for managed Redis or Memcached clusters?"
+    # the definition before an arrow is a definition, both ways; what follows the arrow is no part of it
+    assert ("Define “GP2 (SSD)”.", "General purpose SSD volume that balances price and performance") in cards
+    assert answers["GP2"].startswith("What term do your notes define as “General purpose SSD volume")
+    assert not {"Vertical Scaling", "Capacity Units", "Reserving judgements"} & set(answers), cards

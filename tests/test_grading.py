@@ -253,3 +253,11 @@ def test_a_reply_made_of_the_questions_own_words_answers_nothing():
     assert g.rating == AGAIN and g.reason == "only repeats the question"
     assert grade("Multi Factor Authentication", "multi-factor authentication", aliases=aliases, question=question).rating >= GOOD
     assert grade("Multi Factor Authentication", "MFA", aliases=aliases).rating == GOOD  # no question: the alias
+
+
+@pytest.mark.parametrize("answer, reply, rating", [("Policies", "policy", GOOD), ("category", "categories", GOOD),
+                                                   ("Policies", "policing", AGAIN), ("ATP", "ATPs", AGAIN)])
+def test_a_term_in_the_singular_or_plural_is_the_same_term(answer, reply, rating):
+    """A reverse card asks for the term as the notes wrote it ("Policies"); "policy" names it too. A short term's
+    last letter may still be the whole difference."""
+    assert grade(answer, reply).rating == rating

@@ -220,6 +220,45 @@ def test_next_due_and_waiting_say_what_is_left(tmp_path):
     assert store.waiting(NOW) == 2 and store.waiting(due) == 3
 
 
+def test_a_sibling_from_the_same_line_waits_until_tomorrow(tmp_path):
+    """A definition and its reverse, or two blanks of one sentence: once one is rated, the other would be answered
+    from what the student just saw, so it is buried until the next day (as Anki buries siblings)."""
+    from app.review.progress import start_of_day
+
+    store = ReviewStore(tmp_path / "review.sqlite", fuzz=False)
+    forward = Card("d-1", "definition", "What is an ENI?", "a virtual network card", "notes/x.md", "Sec", 5, 5, None)
+    turned = Card("r-1", "reverse", "What term do your notes define as “a virtual network card”?", "ENI", "notes/x.md", "Sec", 5, 5, None)
+    other = card(7)
+    store.sync([forward, turned, other])
+    assert store.next_card(None, NOW).id == "d-1"
+    store.rate(forward, GOOD, now=NOW)
+    assert store.next_card(None, NOW).id == "c-7"  # not the reverse of what was just seen
+    assert store.waiting(NOW) == 1
+    store.rate(other, GOOD, now=NOW)
+    tomorrow = start_of_day(NOW + timedelta(days=1))
+    # the forward card is due again in minutes; the buried reverse from tomorrow on
+    assert store.next_card(None, NOW + timedelta(minutes=1)) is None
+    assert store.waiting(tomorrow + timedelta(seconds=1)) == 3  # the next day all three may be asked again
+    # a card of another line is never held back by it
+    store2 = ReviewStore(tmp_path / "other.sqlite", fuzz=False)
+    store2.sync([card(1), card(2)])
+    store2.rate(card(1), GOOD, now=NOW)
+    assert store2.next_card(None, NOW).id == "c-2"
+
+
+def test_only_buried_cards_left_are_due_tomorrow(tmp_path):
+    from app.review.progress import start_of_day
+
+    store = ReviewStore(tmp_path / "review.sqlite", fuzz=False)
+    a = Card("c-a", "cloze", "___ stores objects up to 5 TB", "S3", "notes/x.md", "Sec", 3, 3, None)
+    b = Card("c-b", "cloze", "S3 stores objects up to ___", "5 TB", "notes/x.md", "Sec", 3, 3, None)
+    store.sync([a, b])
+    store.rate(a, EASY, now=NOW)  # days away
+    assert store.next_card(None, NOW) is None and store.waiting(NOW) == 0
+    assert store.next_due(None, NOW) == start_of_day(NOW + timedelta(days=1))  # "the next card is due in ... hours"
+    assert store.next_card(None, start_of_day(NOW + timedelta(days=1))).id == "c-b"
+
+
 def test_edit_returns_with_the_card_and_undoes_when_worded_back(tmp_path):
     store = ReviewStore(tmp_path / "review.sqlite")
     store.sync([card(0)])

@@ -15,7 +15,7 @@ from ingest import Chunk, citation, normalize, split_sentences
 from ingest.records import locator
 
 from .cloze import blanks
-from .definitions import definition, stands_for
+from .definitions import colon_defines, definition, reverse, stands_for
 from .fitness import Terms, Wrap, clean, complete, content_words, stopwords, wrap_of, wraps
 from .yesno import yes_no
 
@@ -26,7 +26,7 @@ _NO_CARDS = ("code", "nav")  # passage kinds with no sentences to learn: code, l
 @dataclass(frozen=True)
 class Card:
     id: str
-    kind: str  # "cloze" | "definition" | "recall" | "yesno"
+    kind: str  # "cloze" | "definition" | "reverse" | "recall" | "yesno"
     question: str
     answer: str
     source: str
@@ -256,6 +256,13 @@ def generate(chunks: list[Chunk], section: str | None = None) -> list[Card]:
         ids.add(card.id)
         cards.append(card)
 
+    def define(d: tuple[str, str, str], chunk: Chunk, first: int, last: int) -> None:
+        """A definition's card, and its reverse where the definition points back at the term alone."""
+        add(_card("definition", d[0], d[1], chunk, first, last))
+        turned = reverse(*d, terms, common)
+        if turned:
+            add(_card("reverse", turned[0], turned[1], chunk, first, last))
+
     by_source: dict[str, list[str]] = {}
     for c in chunks:
         by_source.setdefault(c.source, []).append(c.text)
@@ -267,15 +274,23 @@ def generate(chunks: list[Chunk], section: str | None = None) -> list[Card]:
         w = wrap[chunk.source]
         cut_before = i > 0 and _runs_on(chunks[i - 1], chunk, w)
         cut_after = i + 1 < len(chunks) and _runs_on(chunk, chunks[i + 1], w)
-        sentences = [(t, first, last) for t, first, last in _sentences(chunk, w, cut_before, cut_after)
+        whole = _sentences(chunk, w, cut_before, cut_after)
+        sentences = [(t, first, last) for t, first, last in whole
                      if not t.endswith(("?", ":")) and "->" not in t and "://" not in t
                      and complete(t, chunk.kind == "prose" or w.hard)]
+        # An arrow is a walkthrough's click path or a flow, no fact; but "GP2 (SSD): General purpose SSD volume ...
+        # -> Development and test environments" defines its term before the arrow leads on to the uses.
+        for text, first, last in whole:
+            head = text.split(" -> ", 1)[0]
+            d = definition(head, terms) if head != text and "->" not in head and colon_defines(head) else None
+            if d:
+                define(d, chunk, first, last)
         for text, first, last in sentences:
             if not (MIN_WORDS <= len(text.split()) <= MAX_WORDS):
                 continue
             d = definition(text, terms)
             if d:
-                add(_card("definition", d[0], d[1], chunk, first, last))
+                define(d, chunk, first, last)
                 continue
             lead = _lead(chunk, first)
             clozes = [(q, a) for q, a in blanks(text, common, chunk.heading, terms) if a not in lead]

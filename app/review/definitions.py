@@ -7,7 +7,7 @@ import re
 
 from ingest import normalize
 
-from .fitness import Terms, balanced
+from .fitness import Terms, balanced, content_words
 from .grading import defined_abbreviations
 
 _DEFINITION = re.compile(r"^(?:An?|The)?\s*(?P<term>[A-Z][\w\-/&.]*(?:\s+[\w\-/&.()]+){0,5}?)\s+(?P<verb>is|are|means|represents)\s+(?:just\s+|simply\s+)?"
@@ -48,8 +48,8 @@ def _defines(term: str, definition: str, terms: Terms) -> bool:
         and not re.search(r"\w=|=\w|[_{}<>`|\\&]", definition) and names < 0.6 * len(definition.split())
 
 
-def definition(sentence: str, terms: Terms) -> tuple[str, str] | None:
-    """(question, answer) when the sentence defines a term: "X is a ...", "A catalyst is a ...", "Term: ..."."""
+def definition(sentence: str, terms: Terms) -> tuple[str, str, str] | None:
+    """(question, answer, term) when the sentence defines a term: "X is a ...", "A catalyst is a ...", "Term: ..."."""
     if sentence.rstrip().endswith(":"):
         return None  # the definition is in the lines that follow (a cut sentence never gets here: fitness.complete)
     m = next((m for m in (_DEFINITION.match(sentence), _GENERIC.match(sentence)) if m
@@ -62,10 +62,10 @@ def definition(sentence: str, terms: Terms) -> tuple[str, str] | None:
         # "A catalyst is ...": "What is a catalyst?" ("an enzyme")
         article = ("an " if term[0] in "aeiou" else "a ") if term[0].islower() else ""
         if said.startswith("used "):  # "Centrifuges are used for ...": what it is for, not what it is
-            return f"What {verb} {article}{term} used for?", re.sub(r"^used (?:for )?", "", said)
+            return f"What {verb} {article}{term} used for?", re.sub(r"^used (?:for )?", "", said), term
         if said.startswith("to "):  # "ElastiCache is to get managed Redis": a purpose, not what it is
-            return f"What {verb} {article}{term} for?", said
-        return f"What {verb} {article}{term}?", said
+            return f"What {verb} {article}{term} for?", said, term
+        return f"What {verb} {article}{term}?", said, term
     m = _COLON.match(sentence)
     if m and m.group("term").split()[0].lower() not in _NOT_A_TERM \
             and len(re.sub(r"\s*\([A-Z]{2,}\)", "", m.group("term")).split()) <= 3 \
@@ -74,8 +74,39 @@ def definition(sentence: str, terms: Terms) -> tuple[str, str] | None:
             return None  # "Tongs: for hot crucibles": what it is for, not what it is
         if _SPOKEN.match(m.group("def")):
             return None  # 'She said: "It was delicious!"': someone's words, not what a term means
-        return f"Define “{m.group('term').strip()}”.", m.group("def").rstrip(". ")
+        return f"Define “{m.group('term').strip()}”.", m.group("def").rstrip(". "), m.group("term").strip()
     return None
+
+
+def colon_defines(text: str) -> bool:
+    """Whether the text has the shape "Term: definition" (not "X is a ...")."""
+    return bool(_COLON.match(text))
+
+
+MIN_CLUES = 3  # content words a definition must hold to point back at one term
+
+
+def reverse(question: str, said: str, term: str, terms: Terms, common: set[str]) -> tuple[str, str] | None:
+    """The definition card turned around, as Anki's "Basic (and reversed card)": the definition shown, the term
+    recalled ("What term do your notes define as “JSON document that outlines ...”?" -> Policies). Only when the
+    definition does not give the term away (no word of it), says enough to point at one term, and the term is worth
+    recalling by name (not a file, not the notes' subject)."""
+    name = re.sub(r"\s*\([^)]*\)$", "", term).strip()  # "Read Capacity Units (RCU)": the name, its initials accepted by grading
+    stems = {_stem(w) for w in content_words(name)}
+    clues = {_stem(w) for w in content_words(said)}
+    words = name.split()
+    if not name or "(" in name or (len(words) > 1 and words[0].lower().endswith("ing")) or stems & clues or len(clues) < MIN_CLUES or normalize(name) in common \
+            or not all(terms.learnable(w) for w in words):
+        return None  # an activity ("Reserving judgements is a matter of ..."), not a term to name
+    if question.endswith(" used for?") or question.endswith(" for?") and not question.startswith("Define"):
+        purpose = said if said.startswith("to ") else f"for {said}"
+        return f"What is used {purpose}?", name
+    return f"What term do your notes define as “{said}”?", name
+
+
+def _stem(word: str) -> str:
+    """"scaling", "scale", "scales" -> "scal": a definition saying "scale up" gives "Vertical Scaling" away."""
+    return re.sub(r"(?:ing|ed|es|s|e)$", "", word)
 
 
 def stands_for(text: str, common: set[str], shown: str, terms: Terms) -> list[tuple[str, str]]:

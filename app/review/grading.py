@@ -77,9 +77,11 @@ def _norm(text: str) -> str:
 
 
 def _stem(word: str, loose: bool = False) -> str:
-    """A word without its inflection. In a term only a long word's plural s goes: a short term's last letter may be
+    """A word without its inflection. In a term only a long word's plural goes: a short term's last letter may be
     the whole difference (ATP, ATPase). In a statement (``loose``) -ing, -ed, -es, -s and -e go."""
     if not loose:
+        if len(word) >= 6 and word.endswith("ies"):
+            return word[:-3] + "y"  # "policies" and "policy" are one term
         return word[:-1] if len(word) >= 6 and word.endswith("s") and not word.endswith("ss") else word
     for suffix in ("ing", "ed", "es", "s", "e"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:

@@ -25,6 +25,12 @@ _WHERE = f"CASE WHEN {_HEADING}!='' THEN {_HEADING} ELSE {_FILE_NAME} END"
 # A card's section, as the picker, the progress table and the plots name it: Card.section(), kept by every sync.
 SECTION = "c.section"
 IN_SECTION = f"instr(py_lower({_WHERE}), py_lower(?)) > 0"
+# A card whose sibling (another card cut from the same line: a definition and its reverse, two blanks of one
+# sentence) was rated today waits for tomorrow, as Anki buries siblings: seen an hour ago, its answer is no recall.
+# Takes one argument, the start of today in UTC.
+_LINE = "json_extract({0}.card, '$.source'), json_extract({0}.card, '$.start_line'), json_extract({0}.card, '$.page')"
+BURIED = (f"EXISTS (SELECT 1 FROM log l JOIN cards sib ON sib.id=l.card_id WHERE l.reviewed_at>=? AND sib.id!=c.id "
+          f"AND ({_LINE.format('sib')}) IS ({_LINE.format('c')}))")
 # The rating of each card's latest review (log ids grow with each review; SQLite takes the bare column `rating`
 # from the row holding MAX(id)).
 LAST_RATING = "(SELECT card_id, rating, MAX(id) FROM log GROUP BY card_id)"
@@ -38,6 +44,12 @@ def local_now() -> datetime:
     """Now on this computer's clock: a day (today, the days of the plots) starts at local midnight, as the
     student's does and as the browser on this computer draws the plots' dates."""
     return datetime.now().astimezone()
+
+
+def start_of_day(now: datetime) -> datetime:
+    """The start of ``now``'s day on this computer's clock (local midnight), in UTC: when "today" began."""
+    local = now.astimezone()
+    return as_utc(datetime.combine(local.date(), time(), tzinfo=local.tzinfo))
 
 
 def as_utc(now: datetime | None) -> datetime:
@@ -101,22 +113,30 @@ class Progress:
                                                  f"GROUP BY {SECTION} ORDER BY MIN(c.position)", (text,))]
 
     @_guarded
-    def next_due(self, section: str | None = None) -> datetime | None:
+    def next_due(self, section: str | None = None, now: datetime | None = None) -> datetime | None:
         """When the soonest scheduled card (of the sections matching ``section``, if given) falls due, UTC; None
-        when no card is scheduled. New cards are not scheduled: next_card gives them at once."""
+        when no card is scheduled. New cards are not scheduled: next_card gives them at once. A card buried for
+        its sibling (BURIED) can be asked from tomorrow on, whenever it is due."""
+        now = as_utc(now)
+        today, tomorrow = start_of_day(now), start_of_day(now + timedelta(days=1))
         where, args = ASKABLE, []
         if section:
             where, args = f"{ASKABLE} AND {IN_SECTION}", [section]
         with closing(self._connect()) as db:
-            row = db.execute(f"SELECT MIN(s.due) FROM {WITH_NOTES} JOIN state s ON s.card_id=c.id WHERE {where}", args).fetchone()
+            row = db.execute(f"SELECT MIN(CASE WHEN {BURIED} AND (s.due IS NULL OR s.due<?) THEN ? ELSE s.due END) "
+                             f"FROM {WITH_NOTES} LEFT JOIN state s ON s.card_id=c.id "
+                             f"WHERE {where} AND (s.card_id IS NOT NULL OR {BURIED})",
+                             [today.isoformat(), tomorrow.isoformat(), tomorrow.isoformat(), *args, today.isoformat()]).fetchone()
         return datetime.fromisoformat(row[0]) if row and row[0] else None
 
     @_guarded
     def waiting(self, now: datetime | None = None) -> int:
-        """How many cards may be asked right now, in any section: due by ``now``, or new."""
+        """How many cards may be asked right now, in any section: due by ``now``, or new, and not buried."""
+        now = as_utc(now)
         with closing(self._connect()) as db:
             return db.execute(f"SELECT COUNT(*) FROM {WITH_NOTES} LEFT JOIN state s ON s.card_id=c.id "
-                              f"WHERE {ASKABLE} AND (s.card_id IS NULL OR s.due<=?)", (as_utc(now).isoformat(),)).fetchone()[0]
+                              f"WHERE {ASKABLE} AND NOT {BURIED} AND (s.card_id IS NULL OR s.due<=?)",
+                              (start_of_day(now).isoformat(), now.isoformat())).fetchone()[0]
 
     @_guarded
     def reviews_per_day(self, days: int = 30, now: datetime | None = None) -> list[tuple[date, int]]:

@@ -68,7 +68,7 @@ class ReviewSession:
         """What to tell the student once next() has no card: ``reviewed`` cards rated in this sitting, when the
         next one falls due, and how many wait in other sections."""
         now = now or now_utc()
-        return Finished(reviewed, self.store.next_due(self.section), self.store.waiting(now) if self.section else 0, now)
+        return Finished(reviewed, self.store.next_due(self.section, now), self.store.waiting(now) if self.section else 0, now)
 
     def _outlook(self, card: Card, now: datetime | None) -> tuple[dict[int, datetime], dict[int, str]]:
         now = now or now_utc()

@@ -22,7 +22,7 @@ from . import recovery
 from .recovery import ReviewStoreError, explain  # noqa: F401 - the store's errors, imported from here by its callers
 from .recovery import guarded as _guarded, is_damage as _is_damage
 from .cards import Card
-from .progress import ASKABLE, IN_SECTION, WITH_NOTES, Progress, as_utc, now_utc
+from .progress import ASKABLE, BURIED, IN_SECTION, WITH_NOTES, Progress, as_utc, now_utc, start_of_day
 from .grading import Grade
 
 SCHEMA = """
@@ -210,7 +210,7 @@ class ReviewStore(Progress):
         """The most overdue card, else the next new one, restricted to a section (text in its heading, any case) if
         given. Suspended cards are never returned; a reworded one comes with the student's wording."""
         now = as_utc(now)
-        where, args = ASKABLE, []
+        where, args = f"{ASKABLE} AND NOT {BURIED}", [start_of_day(now).isoformat()]
         if section:
             where += f" AND {IN_SECTION}"
             args.append(section)
