@@ -278,8 +278,8 @@ def generate(chunks: list[Chunk], section: str | None = None) -> list[Card]:
         sentences = [(t, first, last) for t, first, last in whole
                      if not t.endswith(("?", ":")) and "->" not in t and "://" not in t
                      and complete(t, chunk.kind == "prose" or w.hard)]
-        # An arrow is a walkthrough's click path or a flow, no fact; but "GP2 (SSD): General purpose SSD volume ...
-        # -> Development and test environments" defines its term before the arrow leads on to the uses.
+        # An arrow is a walkthrough's click path or a flow, no fact; but "Grade A (eggs): the freshest eggs, firm
+        # whites -> poaching" defines its term before the arrow leads on to the uses.
         for text, first, last in whole:
             head = text.split(" -> ", 1)[0]
             d = definition(head, terms) if head != text and "->" not in head and colon_defines(head) else None

@@ -26,7 +26,7 @@ _TERM = re.compile(r"(?<![\w\-])([A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*(?:[\-./][A-Z
 _NAME = re.compile(r"(?<![\w\-])([A-Z][a-z][a-z\-]*(?:\s+(?:of\s+|the\s+)?[A-Z][a-z][a-z\-]*){1,3})(?![\w\-])")
 MAX_MENTIONS = 3  # a name the notes write more often is who or what they are about (a story's hero): any blank
 # would guess it
-# What a sentence names: "also known as the money bill", "is called osmosis", "we call it a true negative".
+# What a sentence names: "also known as the money bill", "is called osmosis", "we call it a leap year".
 _CALLED = re.compile(r"\b(?:(?:also )?known as|(?:is|are|was|were) (?:also |often |sometimes )?(?:called|termed|named)|"
                      r"(?:we|you|they|people) (?:call|name) (?:it|this|that|them|these|those)|"
                      r"referred to as) (?:an? |the )?([\w\-]+(?: [\w\-]+){0,2}?)(?=[).,;:]|\s+(?:and|or|but|which|that|"

@@ -88,16 +88,16 @@ MIN_CLUES = 3  # content words a definition must hold to point back at one term
 
 def reverse(question: str, said: str, term: str, terms: Terms, common: set[str]) -> tuple[str, str] | None:
     """The definition card turned around, as Anki's "Basic (and reversed card)": the definition shown, the term
-    recalled ("What term do your notes define as “JSON document that outlines ...”?" -> Policies). Only when the
+    recalled ("What term do your notes define as “a protein that speeds up a chemical reaction”?" -> enzyme). Only when the
     definition does not give the term away (no word of it), says enough to point at one term, and the term is worth
     recalling by name (not a file, not the notes' subject)."""
-    name = re.sub(r"\s*\([^)]*\)$", "", term).strip()  # "Read Capacity Units (RCU)": the name, its initials accepted by grading
+    name = re.sub(r"\s*\([^)]*\)$", "", term).strip()  # "World Health Organization (WHO)": the name, its initials accepted by grading
     stems = {_stem(w) for w in content_words(name)}
     clues = {_stem(w) for w in content_words(said)}
     words = name.split()
     if not name or "(" in name or (len(words) > 1 and words[0].lower().endswith("ing")) or stems & clues or len(clues) < MIN_CLUES or normalize(name) in common \
             or not all(terms.learnable(w) for w in words):
-        return None  # an activity ("Reserving judgements is a matter of ..."), not a term to name
+        return None  # an activity ("Keeping promises is a matter of trust"), not a term to name
     if question.endswith(" used for?") or question.endswith(" for?") and not question.startswith("Define"):
         purpose = said if said.startswith("to ") else f"for {said}"
         return f"What is used {purpose}?", name
@@ -105,7 +105,7 @@ def reverse(question: str, said: str, term: str, terms: Terms, common: set[str])
 
 
 def _stem(word: str) -> str:
-    """"scaling", "scale", "scales" -> "scal": a definition saying "scale up" gives "Vertical Scaling" away."""
+    """"freezing", "freeze", "freezes" -> "freez": a definition saying "to freeze" gives "Freezing point" away."""
     return re.sub(r"(?:ing|ed|es|s|e)$", "", word)
 
 

@@ -81,7 +81,7 @@ def _stem(word: str, loose: bool = False) -> str:
     the whole difference (ATP, ATPase). In a statement (``loose``) -ing, -ed, -es, -s and -e go."""
     if not loose:
         if len(word) >= 6 and word.endswith("ies"):
-            return word[:-3] + "y"  # "policies" and "policy" are one term
+            return word[:-3] + "y"  # "enzymes"/"enzyme", "colonies"/"colony": one term
         return word[:-1] if len(word) >= 6 and word.endswith("s") and not word.endswith("ss") else word
     for suffix in ("ing", "ed", "es", "s", "e"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
