@@ -38,6 +38,11 @@ KIND_WEIGHT = {"code": 0.75, "nav": 0.6}
 # Passages that ask rather than tell, or only lead in to the next one (index.roles), echo the question's words
 # without its answer (benchmarks/corpora.py, macro hit@1 0.707 -> 0.724; 0.65 did no better than 0.8).
 ROLE_WEIGHT = {roles.ASKS: 0.8, roles.LEADS: 0.8}
+# A "why" question is answered by a passage that gives a reason (index.roles.EXPLAINS), which may share fewer of its
+# words than one that only names the subject (benchmarks/corpora.py: ml-for-beginners hit@1 0.683 -> 0.750, four
+# of its seven "why" questions; 1.1 gained two, 1.3 no more; prose and course notes the same).
+WHY_WEIGHT = 1.2
+_WHY = re.compile(r"\bwhy\b|\bhow come\b|\bwhat (?:is|are|was|were) the reasons? (?:for|why|that)\b", re.I)
 _CODE_QUERY = re.compile(r"`|\w\(|\w_\w|\w\.\w+\(?|[=<>{}\[\]]|\b(?:code|snippet|syntax|function|method|command|import|parameter)s?\b", re.I)
 
 
@@ -172,10 +177,11 @@ class Searcher:
         return [int(r) for r in index.search(query, depth, params=params)[1][0] if r >= 0]
 
     def _weights(self, rows: np.ndarray, query: str) -> np.ndarray:
-        """Each candidate's weight for its kind (code, link list) and its role (asks, leads in)."""
+        """Each candidate's weight for its kind (code, link list) and its role (asks, leads in, explains)."""
         code_query = reads_like_code(query)
+        weights = {**ROLE_WEIGHT, roles.EXPLAINS: WHY_WEIGHT if _WHY.search(query) else 1.0}
         kinds = [k.decode("ascii") for k in self.index.chunks.kinds[rows]]
-        by_role = [ROLE_WEIGHT.get(r.decode("ascii"), 1.0) for r in self.index.chunks.roles[rows]]
+        by_role = [weights.get(r.decode("ascii"), 1.0) for r in self.index.chunks.roles[rows]]
         return np.array([(1.0 if code_query and kind == "code" else KIND_WEIGHT.get(kind, 1.0)) * weight
                          for kind, weight in zip(kinds, by_role)], dtype="float32")
 

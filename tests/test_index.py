@@ -222,7 +222,7 @@ def test_an_exact_copy_is_skipped_without_comparing_phrasing(isolated_home, tmp_
 
 def test_what_a_passage_does_is_decided_from_its_shape():
     from ingest import Chunk
-    from index.roles import ASKS, LEADS, TELLS, role
+    from index.roles import ASKS, EXPLAINS, LEADS, TELLS, role
 
     def chunk(text, kind="text"):
         return Chunk(source="notes/n.md", heading="N", text=text, start_line=1, end_line=1 + text.count("\n"), kind=kind)
@@ -238,6 +238,11 @@ def test_what_a_passage_does_is_decided_from_its_shape():
     assert role(chunk("A low error is best: a forecast with an error of 10 is off by ten percent. Let us plot it:")) == TELLS
     assert role(chunk('"Why did you come?" she asked. "Where is he?"', kind="prose")) == TELLS  # a story's dialogue
     assert role(chunk("def f():", kind="code")) == TELLS
+    # a reason given, in notes or a story: the passage explains (an exercise asking "why" still asks)
+    assert role(chunk("Iron rusts faster by the sea because salt water carries the charge.")) == EXPLAINS
+    assert role(chunk("He left early so that nobody would see the letter.", kind="prose")) == EXPLAINS
+    assert role(chunk("1. Why does iron rust?\n2. Why is the sea salty?")) == ASKS
+    assert role(chunk("# because\nreturn x  # because the cache may be cold", kind="code")) == TELLS
 
 
 def test_a_passage_that_asks_ranks_below_the_one_that_answers(isolated_home, tmp_path):
@@ -255,6 +260,25 @@ def test_a_passage_that_asks_ranks_below_the_one_that_answers(isolated_home, tmp
     hits = Searcher(stored, emb).search("How many moons does Jupiter have?", k=3)
     assert "95 of them" in hits[0].chunk.text, [h.chunk.text for h in hits]
     assert any("How many moons" in h.chunk.text for h in hits[1:])  # still found, only lower
+
+
+def test_a_why_question_weighs_a_passage_that_gives_a_reason_above_one_that_only_tells(isolated_home, tmp_path):
+    from index.search import WHY_WEIGHT
+
+    notes = tmp_path / "why-notes"
+    notes.mkdir()
+    (notes / "iron.md").write_text("# Iron\n\nIron rusts in damp air and the rust flakes off the surface.\n\n"
+                                   "# Salt\n\nSea air speeds it up because salt water carries the charge between metal and air.\n")
+    emb = HashEmbedder(256)
+    build(isolated_home, [notes], emb)
+    searcher = Searcher(load(isolated_home, model=emb.name), emb)
+    rows = np.arange(len(searcher.chunks))
+    explains = ["because" in searcher.chunks[int(r)].text for r in rows]
+    for question, weighed in (("Why does iron rust faster by the sea?", True), ("How come it rusts?", True),
+                              ("What does iron do in damp air?", False)):
+        weights = searcher._weights(rows, question)
+        assert np.allclose(weights, [WHY_WEIGHT if weighed and e else 1.0 for e in explains]), question
+    assert any(explains) and not all(explains)
 
 
 def test_an_index_written_before_roles_is_rewritten_without_embedding(isolated_home, notes_copy):
