@@ -98,7 +98,7 @@ def reverse(question: str, said: str, term: str, terms: Terms, common: set[str])
     if not name or "(" in name or (len(words) > 1 and words[0].lower().endswith("ing")) or stems & clues or len(clues) < MIN_CLUES or normalize(name) in common \
             or not all(terms.learnable(w) for w in words):
         return None  # an activity ("Keeping promises is a matter of trust"), not a term to name
-    if question.endswith(" used for?") or question.endswith(" for?") and not question.startswith("Define"):
+    if question.endswith(" for?"):  # "What is X used for?", "What is X for?": asked back by its purpose
         purpose = said if said.startswith("to ") else f"for {said}"
         return f"What is used {purpose}?", name
     return f"What term do your notes define as “{said}”?", name

@@ -5,6 +5,7 @@ Review tab, apart from the store's writes. The SQL naming the cards that may be 
 """
 from __future__ import annotations
 
+import json
 import sqlite3
 from contextlib import closing
 from datetime import date, datetime, time, timedelta, timezone
@@ -27,10 +28,27 @@ SECTION = "c.section"
 IN_SECTION = f"instr(py_lower({_WHERE}), py_lower(?)) > 0"
 # A card whose sibling (another card cut from the same line: a definition and its reverse, two blanks of one
 # sentence) was rated today waits for tomorrow, as Anki buries siblings: seen an hour ago, its answer is no recall.
-# Takes one argument, the start of today in UTC.
-_LINE = "json_extract({0}.card, '$.source'), json_extract({0}.card, '$.start_line'), json_extract({0}.card, '$.page')"
-BURIED = (f"EXISTS (SELECT 1 FROM log l JOIN cards sib ON sib.id=l.card_id WHERE l.reviewed_at>=? AND sib.id!=c.id "
-          f"AND ({_LINE.format('sib')}) IS ({_LINE.format('c')}))")
+# Takes one argument, the JSON list of buried ids (buried_ids).
+NOT_BURIED = "c.id NOT IN (SELECT value FROM json_each(?))"
+_LINE = "json_extract(c.card, '$.source'), json_extract(c.card, '$.start_line'), json_extract(c.card, '$.page')"
+
+
+def buried_ids(db: sqlite3.Connection, now: datetime) -> str:
+    """The ids of the cards buried at ``now`` (NOT_BURIED's argument, a JSON list): each card of a line one of whose
+    other cards was rated since local midnight. Worked out once per query: a per-card subquery over the log took
+    seconds at a few thousand cards."""
+    rated: dict[tuple, set[str]] = {}
+    for card_id, *line in db.execute(f"SELECT DISTINCT c.id, {_LINE} FROM log l JOIN cards c ON c.id=l.card_id "
+                                     "WHERE l.reviewed_at>=?", (start_of_day(now).isoformat(),)):
+        rated.setdefault(tuple(line), set()).add(card_id)
+    if not rated:
+        return "[]"
+    sources = json.dumps(sorted({line[0] for line in rated}))
+    rows = db.execute(f"SELECT c.id, {_LINE} FROM cards c WHERE c.active=1 "
+                      "AND json_extract(c.card, '$.source') IN (SELECT value FROM json_each(?))", (sources,))
+    return json.dumps([card_id for card_id, *line in rows if rated.get(tuple(line), set()) - {card_id}])
+
+
 # The rating of each card's latest review (log ids grow with each review; SQLite takes the bare column `rating`
 # from the row holding MAX(id)).
 LAST_RATING = "(SELECT card_id, rating, MAX(id) FROM log GROUP BY card_id)"
@@ -116,17 +134,18 @@ class Progress:
     def next_due(self, section: str | None = None, now: datetime | None = None) -> datetime | None:
         """When the soonest scheduled card (of the sections matching ``section``, if given) falls due, UTC; None
         when no card is scheduled. New cards are not scheduled: next_card gives them at once. A card buried for
-        its sibling (BURIED) can be asked from tomorrow on, whenever it is due."""
+        its sibling (buried_ids) can be asked from tomorrow on, whenever it is due."""
         now = as_utc(now)
-        today, tomorrow = start_of_day(now), start_of_day(now + timedelta(days=1))
+        tomorrow = start_of_day(now + timedelta(days=1))
         where, args = ASKABLE, []
         if section:
             where, args = f"{ASKABLE} AND {IN_SECTION}", [section]
         with closing(self._connect()) as db:
-            row = db.execute(f"SELECT MIN(CASE WHEN {BURIED} AND (s.due IS NULL OR s.due<?) THEN ? ELSE s.due END) "
+            buried = buried_ids(db, now)
+            row = db.execute(f"SELECT MIN(CASE WHEN NOT {NOT_BURIED} AND (s.due IS NULL OR s.due<?) THEN ? ELSE s.due END) "
                              f"FROM {WITH_NOTES} LEFT JOIN state s ON s.card_id=c.id "
-                             f"WHERE {where} AND (s.card_id IS NOT NULL OR {BURIED})",
-                             [today.isoformat(), tomorrow.isoformat(), tomorrow.isoformat(), *args, today.isoformat()]).fetchone()
+                             f"WHERE {where} AND (s.card_id IS NOT NULL OR NOT {NOT_BURIED})",
+                             [buried, tomorrow.isoformat(), tomorrow.isoformat(), *args, buried]).fetchone()
         return datetime.fromisoformat(row[0]) if row and row[0] else None
 
     @_guarded
@@ -135,8 +154,8 @@ class Progress:
         now = as_utc(now)
         with closing(self._connect()) as db:
             return db.execute(f"SELECT COUNT(*) FROM {WITH_NOTES} LEFT JOIN state s ON s.card_id=c.id "
-                              f"WHERE {ASKABLE} AND NOT {BURIED} AND (s.card_id IS NULL OR s.due<=?)",
-                              (start_of_day(now).isoformat(), now.isoformat())).fetchone()[0]
+                              f"WHERE {ASKABLE} AND {NOT_BURIED} AND (s.card_id IS NULL OR s.due<=?)",
+                              (buried_ids(db, now), now.isoformat())).fetchone()[0]
 
     @_guarded
     def reviews_per_day(self, days: int = 30, now: datetime | None = None) -> list[tuple[date, int]]:

@@ -22,7 +22,7 @@ from . import recovery
 from .recovery import ReviewStoreError, explain  # noqa: F401 - the store's errors, imported from here by its callers
 from .recovery import guarded as _guarded, is_damage as _is_damage
 from .cards import Card
-from .progress import ASKABLE, BURIED, IN_SECTION, WITH_NOTES, Progress, as_utc, now_utc, start_of_day
+from .progress import ASKABLE, IN_SECTION, NOT_BURIED, WITH_NOTES, Progress, as_utc, buried_ids, now_utc
 from .grading import Grade
 
 SCHEMA = """
@@ -210,11 +210,12 @@ class ReviewStore(Progress):
         """The most overdue card, else the next new one, restricted to a section (text in its heading, any case) if
         given. Suspended cards are never returned; a reworded one comes with the student's wording."""
         now = as_utc(now)
-        where, args = f"{ASKABLE} AND NOT {BURIED}", [start_of_day(now).isoformat()]
+        where, args = f"{ASKABLE} AND {NOT_BURIED}", []
         if section:
             where += f" AND {IN_SECTION}"
             args.append(section)
         with closing(self._connect()) as db:
+            args.insert(0, buried_ids(db, now))
             row = db.execute(f"SELECT c.card, n.question, n.answer FROM {WITH_NOTES} JOIN state s ON s.card_id=c.id "
                              f"WHERE {where} AND s.due<=? ORDER BY s.due LIMIT 1", (*args, now.isoformat())).fetchone()
             if row is None:
