@@ -40,9 +40,10 @@ KIND_WEIGHT = {"code": 0.75, "nav": 0.6}
 ROLE_WEIGHT = {roles.ASKS: 0.8, roles.LEADS: 0.8}
 # A "why" question is answered by a passage that gives a reason (index.roles.EXPLAINS), which may share fewer of its
 # words than one that only names the subject (benchmarks/corpora.py: ml-for-beginners hit@1 0.683 -> 0.750, four
-# of its seven "why" questions; 1.1 gained two, 1.3 no more; prose and course notes the same).
+# of its seven "why" questions; 1.1 gained two, 1.3 no more; prose and course notes the same). A question naming a
+# reason asks for one too ("What reason does he give for leaving?"); "cause" is as often a verb ("harms it can cause").
 WHY_WEIGHT = 1.2
-_WHY = re.compile(r"\bwhy\b|\bhow come\b|\bwhat (?:is|are|was|were) the reasons? (?:for|why|that)\b", re.I)
+_WHY = re.compile(r"\bwhy\b|\bhow come\b|\breasons?\b", re.I)
 _CODE_QUERY = re.compile(r"`|\w\(|\w_\w|\w\.\w+\(?|[=<>{}\[\]]|\b(?:code|snippet|syntax|function|method|command|import|parameter)s?\b", re.I)
 
 

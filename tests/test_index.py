@@ -275,6 +275,8 @@ def test_a_why_question_weighs_a_passage_that_gives_a_reason_above_one_that_only
     rows = np.arange(len(searcher.chunks))
     explains = ["because" in searcher.chunks[int(r)].text for r in rows]
     for question, weighed in (("Why does iron rust faster by the sea?", True), ("How come it rusts?", True),
+                              ("What reason does the text give for the rust?", True),
+                              ("What harm can salt cause to iron?", False),
                               ("What does iron do in damp air?", False)):
         weights = searcher._weights(rows, question)
         assert np.allclose(weights, [WHY_WEIGHT if weighed and e else 1.0 for e in explains]), question
