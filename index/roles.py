@@ -26,6 +26,11 @@ _REASON = re.compile(r"\b(?:because|since|due to|in order (?:to|for)|so that|the
                      r"as a result|(?:which|this) means|otherwise|thus|hence)\b", re.I)
 
 
+def gives_reason(text: str) -> bool:
+    """Whether the text gives a reason or a consequence in so many words."""
+    return bool(_REASON.search(text))
+
+
 def role(chunk: Chunk) -> str:
     """ASKS when most of its sentences are questions (a question with its answer tells), LEADS when it is short
     and ends on a colon, EXPLAINS when it tells with a reason. Code and link lists have weights of their own; in

@@ -47,6 +47,11 @@ _WHY = re.compile(r"\bwhy\b|\bhow come\b|\breasons?\b", re.I)
 _CODE_QUERY = re.compile(r"`|\w\(|\w_\w|\w\.\w+\(?|[=<>{}\[\]]|\b(?:code|snippet|syntax|function|method|command|import|parameter)s?\b", re.I)
 
 
+def asks_why(query: str) -> bool:
+    """A question after a reason: "why", "how come", or one naming a reason."""
+    return bool(_WHY.search(query))
+
+
 def reads_like_code(query: str) -> bool:
     """A question about code: an identifier, a call, an operator, or asking for code in words."""
     return bool(_CODE_QUERY.search(query))
@@ -180,7 +185,7 @@ class Searcher:
     def _weights(self, rows: np.ndarray, query: str) -> np.ndarray:
         """Each candidate's weight for its kind (code, link list) and its role (asks, leads in, explains)."""
         code_query = reads_like_code(query)
-        weights = {**ROLE_WEIGHT, roles.EXPLAINS: WHY_WEIGHT if _WHY.search(query) else 1.0}
+        weights = {**ROLE_WEIGHT, roles.EXPLAINS: WHY_WEIGHT if asks_why(query) else 1.0}
         kinds = [k.decode("ascii") for k in self.index.chunks.kinds[rows]]
         by_role = [weights.get(r.decode("ascii"), 1.0) for r in self.index.chunks.roles[rows]]
         return np.array([(1.0 if code_query and kind == "code" else KIND_WEIGHT.get(kind, 1.0)) * weight

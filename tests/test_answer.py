@@ -591,3 +591,19 @@ def test_a_question_word_in_a_sentence_is_no_shared_term():
               score=1.0, dense=0.6)
     hit.sentences = [(Sentence(1, i, t, i), sim) for i, (t, sim) in enumerate(lines)]
     assert pick_sentences("Where did the miller hide his money?", [hit])[0].text == lines[1][0]
+
+
+def test_a_why_question_is_answered_first_by_the_sentence_that_gives_a_reason():
+    """Two sentences as close to "why ...?": the one giving the reason ("in order for ...", "because ...") is shown
+    first; asked what, not why, the closer one is."""
+    from app.sentences import pick_sentences
+    from index.search import Hit
+    from index.store import Sentence
+    from ingest import Chunk
+
+    lines = [("Training the model on the reshaped input takes only two lines of code.", 0.60),
+             ("We reshape the input in order for the model to read each row as one sample.", 0.57)]
+    hit = Hit(Chunk("notes/fit.md", "Fit", "\n".join(t for t, _ in lines), 1, 2, lines=(1, 2)), row=0, rank=1, score=1.0)
+    hit.sentences = [(Sentence(0, i, t, i), sim) for i, (t, sim) in enumerate(lines)]
+    assert pick_sentences("Why do we reshape the input before training?", [hit])[0].text == lines[1][0]
+    assert pick_sentences("What does training on the reshaped input take?", [hit])[0].text == lines[0][0]
