@@ -96,7 +96,8 @@ class StoredIndex:
     lexical: Lexical | None = None
     vocabulary: Vocabulary | None = None
     partial: list | None = None  # files an unfinished ingest indexed in part (index.steps), once looked up
-    has_roles: bool = True  # False for an index written before passage_roles.npy: `study ingest` rewrites it
+    has_roles: bool = True  # False for an index written before passage_roles.npy or by older role rules (whose
+    # roles still serve meanwhile): `study ingest` rewrites them
 
     def vectors(self) -> np.ndarray:
         return self.passage_vectors.read_all()
@@ -181,7 +182,8 @@ def _open(home: Path, folder: Path, model: str | None, lexical: bool, any_chunke
         if kinds.shape != (len(passage_offsets) - 1,) or kinds.dtype.kind != "S":
             raise ValueError("does not match the passages")
     roles = None
-    if ROLES in manifest.contents and manifest.roles == ROLES_VERSION:  # else the next ingest writes them anew
+    # roles of older rules still serve (a later version only adds roles) until the next ingest writes them anew
+    if ROLES in manifest.contents and manifest.roles:
         with parsing(home, ROLES):
             roles = np.load(folder / ROLES, allow_pickle=False)
             if roles.shape != kinds.shape or roles.dtype.kind != "S":
@@ -204,7 +206,7 @@ def _open(home: Path, folder: Path, model: str | None, lexical: bool, any_chunke
     if len(passage_vectors) != len(chunks):
         raise IndexDamaged(home, "vectors.npy", f"{len(passage_vectors)} vectors for {len(chunks)} passages")
     stored = StoredIndex(folder, manifest, chunks, index, files, passage_vectors, sentence_vectors, offsets,
-                         has_roles=roles is not None)
+                         has_roles=roles is not None and manifest.roles == ROLES_VERSION)
     if lexical:
         with parsing(home, "bm25/"):
             stored.lexical = Lexical.load(folder / "bm25")

@@ -4,8 +4,10 @@ of them 0.90), ml-for-beginners 0.94 of 66, and running prose (a hard-wrapped no
 (0.41 of 66 before rules for pronouns, wrapped lines, whole names, parts of dates and reference lines; when the
 rubric came in the first two were 0.79 of 94 and 0.59 of 74; the cards before it: 0.44 and 0.27). Where the one
 who wrote a rule and an independent grader disagreed on a card, the stricter label is kept.
-The aim is 0.90 on each and 150 cards from the course notes; the floors below guard what is reached and are
-raised as the rules improve, never lowered to pass.
+The aim is 0.90 on each and 150 cards from the course notes. Since every card is labelled, the floors guard the
+share over all cards (GOOD_SHARE): raised as the rules improve, never lowered to pass. The random sample of 100 the
+issue asks for moves as cards come and go (107 -> 125 cards took the course notes' sample from 0.92 to 0.90 while
+the whole set stayed 0.92), so it is held to the aim itself (SAMPLE_SHARE), not to its last reading.
 
 The labels live in tests/data/cards_labelled.jsonl, one per card id, and every card of the three sets is labelled.
 When the card rules change, cards never labelled appear: the test then fails and lists them, to be labelled by the

@@ -357,7 +357,8 @@ def test_a_definition_is_also_asked_the_other_way_round_when_it_points_at_its_te
                     "Sets": "Capacity Units (CU): throughput for reads.",
                     "Caches": "ElastiCache is used for managed Redis or Memcached clusters.",
                     "Habits": "Reserving judgements is a matter of infinite hope and patience.",
-                    "Volumes": "GP2 (SSD): General purpose SSD volume that balances price and performance -> Test environments"})
+                    "Volumes": "GP2 (SSD): General purpose SSD volume that balances price and performance -> Test environments",
+                    "Tags": "Rule: always tag resources -> costs"})
     answers = {a: q for q, a in cards if q.startswith(("What term do your notes define as", "What is used "))}
     assert answers["EBS"] == "What term do your notes define as “a network drive you can attach to your instances while they run”?"
     assert answers["enzyme"] == "What term do your notes define as “a protein that speeds up a chemical reaction in a living cell”?"
@@ -366,3 +367,14 @@ def test_a_definition_is_also_asked_the_other_way_round_when_it_points_at_its_te
     assert ("Define “GP2 (SSD)”.", "General purpose SSD volume that balances price and performance") in cards
     assert answers["GP2"].startswith("What term do your notes define as “General purpose SSD volume")
     assert not {"Vertical Scaling", "Capacity Units", "Reserving judgements"} & set(answers), cards
+    assert not [q for q, _ in cards if "Rule" in q], cards  # before an arrow too, a definition is a whole sentence
+
+
+def test_cards_from_one_sentence_are_siblings_and_other_sentences_of_the_line_are_not():
+    from ingest import Chunk
+
+    text = "An enzyme is a protein that speeds up a chemical reaction in a living cell. Saliva holds 99 percent of water by weight."
+    cards = generate([Chunk("notes/bio.md", "Biology", text, 1, 1, None, (), (1,))])
+    by_kind = {c.kind: c for c in cards}
+    assert by_kind["definition"].sibling == by_kind["reverse"].sibling != ""
+    assert by_kind["cloze"].sibling != by_kind["definition"].sibling, cards  # same line, another sentence

@@ -256,6 +256,7 @@ def test_a_reply_made_of_the_questions_own_words_answers_nothing():
 
 
 @pytest.mark.parametrize("answer, reply, rating", [("Policies", "policy", GOOD), ("category", "categories", GOOD),
+                                                   ("Cookies", "cookie", GOOD), ("calorie", "calories", GOOD),
                                                    ("Policies", "policing", AGAIN), ("ATP", "ATPs", AGAIN)])
 def test_a_term_in_the_singular_or_plural_is_the_same_term(answer, reply, rating):
     """A reverse card asks for the term as the notes wrote it ("Policies"); "policy" names it too. A short term's

@@ -388,3 +388,22 @@ def test_a_large_index_asks_for_a_questions_rows_at_once(isolated_home, notes_co
             assert (vectors.fd, vectors.header + first * vectors.row_bytes, (last - first) * vectors.row_bytes) in spans
         start, stop = int(passages.offsets[h.row]), int(passages.offsets[h.row + 1])
         assert (passages.fd, start, stop - start) in spans
+
+
+def test_roles_of_older_rules_serve_until_the_next_ingest_rewrites_them(isolated_home, notes_copy):
+    """A later version of the role rules only adds roles: the passages that ask or lead in stay weighed down meanwhile."""
+    from index import integrity
+
+    emb = HashEmbedder(64)
+    build(isolated_home, [notes_copy], emb)
+    current = load(isolated_home, model=emb.name)
+    roles = np.array(current.chunks.roles)
+    assert roles.any()
+    manifest = json.loads((current.folder / "manifest.json").read_text())
+    manifest["roles"] = "2"  # as the previous rules wrote it
+    manifest["checksum"] = integrity.manifest_checksum(manifest)
+    (current.folder / "manifest.json").write_text(json.dumps(manifest))
+    older = load(isolated_home, model=emb.name)
+    assert not older.has_roles and (np.array(older.chunks.roles) == roles).all()
+    again = build(isolated_home, [notes_copy], emb)
+    assert again.embedded == 0 and again.written and load(isolated_home, model=emb.name).has_roles

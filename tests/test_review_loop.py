@@ -220,43 +220,74 @@ def test_next_due_and_waiting_say_what_is_left(tmp_path):
     assert store.waiting(NOW) == 2 and store.waiting(due) == 3
 
 
-def test_a_sibling_from_the_same_line_waits_until_tomorrow(tmp_path):
+def test_a_sibling_from_the_same_sentence_waits_until_tomorrow(tmp_path):
     """A definition and its reverse, or two blanks of one sentence: once one is rated, the other would be answered
-    from what the student just saw, so it is buried until the next day (as Anki buries siblings)."""
+    from what the student just saw, so it is buried until the next day (as Anki buries siblings). A card of
+    another sentence, on the same line or page, is not its sibling."""
     from app.review.progress import start_of_day
 
     store = ReviewStore(tmp_path / "review.sqlite", fuzz=False)
-    forward = Card("d-1", "definition", "What is an ENI?", "a virtual network card", "notes/x.md", "Sec", 5, 5, None)
-    turned = Card("r-1", "reverse", "What term do your notes define as “a virtual network card”?", "ENI", "notes/x.md", "Sec", 5, 5, None)
+    forward = Card("d-1", "definition", "What is an ENI?", "a virtual network card", "notes/x.md", "Sec", 5, 5, None, sibling="s1")
+    turned = Card("r-1", "reverse", "What term do your notes define as “a virtual network card”?", "ENI", "notes/x.md", "Sec", 5, 5,
+                  None, sibling="s1")
+    same_page = Card("c-p", "cloze", "Another sentence on the page ___", "x", "notes/x.md", "Sec", 5, 5, None, sibling="s2")
     other = card(7)
-    store.sync([forward, turned, other])
+    store.sync([forward, turned, same_page, other])
     assert store.next_card(None, NOW).id == "d-1"
     store.rate(forward, GOOD, now=NOW)
-    assert store.next_card(None, NOW).id == "c-7"  # not the reverse of what was just seen
-    assert store.waiting(NOW) == 1
+    assert store.next_card(None, NOW).id == "c-p"  # not the reverse of what was just seen; its neighbour on the line is fine
+    assert store.waiting(NOW) == 2
+    store.rate(same_page, GOOD, now=NOW)
     store.rate(other, GOOD, now=NOW)
     tomorrow = start_of_day(NOW + timedelta(days=1))
     # the forward card is due again in minutes; the buried reverse from tomorrow on
     assert store.next_card(None, NOW + timedelta(minutes=1)) is None
-    assert store.waiting(tomorrow + timedelta(seconds=1)) == 3  # the next day all three may be asked again
-    # a card of another line is never held back by it
-    store2 = ReviewStore(tmp_path / "other.sqlite", fuzz=False)
-    store2.sync([card(1), card(2)])
-    store2.rate(card(1), GOOD, now=NOW)
-    assert store2.next_card(None, NOW).id == "c-2"
+    assert store.waiting(tomorrow + timedelta(seconds=1)) == 4  # the next day all may be asked again
 
 
 def test_only_buried_cards_left_are_due_tomorrow(tmp_path):
     from app.review.progress import start_of_day
 
     store = ReviewStore(tmp_path / "review.sqlite", fuzz=False)
-    a = Card("c-a", "cloze", "___ stores objects up to 5 TB", "S3", "notes/x.md", "Sec", 3, 3, None)
-    b = Card("c-b", "cloze", "S3 stores objects up to ___", "5 TB", "notes/x.md", "Sec", 3, 3, None)
+    a = Card("c-a", "cloze", "___ stores objects up to 5 TB", "S3", "notes/x.md", "Sec", 3, 3, None, sibling="s")
+    b = Card("c-b", "cloze", "S3 stores objects up to ___", "5 TB", "notes/x.md", "Sec", 3, 3, None, sibling="s")
     store.sync([a, b])
     store.rate(a, EASY, now=NOW)  # days away
     assert store.next_card(None, NOW) is None and store.waiting(NOW) == 0
     assert store.next_due(None, NOW) == start_of_day(NOW + timedelta(days=1))  # "the next card is due in ... hours"
     assert store.next_card(None, start_of_day(NOW + timedelta(days=1))).id == "c-b"
+
+
+def test_a_sibling_in_its_learning_steps_is_not_held_back_a_day(tmp_path):
+    """Rated just before midnight, a card is due again minutes later, after its sibling is rated the next day:
+    its step of minutes is kept."""
+    from app.review.progress import start_of_day
+
+    store = ReviewStore(tmp_path / "review.sqlite", fuzz=False)
+    a = Card("c-a", "cloze", "___ stores objects up to 5 TB", "S3", "notes/x.md", "Sec", 3, 3, None, sibling="s")
+    b = Card("c-b", "cloze", "S3 stores objects up to ___", "5 TB", "notes/x.md", "Sec", 3, 3, None, sibling="s")
+    store.sync([a, b])
+    midnight = start_of_day(NOW + timedelta(days=1))
+    due = store.rate(a, GOOD, now=midnight - timedelta(minutes=3))  # back in 10 minutes: a learning step
+    assert store.next_card(None, midnight + timedelta(minutes=1)).id == "c-b"  # the rating was yesterday's
+    store.rate(b, GOOD, now=midnight + timedelta(minutes=1))
+    assert store.next_card(None, due + timedelta(minutes=1)).id == "c-a"
+
+
+def test_the_day_starts_at_local_midnight_on_the_day_clocks_change(monkeypatch):
+    import time as clock
+
+    from app.review.progress import start_of_day
+
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    clock.tzset()
+    try:
+        # 30 March 2025: clocks go forward at 02:00; midnight was still winter time (UTC+1)
+        assert start_of_day(datetime(2025, 3, 30, 20, 0, tzinfo=timezone.utc)) == datetime(2025, 3, 29, 23, 0, tzinfo=timezone.utc)
+        assert start_of_day(datetime(2025, 7, 1, 12, 0, tzinfo=timezone.utc)) == datetime(2025, 6, 30, 22, 0, tzinfo=timezone.utc)
+    finally:
+        monkeypatch.delenv("TZ")
+        clock.tzset()
 
 
 def test_edit_returns_with_the_card_and_undoes_when_worded_back(tmp_path):

@@ -36,6 +36,9 @@ class Card:
     page: int | None
     unit: str = ""  # as Chunk.unit: "" for lines and pages
     chapter: int | None = None
+    # The sentence the card is cut from (its file and words, hashed): cards sharing it are siblings, and one
+    # rated today holds the others back until tomorrow (review.progress.buried_ids). "" for a card stored before.
+    sibling: str = ""
 
     @property
     def citation(self) -> str:
@@ -61,15 +64,17 @@ def _card_id(kind: str, source: str, question: str, answer: str) -> str:
     return f"{kind[0]}-" + hashlib.sha1("|".join([kind, source, normalize(question), normalize(answer)]).encode()).hexdigest()[:12]
 
 
-def _card(kind: str, question: str, answer: str, chunk: Chunk, first: int, last: int) -> Card:
+def _card(kind: str, question: str, answer: str, chunk: Chunk, first: int, last: int, said: str) -> Card:
+    """The card ``kind`` asking ``question``, cut from the sentence ``said`` on the passage's lines first..last."""
     if chunk.page is not None:
         lines = (None, None)
     elif chunk.lines:  # the card's own lines (or paragraphs, cells) within the passage
         lines = (chunk.line_of(first), chunk.last_line_of(last))
     else:
         lines = chunk.span  # a slide: the whole unit
+    sibling = hashlib.sha1(f"{chunk.source}|{normalize(said)}".encode()).hexdigest()[:12]
     return Card(_card_id(kind, chunk.source, question, answer), kind, question, answer, chunk.source, chunk.heading, lines[0], lines[1], chunk.page,
-                chunk.unit, chunk.chapter)
+                chunk.unit, chunk.chapter, sibling)
 
 
 def _common_words(chunks: list[Chunk]) -> set[str]:
@@ -256,12 +261,12 @@ def generate(chunks: list[Chunk], section: str | None = None) -> list[Card]:
         ids.add(card.id)
         cards.append(card)
 
-    def define(d: tuple[str, str, str], chunk: Chunk, first: int, last: int) -> None:
+    def define(d: tuple[str, str, str], chunk: Chunk, first: int, last: int, said: str) -> None:
         """A definition's card, and its reverse where the definition points back at the term alone."""
-        add(_card("definition", d[0], d[1], chunk, first, last))
+        add(_card("definition", d[0], d[1], chunk, first, last, said))
         turned = reverse(*d, terms, common)
         if turned:
-            add(_card("reverse", turned[0], turned[1], chunk, first, last))
+            add(_card("reverse", turned[0], turned[1], chunk, first, last, said))
 
     by_source: dict[str, list[str]] = {}
     for c in chunks:
@@ -282,27 +287,28 @@ def generate(chunks: list[Chunk], section: str | None = None) -> list[Card]:
         # whites -> poaching" defines its term before the arrow leads on to the uses.
         for text, first, last in whole:
             head = text.split(" -> ", 1)[0]
-            d = definition(head, terms) if head != text and "->" not in head and colon_defines(head) else None
+            d = definition(head, terms) if head != text and "->" not in head and colon_defines(head) \
+                and MIN_WORDS <= len(head.split()) <= MAX_WORDS and complete(head, chunk.kind == "prose" or w.hard) else None
             if d:
-                define(d, chunk, first, last)
+                define(d, chunk, first, last, text)
         for text, first, last in sentences:
             if not (MIN_WORDS <= len(text.split()) <= MAX_WORDS):
                 continue
             d = definition(text, terms)
             if d:
-                define(d, chunk, first, last)
+                define(d, chunk, first, last, text)
                 continue
             lead = _lead(chunk, first)
             clozes = [(q, a) for q, a in blanks(text, common, chunk.heading, terms) if a not in lead]
             for question, answer in clozes:
-                add(_card("cloze", f"{lead} {question}".strip(), answer, chunk, first, last))
+                add(_card("cloze", f"{lead} {question}".strip(), answer, chunk, first, last, text))
             turned = None if clozes or lead else yes_no(text, terms)
             if turned:
-                add(_card("yesno", turned[0], turned[1], chunk, first, last))
+                add(_card("yesno", turned[0], turned[1], chunk, first, last, text))
         # "What does WHO stand for?" where a line spells an abbreviation out (not the notes' subject)
         for n, line in enumerate(chunk.text.split("\n")):
             for question, answer in stands_for(line, common, chunk.heading.split(" > ", 1)[0], terms):
-                add(_card("definition", question, answer, chunk, n, n))
+                add(_card("definition", question, answer, chunk, n, n, line))
         inner = chunk.heading.rsplit(" > ", 1)[-1] if chunk.heading else ""
         # A heading used once names one topic; "Exam Note" or "Steps" under many sections do not.
         topic = {w.rstrip("s") for w in content_words(inner)}
@@ -316,6 +322,6 @@ def generate(chunks: list[Chunk], section: str | None = None) -> list[Card]:
                 recalled.add(inner)
                 top = chunk.heading.split(" > ", 1)[0]
                 where = f" ({top})" if top != inner else ""
-                add(_card("recall", f"What do your notes say about “{inner}”{where}?", text, chunk, first, last))
+                add(_card("recall", f"What do your notes say about “{inner}”{where}?", text, chunk, first, last, text))
     return cards
 

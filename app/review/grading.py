@@ -80,9 +80,10 @@ def _stem(word: str, loose: bool = False) -> str:
     """A word without its inflection. In a term only a long word's plural goes: a short term's last letter may be
     the whole difference (ATP, ATPase). In a statement (``loose``) -ing, -ed, -es, -s and -e go."""
     if not loose:
-        if len(word) >= 6 and word.endswith("ies"):
-            return word[:-3] + "y"  # "enzymes"/"enzyme", "colonies"/"colony": one term
-        return word[:-1] if len(word) >= 6 and word.endswith("s") and not word.endswith("ss") else word
+        if len(word) >= 6 and word.endswith("s") and not word.endswith("ss"):
+            word = word[:-1]
+        # "colonies" / "colony" and "cookies" / "cookie": one term each (-ie and -y meet at -y)
+        return word[:-2] + "y" if len(word) >= 5 and word.endswith("ie") else word
     for suffix in ("ing", "ed", "es", "s", "e"):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             return word[: -len(suffix)]

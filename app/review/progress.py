@@ -26,27 +26,30 @@ _WHERE = f"CASE WHEN {_HEADING}!='' THEN {_HEADING} ELSE {_FILE_NAME} END"
 # A card's section, as the picker, the progress table and the plots name it: Card.section(), kept by every sync.
 SECTION = "c.section"
 IN_SECTION = f"instr(py_lower({_WHERE}), py_lower(?)) > 0"
-# A card whose sibling (another card cut from the same line: a definition and its reverse, two blanks of one
+# A card whose sibling (another card cut from the same sentence: a definition and its reverse, two blanks of one
 # sentence) was rated today waits for tomorrow, as Anki buries siblings: seen an hour ago, its answer is no recall.
 # Takes one argument, the JSON list of buried ids (buried_ids).
 NOT_BURIED = "c.id NOT IN (SELECT value FROM json_each(?))"
-_LINE = "json_extract(c.card, '$.source'), json_extract(c.card, '$.start_line'), json_extract(c.card, '$.page')"
+_SIBLING = "json_extract(c.card, '$.sibling')"
 
 
 def buried_ids(db: sqlite3.Connection, now: datetime) -> str:
-    """The ids of the cards buried at ``now`` (NOT_BURIED's argument, a JSON list): each card of a line one of whose
-    other cards was rated since local midnight. Worked out once per query: a per-card subquery over the log took
-    seconds at a few thousand cards."""
-    rated: dict[tuple, set[str]] = {}
-    for card_id, *line in db.execute(f"SELECT DISTINCT c.id, {_LINE} FROM log l JOIN cards c ON c.id=l.card_id "
-                                     "WHERE l.reviewed_at>=?", (start_of_day(now).isoformat(),)):
-        rated.setdefault(tuple(line), set()).add(card_id)
+    """The ids of the cards buried at ``now`` (NOT_BURIED's argument, a JSON list): each card sharing its sentence
+    (Card.sibling) with another card rated since local midnight, unless it is in its learning steps (due again
+    within a day of its own last review: a step of minutes is kept, as Anki keeps it). Worked out once per query: a
+    per-card subquery over the log took seconds at a few thousand cards."""
+    rated: dict[str, set[str]] = {}
+    for card_id, sibling in db.execute(f"SELECT DISTINCT c.id, {_SIBLING} FROM log l JOIN cards c ON c.id=l.card_id "
+                                       "WHERE l.reviewed_at>=?", (start_of_day(now).isoformat(),)):
+        if sibling:
+            rated.setdefault(sibling, set()).add(card_id)
     if not rated:
         return "[]"
-    sources = json.dumps(sorted({line[0] for line in rated}))
-    rows = db.execute(f"SELECT c.id, {_LINE} FROM cards c WHERE c.active=1 "
-                      "AND json_extract(c.card, '$.source') IN (SELECT value FROM json_each(?))", (sources,))
-    return json.dumps([card_id for card_id, *line in rows if rated.get(tuple(line), set()) - {card_id}])
+    rows = db.execute(f"SELECT c.id, {_SIBLING}, s.due, (SELECT MAX(l.reviewed_at) FROM log l WHERE l.card_id=c.id) "
+                      f"FROM cards c LEFT JOIN state s ON s.card_id=c.id WHERE c.active=1 "
+                      f"AND {_SIBLING} IN (SELECT value FROM json_each(?))", (json.dumps(sorted(rated)),))
+    return json.dumps([card_id for card_id, sibling, due, last in rows if rated[sibling] - {card_id}
+                       and not (due and last and datetime.fromisoformat(due) - datetime.fromisoformat(last) < timedelta(days=1))])
 
 
 # The rating of each card's latest review (log ids grow with each review; SQLite takes the bare column `rating`
@@ -65,9 +68,9 @@ def local_now() -> datetime:
 
 
 def start_of_day(now: datetime) -> datetime:
-    """The start of ``now``'s day on this computer's clock (local midnight), in UTC: when "today" began."""
-    local = now.astimezone()
-    return as_utc(datetime.combine(local.date(), time(), tzinfo=local.tzinfo))
+    """The start of ``now``'s day on this computer's clock (local midnight), in UTC: when "today" began. Midnight
+    takes its own offset from UTC, not now's (on the day clocks change the two differ by an hour)."""
+    return as_utc(datetime.combine(now.astimezone().date(), time()).astimezone())
 
 
 def as_utc(now: datetime | None) -> datetime:

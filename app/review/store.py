@@ -34,6 +34,8 @@ CREATE TABLE IF NOT EXISTS log (
     id INTEGER PRIMARY KEY AUTOINCREMENT, card_id TEXT NOT NULL, rating INTEGER NOT NULL, answer TEXT,
     score REAL, reviewed_at TEXT NOT NULL, due_after TEXT NOT NULL, suggested INTEGER);
 CREATE INDEX IF NOT EXISTS state_due ON state(due);
+CREATE INDEX IF NOT EXISTS log_card ON log(card_id);
+CREATE INDEX IF NOT EXISTS log_time ON log(reviewed_at);
 CREATE TABLE IF NOT EXISTS card_notes (
     card_id TEXT PRIMARY KEY, suspended INTEGER NOT NULL DEFAULT 0, flagged INTEGER NOT NULL DEFAULT 0,
     question TEXT, answer TEXT, edited_at TEXT);
