@@ -129,9 +129,15 @@ def assert_plots_read_well(page) -> None:
         assert counts and all(re.fullmatch(r"\d+", c["text"]) for c in counts), (plot, counts)  # not "0.000000"
         box = page.locator(plot).bounding_box()
         assert all(inside(label, box) for label in days + counts), (plot, box, days)
-    names, percents = axis_labels(page, "#plot-retention")
+    # the retention plot redraws after its section names first appear (a frame with them lower down): it must settle
+    # with every name inside its box, not be caught mid-redraw
+    for _ in range(50):
+        names, percents = axis_labels(page, "#plot-retention")
+        box = page.locator("#plot-retention").bounding_box()
+        if names and all(inside(name, box) for name in names):
+            break
+        page.wait_for_timeout(200)
     assert all(re.fullmatch(r"\d+", p["text"]) for p in percents), percents
-    box = page.locator("#plot-retention").bounding_box()
     assert all(inside(name, box) for name in names), (box, names)
 
 

@@ -40,6 +40,12 @@ def section_choices(sections: list[tuple[str, int]], askable: int) -> list[tuple
     return [(f"All sections · {cards(askable)}", "")] + [(f"{name} · {cards(n)}", name) for name, n in sections]
 
 
+# A plot drawn first with no data keeps the room it left for its axis labels when data comes: the retention plot's
+# section names, turned steeply, then ran out of its box (a fresh page drew them right). A resize makes every plot
+# lay itself out again, once the update has been drawn.
+RELAYOUT_JS = "() => { setTimeout(() => window.dispatchEvent(new Event('resize')), 100); }"
+
+
 def done_html(finished, section_text: str = "") -> str:
     """The end of a sitting (a session.Finished): how many cards were rated, when the next one is due, and whether
     other sections have cards now."""
@@ -256,7 +262,7 @@ def build_review_tab(gr, study, sessions):
         queue: queued, it overlapped the student's next click, and now and then the page never finished applying
         that click's update (the card stuck, its timer running; seen in about one sitting in two)."""
         trigger(fn, inputs, everything, **options).then(limits, None, plots, api_name=False, show_progress="hidden",
-                                                        queue=False)
+                                                        queue=False).then(None, None, None, js=RELAYOUT_JS)
 
     # One card at a time per page, whatever is clicked or pressed: writes wait for each other (and a second click
     # on a rating finds that card rated already).
