@@ -183,6 +183,16 @@ def real_home_copy(real_home, tmp_path) -> Path:
     return copy
 
 
+def passages_of(folder: Path, files: dict[str, str]) -> list:
+    """Write ``files`` (name -> text) into a new notes ``folder`` and return the passages ingest cuts from them."""
+    from ingest import discover, load
+
+    folder.mkdir()
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return [c for note in discover([folder])[0] for c in load(note).chunks]
+
+
 def stands_in(text: str, cited: str) -> bool:
     """Every word of ``text`` appears in ``cited``, in the same order (markup such as link targets may be left out)."""
     from ingest import normalize

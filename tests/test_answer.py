@@ -518,7 +518,8 @@ def test_a_sentence_a_passage_boundary_cut_is_found_and_shown_whole_from_either_
     whole, cited from the line its start stands on to the line its rest ends on, even when the passage with the
     start is not among the top hits."""
     from index.plan import sentence_rows
-    from ingest import discover, load
+
+    from .conftest import passages_of
 
     filler = ["The club was founded in 1884 by members of a cricket team who wanted a winter sport to play.",
               "Its first ground was a field beside the river, rented from a farmer for two pounds a season.",
@@ -529,9 +530,7 @@ def test_a_sentence_a_passage_boundary_cut_is_found_and_shown_whole_from_either_
                       "regretted not completing a hat-trick in the match, a feat he did achieve in April 1994 in a 28-minute spell against local rivals Derby.",
                       "The club was relegated the following season despite his goals."]
     notes = tmp_path / "notes"
-    notes.mkdir()
-    (notes / "club.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    chunks = [c for note in discover([notes])[0] for c in load(note).chunks]
+    chunks = passages_of(notes, {"club.txt": "\n".join(lines) + "\n"})
     assert chunks[0].text.endswith("he still") and chunks[1].text.startswith("regretted"), [c.text[-40:] for c in chunks]
     _, alone, said, _ = sentence_rows(chunks)
     whole = ("After retiring, the striker said he still regretted not completing a hat-trick in the match, a feat he did "
@@ -551,11 +550,9 @@ def test_a_sentence_a_passage_boundary_cut_is_found_and_shown_whole_from_either_
     assert whole in shown and "After retiring, the striker said he still" not in shown, shown
     assert reply.sentences[shown.index(whole)].citation == "notes/club.txt:6-7"
     # a lower-case bullet opening the next passage is an item of its own, not the rest of a sentence
-    bullets = tmp_path / "bullets"
-    bullets.mkdir()
-    (bullets / "club.txt").write_text("\n".join(lines[:-2] + ["- regretted nothing about the match, the draw or the missed chances, he said in a long interview with a local paper in 2010.",
-                                                              lines[-1]]) + "\n", encoding="utf-8")
-    parts = [c for note in discover([bullets])[0] for c in load(note).chunks]
+    parts = passages_of(tmp_path / "bullets", {"club.txt": "\n".join(lines[:-2] + [
+        "- regretted nothing about the match, the draw or the missed chances, he said in a long interview with a local paper in 2010.",
+        lines[-1]]) + "\n"})
     assert len(parts) == 2 and parts[1].text.startswith("- regretted")
     assert not any(a.startswith("After retiring") and "regretted" in a for a in sentence_rows(parts)[1])
 

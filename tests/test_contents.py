@@ -7,7 +7,7 @@ import pytest
 from ingest import discover, load
 from ingest.contents import is_contents
 
-from .conftest import SHARED
+from .conftest import SHARED, passages_of
 
 PRINTED, TYPED = True, False  # a PDF page, or any other passage
 CONTENTS = {
@@ -59,7 +59,6 @@ def test_content_with_numbers_is_not_a_table_of_contents(name):
 def test_a_report_is_answered_from_its_pages_not_its_contents(tmp_path):
     """A saved web page opens with its contents table; a question about a topic it lists gets the section that
     says it, and no contents row is shown as the answer."""
-    from app.answer import answer, Abstention
     from app.config import Settings
     from app.service import Study
     from index import HashEmbedder, build
@@ -68,12 +67,10 @@ def test_a_report_is_answered_from_its_pages_not_its_contents(tmp_path):
                    [(1, "Business", 4), (2, "Risk Factors", 9), (3, "Properties", 11), (4, "Legal Proceedings", 12),
                     (5, "Market Risk", 14)])
     notes = tmp_path / "notes"
-    notes.mkdir()
-    (notes / "report.html").write_text(
+    chunks = passages_of(notes, {"report.html": (
         f"<html><body><h1>Annual report</h1>\n<table>\n{rows}</table>\n<h2>Risk Factors</h2>\n"
         "<p>The main threats we face are losing our two largest customers and new gaming regulation in Nevada.</p>\n"
-        "<h2>Properties</h2><p>We lease an office of 5,000 square feet in Las Vegas.</p></body></html>", encoding="utf-8")
-    chunks = [c for note in discover([notes])[0] for c in load(note).chunks]
+        "<h2>Properties</h2><p>We lease an office of 5,000 square feet in Las Vegas.</p></body></html>")})
     assert [c.kind for c in chunks if "Item 2." in c.text] == ["nav"]
     home = tmp_path / "home"
     build(home, [notes], HashEmbedder())

@@ -267,7 +267,8 @@ def test_a_step_never_ends_a_file_inside_a_sentence_its_next_passage_finishes(tm
     failed); it waits for the next passage."""
     from index import plan
     from index.steps import Steps
-    from ingest import discover, load
+
+    from .conftest import passages_of
 
     filler = [f"Line {n} of the page tells how the harbour at the mouth of the river was dredged and widened again."
               for n in range(6)]
@@ -275,9 +276,7 @@ def test_a_step_never_ends_a_file_inside_a_sentence_its_next_passage_finishes(tm
                       "regretted not finishing the north pier, which was completed in 1994 by the council's engineers.",
                       "The pier is now a walkway."]
     notes = tmp_path / "notes"
-    notes.mkdir()
-    (notes / "page.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    chunks = [c for note in discover([notes])[0] for c in load(note).chunks]
+    chunks = passages_of(notes, {"page.txt": "\n".join(lines) + "\n"})
     assert len(chunks) == 2 and plan.cut_after(chunks[0], chunks[1])
     made = plan.plan(chunks)
     first = set(made.chunk_keys[0])  # the first passage and its sentences: embedded, the second not yet
