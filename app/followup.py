@@ -85,7 +85,8 @@ def follow_on(hits: list[Hit]) -> list[Hit]:
     if not hits:
         return hits
     best = hits[0]
-    at = next((i for i, h in enumerate(hits) if h.row == best.row + 1 and h.chunk.source == best.chunk.source), None)
+    after = best.passages[-1] + 1  # the best may be neighbours shown as one (index.neighbours)
+    at = next((i for i, h in enumerate(hits) if after in h.passages and h.chunk.source == best.chunk.source), None)
     if at is not None and at >= FOLLOW_ON_RANK:
         hits = hits[:FOLLOW_ON_RANK - 1] + [hits[at]] + hits[FOLLOW_ON_RANK - 1 : at] + hits[at + 1 :]
     for rank, hit in enumerate(hits, start=1):

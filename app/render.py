@@ -88,6 +88,13 @@ def context_html(h: Hit, files: dict[str, dict], around: int = 3, marked_lines: 
 _AROUND = {"page": 0, "slide": 0, "paragraph": 3, "chapter": 3, "cell": 1}
 
 
+def part_of(c, chunk) -> bool:
+    """Whether passage ``c`` is ``chunk`` or one of the neighbours a search showed joined as ``chunk``
+    (index.neighbours)."""
+    return c == chunk or (c.source == chunk.source and c.unit_kind == chunk.unit_kind and c.chapter == chunk.chapter
+                          and chunk.span[0] <= c.span[0] and c.span[1] <= chunk.span[1] and c.text in chunk.text)
+
+
 def neighbours(chunk, chunks: list) -> list:
     """The passages shown with ``chunk`` in its context: same file and unit kind, within _AROUND units, in order."""
     around = _AROUND.get(chunk.unit_kind, 0)
@@ -103,7 +110,7 @@ def _in_file_near(chunks, source: str, chapter: int | None, line: int, must_hold
     passages are not read for one citation), the whole file if those miss ``must_hold``; from a list, the file's."""
     if hasattr(chunks, "around"):
         near = chunks.around(source, chapter, line)
-        return near if must_hold is None or must_hold in near else chunks.in_file(source)
+        return near if must_hold is None or any(part_of(c, must_hold) for c in near) else chunks.in_file(source)
     return _by_source(chunks).get(source, [])
 
 
@@ -154,12 +161,13 @@ def unit_context(chunk, chunks: list, marked_text: list[str]) -> str:
     rows = []
     for c in neighbours(chunk, chunks):
         body = esc(c.text.strip())
-        if c == chunk:
+        cited = part_of(c, chunk)
+        if cited:
             for sentence in marked_text:
                 body = _bold(body, sentence)
             body = f"<mark>{body}</mark>"
         heading = f" — {esc(c.heading)}" if c.heading else ""
-        rows.append(f'<div class="unit{" cited" if c == chunk else ""}"><small>{"▶ " if c == chunk else ""}'
+        rows.append(f'<div class="unit{" cited" if cited else ""}"><small>{"▶ " if cited else ""}'
                     f"{esc(c.locator)}{heading}</small>"
                     f'<pre class="ctx-pre">{body}</pre></div>')
     return '<div class="ctx">' + "".join(rows) + "</div>"

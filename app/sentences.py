@@ -294,9 +294,9 @@ def _boundaries(candidates: list[Sentence]) -> list[tuple[Sentence, Sentence]]:
     """(last sentence of a passage, first of the next passage of its file) for passages both among the candidates."""
     first: dict[int, Sentence] = {}
     last: dict[int, Sentence] = {}
-    for c in candidates:  # in each passage's order
-        first.setdefault(c.hit.row, c)
-        last[c.hit.row] = c
+    for c in candidates:  # in each passage's order (an excerpt of neighbours: from its first row to its last)
+        first.setdefault(c.hit.passages[0], c)
+        last[c.hit.passages[-1]] = c
     return [(a, first[row + 1]) for row, a in last.items()
             if row + 1 in first and a.hit.chunk.source == first[row + 1].hit.chunk.source]
 

@@ -40,8 +40,20 @@ def find_passage(chunks, source: str, kind: str, start: int | None, end: int | N
     found = [c for c in _by_source(chunks).get(source, [])
              if c.unit_kind == kind and c.span == (start, end) and c.chapter == chapter]
     if name:  # a chip made since passages carry names: that passage or none (it changed since the answer)
-        return next((c for c in found if fingerprint(c.text) == name), None)
+        return next((c for c in found if fingerprint(c.text) == name), None) or _joined(chunks, source, kind, start, end,
+                                                                                        chapter, name)
     return found[0] if found else None
+
+
+def _joined(chunks, source: str, kind: str, start: int | None, end: int | None, chapter: int | None, name: str):
+    """Neighbouring passages a search showed as one excerpt (index.neighbours) that the chip names, joined again."""
+    from index.neighbours import JOIN_WITHIN, join
+
+    inside = sorted((c for c in _by_source(chunks).get(source, []) if c.unit_kind == kind and c.chapter == chapter
+                     and start is not None and end is not None and start <= c.span[0] and c.span[1] <= end),
+                    key=lambda c: c.span)
+    runs = (inside[i:i + n] for n in range(2, JOIN_WITHIN + 1) for i in range(len(inside) - n + 1))
+    return next((join(run) for run in runs if fingerprint(join(run).text) == name), None)
 
 
 def viewer_html(cite: dict, files: dict[str, dict], chunks) -> str:

@@ -22,7 +22,7 @@ import numpy as np
 from ingest import Chunk, cut_between, normalize, split_sentences
 from ingest.sentences import ENDED
 
-from . import roles, store
+from . import neighbours, roles, store
 from .embed import Embedder
 
 DENSE_WEIGHT = 0.5  # share of the dense score in the fused score; BM25 gets the rest
@@ -67,6 +67,12 @@ class Hit:
     lexical: float = 0.0  # BM25 score
     # Every sentence of the passage with its cosine to the query, for the hits asked for (search(..., sentences=N)).
     sentences: list[tuple[store.Sentence, float]] = field(default_factory=list)
+    # The neighbouring rows shown with it as one excerpt (index.neighbours), in file order; empty: ``row`` alone.
+    rows: tuple[int, ...] = ()
+
+    @property
+    def passages(self) -> tuple[int, ...]:
+        return self.rows or (self.row,)
 
 
 class Searcher:
@@ -239,14 +245,43 @@ class Searcher:
                 continue  # near-duplicate of a better hit (a copied paragraph, reworded a little)
             seen.append(shingles)
             hits.append(Hit(self.chunks[row], row, len(hits) + 1, float(fused[i]), float(dense[i]), float(lexical[i])))
-            if len(hits) == k:
+            if len(hits) == k + neighbours.JOIN_WITHIN - 1:  # as many more as joining neighbours may take
                 break
-        if after is not None and all(h.row != after for h in hits) and self.chunks[after].text not in texts:
+        hits = self._joined(hits)[:k]
+        shown = {self.chunks[r].text for h in hits for r in h.passages}
+        if after is not None and all(after not in h.passages for h in hits) and self.chunks[after].text not in shown:
             i = int(np.flatnonzero(rows == after)[0])  # asked for: one more hit, wherever it ranks
             hits.append(Hit(self.chunks[after], after, len(hits) + 1, float(fused[i]), float(dense[i]), float(lexical[i])))
         for hit in hits[:sentences]:
-            hit.sentences = self._scored_sentences(hit.row, qvec, sims)
+            hit.sentences = self._joined_sentences(hit, qvec, sims)
         return hits
+
+    def _joined(self, hits: list[Hit]) -> list[Hit]:
+        """Neighbours among the best hits as one excerpt each (index.neighbours), at the better one's place."""
+        by_row = {h.row: h for h in hits}
+        out = []
+        for rows in neighbours.groups([h.row for h in hits], lambda r: self.chunks[r]):
+            best = min((by_row[r] for r in rows), key=lambda h: h.rank)
+            if len(rows) > 1:
+                best = replace(best, chunk=neighbours.join([self.chunks[r] for r in rows]), rows=tuple(rows))
+            out.append(replace(best, rank=len(out) + 1))
+        return out
+
+    def _joined_sentences(self, hit: Hit, qvec: np.ndarray, sims: dict[int, np.ndarray]) -> list[tuple[store.Sentence, float]]:
+        """The hit's sentences scored; an excerpt of neighbours numbers its lines from its own first line."""
+        if not hit.rows:
+            return self._scored_sentences(hit.row, qvec, sims)
+        out: list[tuple[store.Sentence, float]] = []
+        parts = [self.chunks[r] for r in hit.rows]
+        for at, row in zip(neighbours.line_offsets(parts), hit.rows):
+            scored = [(replace(s, line=s.line + at, last_line=s.last_line + at), sim)
+                      for s, sim in self._scored_sentences(row, qvec, sims)]
+            if out and scored and scored[0][0].start and out[-1][0].rest:
+                # the sentence the boundary cut: once, whole (the earlier half with its rest), at its better score
+                out[-1] = (out[-1][0], max(out[-1][1], scored[0][1]))
+                scored = scored[1:]
+            out += scored
+        return out
 
     def _fuse(self, rows: np.ndarray, dense: np.ndarray, lexical: np.ndarray, query: str) -> np.ndarray:
         if self.mode == "dense":

@@ -511,12 +511,14 @@ def test_in_running_prose_the_first_answer_sentence_reads_on_into_the_next_passa
     assert shown("prose", heading="CHAPTER II")[:2] != [setup, reply]  # another chapter starts another scene
 
 
-def test_a_sentence_a_passage_boundary_cut_is_found_and_shown_whole_from_either_half(tmp_path):
+def test_a_sentence_a_passage_boundary_cut_is_found_and_shown_whole_from_either_half(tmp_path, monkeypatch):
     """A saved article with lines of no fixed width: a passage fills up at a line that stops mid-sentence ("...
     Roberts said he still" / "regretted not completing a hat-trick ..."). Each half is embedded as the whole
     sentence, so the half holding the answer is found by the words of the other; the answer shows the sentence
     whole, cited from the line its start stands on to the line its rest ends on, even when the passage with the
-    start is not among the top hits."""
+    start is not among the top hits (here: neighbours not joined into one excerpt, as when the other half ranks
+    below the first three); and once when the two passages are shown joined."""
+    import index.neighbours
     from index.plan import sentence_rows
 
     from .conftest import passages_of
@@ -539,6 +541,11 @@ def test_a_sentence_a_passage_boundary_cut_is_found_and_shown_whole_from_either_
     home = tmp_path / "home"
     build(home, [notes], HashEmbedder(256))
     study = Study(Settings(home, notes=notes, model="hash:256", abstention=Abstention(0.1)), embedder=HashEmbedder(256))
+    joined = study.ask("When did the striker regret not completing a hat-trick?", k=1)
+    assert len(joined.hits[0].passages) == 2 and "he still\nregretted not" in joined.hits[0].chunk.text
+    shown = [s.text for s in joined.sentences]
+    assert shown.count(whole) == 1 and joined.sentences[shown.index(whole)].citation == "notes/club.txt:6-7", shown
+    monkeypatch.setattr(index.neighbours, "JOIN_WITHIN", 1)
     reply = study.ask("When did the striker regret not completing a hat-trick?", k=1)
     assert reply.hits[0].chunk.text.startswith("regretted")  # the passage with the start is not among the hits
     assert reply.sentences[0].text == whole

@@ -76,11 +76,12 @@ def test_a_question_searches_only_the_ticked_files(tmp_path):
 
 
 def test_a_chip_into_a_page_of_several_passages_opens_its_own_with_the_answer_in_bold(tmp_path):
-    """A page (or slide) holds several passages: the viewer marks the one the answer cites, not the page's first,
-    and shows the answer sentence in bold, though the page wraps it over lines."""
+    """A page (or slide) holds several passages: the viewer marks the one the answer cites (with the neighbours
+    shown joined with it, index.neighbours), not the page's first, and shows the answer sentence in bold, though
+    the page wraps it over lines."""
     notes = tmp_path / "notes"
     notes.mkdir()
-    filler = " ".join(f"The first part of the page tells of harbour number {i} and its old grey walls." for i in range(12))
+    filler = " ".join(f"The first part of the page tells of harbour number {i} and its old grey walls." for i in range(30))
     page = (f"{filler}\n\nThe soldiers of the garrison draw thirteen dollars\na month in pay, paid in "
             "silver at the fort.\nThey spend it on bread.")
     make_pdf(notes / "letters.pdf", ["A short first page about the voyage.", page])
@@ -95,9 +96,11 @@ def test_a_chip_into_a_page_of_several_passages_opens_its_own_with_the_answer_in
     cite = parse_href(href.replace("&amp;", "&"))
     assert (cite["kind"], cite["start"]) == ("page", 2)
     shown = viewer_html(cite, searcher.index.files, searcher.chunks)
-    marked = re.search(r"<mark>(.*?)</mark>", shown, re.S).group(1)
-    assert "thirteen dollars" in marked and "harbour number 3" not in marked
-    assert re.search(r"<b>The soldiers of the garrison draw thirteen dollars\s+a month in pay", marked)
+    marked = re.findall(r"<mark>(.*?)</mark>", shown, re.S)
+    cited = [c for c in on_page if c.text in answer.hits[0].chunk.text]
+    assert len(marked) == len(cited) < len(on_page) and "thirteen dollars" in marked[-1]
+    assert not any("harbour number 0 " in m for m in marked)  # the page's first passage is not the one cited
+    assert re.search(r"<b>The soldiers of the garrison draw thirteen dollars\s+a month in pay", marked[-1])
 
 
 def test_a_chip_whose_passage_changed_since_the_answer_opens_nothing_else():

@@ -1,0 +1,80 @@
+"""Neighbouring passages that rank near the top are shown as one excerpt.
+
+A passage is cut where the text grows past a size, not where its subject ends: a story's scene, a section's
+argument, a question's setup and its answer often run over two passages. When the best hits include two neighbours
+of one file (same heading, same page or unit), the reader gets them joined, as they stand in the file, under one
+citation that spans both; the place the second held in the list goes to the next passage. This is what a reader does
+with two neighbouring results anyway, and what LlamaIndex's auto-merging retrieval does with a parent's chunks.
+Only the first JOIN_WITHIN hits are joined: lower down a neighbour is there for its own words, not for the same
+answer.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ingest import Chunk
+
+JOIN_WITHIN = 3  # ranks: a neighbour ranked this high belongs to the same answer (benchmarks/corpora.py, README); so
+# an excerpt is three passages at most
+
+
+def joinable(a: Chunk, b: Chunk) -> bool:
+    """Whether ``a`` and ``b`` (neighbouring rows of an index) may be read as one excerpt with one citation."""
+    return (a.source == b.source and a.heading == b.heading and a.page == b.page and a.kind == b.kind
+            and a.unit == b.unit and a.chapter == b.chapter)
+
+
+def shares_line(a: Chunk, b: Chunk) -> bool:
+    """Whether ``b`` starts on the file line where ``a`` ends (a boundary inside a hard-wrapped paragraph's line)."""
+    return bool(a.lines and b.lines) and a.lines[-1] == b.lines[0]
+
+
+def line_offsets(parts: list[Chunk]) -> list[int]:
+    """Where each part's first text line stands in the joined text (a shared line counts once)."""
+    out, at = [], 0
+    for i, part in enumerate(parts):
+        if i and shares_line(parts[i - 1], part):
+            at -= 1
+        out.append(at)
+        at += part.text.count("\n") + 1
+    return out
+
+
+def join(parts: list[Chunk]) -> Chunk:
+    """One passage of neighbours ``parts`` (in file order): their texts as the file has them, a citation of both."""
+    first, last = parts[0], parts[-1]
+    text, index_text = first.text, first.index_text or first.text
+    lines, ends = list(first.lines), list(first.line_ends or first.lines)
+    for before, part in zip(parts, parts[1:]):
+        shared = shares_line(before, part)
+        glue = " " if shared else "\n"
+        text += glue + part.text
+        index_text += glue + (part.index_text or part.text)
+        skip = 1 if shared else 0
+        if shared and ends:
+            ends[-1] = (part.line_ends or part.lines)[0]
+        lines += part.lines[skip:]
+        ends += (part.line_ends or part.lines)[skip:]
+    own_ends = any(p.line_ends for p in parts)
+    return replace(first, text=text, end_line=last.end_line, last=last.last, lines=tuple(lines),
+                   line_ends=tuple(ends) if own_ends else (),
+                   index_text=index_text if any(p.index_text for p in parts) else "",
+                   captions=tuple(c for p in parts for c in p.captions), ocr=any(p.ocr for p in parts))
+
+
+def groups(rows: list[int], chunk_of) -> list[list[int]]:
+    """The hits' rows (best first) as the excerpts to show: each a run of neighbouring rows in file order, a row
+    among the first JOIN_WITHIN joining an earlier one it borders. ``chunk_of(row)`` gives a row's passage."""
+    out: list[list[int]] = []
+    for rank, row in enumerate(rows):
+        home = None
+        if rank < JOIN_WITHIN:
+            home = next((g for g in out if (row == g[0] - 1 or row == g[-1] + 1)
+                         and joinable(chunk_of(min(row, g[0])), chunk_of(max(row, g[-1])))), None)
+        if home is None:
+            out.append([row])
+        elif row < home[0]:
+            home.insert(0, row)
+        else:
+            home.append(row)
+    return out
