@@ -95,6 +95,17 @@ def part_of(c, chunk) -> bool:
                           and chunk.span[0] <= c.span[0] and c.span[1] <= chunk.span[1] and c.text in chunk.text)
 
 
+def _cited(chunk, near: list) -> list:
+    """The passages of ``near`` that ``chunk`` is: itself, or the run of neighbours a search joined into it."""
+    from index.neighbours import JOIN_WITHIN, join
+
+    if any(c == chunk for c in near):
+        return [c for c in near if c == chunk]
+    inside = [c for c in near if part_of(c, chunk)]
+    runs = (inside[i:i + n] for n in range(2, JOIN_WITHIN + 1) for i in range(len(inside) - n + 1))
+    return next((run for run in runs if join(run).text == chunk.text), [])
+
+
 def neighbours(chunk, chunks: list) -> list:
     """The passages shown with ``chunk`` in its context: same file and unit kind, within _AROUND units, in order."""
     around = _AROUND.get(chunk.unit_kind, 0)
@@ -159,9 +170,11 @@ def _bold(body: str, sentence: str) -> str:
 def unit_context(chunk, chunks: list, marked_text: list[str]) -> str:
     """The cited passage among its neighbours, each labelled with its unit; the cited one marked."""
     rows = []
-    for c in neighbours(chunk, chunks):
+    near = neighbours(chunk, chunks)
+    parts = _cited(chunk, near)
+    for c in near:
         body = esc(c.text.strip())
-        cited = part_of(c, chunk)
+        cited = any(c is p for p in parts)
         if cited:
             for sentence in marked_text:
                 body = _bold(body, sentence)

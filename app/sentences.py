@@ -30,6 +30,7 @@ class Sentence:
     line: int | None  # first file line it stands in (text files)
     score: float = 0.0
     last_line: int | None = None
+    part: int | None = None  # the index row of the passage it stands in (a hit may show neighbours as one excerpt)
 
     @property
     def lines(self) -> set[int]:
@@ -139,7 +140,7 @@ def pick_sentences(question: str, hits: list[Hit], limit: int = 3, from_top: int
             chunk = hit.chunk
             line = sentence.start_line if sentence.start and sentence.start_line else chunk.line_of(sentence.line)
             last = sentence.rest_line if sentence.rest and sentence.rest_line else chunk.last_line_of(sentence.last_line)
-            candidates.append(Sentence(text, hit, line, score, last))
+            candidates.append(Sentence(text, hit, line, score, last, sentence.passage))
     if not candidates:
         return []
     ranked: list[Sentence] = []
@@ -282,7 +283,7 @@ def _cut(first: Sentence, second: Sentence) -> bool:
     each half the other (index.search, text as the file wrapped it) both read whole and this finds nothing; it
     joins what that leaves, halves of running prose or a table."""
     a, b = first.hit.chunk, second.hit.chunk
-    if first.hit is second.hit or a.source != b.source or a.heading != b.heading \
+    if (first.hit is second.hit and first.part == second.part) or a.source != b.source or a.heading != b.heading \
             or first.text.rstrip().endswith(ENDED) or not second.text.lstrip()[:1].islower():
         return False
     if first.line is not None and second.line is not None:
@@ -294,9 +295,10 @@ def _boundaries(candidates: list[Sentence]) -> list[tuple[Sentence, Sentence]]:
     """(last sentence of a passage, first of the next passage of its file) for passages both among the candidates."""
     first: dict[int, Sentence] = {}
     last: dict[int, Sentence] = {}
-    for c in candidates:  # in each passage's order (an excerpt of neighbours: from its first row to its last)
-        first.setdefault(c.hit.passages[0], c)
-        last[c.hit.passages[-1]] = c
+    for c in candidates:  # in each passage's order (an excerpt of neighbours: each of its passages)
+        row = c.hit.row if c.part is None else c.part
+        first.setdefault(row, c)
+        last[row] = c
     return [(a, first[row + 1]) for row, a in last.items()
             if row + 1 in first and a.hit.chunk.source == first[row + 1].hit.chunk.source]
 

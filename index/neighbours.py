@@ -19,14 +19,17 @@ JOIN_WITHIN = 3  # ranks: a neighbour ranked this high belongs to the same answe
 
 
 def joinable(a: Chunk, b: Chunk) -> bool:
-    """Whether ``a`` and ``b`` (neighbouring rows of an index) may be read as one excerpt with one citation."""
+    """Whether ``a`` and ``b`` (neighbouring rows of an index) may be read as one excerpt with one citation. Cited
+    by lines, each sentence keeps its own line; cited by a unit (page, slide, paragraph, cell), a sentence is cited by
+    its passage's unit, so only passages of the same unit join (two passages of one page, not of two slides)."""
     return (a.source == b.source and a.heading == b.heading and a.page == b.page and a.kind == b.kind
-            and a.unit == b.unit and a.chapter == b.chapter)
+            and a.unit == b.unit and a.chapter == b.chapter and (a.unit_kind == "lines" or a.span == b.span))
 
 
 def shares_line(a: Chunk, b: Chunk) -> bool:
-    """Whether ``b`` starts on the file line where ``a`` ends (a boundary inside a hard-wrapped paragraph's line)."""
-    return bool(a.lines and b.lines) and a.lines[-1] == b.lines[0]
+    """Whether ``b`` starts on the file line where ``a`` ends (a boundary inside a hard-wrapped paragraph's line).
+    Only for passages cited by lines: a cell's or paragraph's lines all carry its number."""
+    return a.unit_kind == "lines" and bool(a.lines and b.lines) and a.lines[-1] == b.lines[0]
 
 
 def line_offsets(parts: list[Chunk]) -> list[int]:
@@ -56,7 +59,8 @@ def join(parts: list[Chunk]) -> Chunk:
         lines += part.lines[skip:]
         ends += (part.line_ends or part.lines)[skip:]
     own_ends = any(p.line_ends for p in parts)
-    return replace(first, text=text, end_line=last.end_line, last=last.last, lines=tuple(lines),
+    ends_at = [p.end_line for p in parts if p.end_line is not None]
+    return replace(first, text=text, end_line=max(ends_at) if ends_at else last.end_line, last=last.last, lines=tuple(lines),
                    line_ends=tuple(ends) if own_ends else (),
                    index_text=index_text if any(p.index_text for p in parts) else "",
                    captions=tuple(c for p in parts for c in p.captions), ocr=any(p.ocr for p in parts))
@@ -73,8 +77,13 @@ def groups(rows: list[int], chunk_of) -> list[list[int]]:
                          and joinable(chunk_of(min(row, g[0])), chunk_of(max(row, g[-1])))), None)
         if home is None:
             out.append([row])
-        elif row < home[0]:
-            home.insert(0, row)
-        else:
-            home.append(row)
+            continue
+        home[:] = sorted([*home, row])
+        # the row may close the gap to another excerpt ([10] and [12], then 11): the two become one, at the better place
+        other = next((g for g in out if g is not home and (g[0] == home[-1] + 1 or g[-1] == home[0] - 1)
+                      and joinable(chunk_of(g[0]), chunk_of(home[0]))), None)
+        if other is not None:
+            keep, drop = (home, other) if out.index(home) < out.index(other) else (other, home)
+            keep[:] = sorted([*keep, *drop])
+            out.remove(drop)
     return out

@@ -453,6 +453,7 @@ def test_a_sentence_a_passage_boundary_cut_is_shown_whole():
     from dataclasses import replace
 
     from app.sentences import pick_sentences
+    from index.neighbours import join
     from index.search import Hit
     from index.store import Sentence
     from ingest import Chunk
@@ -464,15 +465,21 @@ def test_a_sentence_a_passage_boundary_cut_is_shown_whole():
         hit.sentences = [(Sentence(row, i, t, i), sim) for i, (t, sim) in enumerate(sentences)]
         return hit
 
-    def shown(second_text, source="notes/bio.txt", heading="", first_line=42, sims=(0.70, 0.30)):
+    def shown(second_text, source="notes/bio.txt", heading="", first_line=42, sims=(0.70, 0.30), joined=False):
         before = passage(3, 1, "notes/bio.txt", 40, [("The match was played in Leeds in 1987.", 0.20),
                                                      ("He lost his second", sims[0])])
         after = passage(4, 2, source, first_line, [(second_text, sims[1]), ("The club signed him that summer.", 0.10)])
         after.chunk = replace(after.chunk, heading=heading)
-        return [s.text for s in pick_sentences("How did he lose his second front tooth?", [before, after])]
+        hits = [before, after]
+        if joined:  # the two shown as one excerpt (index.neighbours): each sentence keeps the row it stands in
+            hits = [Hit(join([before.chunk, after.chunk]), row=3, rank=1, score=1.0, dense=0.6, rows=(3, 4),
+                        sentences=before.sentences + [(replace(s, line=s.line + 2, last_line=s.last_line + 2), sim)
+                                                      for s, sim in after.sentences])]
+        return [s.text for s in pick_sentences("How did he lose his second front tooth?", hits)]
 
     rest = "front tooth to an elbow in a friendly."
     assert shown(rest) == ["He lost his second", rest]
+    assert shown(rest, joined=True) == ["He lost his second", rest]  # the same within one excerpt of both
     assert shown(rest, sims=(0.30, 0.70)) == ["He lost his second", rest]  # the rest chosen: its start comes first
     assert "Front tooth to an elbow in a friendly." not in shown("Front tooth to an elbow in a friendly.")
     assert rest not in shown(rest, "notes/other.txt")  # another file

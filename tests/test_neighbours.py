@@ -111,3 +111,18 @@ def test_an_excerpt_of_neighbours_on_a_page_opens_in_the_viewer_with_each_part_m
     assert "no longer in the index" not in shown
     edited = join([page[1], replace(page[2], text="He found the lantern whole.")])
     assert "no longer in the index" in viewer_html(parse_href(cite_href(edited)), {}, page)
+
+
+def test_excerpts_keep_each_unit_apart_and_close_gaps():
+    """Cells and paragraphs number every line of theirs alike: two passages of one cell are two lines, not one;
+    passages of two slides are not one excerpt (a sentence is cited by its passage's slide); a row that closes the
+    gap between two excerpts makes them one."""
+    code = [Chunk("notes/n.ipynb", "", text, lines=(4, 4), unit="cell", first=4, last=4, kind="code")
+            for text in ("import numpy as np\nx = np.zeros(3)", "y = x + 1\nprint(y)")]
+    assert join(code).text == "import numpy as np\nx = np.zeros(3)\ny = x + 1\nprint(y)"
+    assert line_offsets(code) == [0, 2]
+    slide = lambda n, text: Chunk("notes/d.pptx", "", text, unit="slide", first=n, last=n)  # noqa: E731
+    assert joinable(slide(3, "Tides rise."), slide(3, "Tides fall."))
+    assert not joinable(slide(3, "Tides rise."), slide(4, "Moons pull."))
+    chunk_of = lambda row: _chunk(f"Row {row}.", 2 * row + 1)  # noqa: E731
+    assert groups([10, 12, 11], chunk_of) == [[10, 11, 12]]
