@@ -87,3 +87,29 @@ def groups(rows: list[int], chunk_of) -> list[list[int]]:
             keep[:] = sorted([*keep, *drop])
             out.remove(drop)
     return out
+
+
+def excerpts(hits: list, chunk_of) -> list:
+    """The hits (best first; index.search.Hit) with neighbours among the first JOIN_WITHIN shown as one excerpt each,
+    at the better one's place, ranked 1..n again."""
+    by_row = {h.row: h for h in hits}
+    out = []
+    for rows in groups([h.row for h in hits], chunk_of):
+        best = min((by_row[r] for r in rows), key=lambda h: h.rank)
+        if len(rows) > 1:
+            best = replace(best, chunk=join([chunk_of(r) for r in rows]), rows=tuple(rows))
+        out.append(replace(best, rank=len(out) + 1))
+    return out
+
+
+def sentences(parts: list[Chunk], scored: list[list[tuple]]) -> list[tuple]:
+    """The scored sentences (index.store.Sentence, similarity) of each part, numbered by the excerpt's lines; the
+    sentence a boundary cut is kept once, whole (the earlier half with its rest), at its better score."""
+    out: list[tuple] = []
+    for at, part in zip(line_offsets(parts), scored):
+        part = [(replace(s, line=s.line + at, last_line=s.last_line + at), sim) for s, sim in part]
+        if out and part and part[0][0].start and out[-1][0].rest:
+            out[-1] = (out[-1][0], max(out[-1][1], part[0][1]))
+            part = part[1:]
+        out += part
+    return out

@@ -257,31 +257,14 @@ class Searcher:
         return hits
 
     def _joined(self, hits: list[Hit]) -> list[Hit]:
-        """Neighbours among the best hits as one excerpt each (index.neighbours), at the better one's place."""
-        by_row = {h.row: h for h in hits}
-        out = []
-        for rows in neighbours.groups([h.row for h in hits], lambda r: self.chunks[r]):
-            best = min((by_row[r] for r in rows), key=lambda h: h.rank)
-            if len(rows) > 1:
-                best = replace(best, chunk=neighbours.join([self.chunks[r] for r in rows]), rows=tuple(rows))
-            out.append(replace(best, rank=len(out) + 1))
-        return out
+        return neighbours.excerpts(hits, lambda r: self.chunks[r])
 
     def _joined_sentences(self, hit: Hit, qvec: np.ndarray, sims: dict[int, np.ndarray]) -> list[tuple[store.Sentence, float]]:
         """The hit's sentences scored; an excerpt of neighbours numbers its lines from its own first line."""
         if not hit.rows:
             return self._scored_sentences(hit.row, qvec, sims)
-        out: list[tuple[store.Sentence, float]] = []
-        parts = [self.chunks[r] for r in hit.rows]
-        for at, row in zip(neighbours.line_offsets(parts), hit.rows):
-            scored = [(replace(s, line=s.line + at, last_line=s.last_line + at), sim)
-                      for s, sim in self._scored_sentences(row, qvec, sims)]
-            if out and scored and scored[0][0].start and out[-1][0].rest:
-                # the sentence the boundary cut: once, whole (the earlier half with its rest), at its better score
-                out[-1] = (out[-1][0], max(out[-1][1], scored[0][1]))
-                scored = scored[1:]
-            out += scored
-        return out
+        return neighbours.sentences([self.chunks[r] for r in hit.rows],
+                                    [self._scored_sentences(r, qvec, sims) for r in hit.rows])
 
     def _fuse(self, rows: np.ndarray, dense: np.ndarray, lexical: np.ndarray, query: str) -> np.ndarray:
         if self.mode == "dense":
