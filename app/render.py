@@ -97,13 +97,11 @@ def part_of(c, chunk) -> bool:
 
 def _cited(chunk, near: list) -> list:
     """The passages of ``near`` that ``chunk`` is: itself, or the run of neighbours a search joined into it."""
-    from index.neighbours import JOIN_WITHIN, join
+    from index.neighbours import rejoined
 
     if any(c == chunk for c in near):
         return [c for c in near if c == chunk]
-    inside = [c for c in near if part_of(c, chunk)]
-    runs = (inside[i:i + n] for n in range(2, JOIN_WITHIN + 1) for i in range(len(inside) - n + 1))
-    return next((run for run in runs if join(run).text == chunk.text), [])
+    return rejoined([c for c in near if part_of(c, chunk)], lambda excerpt: excerpt.text == chunk.text)[0]
 
 
 def neighbours(chunk, chunks: list) -> list:

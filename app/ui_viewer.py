@@ -47,13 +47,12 @@ def find_passage(chunks, source: str, kind: str, start: int | None, end: int | N
 
 def _joined(chunks, source: str, kind: str, start: int | None, end: int | None, chapter: int | None, name: str):
     """Neighbouring passages a search showed as one excerpt (index.neighbours) that the chip names, joined again."""
-    from index.neighbours import JOIN_WITHIN, join
+    from index.neighbours import rejoined
 
     inside = sorted((c for c in _by_source(chunks).get(source, []) if c.unit_kind == kind and c.chapter == chapter
                      and start is not None and end is not None and start <= c.span[0] and c.span[1] <= end),
                     key=lambda c: c.span)
-    runs = (inside[i:i + n] for n in range(2, JOIN_WITHIN + 1) for i in range(len(inside) - n + 1))
-    return next((join(run) for run in runs if fingerprint(join(run).text) == name), None)
+    return rejoined(inside, lambda excerpt: fingerprint(excerpt.text) == name)[1]
 
 
 def viewer_html(cite: dict, files: dict[str, dict], chunks) -> str:

@@ -66,6 +66,13 @@ def join(parts: list[Chunk]) -> Chunk:
                    captions=tuple(c for p in parts for c in p.captions), ocr=any(p.ocr for p in parts))
 
 
+def rejoined(parts: list[Chunk], joined_is) -> tuple[list[Chunk], Chunk | None]:
+    """The run of ``parts`` (passages of one file, in order) whose excerpt ``joined_is``, and that excerpt; a
+    citation names an excerpt by its text, so the viewer finds its passages again this way."""
+    runs = (parts[i:i + n] for n in range(2, JOIN_WITHIN + 1) for i in range(len(parts) - n + 1))
+    return next(((run, excerpt) for run in runs if joined_is(excerpt := join(run))), ([], None))
+
+
 def groups(rows: list[int], chunk_of) -> list[list[int]]:
     """The hits' rows (best first) as the excerpts to show: each a run of neighbouring rows in file order, a row
     among the first JOIN_WITHIN joining an earlier one it borders. ``chunk_of(row)`` gives a row's passage."""

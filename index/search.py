@@ -247,7 +247,7 @@ class Searcher:
             hits.append(Hit(self.chunks[row], row, len(hits) + 1, float(fused[i]), float(dense[i]), float(lexical[i])))
             if len(hits) == k + neighbours.JOIN_WITHIN - 1:  # as many more as joining neighbours may take
                 break
-        hits = self._joined(hits)[:k]
+        hits = neighbours.excerpts(hits, lambda r: self.chunks[r])[:k]
         shown = {self.chunks[r].text for h in hits for r in h.passages}
         if after is not None and all(after not in h.passages for h in hits) and self.chunks[after].text not in shown:
             i = int(np.flatnonzero(rows == after)[0])  # asked for: one more hit, wherever it ranks
@@ -255,9 +255,6 @@ class Searcher:
         for hit in hits[:sentences]:
             hit.sentences = self._joined_sentences(hit, qvec, sims)
         return hits
-
-    def _joined(self, hits: list[Hit]) -> list[Hit]:
-        return neighbours.excerpts(hits, lambda r: self.chunks[r])
 
     def _joined_sentences(self, hit: Hit, qvec: np.ndarray, sims: dict[int, np.ndarray]) -> list[tuple[store.Sentence, float]]:
         """The hit's sentences scored; an excerpt of neighbours numbers its lines from its own first line."""
