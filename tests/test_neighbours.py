@@ -126,3 +126,34 @@ def test_excerpts_keep_each_unit_apart_and_close_gaps():
     assert not joinable(slide(3, "Tides rise."), slide(4, "Moons pull."))
     chunk_of = lambda row: _chunk(f"Row {row}.", 2 * row + 1)  # noqa: E731
     assert groups([10, 12, 11], chunk_of) == [[10, 11, 12]]
+
+
+def test_a_prose_passage_gains_a_share_of_its_better_neighbours_score(isolated_home, tmp_path):
+    """Running prose: a passage's scene is set up by its neighbours, so its score gains SCENE_SHARE of the better
+    neighbour's (same file, both candidates); notes written as lines, and the passages of another file, gain nothing."""
+    import numpy as np
+
+    from index.search import SCENE_SHARE
+
+    notes = _story(tmp_path)
+    story = (notes / "lighthouse.txt").read_text(encoding="utf-8")
+    (notes / "lighthouse-retold.txt").write_text(story.replace("Tobias", "Ambrose"), encoding="utf-8")  # two stories side by side
+    (notes / "list.md").write_text("# Tools\n\n- A hammer drives nails.\n- A saw cuts boards.\n\n# Glue\n\n"
+                                   "- Wood glue sets in an hour.\n", encoding="utf-8")
+    emb = HashEmbedder(256)
+    build(isolated_home, [notes], emb)
+    searcher = Searcher(load(isolated_home, model=emb.name), emb)
+    chunks = [searcher.chunks[i] for i in range(len(searcher.chunks))]
+    prose = [c.kind == "prose" for c in chunks]
+    assert sum(prose) >= 8 and not all(prose)
+    assert any(prose[i] and prose[i + 1] and chunks[i].source != chunks[i + 1].source for i in range(len(chunks) - 1))
+    rows = np.arange(len(chunks))
+    fused = np.linspace(1.0, 0.1, len(rows)).astype("float32")
+    out = searcher._in_scene(rows, fused)
+    for i, c in enumerate(chunks):
+        beside = [fused[n] for n in (i - 1, i + 1) if 0 <= n < len(chunks) and prose[n] and chunks[n].source == c.source]
+        assert np.isclose(out[i], fused[i] + (SCENE_SHARE * max(beside) if prose[i] and beside else 0)), c.text[:40]
+    # a neighbour that is no candidate lends nothing
+    story = [i for i, p in enumerate(prose) if p]
+    alone = np.array([story[0], story[2]])
+    assert np.allclose(searcher._in_scene(alone, fused[alone]), fused[alone])
