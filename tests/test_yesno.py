@@ -15,6 +15,9 @@ TEXTS = {
     "Hedged": "Many states do not allow the exclusion of implied warranties in contracts",
     "Reason": "An underfit model is not accurate as it can neither fit its data nor new data",
     "Tutorial": "You can print out a table of metrics about your model in a few lines",
+    # a zone's name ("eu-west-2a") is no "us" of a walkthrough
+    "Zones": "A disk made in eu-west-2a cannot be attached to a machine in us-east-1b",
+    "Walkthrough": "The wizard cannot show us the logs of the last run in the console",
 }
 
 
@@ -28,6 +31,8 @@ def test_what_the_notes_rule_out_or_allow_is_asked_as_a_question():
     assert cards["Replicas"] == ("If the primary is not encrypted, can the standby copies be encrypted either way?", "No")
     assert cards["Billing"] == ("Do you pay for the machine while the machine is stopped?", "No")
     assert cards["Routing"] == ("Can a gateway route to several target pools at once in one region?", "Yes")
+    assert cards["Zones"] == ("Can a disk made in eu-west-2a be attached to a machine in us-east-1b?", "No")
+    assert "Walkthrough" not in cards
 
 
 def test_no_card_where_yes_or_no_would_mislead_or_give_itself_away():
