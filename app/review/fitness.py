@@ -37,6 +37,7 @@ _POINTER = re.compile(r"\b(?:above|below|(?:in|one|each|that|earlier|later) less
                       r"units?|figures?|tables?|links?|notebooks?|steps?))\b", re.I)
 # A tutorial walking through its own example: the facts are of that run, not of the subject.
 # "we are loading", "your first task": a run in progress; "the former", "thereby": they lean on sentences before.
+# ("us-east-1a" names a region, no "us".)
 _WALKTHROUGH = re.compile(r"\b(?:our|us(?!-)|you will|you'll|you can see|by doing|if you try|in this case|learn more|"
                           r"check(?:ing)? out|we(?: are|'re|’re| were) \w+ing|your (?:very )?(?:first|next|last) (?:task|step)|"
                           r"the (?:former|latter)|thereby|to do (?:this|that|so)|of your choice)\b|\b(?:this|these) (?!is\b|are\b|was\b|were\b|means\b)[a-z]", re.I)
