@@ -94,7 +94,7 @@ class _Reader:
         self.refs = references(lines)  # labels of '[label]: url' lines: '[text][label]' is a link to one
         self.width = wrap_width(lines)
         self.chunks: list[Chunk] = []
-        self.stack: list[tuple[int, str]] = []
+        self.stack: list[tuple[int, str, int]] = []  # (level, title, file line) of each open heading
         self.units: list[Unit] = []
         self.paragraph: list[tuple[int, str, object]] = []  # (line, text, Line) of the open paragraph
         self.header: list[str] | None = None  # the open table's header cells
@@ -116,15 +116,17 @@ class _Reader:
             self.flush()
         while self.stack and self.stack[-1][0] >= level:
             self.stack.pop()
-        self.stack.append((level, title))
+        self.stack.append((level, title, number))
 
     def flush(self) -> None:
         self.end_paragraph()
-        heading = " > ".join(t for _, t in self.stack)
+        heading = " > ".join(t for _, t, _ in self.stack)
         captions = [c for u in self.units for c in u.captions]
         if self.carried:
             self.units.insert(0, Unit(0, "", captions=self.carried))
         chunks = pack(self.units, self.source, heading)
+        if self.stack:
+            chunks = [replace(c, heading_line=self.stack[-1][2]) for c in chunks]
         self.units, self.carried = [], []
         if chunks:
             self.chunks.extend(chunks)

@@ -75,6 +75,9 @@ class Chunk:
     ocr: bool = False  # the text was read from an image by OCR
     # The last file line of each line of ``text``, where one wraps over several (a web page's sentence); else empty.
     line_ends: tuple[int, ...] = field(default=())
+    # The file line of the innermost heading (a text note's "## EFS (Elastic File System)"): what it says is cited
+    # there, since ``heading`` is kept out of ``text``. None where a note has no such lines (a PDF, a Word file).
+    heading_line: int | None = None
 
     def line_of(self, text_line: int) -> int | None:
         """File line number of the 0-based ``text_line`` of the passage."""
@@ -132,7 +135,8 @@ class Chunk:
         d["captions"] = list(self.captions)
         d["lines"] = list(self.lines)
         d["line_ends"] = list(self.line_ends)
-        for name, empty in (("line_ends", []), ("index_text", ""), ("unit", ""), ("first", None), ("last", None), ("chapter", None), ("ocr", False)):
+        for name, empty in (("line_ends", []), ("index_text", ""), ("unit", ""), ("first", None), ("last", None), ("chapter", None), ("ocr", False),
+                            ("heading_line", None)):
             if d[name] == empty:
                 del d[name]  # the common case (a text note) stays as small as before
         return d
@@ -156,6 +160,7 @@ class Chunk:
             last=d.get("last"),
             chapter=d.get("chapter"),
             ocr=bool(d.get("ocr")),
+            heading_line=d.get("heading_line"),
         )
 
 

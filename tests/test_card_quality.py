@@ -1,5 +1,5 @@
 """Cards worth asking: the cards cut from three real sets of notes, labelled by the card rubric (README, "Review
-cards"), must keep the share of good cards reached so far: course notes 0.92 of 126 cards (a random sample of 100
+cards"), must keep the share of good cards reached so far: course notes 0.92 of 129 cards (a random sample of 100
 of them 0.90), ml-for-beginners 0.94 of 70, and running prose (a hard-wrapped novel and a saved encyclopedia article) 0.81 of 47
 (0.41 of 66 before rules for pronouns, wrapped lines, whole names, parts of dates and reference lines; when the
 rubric came in the first two were 0.79 of 94 and 0.59 of 74; the cards before it: 0.44 and 0.27). Where the one
@@ -34,7 +34,7 @@ SAMPLE, SEED = 100, 2026
 # sample of 100 the issue asks for must meet its aim of nine in ten (the prose set its own floor).
 GOOD_SHARE = {"aws": 0.92, "ml-for-beginners": 0.93, "prose": 0.80}
 SAMPLE_SHARE = {"aws": 0.90, "ml-for-beginners": 0.90, "prose": 0.80}
-MIN_CARDS = 126  # on the course notes (126 now: 9 yes/no, 14 reverse, 4 definitions before an arrow; 107 before those, 8 of
+MIN_CARDS = 129  # on the course notes (129 now: 3 spelled out by their heading, 9 yes/no, 14 reverse, 4 definitions before an arrow; 107 before those, 8 of
 # them yes/no; 99 before those; 179 before the rubric, 44% of them good)
 CORPORA = {"aws": NOTES, "ml-for-beginners": SHARED / "eval" / "corpora" / "ml-for-beginners" / "notes",
            "prose": SHARED / "eval" / "corpora" / "prose" / "notes"}

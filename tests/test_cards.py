@@ -378,3 +378,23 @@ def test_cards_from_one_sentence_are_siblings_and_other_sentences_of_the_line_ar
     by_kind = {c.kind: c for c in cards}
     assert by_kind["definition"].sibling == by_kind["reverse"].sibling != ""
     assert by_kind["cloze"].sibling != by_kind["definition"].sibling, cards  # same line, another sentence
+
+
+def test_an_abbreviation_spelled_out_by_a_sub_heading_makes_a_card_cited_at_that_heading(tmp_path):
+    """"## NAT (Network Address Translation)" on its own line: the passage under it leaves the heading out of its
+    text, so the card cites the heading's own line, where its answer stands; its later passages, and a top heading
+    the card shows anyway, make no second card. The line survives the index's record of the passage."""
+    from ingest import Chunk, NoteFile, load as load_note
+
+    body = " ".join(["A gateway rewrites the private address of each outgoing packet to its own public one."] * 12)
+    text = (f"# Networking\n\n## NAT (Network Address Translation)\n\n{body}\n\n{body}\n\n"
+            f"# DNS (Domain Name System)\n\nNames are resolved to addresses by a chain of servers.\n")
+    path = tmp_path / "net.md"
+    path.write_text(text, encoding="utf-8")
+    chunks = load_note(NoteFile(path, "notes/net.md")).chunks
+    assert len([c for c in chunks if c.heading.endswith("NAT (Network Address Translation)")]) >= 2
+    assert Chunk.from_dict(chunks[0].to_dict()).heading_line == chunks[0].heading_line == 3
+    cards = [c for c in generate(chunks) if "stand for" in c.question]
+    assert [(c.question, c.answer, c.citation) for c in cards] == [
+        ("What does NAT stand for?", "Network Address Translation", "notes/net.md:3")], cards
+    assert cards[0].answer in text.split("\n")[cards[0].start_line - 1]

@@ -64,9 +64,13 @@ def _card_id(kind: str, source: str, question: str, answer: str) -> str:
     return f"{kind[0]}-" + hashlib.sha1("|".join([kind, source, normalize(question), normalize(answer)]).encode()).hexdigest()[:12]
 
 
-def _card(kind: str, question: str, answer: str, chunk: Chunk, first: int, last: int, said: str) -> Card:
-    """The card ``kind`` asking ``question``, cut from the sentence ``said`` on the passage's lines first..last."""
-    if chunk.page is not None:
+def _card(kind: str, question: str, answer: str, chunk: Chunk, first: int, last: int, said: str,
+          file_line: int | None = None) -> Card:
+    """The card ``kind`` asking ``question``, cut from the sentence ``said`` on the passage's lines first..last (or
+    from the file's line ``file_line``: the passage's heading)."""
+    if file_line is not None:
+        lines = (file_line, file_line)
+    elif chunk.page is not None:
         lines = (None, None)
     elif chunk.lines:  # the card's own lines (or paragraphs, cells) within the passage
         lines = (chunk.line_of(first), chunk.last_line_of(last))
@@ -305,11 +309,16 @@ def generate(chunks: list[Chunk], section: str | None = None) -> list[Card]:
             turned = None if clozes or lead else yes_no(text, terms)
             if turned:
                 add(_card("yesno", turned[0], turned[1], chunk, first, last, text))
-        # "What does WHO stand for?" where a line spells an abbreviation out (not the notes' subject)
+        # "What does WHO stand for?" where a line spells an abbreviation out (not the notes' subject), the heading of
+        # a section too ("## EFS (Elastic File System)", on its own line: a card shows only the top heading)
+        top = chunk.heading.split(" > ", 1)[0]
         for n, line in enumerate(chunk.text.split("\n")):
-            for question, answer in stands_for(line, common, chunk.heading.split(" > ", 1)[0], terms):
+            for question, answer in stands_for(line, common, top, terms):
                 add(_card("definition", question, answer, chunk, n, n, line))
         inner = chunk.heading.rsplit(" > ", 1)[-1] if chunk.heading else ""
+        if chunk.heading_line and not (i and (chunks[i - 1].source, chunks[i - 1].heading_line) == (chunk.source, chunk.heading_line)):
+            for question, answer in stands_for(inner, common, top, terms):
+                add(_card("definition", question, answer, chunk, 0, 0, inner, file_line=chunk.heading_line))
         # A heading used once names one topic; "Exam Note" or "Steps" under many sections do not.
         topic = {w.rstrip("s") for w in content_words(inner)}
         # the first sentence that states something about the heading's own words, not a list item or a pointer
@@ -320,7 +329,6 @@ def generate(chunks: list[Chunk], section: str | None = None) -> list[Card]:
             text, first, last = told[0]
             if len(text) <= 240:
                 recalled.add(inner)
-                top = chunk.heading.split(" > ", 1)[0]
                 where = f" ({top})" if top != inner else ""
                 add(_card("recall", f"What do your notes say about “{inner}”{where}?", text, chunk, first, last, text))
     return cards
