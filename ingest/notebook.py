@@ -94,6 +94,7 @@ def _output(outputs) -> list[str]:
 
 
 def _by_cell(chunk: Chunk, cell_of: list[int]) -> Chunk:
-    """Cite the cells the passage's document lines came from."""
+    """Cite the cells the passage's document lines came from (its heading's line is no line of the file)."""
     cells = tuple(cell_of[n - 1] for n in chunk.lines) or (cell_of[chunk.start_line - 1],)
-    return replace(chunk, start_line=None, end_line=None, lines=cells, unit="cell", first=min(cells), last=max(cells))
+    return replace(chunk, start_line=None, end_line=None, lines=cells, unit="cell", first=min(cells), last=max(cells),
+                   heading_line=None)

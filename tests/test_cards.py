@@ -398,3 +398,28 @@ def test_an_abbreviation_spelled_out_by_a_sub_heading_makes_a_card_cited_at_that
     assert [(c.question, c.answer, c.citation) for c in cards] == [
         ("What does NAT stand for?", "Network Address Translation", "notes/net.md:3")], cards
     assert cards[0].answer in text.split("\n")[cards[0].start_line - 1]
+
+
+def test_a_heading_read_as_a_line_of_its_passage_or_in_a_notebook_makes_no_second_or_false_card(tmp_path):
+    """A short section read with its first sub-section holds the sub-heading as a line of its text, which the card
+    is already cut from: one card, not a second one under another name. A notebook's passages are cited by cell,
+    so no card cites a line of the notebook's JSON."""
+    import json
+
+    from ingest import NoteFile, load as load_note
+
+    body = " ".join(["A gateway rewrites the private address of each outgoing packet to its own public one."] * 3)
+    note = tmp_path / "merged.md"
+    note.write_text(f"# Networking\n\n## Routing\n\nShort intro.\n\n### NAT (Network Address Translation)\n\n{body}\n",
+                    encoding="utf-8")
+    cards = [c for c in generate(load_note(NoteFile(note, "notes/merged.md")).chunks) if "NAT" in c.question]
+    assert [(c.question, c.citation) for c in cards] == [("What does NAT stand for?", "notes/merged.md:7")], cards
+
+    cells = [{"cell_type": "markdown", "metadata": {}, "source": ["# Models\n"]},
+             {"cell_type": "markdown", "metadata": {}, "source": ["## SVM (Support Vector Machine)\n"]},
+             {"cell_type": "markdown", "metadata": {}, "source": [body]}]
+    book = tmp_path / "models.ipynb"
+    book.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}), encoding="utf-8")
+    chunks = load_note(NoteFile(book, "notes/models.ipynb")).chunks
+    assert chunks and all(c.heading_line is None and c.unit == "cell" for c in chunks)
+    assert not [c for c in generate(chunks) if c.citation.endswith(("cell 4", "cell 5", "cell 6"))]

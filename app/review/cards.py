@@ -249,6 +249,7 @@ def generate(chunks: list[Chunk], section: str | None = None) -> list[Card]:
     seen_questions: set[str] = set()
     ids: set[str] = set()
     recalled: set[str] = set()
+    headed: set[tuple[str, int]] = set()  # (file, heading line) of the sections asked what their heading spells out
 
     def add(card: Card | None) -> None:
         if card is None:
@@ -316,8 +317,11 @@ def generate(chunks: list[Chunk], section: str | None = None) -> list[Card]:
             for question, answer in stands_for(line, common, top, terms):
                 add(_card("definition", question, answer, chunk, n, n, line))
         inner = chunk.heading.rsplit(" > ", 1)[-1] if chunk.heading else ""
-        if chunk.heading_line and not (i and (chunks[i - 1].source, chunks[i - 1].heading_line) == (chunk.source, chunk.heading_line)):
-            for question, answer in stands_for(inner, common, top, terms):
+        # once per section; not where the heading is a line of the passage's own text (a short section read with its
+        # first sub-section): the loop above asked it there
+        if chunk.heading_line and (chunk.source, chunk.heading_line) not in headed:
+            headed.add((chunk.source, chunk.heading_line))
+            for question, answer in [] if chunk.heading_line in chunk.lines else stands_for(inner, common, top, terms):
                 add(_card("definition", question, answer, chunk, 0, 0, inner, file_line=chunk.heading_line))
         # A heading used once names one topic; "Exam Note" or "Steps" under many sections do not.
         topic = {w.rstrip("s") for w in content_words(inner)}
