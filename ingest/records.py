@@ -76,7 +76,8 @@ class Chunk:
     # The last file line of each line of ``text``, where one wraps over several (a web page's sentence); else empty.
     line_ends: tuple[int, ...] = field(default=())
     # The file line of the innermost heading (a text note's "## EFS (Elastic File System)"): what it says is cited
-    # there, since ``heading`` is kept out of ``text``. None where a note has no such lines (a PDF, a Word file).
+    # there, since ``heading`` is kept out of ``text``. None where a note has no such lines (a PDF, a Word file, a
+    # notebook, whose passages are cited by cell).
     heading_line: int | None = None
 
     def line_of(self, text_line: int) -> int | None:

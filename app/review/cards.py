@@ -319,10 +319,12 @@ def generate(chunks: list[Chunk], section: str | None = None) -> list[Card]:
         inner = chunk.heading.rsplit(" > ", 1)[-1] if chunk.heading else ""
         # once per section; not where the heading is a line of the passage's own text (a short section read with its
         # first sub-section): the loop above asked it there
-        if chunk.heading_line and (chunk.source, chunk.heading_line) not in headed:
-            headed.add((chunk.source, chunk.heading_line))
-            for question, answer in [] if chunk.heading_line in chunk.lines else stands_for(inner, common, top, terms):
-                add(_card("definition", question, answer, chunk, 0, 0, inner, file_line=chunk.heading_line))
+        heading_at = (chunk.source, chunk.heading_line)
+        if chunk.heading_line and heading_at not in headed:
+            headed.add(heading_at)
+            if chunk.heading_line not in chunk.lines:
+                for question, answer in stands_for(inner, common, top, terms):
+                    add(_card("definition", question, answer, chunk, 0, 0, inner, file_line=chunk.heading_line))
         # A heading used once names one topic; "Exam Note" or "Steps" under many sections do not.
         topic = {w.rstrip("s") for w in content_words(inner)}
         # the first sentence that states something about the heading's own words, not a list item or a pointer
