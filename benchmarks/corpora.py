@@ -1,9 +1,10 @@
 """Quality over every corpus we have, in one run: study against the tutorial pipeline and BM25 on the same chunks.
 
-    python benchmarks/corpora.py [--only NAME] [--json OUT.json]
+    python benchmarks/corpora.py [--only NAME] [--corpus DIR] [--json OUT.json]
 
 Corpora: every folder of ../shared/eval/corpora/ (a notes/ folder and questions.jsonl whose answerable items name
-the answer's file) plus the AWS notes with ../shared/eval/dev.jsonl and benchmarks/out_of_scope.jsonl.
+the answer's file) plus the AWS notes with ../shared/eval/dev.jsonl and benchmarks/out_of_scope.jsonl; --corpus adds
+any other folder laid out the same way (notes/ and questions.jsonl), say one held out from development.
 Systems, all with the same packaged MiniLM model:
   study     the default settings, as `study ask` answers (hybrid retrieval, answer sentences, abstention)
   tutorial  LangChain RecursiveCharacterTextSplitter(1000, 200) + FAISS flat, dense only
@@ -32,9 +33,9 @@ from ingest import discover, load as load_note  # noqa: E402
 from index import build, load_embedder  # noqa: E402
 
 
-def corpora() -> list[tuple[str, Path, list[Path]]]:
-    """(name, notes folder, question files) for every corpus on disk."""
-    found = []
+def corpora(extra: list[Path] = ()) -> list[tuple[str, Path, list[Path]]]:
+    """(name, notes folder, question files) for every corpus on disk, and the ``extra`` folders."""
+    found = [(folder.name, folder / "notes", [folder / "questions.jsonl"]) for folder in extra]
     for folder in sorted((SHARED / "eval" / "corpora").glob("*/")):
         if (folder / "notes").is_dir() and (folder / "questions.jsonl").exists():
             found.append((folder.name, folder / "notes", [folder / "questions.jsonl"]))
@@ -192,6 +193,8 @@ def macro(results: list[dict]) -> str:
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", action="append", help="run only this corpus (repeatable)")
+    parser.add_argument("--corpus", action="append", type=Path, default=[],
+                        help="also run this folder (notes/ and questions.jsonl; repeatable)")
     parser.add_argument("--json", type=Path, help="also write every figure and miss to this file")
     parser.add_argument("--misses", action="store_true", help="print study's misses per corpus")
     args = parser.parse_args(argv)
@@ -200,7 +203,10 @@ def main(argv: list[str]) -> None:
     faiss.omp_set_num_threads(1)
     embedder = load_embedder()
     results = []
-    for name, notes, files in corpora():
+    for folder in args.corpus:
+        if not (folder / "notes").is_dir() or not (folder / "questions.jsonl").exists():
+            parser.error(f"{folder}: needs notes/ and questions.jsonl inside")
+    for name, notes, files in corpora(args.corpus):
         if args.only and name not in args.only:
             continue
         result = evaluate_corpus(name, notes, files, embedder)

@@ -37,6 +37,12 @@ _IN_HEAD = frozenset("base basefont bgsound link meta noscript script style temp
 _CHROME_ROLES = frozenset("banner contentinfo navigation search".split())  # the site around the page, not the page
 _CONTENT = frozenset("article main section".split())  # a header or footer inside these belongs to the text
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+# A heading's permalink ("Classes<a href="#classes">¶</a>", as documentation generators write them): a mark to click,
+# not a word of the heading.
+_PERMALINK_MARKS = frozenset("¶ # § 🔗 ⚓".split())
+# A footer written as a division ("<div class="footer">", "id="site-footer"", as many generators and older sites do):
+# the site's copyright and credits, as a <footer> is.
+_FOOTER_NAME = re.compile(r"(?<![a-z])footer(?![a-z])", re.I)
 _CELLS = ("td", "th")
 _TABLE_PARTS = frozenset({"tr", "thead", "tbody", "tfoot", "td", "th", "col", "colgroup"})
 _CODE_SIGNS = re.compile(r"[{};]\s*$|==|=>|->|\w\.\w+\(|^\s*[\w.\[\]]+\s*=[^=]|^\s*(?:import|from|def|class|return|#include)\b")
@@ -183,7 +189,14 @@ def _shown(node: _Node, in_content: bool) -> bool:
         return False
     if node.tag == "nav" or a.get("role") in _CHROME_ROLES:
         return False
-    return in_content or node.tag not in ("header", "footer")
+    if node.tag == "a" and a.get("href", "").startswith("#") and _own_text(node).strip() in _PERMALINK_MARKS:
+        return False
+    footer = node.tag == "footer" or bool(_FOOTER_NAME.search(f"{a.get('class', '')} {a.get('id', '')}"))
+    return in_content or not (node.tag == "header" or footer)
+
+
+def _own_text(node: _Node) -> str:
+    return "".join(c.text if isinstance(c, _Text) else _own_text(c) for c in node.children)
 
 
 class _Walker:

@@ -34,7 +34,7 @@ SAMPLE, SEED = 100, 2026
 # sample of 100 the issue asks for must meet its aim of nine in ten (the prose set its own floor).
 GOOD_SHARE = {"aws": 0.92, "ml-for-beginners": 0.93, "prose": 0.80}
 SAMPLE_SHARE = {"aws": 0.90, "ml-for-beginners": 0.90, "prose": 0.80}
-MIN_CARDS = 129  # on the course notes (129 now: 3 spelled out by their heading, 9 yes/no, 14 reverse, 4 definitions before an arrow; 107 before those, 8 of
+MIN_CARDS = 140  # on the course notes (140 now: 8 rules "if ..., then …?", 3 "what does X do?" from a gloss; 129 before those: 3 spelled out by their heading, 9 yes/no, 14 reverse, 4 definitions before an arrow; 107 before those, 8 of
 # them yes/no; 99 before those; 179 before the rubric, 44% of them good)
 CORPORA = {"aws": NOTES, "ml-for-beginners": SHARED / "eval" / "corpora" / "ml-for-beginners" / "notes",
            "prose": SHARED / "eval" / "corpora" / "prose" / "notes"}

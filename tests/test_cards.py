@@ -220,6 +220,35 @@ def test_a_generic_definition_asks_with_its_article():
     assert {"What is an enzyme?", "What is a catalyst?"} <= questions, cards
 
 
+def test_a_name_glossed_in_brackets_is_asked_what_it_does():
+    cards = dict(_cloze({"Stores": "Cold Storage Tier (Keeps rarely read files on cheap slow disks)",
+                         "Versions": "Classic Gateway Service (v1 - old generation)",
+                         "Short": "Message Relay (Sends mail)"}))
+    assert cards.get("What does “Cold Storage Tier” do?") == "Keeps rarely read files on cheap slow disks", cards
+    # a version note in brackets, or a gloss of two words, says too little to recall
+    assert not [q for q in cards if "Classic Gateway" in q or "Message Relay" in q], cards
+
+
+def test_a_clause_or_an_adverbs_opening_is_no_term_to_define():
+    cards = _cloze({"Methods": "Any function object that is a class attribute defines a method for instances of that class.",
+                    "Statements": "Perhaps the most well-known statement type is the if statement of the language.",
+                    "Names": "Referencing the name hereafter is an error until another value is assigned to it.",
+                    "Cells": "A ribosome is a small particle that builds proteins from amino acids in the cell."})
+    questions = {q for q, _ in cards}
+    assert "What is a ribosome?" in questions, cards
+    assert not [q for q in questions if q.startswith(("What is Any", "What is Perhaps", "What is Referencing"))], cards
+
+
+def test_a_pointer_to_read_more_or_a_clause_about_it_makes_no_card():
+    cards = _cloze({"Patterns": "For a more detailed explanation and additional examples, look into PEP 636 in the archive.",
+                    "Imports": "If it fails to find the module, an ImportError exception is raised by the loader.",
+                    "Scopes": "The class object is bound to the name given in the header (ClassName in the example) at once.",
+                    "Errors": "If the loader fails to find the module, an ImportError exception is raised at once."})
+    answers = {a for _, a in cards}
+    assert "ImportError" in answers and len([a for a in answers if a == "ImportError"]) == 1, cards
+    assert not {"636", "PEP", "ClassName"} & answers, cards
+
+
 def test_a_line_saying_where_a_thing_comes_from_defines_nothing():
     cards = _cloze({"Methods": "Gradient boosting is a method derived from the study of weak learners in statistics.",
                     "Tests": "Cross-validation is the gold standard of model evaluation and is recommended for projects.",

@@ -165,6 +165,16 @@ def test_a_row_cites_from_its_first_to_its_last_words(tmp_path):
     assert row.end_line == 7 and row.citation == "notes/page.html:2-7"
 
 
+def test_a_headings_permalink_mark_is_not_part_of_the_heading(tmp_path):
+    # documentation generators end every heading with a link to itself, shown as a pilcrow or a hash
+    body = ('<h1>Osmosis<a class="headerlink" href="#osmosis" title="Permalink">¶</a></h1>\n'
+            '<h2 id="x">Water potential <a href="#x">#</a></h2>\n<p>Water moves towards the lower potential.</p>\n'
+            '<p>See <a href="#osmosis">Osmosis</a> above.</p>\n')
+    chunks = chunk_html(page(tmp_path, body), "notes/page.html")[0]
+    assert {c.heading for c in chunks} == {"Osmosis > Water potential"}
+    assert any("See Osmosis above." in c.text for c in chunks)  # a link to a section by its words stays
+
+
 def test_long_paragraph_pieces_cite_only_their_own_lines(tmp_path):
     sentences = [f"Sentence number {i} talks about mitochondria and the energy they make for the cell." for i in range(40)]
     body = "<html><body><p>\n" + "\n".join(sentences) + "\n</p></body></html>\n"

@@ -18,6 +18,10 @@ TEXTS = {
     # a zone's name ("eu-west-2a") is no "us" of a walkthrough
     "Zones": "A disk made in eu-west-2a cannot be attached to a machine in us-east-1b",
     "Walkthrough": "The wizard cannot show us the logs of the last run in the console",
+    # a second statement after a dash or ", so" gives the answer away; a subject opening with a preposition is none
+    "Dash": "Assignments do not copy data — they just bind names to objects in memory",
+    "So": "The parser does not strip indentation from string literals, so tools have to strip it",
+    "Preposition": "In other words the folder holding the link is not added to the search path",
 }
 
 
@@ -33,6 +37,7 @@ def test_what_the_notes_rule_out_or_allow_is_asked_as_a_question():
     assert cards["Routing"] == ("Can a gateway route to several target pools at once in one region?", "Yes")
     assert cards["Zones"] == ("Can a disk made in eu-west-2a be attached to a machine in us-east-1b?", "No")
     assert "Walkthrough" not in cards
+    assert not {"Dash", "So", "Preposition"} & set(cards), cards
 
 
 def test_no_card_where_yes_or_no_would_mislead_or_give_itself_away():
@@ -56,3 +61,37 @@ def test_the_reply_is_graded_by_its_yes_or_no():
     assert grade("Yes", "yes or no").name == "again"  # both is a guess
     assert grade("Yes", "no idea").name == "again"
     assert "your notes say yes" in grade("Yes", "no").reason
+
+
+RULES = {
+    "Tokens": "If a session token expires, the server rejects every request signed with it",
+    "Pumps": "When the inlet pressure falls under the set point, the pump stops and raises an alarm",
+    # a story's event, not a rule: past tense
+    "Story": "When the captain returned to the harbour, the crew was already asleep on the deck",
+    # a walkthrough's run, and a comma that splits a list rather than a condition from its consequence
+    "Run": "If we now plot the residuals against the fitted values, we will see a clear funnel shape",
+    "Split": "If you count the nouns instead of the verbs, or the adjectives, the totals are much smaller",
+    # advice that holds whatever the condition
+    "Advice": "When you are writing long reports for a committee, it is important to keep a clear summary",
+    # a hedge or a wish is no rule; a comma inside a bracket or between list items is no end of a condition
+    "Hedge": "When an error occurs in the parser, it may carry a message for the person reading the log",
+    "Bracket": "If the key is a pair (e.g. the (a, b) in the table), it must be written in brackets",
+    "List": "If the loop reaches a break, continue or return statement, the cleanup runs just before it",
+}
+
+
+def _rules() -> dict[str, tuple[str, str]]:
+    chunks = [Chunk(f"notes/{h.lower()}.md", h, t, 1, 1, None, (), (1,)) for h, t in RULES.items()]
+    return {c.heading: (c.question, c.answer) for c in generate(chunks) if c.kind == "rule"}
+
+
+def test_a_condition_and_what_follows_from_it_is_asked_as_a_rule():
+    cards = _rules()
+    assert cards["Tokens"] == ("If a session token expires, then …?", "the server rejects every request signed with it")
+    assert cards["Pumps"] == ("When the inlet pressure falls under the set point, then …?", "the pump stops and raises an alarm")
+    assert grade("the server rejects every request signed with it", "the server rejects the requests").rating >= 3
+    assert grade("the server rejects every request signed with it", "it logs a warning").rating == 1
+
+
+def test_no_rule_card_from_a_story_a_walkthrough_a_list_or_advice():
+    assert set(_rules()) == {"Tokens", "Pumps"}

@@ -1,4 +1,4 @@
-"""Review cards cut from the indexed passages: cloze, definition, yes/no and heading recall.
+"""Review cards cut from the indexed passages: cloze, definition, yes/no, rule (if ..., then ...) and heading recall.
 
 Every card's answer is a piece of the sentence it comes from (a yes/no card's question is that sentence turned
 around), so it stands in the lines the card cites. Ids hash the card's content (not its line numbers), so editing
@@ -17,7 +17,7 @@ from ingest.records import locator
 from .cloze import blanks
 from .definitions import colon_defines, definition, reverse, stands_for
 from .fitness import Terms, Wrap, clean, complete, content_words, stopwords, wrap_of, wraps
-from .yesno import yes_no
+from .yesno import yes_no, then
 
 MIN_WORDS, MAX_WORDS = 6, 45
 _NO_CARDS = ("code", "nav")  # passage kinds with no sentences to learn: code, link lists
@@ -26,7 +26,7 @@ _NO_CARDS = ("code", "nav")  # passage kinds with no sentences to learn: code, l
 @dataclass(frozen=True)
 class Card:
     id: str
-    kind: str  # "cloze" | "definition" | "reverse" | "recall" | "yesno"
+    kind: str  # "cloze" | "definition" | "reverse" | "recall" | "yesno" | "rule"
     question: str
     answer: str
     source: str
@@ -310,6 +310,9 @@ def generate(chunks: list[Chunk], section: str | None = None) -> list[Card]:
             turned = None if clozes or lead else yes_no(text, terms)
             if turned:
                 add(_card("yesno", turned[0], turned[1], chunk, first, last, text))
+            ruled = None if clozes or lead or turned else then(text)
+            if ruled:
+                add(_card("rule", ruled[0], ruled[1], chunk, first, last, text))
         # "What does WHO stand for?" where a line spells an abbreviation out (not the notes' subject), the heading of
         # a section too ("## EFS (Elastic File System)", on its own line: a card shows only the top heading)
         top = chunk.heading.split(" > ", 1)[0]

@@ -37,7 +37,7 @@ _QUOTED_NAME = re.compile(r"\b(?:known as|called|termed|named|referred to as|def
 # An example's numbers ("price > 70%", "say 6 kg each", "6 * 5 = 30") are made up for it, not facts to recall.
 _EXAMPLE = re.compile(r"\bexample\b|\be\.g\.|\bfor instance\b|\bsuch as\b|\bsay\b|\s[=*/]\s|[<>]|\d\S*(?: [A-Za-z]+)? each\b", re.I)
 # A blank inside an example's brackets ("a gauge (such as Average ___)"): one example of many.
-_IN_EXAMPLE = re.compile(r"\((?:for )?(?:example|e\.g\.|such as|say|like|i\.e\.)\b[^)]*___")
+_IN_EXAMPLE = re.compile(r"\((?:for )?(?:example|e\.g\.|such as|say|like|i\.e\.)\b[^)]*___|\([^()]*___[^()]*\bexamples?\b[^()]*\)")
 # A number in brackets after a quantity, "2 miles (___ km)": the same amount in other units, worked out, not learned.
 _CONVERSION = re.compile(r"\d\S*\s?[^\s\d()]*\s\(___\s?[^\s\d()]{0,6}\)")
 # A blank that is one part of an amount or a date ("___ June 1968", "March ___, 1968", "6 feet ___ inches"): the day

@@ -17,6 +17,9 @@ _GENERIC = re.compile(r"^An?\s+(?P<term>[a-z][\w\-]*(?:\s+[a-z][\w\-]*){0,2}?)\s
                       r"(?P<def>(?:a|an|the|one|any)\b.{8,})$")
 MAX_DEFINITION = 30  # words: a longer answer is a paragraph to recite, not a definition to recall
 _COLON = re.compile(r"^(?P<term>[A-Z][\w\-/&. ()]{1,40}?):\s+(?P<def>\S.{8,})$")
+# "Kinesis Data Firehose (Process and deliver streaming data ...)": a name, with what it does in brackets as the whole
+# line (a note-taker's gloss); the gloss opens with a capital, as a line of its own would, and says it in words.
+_GLOSS = re.compile(r"^(?P<term>[A-Z][\w\-]*(?:\s+[A-Z][\w\-]*){1,4})\s+\((?P<def>[A-Z][a-z]+\b[^()]{12,})\)\.?$")
 _NOT_A_TERM = {"it", "this", "that", "there", "so", "and", "but", "if", "when", "we", "you", "they", "i", "what", "which",
                "here", "these", "those", "its", "he", "she", "one", "all", "each", "every", "now", "then", "also", "well",
                "the", "a", "an", "following", "below", "above", "other", "another", "some", "many", "most",
@@ -25,7 +28,11 @@ _NOT_A_TERM = {"it", "this", "that", "there", "so", "and", "but", "if", "when", 
                "our", "hint", "tip", "task", "use", "bottom", "challenge", "assignment", "quiz", "warning", "important", "remember",
                # sentence adverbs: "Normally PDF is used as ..." defines PDF, not "Normally PDF"
                "normally", "usually", "generally", "typically", "basically", "essentially", "currently", "originally",
-               "actually", "really", "often", "sometimes", "mostly", "mainly", "traditionally", "historically", "today"}
+               "actually", "really", "often", "sometimes", "mostly", "mainly", "traditionally", "historically", "today",
+               "just", "perhaps", "maybe", "probably", "any", "only", "even", "still", "again"}
+# Words that make the subject a clause, not a term: "Any function object that is ..." (its "that" opens a clause the
+# pattern took for the definition).
+_CLAUSE_WORDS = {"that", "which", "who", "whom", "whose", "where", "when", "whatever", "whichever"}
 
 
 _POINTS_AWAY = {"this", "these", "those", "above", "below", "following", "here"}
@@ -54,7 +61,9 @@ def definition(sentence: str, terms: Terms) -> tuple[str, str, str] | None:
         return None  # the definition is in the lines that follow (a cut sentence never gets here: fitness.complete)
     m = next((m for m in (_DEFINITION.match(sentence), _GENERIC.match(sentence)) if m
               and m.group("term").split()[0].lower() not in _NOT_A_TERM), None)
-    if m and len(m.group("term").split()) <= 6 and balanced(m.group("term"), ("()",)):
+    if m and len(m.group("term").split()) <= 6 and balanced(m.group("term"), ("()",)) \
+            and not _CLAUSE_WORDS & {w.lower() for w in m.group("term").split()} \
+            and not (len(m.group("term").split()) > 1 and m.group("term").split()[0].lower().endswith("ing")):
         term, said = m.group("term").strip(), m.group("def").rstrip(". ")
         if not _defines(term, said, terms):
             return None
@@ -66,6 +75,9 @@ def definition(sentence: str, terms: Terms) -> tuple[str, str, str] | None:
         if said.startswith("to "):  # "ElastiCache is to get managed Redis": a purpose, not what it is
             return f"What {verb} {article}{term} for?", said, term
         return f"What {verb} {article}{term}?", said, term
+    m = _GLOSS.match(sentence)
+    if m and m.group("term").split()[0].lower() not in _NOT_A_TERM and _defines(m.group("term"), m.group("def"), terms) and len(m.group("def").split()) >= 4:
+        return f"What does “{m.group('term')}” do?", m.group("def"), m.group("term")
     m = _COLON.match(sentence)
     if m and m.group("term").split()[0].lower() not in _NOT_A_TERM \
             and len(re.sub(r"\s*\([A-Z]{2,}\)", "", m.group("term")).split()) <= 3 \

@@ -34,7 +34,8 @@ _CODE = re.compile(r"[|{}`\\]|\w=|=\w|</?[a-zA-Z]|\w>|\w\([\w'\".,=]*\)|\)\.\w|\
 # A sentence about the document, not the subject ("the image above", "in this lesson"): nothing to learn alone.
 _POINTER = re.compile(r"\b(?:above|below|(?:in|one|each|that|earlier|later) lessons?|(?:this|these|next|previous|following|last) (?:lessons?|slides?|sections?|chapters?|"
                       r"videos?|images?|pages?|quiz(?:zes)?|course|tutorials?|exercises?|challenges?|assignments?|modules?|"
-                      r"units?|figures?|tables?|links?|notebooks?|steps?))\b", re.I)
+                      r"units?|figures?|tables?|links?|notebooks?|steps?)|just (?:introduced|mentioned|shown|described)|"
+                      r"for (?:a )?(?:more|further) (?:detailed )?(?:explanation|information|details?|discussion))\b", re.I)
 # A tutorial walking through its own example: the facts are of that run, not of the subject.
 # "we are loading", "your first task": a run in progress; "the former", "thereby": they lean on sentences before.
 # ("us-east-1a" names a region, no "us".)
@@ -47,7 +48,7 @@ _INSTRUCTION = {"plot", "allocate", "run", "import", "use", "make", "try", "open
                 "choose", "set", "call", "build", "train", "fit", "drop", "remove", "consider", "visit", "see", "note",
                 "remember", "follow", "start", "write", "copy", "paste", "navigate", "enter", "look", "explore", "find",
                 "compare", "modify", "change", "update", "initialize", "initialise", "convert", "apply", "test", "split",
-                "define", "decide", "identify", "prepare", "ask", "imagine", "think", "watch", "review", "draw", "list"}
+                "define", "decide", "identify", "observe", "prepare", "ask", "imagine", "think", "watch", "review", "draw", "list"}
 # A line given as a saying ("Quote: There are only two hard things ..."): someone's words, not a fact to recall.
 _QUOTED = re.compile(r"^(?:quote|quotation|saying|proverb)s?\s*:", re.I)
 _SUBJECTS = {"i", "you", "we", "they", "it", "he", "she", "one", "everyone", "someone", "nobody"}
@@ -60,6 +61,9 @@ _DUMMY_IT = re.compile(r"^It(?: is|'s|’s) (?:possible|impossible|best|better|g
 _LABEL = re.compile(r"^[A-Z][a-z]+(?: [A-Z][\w\-]*)+(?: \([A-Z]{2,}\))?:\s")
 # Contractions of the words that lean back ("It’s locked to a zone", "They're managed by ...").
 _LEANS_BACK_SHORT = re.compile(r"^(?:it|that|they|he|she|these|those)(?:'|’)(?:s|re|ve|ll|d)\b", re.I)
+# An opening clause whose subject points back ("If it fails, ...", "When they are full, ...").
+_CLAUSE_LEANS_BACK = re.compile(r"^(?:If|When|Once|Unless|Until|While|Whilst|Because|Since|Although|Though|After|Before) "
+                                r"(?:it|they|this|these|those|he|she)\b")
 # "There Smith said ...": a place in the sentence before ("There is ..." states that something exists).
 _THERE = re.compile(r"^There (?!(?:is|are|was|were|be|been|will|would|may|might|can|could|must|should|seems?|seemed|"
                     r"appears?|appeared|exists?|existed|remains?|remained|has|have|had|lived|lies|lay|stands?|stood|"
@@ -109,6 +113,8 @@ def complete(sentence: str, prose: bool = False) -> bool:
     if not first or first[0] in ",;:.)]}-–—" or (first[0].islower() and prose):
         return False  # starts mid-sentence: a wrapped line or a cut passage
     lowered = [w.lower().strip(".,;:!?\"'“”‘’()") for w in words]
+    if _CLAUSE_LEANS_BACK.match(sentence) and not _DUMMY_IT.match(sentence.split(" ", 1)[1]):
+        return False  # "If it fails to find it, ...": the opening clause's subject is in the sentence before
     if (_LEANS_BACK_SHORT.match(sentence) and not _DUMMY_IT.match(sentence)) or sentence.rstrip().endswith("!") \
             or _THERE.match(sentence):
         return False  # a pointer in a contraction; an exclamation is a cheer, not a fact
