@@ -16,6 +16,7 @@ from difflib import SequenceMatcher
 EDGE_LINES = 2  # lines at the top and at the bottom of a page that may be running headers or footers
 REPEAT_SHARE = 0.4  # a line shape on this share of pages (and at least MIN_REPEATS) is a running header/footer
 MIN_REPEATS = 3
+MIN_STRETCH = 5  # pages a line must top (or foot) to be a running header of a stretch of pages, not of them all
 # A scanned book's header read by OCR differs by a letter here and there: a line this close to a running one (and
 # this long, so a short line of text is not taken for one) is that header too.
 FUZZY_RATIO, MIN_FUZZY = 0.9, 12
@@ -138,13 +139,16 @@ def _edges(count: int) -> set[int]:
 
 
 def running_lines(pages: list[list[str]]) -> set[str]:
-    """Shapes of the lines that repeat at the edges of many pages."""
-    counts: Counter[str] = Counter()
-    for lines in pages:
+    """Shapes of the lines that repeat at the edges of many pages: of the whole document, or of a stretch of it
+    (a chapter's name over its own pages, "Chapter 3: Basic Features 19" on every other page of chapter 3)."""
+    where: dict[str, list[int]] = {}
+    for number, lines in enumerate(pages):
         body = [line for line in lines if line.strip()]
-        counts.update({_shape(body[i]) for i in _edges(len(body))})
+        for shape in {_shape(body[i]) for i in _edges(len(body))}:
+            where.setdefault(shape, []).append(number)
     need = max(MIN_REPEATS, int(REPEAT_SHARE * len(pages)))
-    return {shape for shape, n in counts.items() if n >= need and any(ch.isalpha() for ch in shape)}
+    return {shape for shape, at in where.items() if any(ch.isalpha() for ch in shape)
+            and (len(at) >= need or (len(at) >= MIN_STRETCH and len(at) >= REPEAT_SHARE * (at[-1] - at[0] + 1)))}
 
 
 def _runs(shape: str, running: set[str]) -> bool:
@@ -270,6 +274,18 @@ def _key(text: str) -> str:
     return "".join(ch for ch in unligate(text).casefold() if ch.isalnum())
 
 
+# A section's number before its title on the page ("3.2.7 GNU Parallel", "Chapter 4 Builtins", "A.1 Tables", "IV.
+# Results"), which the bookmark often leaves out.
+_NUMBERED = re.compile(r"^(?:(?:chapter|section|part|appendix)\s+)?(?:\d{1,3}(?:\.\d{1,3})*|[A-Z](?:\.\d{1,3})+|[A-Z]|[IVXLC]{1,6})"
+                       r"[.:)]?\s+(?=\S)", re.I)
+
+
+def _title_keys(text: str) -> list[str]:
+    """The keys a line may match a bookmark's title by: as it reads, and without a section number before it."""
+    bare = _NUMBERED.sub("", text, count=1)
+    return [_key(text)] + ([_key(bare)] if bare != text else [])
+
+
 def _title_lines(lines: list[str], marks: list[Bookmark]) -> dict[int, tuple[int, int]]:
     """Line index -> (mark index, lines it spans) for the lines that read as a bookmark's title.
 
@@ -287,7 +303,7 @@ def _title_lines(lines: list[str], marks: list[Bookmark]) -> dict[int, tuple[int
     i = 0
     while i < len(lines):
         for span in (1, 2):
-            candidates = [m for m in by_key.get(_key(" ".join(lines[i:i + span])), []) if m not in used]
+            candidates = [m for key in _title_keys(" ".join(lines[i:i + span])) for m in by_key.get(key, []) if m not in used]
             if candidates:
                 mark = next((m for m in candidates if m >= after), candidates[0])
                 found[i] = (mark, span)

@@ -249,6 +249,24 @@ def test_a_pointer_to_read_more_or_a_clause_about_it_makes_no_card():
     assert not {"636", "PEP", "ClassName"} & answers, cards
 
 
+def test_a_reference_manuals_cross_references_and_spelled_blanks_make_no_card():
+    cards = _cloze({"Startup": "Startup files are read and run as described in Section 6.2 [Startup Files], page 93 at login.",
+                    "Case": "If the nocase option (see Section 4.3 [The Shopt Builtin], page 71) is on, matching ignores case.",
+                    "Signals": "Signal names are case insensitive and the SIG prefix is optional in every trap listing.",
+                    "Levels": "The compatNN tag is shorthand for setting the compatibility level to NN in the shell.",
+                    "Jobs": "Command substitutions ignore the job control signals SIGTTIN, SIGTTOU, and SIGTSTP at all times.",
+                    "Limits": "The kernel refuses a command line longer than 2 MB on most of the systems in use."})
+    answers = {a for _, a in cards}
+    assert not {"6.2", "93", "71", "4.3", "SIG", "NN", "SIGTSTP", "SIGTTIN"} & answers, cards
+    assert "2 MB" in answers, cards  # a fact with its unit still makes its card
+
+
+def test_a_definition_whose_subject_runs_into_a_clause_is_none():
+    cards = _cloze({"Shells": "Non-interactive shells exit if there is a syntax error in a script read with the source builtin.",
+                    "Cells": "A ribosome is a small particle that builds proteins from amino acids in the cell."})
+    assert [q for q, _ in cards if q.startswith("What is")] == ["What is a ribosome?"], cards
+
+
 def test_a_line_saying_where_a_thing_comes_from_defines_nothing():
     cards = _cloze({"Methods": "Gradient boosting is a method derived from the study of weak learners in statistics.",
                     "Tests": "Cross-validation is the gold standard of model evaluation and is recommended for projects.",

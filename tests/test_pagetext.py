@@ -23,6 +23,24 @@ def test_running_headers_and_page_numbers_are_dropped():
     assert clean_page(["— Lincoln", *body], set()) == ["— Lincoln", *body]  # a dash before a name stays
 
 
+def test_a_chapters_running_header_is_dropped_over_that_chapters_pages():
+    # a manual heads every other page with the chapter it is in: each chapter's header tops a stretch of the
+    # book, far from the share of all pages a book-wide header reaches
+    pages = []
+    for chapter, name in enumerate(["Basic Features", "Builtin Commands", "Job Control", "Line Editing"], start=1):
+        for n in range(12):
+            number = len(pages) + 1
+            top = f"Chapter {chapter}: {name} {number}" if number % 2 == 0 else f"Field Manual {number}"
+            pages.append([top, f"Paragraph {n} of chapter {chapter} explains one more thing.", "And goes on."])
+    running = running_lines(pages)
+    kept = [clean_page(page, running) for page in pages]
+    assert not any(line.startswith(("Chapter", "Field Manual")) for page in kept for line in page), kept[:4]
+    # a line that tops only a few pages of a stretch is text
+    few = [[f"Chapter 1: Basic Features {n}" if n in (2, 9, 16) else f"Line {n} opens the page.", "Text.", "More."]
+           for n in range(1, 21)]
+    assert clean_page(few[8], running_lines(few))[0] == "Chapter 1: Basic Features 9"
+
+
 def test_a_running_header_misread_by_ocr_is_dropped_too():
     titles = ["THE SIEGE OF VICKSBURG.", "THE SIEGE OF VICKSBUEG.", "THE SIEGE OF VICKSBURG.", "THE SIEGE OP VICKSBURG.",
               "THE SIEGE OF VICKSBURG.", "THE SIEGE OF VICKSBURG."]
@@ -67,6 +85,18 @@ def test_bookmark_titles_cut_a_page_into_sections():
     runs, after = page_sections(["The end of the last unit.", "Unit 2", "Energy."], marks[2:3], "Unit 1 > Summary")
     assert [heading for heading, _ in runs] == ["Unit 1 > Summary", "Unit 2"] and after == "Unit 2"
     assert page_sections(["Text."], [], "Unit 2") == ([("Unit 2", ["Text."])], "Unit 2")
+
+
+def test_a_title_printed_with_its_section_number_starts_its_section():
+    marks = [Bookmark(("Shell Commands", "Coprocesses")), Bookmark(("Shell Commands", "Parallel Runs")),
+             Bookmark(("Shell Functions",))]
+    lines = ["The coprocess returns success.", "3.2.7 Parallel Runs", "Runs commands at once.", "3.3 Shell Functions",
+             "Functions group commands.", "Chapter 4. Builtins stay."]
+    runs, after = page_sections(lines, marks[1:], "Shell Commands > Coprocesses")
+    assert [(heading, run[-1]) for heading, run in runs] == [
+        ("Shell Commands > Coprocesses", "The coprocess returns success."),
+        ("Shell Commands > Parallel Runs", "Runs commands at once."), ("Shell Functions", "Chapter 4. Builtins stay.")]
+    assert after == "Shell Functions"
 
 
 def test_bookmarks_that_do_not_nest_head_the_page_with_the_path_they_share():

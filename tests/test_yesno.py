@@ -77,6 +77,11 @@ RULES = {
     "Hedge": "When an error occurs in the parser, it may carry a message for the person reading the log",
     "Bracket": "If the key is a pair (e.g. the (a, b) in the table), it must be written in brackets",
     "List": "If the loop reaches a break, continue or return statement, the cleanup runs just before it",
+    # a reference entry's condition, said of the command it describes under its name (not on the card)
+    "Elided": "If set to zero, any existing history entries are deleted and no new entries are saved",
+    "Flag": "If the -l flag is given, the commands are listed on standard output instead of run",
+    "Operands": "If any arguments are supplied, they become the positional parameters of the script",
+    "Pointer": "If that file does not exist or cannot be read, the ultimate default is the system one",
 }
 
 

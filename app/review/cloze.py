@@ -37,7 +37,9 @@ _QUOTED_NAME = re.compile(r"\b(?:known as|called|termed|named|referred to as|def
 # An example's numbers ("price > 70%", "say 6 kg each", "6 * 5 = 30") are made up for it, not facts to recall.
 _EXAMPLE = re.compile(r"\bexample\b|\be\.g\.|\bfor instance\b|\bsuch as\b|\bsay\b|\s[=*/]\s|[<>]|\d\S*(?: [A-Za-z]+)? each\b", re.I)
 # A blank inside an example's brackets ("a gauge (such as Average ___)"): one example of many.
-_IN_EXAMPLE = re.compile(r"\((?:for )?(?:example|e\.g\.|such as|say|like|i\.e\.)\b[^)]*___|\([^()]*___[^()]*\bexamples?\b[^()]*\)")
+_IN_EXAMPLE = re.compile(r"\((?:for )?(?:example|e\.g\.|such as|say|like|i\.e\.)\b[^)]*___|\([^()]*___[^()]*\bexamples?\b[^()]*\)"
+                         # a cross-reference: "(see Section 4.3 [Builtins], page ___)", "see p. ___"
+                         r"|\((?:see|cf\.|compare)\b[^()]*___|\b(?i:pages?|pp?\.|sections?|chapters?|figures?|fig\.|tables?) ___")
 # A number in brackets after a quantity, "2 miles (___ km)": the same amount in other units, worked out, not learned.
 _CONVERSION = re.compile(r"\d\S*\s?[^\s\d()]*\s\(___\s?[^\s\d()]{0,6}\)")
 # A blank that is one part of an amount or a date ("___ June 1968", "March ___, 1968", "6 feet ___ inches"): the day
@@ -52,7 +54,15 @@ _GLUED = re.compile(r"___-(?![A-Za-z]+\b)|\w-___")
 _ROW = re.compile(r"\s[–—-]\s+(?:\S+\s+){0,2}___\W*$")
 # The blank as one item of a list of equals ("Paris or ___", "engineering, or ___", "a + b + ___"): any
 # item would do.
-_GUESS = re.compile(r"___ (?:and|or|&|to) \d|\d (?:and|or|&|to) ___|, (?:[A-Z][\w\-]* ){1,4}(?:and|or|&) ___|___ or |\bor ___|\bas well as ___|, ___,|, ___ (?:&|and) |\w, \w+ (?:&|and) ___|\+ \w+ \+ ___|___ \+ \w+ \+|\w \+ ___ \+|___, (?:[A-Z][\w\-]* ){1,4}(?:or|and|&) ")
+_GUESS = re.compile(r", [\w\-]+, (?:and|or) ___|___, [\w\-]+, (?:and|or) |___ (?:and|or|&|to) \d|\d (?:and|or|&|to) ___|, (?:[A-Z][\w\-]* ){1,4}(?:and|or|&) ___|___ or |\bor ___|\bas well as ___|, ___,|, ___ (?:&|and) |\w, \w+ (?:&|and) ___|\+ \w+ \+ ___|___ \+ \w+ \+|\w \+ ___ \+|___, (?:[A-Z][\w\-]* ){1,4}(?:or|and|&) ")
+
+
+def _inside_a_word(answer: str, question: str) -> bool:
+    """Whether the answer stands inside another word of the card ("the ___ prefix" of "Signal", "compat___" beside
+    "compatNN", "___" = "EOF" beside "ignoreeof"): the rest of the card spells it."""
+    key = answer.lower()
+    return len(key) >= 2 and key.isalnum() and any(key in w.lower() and w.lower() != key
+                                                   for w in re.findall(r"[A-Za-z0-9]+", question.replace("___", " ")))
 
 
 def _abbreviated(answer: str, question: str) -> bool:
@@ -161,7 +171,7 @@ def blanks(sentence: str, common: set[str], heading: str, terms: Terms) -> list[
                 and not _GUESS.search(question) and not _GLUED.search(question) \
                 and not ("___-" in question and not answer.replace(".", "").isdigit()) and not _PART.search(question) \
                 and not (len(answer) <= 2 and _DAY.search(question)) and not _CONVERSION.search(question) and not _ROW.search(question) and not _IN_EXAMPLE.search(question) \
-                and not spelled_out(answer, question) and not _abbreviated(answer, question) \
+                and not spelled_out(answer, question) and not _abbreviated(answer, question) and not _inside_a_word(answer, question) \
                 and not (answer[0].isdigit() and _EXAMPLE.search(sentence)) and not any(answer in a or a in answer for _, a in out):
             out.append((question, answer))
         if len(out) == wanted:

@@ -32,7 +32,8 @@ _NOT_A_TERM = {"it", "this", "that", "there", "so", "and", "but", "if", "when", 
                "just", "perhaps", "maybe", "probably", "any", "only", "even", "still", "again"}
 # Words that make the subject a clause, not a term: "Any function object that is ..." (its "that" opens a clause the
 # pattern took for the definition).
-_CLAUSE_WORDS = {"that", "which", "who", "whom", "whose", "where", "when", "whatever", "whichever"}
+_CLAUSE_WORDS = {"that", "which", "who", "whom", "whose", "where", "when", "whatever", "whichever", "if", "unless",
+                 "because", "there", "than"}
 
 
 _POINTS_AWAY = {"this", "these", "those", "above", "below", "following", "here"}

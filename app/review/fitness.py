@@ -35,7 +35,8 @@ _CODE = re.compile(r"[|{}`\\]|\w=|=\w|</?[a-zA-Z]|\w>|\w\([\w'\".,=]*\)|\)\.\w|\
 _POINTER = re.compile(r"\b(?:above|below|(?:in|one|each|that|earlier|later) lessons?|(?:this|these|next|previous|following|last) (?:lessons?|slides?|sections?|chapters?|"
                       r"videos?|images?|pages?|quiz(?:zes)?|course|tutorials?|exercises?|challenges?|assignments?|modules?|"
                       r"units?|figures?|tables?|links?|notebooks?|steps?)|just (?:introduced|mentioned|shown|described)|"
-                      r"for (?:a )?(?:more|further) (?:detailed )?(?:explanation|information|details?|discussion))\b", re.I)
+                      r"for (?:a )?(?:more|further) (?:detailed )?(?:explanation|information|details?|discussion)|"
+                      r"that (?:file|function|variable|option|command|value|argument|directory|flag|setting|method|field))\b", re.I)
 # A tutorial walking through its own example: the facts are of that run, not of the subject.
 # "we are loading", "your first task": a run in progress; "the former", "thereby": they lean on sentences before.
 # ("us-east-1a" names a region, no "us".)

@@ -79,6 +79,13 @@ _NAMED_DID = re.compile(r"\b[A-Z][a-z]+ [a-z]+ed\b")  # "When Prince Andrew ente
 # What follows that is no consequence: the comma split a list ("..., or sentiment ..."), an example ("such as"),
 # or advice that holds whatever the condition ("it is important to ...").
 _NOT_A_RESULT = re.compile(r"(?:or|and|but|such|i\.e|e\.g|it is|it['’]s (?:best|important|better))\b", re.I)
+# A condition without its subject, as a reference entry writes it under the name it describes ("If set to on, ...",
+# "If not given, ..."): the card would not show what is set.
+_ELIDED = {"set", "unset", "supplied", "given", "enabled", "disabled", "specified", "omitted", "present", "not", "so",
+           "possible", "necessary", "needed", "true", "false", "successful", "found", "none", "zero", "nonzero",
+           "non-zero", "available", "required", "empty", "used", "called", "invoked"}
+# A part of a command a reference entry describes under its name: an option flag, its arguments or operands.
+_ENTRY_PART = re.compile(r"(?<![\w\-])--?[A-Za-z][\w\-]*|\b(?:arguments?|operands?)\b")
 MAX_RESULT = 20  # words: what follows is one consequence, not a paragraph
 
 
@@ -94,8 +101,10 @@ def then(sentence: str) -> tuple[str, str] | None:
     if _NOT_A_RESULT.match(result) or _NAMED_DID.search(cond) or opener in _INSTRUCTION or opener in _PREPOSITIONS \
             or opener == "however" or re.search(r"\b(?:we|us|our)\b", cond, re.I):
         return None
-    if cond.split()[1].endswith("ing"):
-        return None  # "When starting a journey, men ...": the one doing it is named only in the answer
+    if _ENTRY_PART.search(cond):
+        return None  # "If the -l flag is given, ...", "If any arguments are supplied, ...": of a command not shown
+    if cond.split()[1].endswith("ing") or cond.split()[1].lower() in _ELIDED:
+        return None  # "When starting a journey, men ...", "If set to zero, ...": what it is said of is not shown
     if len(content_words(cond.split(" ", 1)[1])) < 2 or len(content_words(result)) < 3 or len(result.split()) > MAX_RESULT:
         return None
     if _HEDGED.search(result) or re.search(r"\b(?:may|would|could)\b", result) or not balanced(cond, ("()",)) \
