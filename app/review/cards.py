@@ -17,7 +17,8 @@ from ingest.records import locator
 from .cloze import blanks
 from .definitions import colon_defines, definition, reverse, stands_for
 from .fitness import Terms, Wrap, clean, complete, content_words, stopwords, wrap_of, wraps
-from .yesno import yes_no, then
+from .rules import then
+from .yesno import yes_no
 
 MIN_WORDS, MAX_WORDS = 6, 45
 _NO_CARDS = ("code", "nav")  # passage kinds with no sentences to learn: code, link lists

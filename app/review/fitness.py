@@ -82,6 +82,7 @@ _OPENERS = _PREPOSITIONS | {"the", "a", "an", "this", "that", "these", "those", 
                             "as", "once", "if", "unless", "because", "overall", "later", "eventually", "finally", "soon",
                             "meanwhile", "however", "still", "yet", "even", "only", "just", "there", "one", "another",
                             "such", "other", "several", "few", "any", "what", "which", "who"}
+PREPOSITIONS, INSTRUCTIONS = frozenset(_PREPOSITIONS), frozenset(_INSTRUCTION)  # for the other card rules
 _PERSON = {"he", "she", "him", "his", "her", "hers"}  # pronouns of a person, whose name must stand in the sentence
 
 

@@ -5,15 +5,12 @@ the read replicas be encrypted?" (No).
 What the notes rule out is what a student most often gets wrong, and a question asked as a question is answered
 from memory, not from the words around a blank. Both answers occur ("can" gives Yes), so "No" is no safe guess.
 The question is the sentence itself with its verb turned around, so it stays as exact as the notes.
-
-Rule cards, from a sentence that states a condition and what follows from it ("If a cookie expires, the session is
-no longer sticky"): the condition asked, what follows answered, both in the notes' own words.
 """
 from __future__ import annotations
 
 import re
 
-from .fitness import _INSTRUCTION, _PREPOSITIONS, Terms, balanced, content_words
+from .fitness import PREPOSITIONS, Terms
 
 # An optional opening clause ("If the master is not encrypted, "), the subject (a few words, no verb of its own),
 # the verb with its negation, and the rest: what is ruled out.
@@ -33,7 +30,7 @@ _NOT_A_SUBJECT = {"it", "this", "that", "these", "those", "they", "he", "she", "
                   "some", "many", "most", "few", "several", "certain", "various", "other", "others", "not", "no"}
 _VERBLIKE = re.compile(r"\b(?:is|are|was|were|be|been|has|have|had|will|would|should|could|may|might|must|and|or|but|"
                        r"because|which|that|who|if|when)\b", re.I)
-_HEDGED = re.compile(r"\b(?:maybe|perhaps|probably|possibly|sometimes|usually|often|might|appears?|seems?|likely)\b", re.I)
+HEDGED = re.compile(r"\b(?:maybe|perhaps|probably|possibly|sometimes|usually|often|might|appears?|seems?|likely)\b", re.I)
 _REASON = re.compile(r"\b(?:because|since|as (?:it|they|the|this|that|there|we|you))\b", re.I)
 _COMPARES = re.compile(r"\b(?:the same|similar|alike|different|differently)\b", re.I)
 _SMALL = {"a", "an", "the", "you", "your"}  # never a name, whatever the notes' capitals
@@ -51,7 +48,7 @@ def yes_no(sentence: str, terms: Terms) -> tuple[str, str] | None:
     first = subject.split()[0]
     if first.lower() in _NOT_A_SUBJECT or _VERBLIKE.search(subject) or len(subject.split()) > 8:
         return None
-    if _HEDGED.search(f"{subject} {rest}") or re.search(r",\s+(?:and|but|or|so)\s|\s[—–-]\s", rest) or first.lower() in _PREPOSITIONS or _REASON.search(rest) \
+    if HEDGED.search(f"{subject} {rest}") or re.search(r",\s+(?:and|but|or|so)\s|\s[—–-]\s", rest) or first.lower() in PREPOSITIONS or _REASON.search(rest) \
             or _COMPARES.search(rest):
         return None  # "can maybe ...", "..., and must try ...", "... as it can neither ...", "... the same features
         # as ...": a guess, two facts at once, the question carrying its own reason, or a "no" that hides what differs
@@ -65,50 +62,3 @@ def yes_no(sentence: str, terms: Terms) -> tuple[str, str] | None:
         subject = first.lower() + subject[len(first):]
     opener = turned if pre else turned.capitalize()
     return f"{pre}{opener} {subject} {rest.rstrip('.')}?", answer
-
-
-
-# A rule of the subject: "If a cookie expires, the session is no longer sticky" -> "If a cookie expires, then …?".
-# A condition and what follows from it is what a student applies; the card keeps the notes' own words on both sides.
-_IF = re.compile(r"^(?P<cond>(?:If|When|Whenever|Once(?! more| again| upon)) [^,;:]{8,100}),\s+(?:then\s+)?(?P<result>[^;:]{12,}?)\.?$")
-# A story tells what happened once ("When the captain returned, the crew was asleep"); a rule holds now: no verb
-# of the past (a story's "was", "had", "said" are in nearly every such sentence).
-_PAST = re.compile(r"\b(?:was|were|had|did|came|went|said|saw|got|began|became|took|told|asked|replied|thought|knew|"
-                   r"felt|seemed|looked)\b", re.I)
-_NAMED_DID = re.compile(r"\b[A-Z][a-z]+ [a-z]+ed\b")  # "When Prince Andrew entered": someone did something, once
-# What follows that is no consequence: the comma split a list ("..., or sentiment ..."), an example ("such as"),
-# or advice that holds whatever the condition ("it is important to ...").
-_NOT_A_RESULT = re.compile(r"(?:or|and|but|such|i\.e|e\.g|it is|it['’]s (?:best|important|better))\b", re.I)
-# A condition without its subject, as a reference entry writes it under the name it describes ("If set to on, ...",
-# "If not given, ..."): the card would not show what is set.
-_ELIDED = {"set", "unset", "supplied", "given", "enabled", "disabled", "specified", "omitted", "present", "not", "so",
-           "possible", "necessary", "needed", "true", "false", "successful", "found", "none", "zero", "nonzero",
-           "non-zero", "available", "required", "empty", "used", "called", "invoked"}
-# A part of a command a reference entry describes under its name: an option flag, its arguments or operands.
-_ENTRY_PART = re.compile(r"(?<![\w\-])--?[A-Za-z][\w\-]*|\b(?:arguments?|operands?)\b")
-MAX_RESULT = 20  # words: what follows is one consequence, not a paragraph
-
-
-def then(sentence: str) -> tuple[str, str] | None:
-    """("If X, then …?", what follows) when ``sentence`` states a rule: a condition and its consequence, both
-    saying something (two content words at least in the condition, three in what follows), not a walkthrough's
-    "if we ..." run."""
-    m = _IF.match(sentence.strip())
-    if not m or "?" in sentence or _PAST.search(sentence):
-        return None
-    cond, result = m.group("cond"), m.group("result").strip()
-    opener = result.split()[0].lower().strip(",")
-    if _NOT_A_RESULT.match(result) or _NAMED_DID.search(cond) or opener in _INSTRUCTION or opener in _PREPOSITIONS \
-            or opener == "however" or re.search(r"\b(?:we|us|our)\b", cond, re.I):
-        return None
-    if _ENTRY_PART.search(cond):
-        return None  # "If the -l flag is given, ...", "If any arguments are supplied, ...": of a command not shown
-    if cond.split()[1].endswith("ing") or cond.split()[1].lower() in _ELIDED:
-        return None  # "When starting a journey, men ...", "If set to zero, ...": what it is said of is not shown
-    if len(content_words(cond.split(" ", 1)[1])) < 2 or len(content_words(result)) < 3 or len(result.split()) > MAX_RESULT:
-        return None
-    if _HEDGED.search(result) or re.search(r"\b(?:may|would|could)\b", result) or not balanced(cond, ("()",)) \
-            or re.search(r"\bexamples?\b|\be\.g\.", cond) or re.match(r"^\w+(?: \w+)? (?:or|and) \w+(?: \w+)?,", result):
-        return None  # "it may have ...", "it would be nice ...": no rule; "If ... (e.g. the (x, y) ...": cut in a
-        # bracket; "If it reaches a break, continue or return statement, ...": the comma was a list's
-    return f"{cond}, then …?", result
