@@ -21,7 +21,8 @@ EVIDENCE = 10  # abstention looks at this many passages, however many are shown
 
 @dataclass(frozen=True)
 class Abstention:
-    """When the notes hold no answer: nothing similar enough, or the question names something they never mention.
+    """When the notes hold no answer: nothing similar enough, or the question names something they never mention
+    (a name, or a word that is no everyday English: index.lexical.Vocabulary.unknown_terms).
 
     Calibrated on data (README "Abstention"): below ``threshold`` the best passage is too far from the question;
     below ``named`` it is not close enough to outweigh a question that names something the notes never mention.
@@ -38,7 +39,7 @@ class Abstention:
     def applies(self, question: str, hits: list[Hit], vocabulary: Vocabulary) -> bool:
         """Whether to abstain on ``question`` given its hits (best first) and the words of the notes."""
         best = max(h.dense for h in hits)
-        if vocabulary.unknown_names(question) or not vocabulary.knows_any(question):
+        if vocabulary.unknown_names(question) or vocabulary.unknown_terms(question) or not vocabulary.knows_any(question):
             return best < self.named
         if best >= self.threshold:
             return False

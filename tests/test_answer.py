@@ -21,6 +21,25 @@ def test_unknown_names_are_the_ones_the_notes_never_use():
     assert vocab.knows_any("how do producers work") and not vocab.knows_any("quicksort recipes")
 
 
+def test_a_term_that_is_no_everyday_english_and_the_notes_never_write_is_unknown():
+    vocab = Vocabulary(["Bash reads the startup files of a login shell.", "A cheap volume type and a pickle file."])
+    assert vocab.unknown_terms("How do I change my login shell to zsh with chsh?") == ["zsh", "chsh"]
+    # everyday words of a paraphrase, and a word of the notes with an ending or a prefix more, are not
+    assert vocab.unknown_terms("How do I refer to the tenth argument without a quote?") == []
+    assert vocab.unknown_terms("Which is the cheapest volume, and can I unpickle it?") == []
+
+
+def test_a_question_about_a_term_the_notes_never_write_needs_a_close_passage(tmp_path):
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "shell.md").write_text("# Login\nA login shell reads the startup files once when the user logs in.\n")
+    build(tmp_path / "home", [notes], HashEmbedder(256))
+    study = Study(Settings(tmp_path / "home", notes=notes, model="hash:256"))
+    loose = Abstention(threshold=0.0, named=0.99)  # only the named rule can abstain here
+    assert study.ask("How does the login shell read the startup files with chsh?", abstention=loose).abstained
+    assert not study.ask("How does the login shell read the startup files?", abstention=loose).abstained
+
+
 def test_a_year_the_notes_never_write_is_an_unknown_name():
     vocab = Vocabulary(["The treaty was signed in 1805 after the 1791-92 campaign; 40 ships sailed in June.",
                         "The league ran in 1961–62 and grew through the 1970s."])

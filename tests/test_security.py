@@ -72,7 +72,7 @@ def served(tmp_path_factory):
 def test_the_cli_through_the_server_gets_its_own_abstention_settings(served):
     """`study ask` sends its thresholds; the server answers with them, as `study ask --local` would."""
     port, base = served
-    question = "platypus queue sourdough"  # a word the passage lacks: the dense threshold decides
+    question = "platypus queue banana"  # an everyday word the passage lacks: the dense threshold decides
 
     def answered() -> int:
         return json.loads(request("GET", port, "/api/health")[1])["questions"]
