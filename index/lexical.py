@@ -180,9 +180,9 @@ class Vocabulary:
         found = []
         for word in _TERMISH.findall(question) if everyday else ():
             low = word.lower()
-            if low in self.words or low in everyday or low in _stopwords() or any(
-                    (len(w) >= 4 and low.startswith(w) or len(w) >= 5 and low.endswith(w)) and len(low) - len(w) <= 3
-                    for w in self.words):
+            # the word with up to three letters less at its end (a stem of four letters at least) or at its start (five)
+            kin = [low[:-k] for k in (1, 2, 3) if len(low) - k >= 4] + [low[k:] for k in (1, 2, 3) if len(low) - k >= 5]
+            if low in self.words or low in everyday or low in _stopwords() or any(w in self.words for w in kin):
                 continue
             found.append(word)
         return found
