@@ -203,7 +203,7 @@ def ask(ctx, question, k, as_json, local, conversation):
 @click.pass_context
 @library_errors
 def chat(ctx, k):
-    """A conversation in the terminal: follow-ups ("why?", "and EFS?") carry the topic of the turn before.
+    """A conversation in the terminal: follow-ups ("why?", "and RNA?") carry the topic of the turn before.
 
     An empty line starts a new conversation; Ctrl+D or 'q' ends it.
     """

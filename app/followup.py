@@ -1,7 +1,7 @@
 """Follow-up questions: which turn leans on the one before, what it is searched as, and where its answer often is.
 
 A follow-up is searched with the topic of the conversation (the last question that stood on its own), so context
-never piles up turn after turn; an elliptical turn that swaps the subject ("and EFS?") must find its own words.
+never piles up turn after turn; an elliptical turn that swaps the subject ("and RNA?") must find its own words.
 """
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ MAX_FOLLOW_UP_WORDS = 10  # longer questions carry their own context
 # treaty drafted?"): that passage is shown at this rank at the latest (benchmarks/followups.jsonl second turns,
 # hit@5 26 -> 27 of 31: two more found, one pushed from 5th to 6th; at 2 the same).
 FOLLOW_ON_RANK = 3
-SHORT = 3  # "why?", "and EFS?", "what happened next?" lean on the turn before whatever they say
+SHORT = 3  # "why?", "and RNA?", "what happened next?" lean on the turn before whatever they say
 
 
 def is_follow_up(question: str) -> bool:
@@ -53,7 +53,7 @@ def is_follow_up(question: str) -> bool:
 
 
 def new_subject(question: str) -> bool:
-    """An elliptical turn that swaps the subject ("and EFS?", "what about FIFO queues?"): its own words must be in
+    """An elliptical turn that swaps the subject ("and RNA?", "what about red giants?"): its own words must be in
     the answer, while the question before supplies what is asked about them."""
     connective = _CONNECTIVE.match(question)
     if connective:

@@ -143,7 +143,7 @@ class Study:
         # Abstention weighs the same evidence whatever k is: the best EVIDENCE passages, then k are shown.
         depth = max(k, answering.EVIDENCE)
         if query != question and followup.new_subject(question) and followup.own_terms(question):
-            # "and EFS?" after an EBS question: the topic helps find candidates, the turn's own words decide.
+            # "and RNA?" after a DNA question: the topic helps find candidates, the turn's own words decide.
             hits = searcher.search(query, k=3 * depth, sentences=3 * depth, sources=sources)
             own = followup.own_terms(question)
             hits = sorted(hits, key=lambda h: (not own <= set(tokenize(h.chunk.search_text)), h.rank))[:depth]

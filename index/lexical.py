@@ -45,8 +45,8 @@ def everyday_words() -> frozenset[str]:
 def tokenize(text: str) -> list[str]:
     """Lower-cased, stemmed word tokens; CamelCase terms also give their parts.
 
-    'ProvisionedThroughputExceeded' yields the whole term and 'provisioned',
-    'throughput', 'exceeded', so both the exact term and a paraphrase match.
+    'MaxRetryCountExceeded' yields the whole term and 'max', 'retry', 'count',
+    'exceeded', so both the exact term and a paraphrase match.
     """
     return [t for raw in _TOKEN.findall(text) for t in _word_tokens(raw)]
 
@@ -108,7 +108,7 @@ _NOT_PLURAL = {"this", "was", "has", "does", "its", "his", "hers", "is", "as", "
                "whereas", "perhaps", "always", "towards", "afterwards", "besides", "unless", "news", "series"}
 _YEARS_IN = re.compile(r"(?<![0-9])(1[0-9]{3}|20[0-9]{2})(s?)(?![0-9])")
 YEAR_SLACK = 2  # a year this close to one the notes write is theirs ("1992" beside "1991-92" or "1991–92")
-_TERMISH = re.compile(r"[A-Za-z][A-Za-z_]*[A-Za-z]{2}")  # a word of three letters or more ("ARG_MAX" whole)
+_TERMISH = re.compile(r"[A-Za-z][A-Za-z_]*[A-Za-z]{2}")  # a word of three letters or more ("MAX_SIZE" whole)
 _WORDISH = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-/]*[A-Za-z0-9]|[A-Za-z0-9]")
 
 
@@ -173,9 +173,9 @@ class Vocabulary:
 
     def unknown_terms(self, question: str) -> list[str]:
         """Words of the question that are no everyday English and that the notes never write, nor a word of theirs
-        with an ending or a prefix of up to three letters more ("cheapest" for "cheap", "unpickle" for "pickle"):
-        "chsh", "asyncio", "extern" name something of a subject the notes do not cover, where an everyday word
-        ("tenth", "quote") is a paraphrase's."""
+        with an ending or a prefix of up to three letters more ("cheapest" for "cheap", "unfreeze" for "freeze"):
+        "zeolite", "photoresist", "kubectl" name something of a subject the notes do not cover, where an everyday
+        word ("tenth", "quote") is a paraphrase's."""
         everyday = everyday_words()
         found = []
         for word in _TERMISH.findall(question) if everyday else ():

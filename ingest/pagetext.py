@@ -140,7 +140,7 @@ def _edges(count: int) -> set[int]:
 
 def running_lines(pages: list[list[str]]) -> set[str]:
     """Shapes of the lines that repeat at the edges of many pages: of the whole document, or of a stretch of it
-    (a chapter's name over its own pages, "Chapter 3: Basic Features 19" on every other page of chapter 3)."""
+    (a chapter's name over its own pages, "Chapter 3: Acids and Bases 41" on every other page of chapter 3)."""
     where: dict[str, list[int]] = {}
     for number, lines in enumerate(pages):
         body = [line for line in lines if line.strip()]
@@ -274,7 +274,7 @@ def _key(text: str) -> str:
     return "".join(ch for ch in unligate(text).casefold() if ch.isalnum())
 
 
-# A section's number before its title on the page ("3.2.7 GNU Parallel", "Chapter 4 Builtins", "A.1 Tables", "IV.
+# A section's number before its title on the page ("3.2.7 Buffer Solutions", "Chapter 4 Salts", "A.1 Tables", "IV.
 # Results"), which the bookmark often leaves out.
 _NUMBERED = re.compile(r"^(?:(?:chapter|section|part|appendix)\s+)?(?:\d{1,3}(?:\.\d{1,3})*|[A-Z](?:\.\d{1,3})+|[A-Z]|[IVXLC]{1,6})"
                        r"[.:)]?\s+(?=\S)", re.I)

@@ -75,7 +75,7 @@ class Chunk:
     ocr: bool = False  # the text was read from an image by OCR
     # The last file line of each line of ``text``, where one wraps over several (a web page's sentence); else empty.
     line_ends: tuple[int, ...] = field(default=())
-    # The file line of the innermost heading (a text note's "## EFS (Elastic File System)"): what it says is cited
+    # The file line of the innermost heading (a text note's "## PCR (Polymerase Chain Reaction)"): what it says is cited
     # there, since ``heading`` is kept out of ``text``. None where a note has no such lines (a PDF, a Word file, a
     # notebook, whose passages are cited by cell).
     heading_line: int | None = None

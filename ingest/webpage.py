@@ -37,7 +37,7 @@ _IN_HEAD = frozenset("base basefont bgsound link meta noscript script style temp
 _CHROME_ROLES = frozenset("banner contentinfo navigation search".split())  # the site around the page, not the page
 _CONTENT = frozenset("article main section".split())  # a header or footer inside these belongs to the text
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
-# A heading's permalink ("Classes<a href="#classes">¶</a>", as documentation generators write them): a mark to click,
+# A heading's permalink ("Osmosis<a href="#osmosis">¶</a>", as documentation generators write them): a mark to click,
 # not a word of the heading.
 _PERMALINK_MARKS = frozenset("¶ # § 🔗 ⚓".split())
 # A footer written as a division ("<div class="footer">", "id="site-footer"", as many generators and older sites do):

@@ -315,7 +315,7 @@ def generate(chunks: list[Chunk], section: str | None = None) -> list[Card]:
             if ruled:
                 add(_card("rule", ruled[0], ruled[1], chunk, first, last, text))
         # "What does WHO stand for?" where a line spells an abbreviation out (not the notes' subject), the heading of
-        # a section too ("## EFS (Elastic File System)", on its own line: a card shows only the top heading)
+        # a section too ("## PCR (Polymerase Chain Reaction)", on its own line: a card shows only the top heading)
         top = chunk.heading.split(" > ", 1)[0]
         for n, line in enumerate(chunk.text.split("\n")):
             for question, answer in stands_for(line, common, top, terms):

@@ -38,7 +38,7 @@ _QUOTED_NAME = re.compile(r"\b(?:known as|called|termed|named|referred to as|def
 _EXAMPLE = re.compile(r"\bexample\b|\be\.g\.|\bfor instance\b|\bsuch as\b|\bsay\b|\s[=*/]\s|[<>]|\d\S*(?: [A-Za-z]+)? each\b", re.I)
 # A blank inside an example's brackets ("a gauge (such as Average ___)"): one example of many.
 _IN_EXAMPLE = re.compile(r"\((?:for )?(?:example|e\.g\.|such as|say|like|i\.e\.)\b[^)]*___|\([^()]*___[^()]*\bexamples?\b[^()]*\)"
-                         # a cross-reference: "(see Section 4.3 [Builtins], page ___)", "see p. ___"
+                         # a cross-reference: "(see Section 2.4 [Mixtures], page ___)", "see p. ___"
                          r"|\((?:see|cf\.|compare)\b[^()]*___|\b(?i:pages?|pp?\.|sections?|chapters?|figures?|fig\.|tables?) ___")
 # A number in brackets after a quantity, "2 miles (___ km)": the same amount in other units, worked out, not learned.
 _CONVERSION = re.compile(r"\d\S*\s?[^\s\d()]*\s\(___\s?[^\s\d()]{0,6}\)")
@@ -58,8 +58,8 @@ _GUESS = re.compile(r", [\w\-]+, (?:and|or) ___|___, [\w\-]+, (?:and|or) |___ (?
 
 
 def _inside_a_word(answer: str, question: str) -> bool:
-    """Whether the answer stands inside another word of the card ("the ___ prefix" of "Signal", "compat___" beside
-    "compatNN", "___" = "EOF" beside "ignoreeof"): the rest of the card spells it."""
+    """Whether the answer stands inside another word of the card ("the ___ prefix" = "TEMP" beside "Temperature",
+    "___" = "NN" beside "levelNN", "___" = "RGB" beside "useRGB"): the rest of the card spells it."""
     key = answer.lower()
     return len(key) >= 2 and key.isalnum() and any(key in w.lower() and w.lower() != key
                                                    for w in re.findall(r"[A-Za-z0-9]+", question.replace("___", " ")))

@@ -17,7 +17,7 @@ _GENERIC = re.compile(r"^An?\s+(?P<term>[a-z][\w\-]*(?:\s+[a-z][\w\-]*){0,2}?)\s
                       r"(?P<def>(?:a|an|the|one|any)\b.{8,})$")
 MAX_DEFINITION = 30  # words: a longer answer is a paragraph to recite, not a definition to recall
 _COLON = re.compile(r"^(?P<term>[A-Z][\w\-/&. ()]{1,40}?):\s+(?P<def>\S.{8,})$")
-# "Kinesis Data Firehose (Process and deliver streaming data ...)": a name, with what it does in brackets as the whole
+# "Tidal Power Station (Turns the rise and fall of the sea into electricity)": a name, with what it does in brackets as the whole
 # line (a note-taker's gloss); the gloss opens with a capital, as a line of its own would, and says it in words.
 _GLOSS = re.compile(r"^(?P<term>[A-Z][\w\-]*(?:\s+[A-Z][\w\-]*){1,4})\s+\((?P<def>[A-Z][a-z]+\b[^()]{12,})\)\.?$")
 _NOT_A_TERM = {"it", "this", "that", "there", "so", "and", "but", "if", "when", "we", "you", "they", "i", "what", "which",
@@ -30,7 +30,7 @@ _NOT_A_TERM = {"it", "this", "that", "there", "so", "and", "but", "if", "when", 
                "normally", "usually", "generally", "typically", "basically", "essentially", "currently", "originally",
                "actually", "really", "often", "sometimes", "mostly", "mainly", "traditionally", "historically", "today",
                "just", "perhaps", "maybe", "probably", "any", "only", "even", "still", "again"}
-# Words that make the subject a clause, not a term: "Any function object that is ..." (its "that" opens a clause the
+# Words that make the subject a clause, not a term: "Any enzyme that is heated ..." (its "that" opens a clause the
 # pattern took for the definition).
 _CLAUSE_WORDS = {"that", "which", "who", "whom", "whose", "where", "when", "whatever", "whichever", "if", "unless",
                  "because", "there", "than"}
@@ -73,7 +73,7 @@ def definition(sentence: str, terms: Terms) -> tuple[str, str, str] | None:
         article = ("an " if term[0] in "aeiou" else "a ") if term[0].islower() else ""
         if said.startswith("used "):  # "Centrifuges are used for ...": what it is for, not what it is
             return f"What {verb} {article}{term} used for?", re.sub(r"^used (?:for )?", "", said), term
-        if said.startswith("to "):  # "ElastiCache is to get managed Redis": a purpose, not what it is
+        if said.startswith("to "):  # "A centrifuge is to separate mixtures": a purpose, not what it is
             return f"What {verb} {article}{term} for?", said, term
         return f"What {verb} {article}{term}?", said, term
     m = _GLOSS.match(sentence)

@@ -39,7 +39,7 @@ _POINTER = re.compile(r"\b(?:above|below|(?:in|one|each|that|earlier|later) less
                       r"that (?:file|function|variable|option|command|value|argument|directory|flag|setting|method|field))\b", re.I)
 # A tutorial walking through its own example: the facts are of that run, not of the subject.
 # "we are loading", "your first task": a run in progress; "the former", "thereby": they lean on sentences before.
-# ("us-east-1a" names a region, no "us".)
+# (a code such as "us-3b" holds no "us".)
 _WALKTHROUGH = re.compile(r"\b(?:our|us(?!-)|you will|you'll|you can see|by doing|if you try|in this case|learn more|"
                           r"check(?:ing)? out|we(?: are|'re|’re| were) \w+ing|your (?:very )?(?:first|next|last) (?:task|step)|"
                           r"the (?:former|latter)|thereby|to do (?:this|that|so)|of your choice)\b|\b(?:this|these) (?!is\b|are\b|was\b|were\b|means\b)[a-z]", re.I)
@@ -116,7 +116,7 @@ def complete(sentence: str, prose: bool = False) -> bool:
         return False  # starts mid-sentence: a wrapped line or a cut passage
     lowered = [w.lower().strip(".,;:!?\"'“”‘’()") for w in words]
     if _CLAUSE_LEANS_BACK.match(sentence) and not _DUMMY_IT.match(sentence.split(" ", 1)[1]):
-        return False  # "If it fails to find it, ...": the opening clause's subject is in the sentence before
+        return False  # "If it breaks down, ...": the opening clause's subject is in the sentence before
     if (_LEANS_BACK_SHORT.match(sentence) and not _DUMMY_IT.match(sentence)) or sentence.rstrip().endswith("!") \
             or _THERE.match(sentence):
         return False  # a pointer in a contraction; an exclamation is a cheer, not a fact
@@ -252,7 +252,7 @@ class Terms:
             return False  # camelCase: a name in code
         humps = len(re.findall(r"[A-Z][a-z]+", term))
         if humps >= 3 or (humps >= 2 and (re.search(r"[a-z]\d|\d[A-Z]", term) or "-" in term)):
-            return False  # ProvisionedThroughputExceeded, S3ObjectVersion, MyFirstBucket-env: identifiers of a walkthrough
+            return False  # MaxRetryCountExceeded, S3ObjectKey, MyFirstApp-env: identifiers of a walkthrough
         plain = self.cased[term.lower()] + self.cased[term.capitalize()]
         if term.isupper() and plain >= (1 if len(term) >= 4 else 3):
             return False  # an ordinary word in capitals for emphasis
