@@ -108,6 +108,7 @@ _NOT_PLURAL = {"this", "was", "has", "does", "its", "his", "hers", "is", "as", "
                "whereas", "perhaps", "always", "towards", "afterwards", "besides", "unless", "news", "series"}
 _YEARS_IN = re.compile(r"(?<![0-9])(1[0-9]{3}|20[0-9]{2})(s?)(?![0-9])")
 YEAR_SLACK = 2  # a year this close to one the notes write is theirs ("1992" beside "1991-92" or "1991–92")
+ENGLISH_SHARE = 0.5  # of a question's words everyday English, for its other words to count as terms
 _TERMISH = re.compile(r"[A-Za-z][A-Za-z_]*[A-Za-z]{2}")  # a word of three letters or more ("MAX_SIZE" whole)
 _WORDISH = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-/]*[A-Za-z0-9]|[A-Za-z0-9]")
 
@@ -177,8 +178,11 @@ class Vocabulary:
         "zeolite", "photoresist", "kubectl" name something of a subject the notes do not cover, where an everyday
         word ("tenth", "quote") is a paraphrase's."""
         everyday = everyday_words()
+        words = _TERMISH.findall(question)
+        if not everyday or sum(w.lower() in everyday for w in words) < ENGLISH_SHARE * len(words):
+            return []  # a question in another language: its everyday words are no English ones
         found = []
-        for word in _TERMISH.findall(question) if everyday else ():
+        for word in words:
             low = word.lower()
             # the word with up to three letters less at its end (a stem of four letters at least) or at its start (five)
             kin = [low[:-k] for k in (1, 2, 3) if len(low) - k >= 4] + [low[k:] for k in (1, 2, 3) if len(low) - k >= 5]

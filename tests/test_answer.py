@@ -27,6 +27,8 @@ def test_a_term_that_is_no_everyday_english_and_the_notes_never_write_is_unknown
     # everyday words of a paraphrase, and a word of the notes with an ending or a prefix more, are not
     assert vocab.unknown_terms("How do I refer to the tenth argument without a quote?") == []
     assert vocab.unknown_terms("Which is the cheapest volume, and can I unpickle it?") == []
+    # a question in another language has no everyday English to tell its terms by
+    assert Vocabulary(["Die Zelle teilt sich."]).unknown_terms("Wie funktioniert die Zellteilung genau?") == []
 
 
 def test_a_question_about_a_term_the_notes_never_write_needs_a_close_passage(tmp_path):
