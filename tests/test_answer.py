@@ -32,11 +32,7 @@ def test_a_term_that_is_no_everyday_english_and_the_notes_never_write_is_unknown
 
 
 def test_a_question_about_a_term_the_notes_never_write_needs_a_close_passage(tmp_path):
-    notes = tmp_path / "notes"
-    notes.mkdir()
-    (notes / "shell.md").write_text("# Login\nA login shell reads the startup files once when the user logs in.\n")
-    build(tmp_path / "home", [notes], HashEmbedder(256))
-    study = Study(Settings(tmp_path / "home", notes=notes, model="hash:256"))
+    study = _one_note_study(tmp_path, "# Login\nA login shell reads the startup files once when the user logs in.\n")
     loose = Abstention(threshold=0.0, named=0.99)  # only the named rule can abstain here
     assert study.ask("How does the login shell read the startup files with chsh?", abstention=loose).abstained
     assert not study.ask("How does the login shell read the startup files?", abstention=loose).abstained
@@ -139,15 +135,20 @@ def test_abstention_thresholds_come_from_the_environment():
 
 
 def test_an_askers_thresholds_decide_for_that_question(tmp_path):
-    notes = tmp_path / "notes"
-    notes.mkdir()
-    (notes / "q.md").write_text("# Queues\nLong polling reduces empty responses and API calls.\n")
-    build(tmp_path / "home", [notes], HashEmbedder(256))
-    study = Study(Settings(tmp_path / "home", notes=notes, model="hash:256"))
+    study = _one_note_study(tmp_path, "# Queues\nLong polling reduces empty responses and API calls.\n")
     question = "long polling API calls sourdough"  # one word the top passage lacks: the thresholds decide
     assert not study.ask(question, abstention=Abstention(0.0, 0.0)).abstained
     assert study.ask(question, abstention=Abstention(1.5, 1.5)).abstained
     assert study.ask(question).abstained == study.ask(question, abstention=study.settings.abstention).abstained
+
+
+def _one_note_study(tmp_path, text: str) -> Study:
+    """A Study over one Markdown note, indexed with the lexical stand-in embedder."""
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "note.md").write_text(text)
+    build(tmp_path / "home", [notes], HashEmbedder(256))
+    return Study(Settings(tmp_path / "home", notes=notes, model="hash:256"))
 
 
 def _hit(rank: int, score: float, text: str, sim: float):

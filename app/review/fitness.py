@@ -44,7 +44,7 @@ _WALKTHROUGH = re.compile(r"\b(?:our|us(?!-)|you will|you'll|you can see|by doin
                           r"check(?:ing)? out|we(?: are|'re|’re| were) \w+ing|your (?:very )?(?:first|next|last) (?:task|step)|"
                           r"the (?:former|latter)|thereby|to do (?:this|that|so)|of your choice)\b|\b(?:this|these) (?!is\b|are\b|was\b|were\b|means\b)[a-z]", re.I)
 # Instructions ("Plot the data from 2012", "Import KMeans"): steps to do, not facts to recall.
-_INSTRUCTION = {"plot", "allocate", "run", "import", "use", "make", "try", "open", "download", "click", "create",
+INSTRUCTIONS = {"plot", "allocate", "run", "import", "use", "make", "try", "open", "download", "click", "create",
                 "install", "add", "go", "take", "learn", "check", "print", "load", "read", "type", "save", "select",
                 "choose", "set", "call", "build", "train", "fit", "drop", "remove", "consider", "visit", "see", "note",
                 "remember", "follow", "start", "write", "copy", "paste", "navigate", "enter", "look", "explore", "find",
@@ -74,15 +74,14 @@ _REFERENCE = re.compile(r"\bpp?\.\s?\d|\bISBN\b|\bISSN\b|\bdoi:|\bRetrieved (?:o
                         r"|\(\d{4}[a-z]?\)\.\s+\S|\bvia \S+\.(?:com|org|net)\b")
 # Words that open a sentence without naming anyone (prepositions, conjunctions, determiners, sentence adverbs), and
 # the prepositions after which a capitalised word is a place, a date or a thing, not someone a pronoun refers to.
-_PREPOSITIONS = {"in", "on", "at", "for", "by", "from", "to", "with", "of", "after", "before", "during", "since", "until",
+PREPOSITIONS = {"in", "on", "at", "for", "by", "from", "to", "with", "of", "after", "before", "during", "since", "until",
                  "against", "over", "under", "into", "within", "without", "through", "throughout", "across", "between",
                  "among", "despite", "near", "about", "around", "towards", "toward", "via", "per", "beside", "upon"}
-_OPENERS = _PREPOSITIONS | {"the", "a", "an", "this", "that", "these", "those", "some", "many", "most", "each", "every",
+_OPENERS = PREPOSITIONS | {"the", "a", "an", "this", "that", "these", "those", "some", "many", "most", "each", "every",
                             "all", "both", "no", "although", "though", "while", "whilst", "when", "whenever", "where",
                             "as", "once", "if", "unless", "because", "overall", "later", "eventually", "finally", "soon",
                             "meanwhile", "however", "still", "yet", "even", "only", "just", "there", "one", "another",
                             "such", "other", "several", "few", "any", "what", "which", "who"}
-PREPOSITIONS, INSTRUCTIONS = frozenset(_PREPOSITIONS), frozenset(_INSTRUCTION)  # for the other card rules
 _PERSON = {"he", "she", "him", "his", "her", "hers"}  # pronouns of a person, whose name must stand in the sentence
 
 
@@ -125,7 +124,7 @@ def complete(sentence: str, prose: bool = False) -> bool:
     if (words[0] in ("Is", "Are", "Was", "Were", "Has", "Does") or (len(lowered) > 1 and words[0][0].islower()
             and lowered[1] in _AUXILIARY and lowered[0] not in _SUBJECTS)) and "?" not in sentence:
         return False  # "Is done only when ...", "sometimes is better ...": a verb whose subject is in the line before
-    if (lowered[0] in _LEANS_BACK and not _DUMMY_IT.match(sentence)) or (lowered[0] in _INSTRUCTION and not _LABEL.match(sentence)) or any(w in _SPOKEN for w in lowered) \
+    if (lowered[0] in _LEANS_BACK and not _DUMMY_IT.match(sentence)) or (lowered[0] in INSTRUCTIONS and not _LABEL.match(sentence)) or any(w in _SPOKEN for w in lowered) \
             or _WALKTHROUGH.search(sentence) or sentence[0] in "([":
         return False
     last = words[-1]
@@ -158,7 +157,7 @@ def unreferenced(words: list[str]) -> bool:
             return False
         prev = words[i - 1].lower().strip("\"'“‘(,;:") if i else ""
         if word[:1].isupper() and len(word) > 1 and not (i == 0 and (low in _OPENERS or low.endswith(("ly", "ing")))) \
-                and (prev not in _PREPOSITIONS or raw.rstrip(",;:").endswith(("'s", "’s", "s'", "s’"))) \
+                and (prev not in PREPOSITIONS or raw.rstrip(",;:").endswith(("'s", "’s", "s'", "s’"))) \
                 and not (i and words[i - 1][-1:] in ".!?"):
             names.append(i)
     return False
