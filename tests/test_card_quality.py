@@ -4,7 +4,7 @@ of them 0.90), ml-for-beginners 0.94 of 70, and running prose (a hard-wrapped no
 (0.41 of 66 before rules for pronouns, wrapped lines, whole names, parts of dates and reference lines; when the
 rubric came in the first two were 0.79 of 94 and 0.59 of 74; the cards before it: 0.44 and 0.27). Where the one
 who wrote a rule and an independent grader disagreed on a card, the stricter label is kept.
-The aim is 0.90 on each and 150 cards from the course notes. Since every card is labelled, the floors guard the
+The aim is 0.90 on each and 150 cards from the course notes (met: 150, 0.93). Since every card is labelled, the floors guard the
 share over all cards (GOOD_SHARE): raised as the rules improve, never lowered to pass. The random sample of 100 the
 issue asks for moves as cards come and go (107 -> 125 cards took the course notes' sample from 0.92 to 0.90 while
 the whole set stayed 0.92), so it is held to the aim itself (SAMPLE_SHARE), not to its last reading.
@@ -34,7 +34,7 @@ SAMPLE, SEED = 100, 2026
 # sample of 100 the issue asks for must meet its aim of nine in ten (the prose set its own floor).
 GOOD_SHARE = {"aws": 0.92, "ml-for-beginners": 0.93, "prose": 0.80}
 SAMPLE_SHARE = {"aws": 0.90, "ml-for-beginners": 0.90, "prose": 0.80}
-MIN_CARDS = 140  # on the course notes (140 now: 8 rules "if ..., then …?", 3 "what does X do?" from a gloss; 129 before those: 3 spelled out by their heading, 9 yes/no, 14 reverse, 4 definitions before an arrow; 107 before those, 8 of
+MIN_CARDS = 150  # on the course notes (150 now: 8 "what does X do" facts, 2 from fixes; 140 before those: 8 rules "if ..., then …?", 3 "what does X do?" from a gloss; 129 before those: 3 spelled out by their heading, 9 yes/no, 14 reverse, 4 definitions before an arrow; 107 before those, 8 of
 # them yes/no; 99 before those; 179 before the rubric, 44% of them good)
 CORPORA = {"aws": NOTES, "ml-for-beginners": SHARED / "eval" / "corpora" / "ml-for-beginners" / "notes",
            "prose": SHARED / "eval" / "corpora" / "prose" / "notes"}

@@ -22,6 +22,11 @@ TEXTS = {
     "Dash": "Assignments do not copy data — they just bind names to objects in memory",
     "So": "The parser does not strip indentation from string literals, so tools have to strip it",
     "Preposition": "In other words the folder holding the link is not added to the search path",
+    # advice not to do something, as a rule of the subject or as an instruction
+    "Advice": "Cooking oil should never be poured down a kitchen sink",
+    "Never": "Never mix household bleach with ammonia in a closed room",
+    "Forget": "Don't forget to label every sample bottle before the trip",
+    "Either": "Never store the keys in the code or in the image",
 }
 
 
@@ -38,6 +43,14 @@ def test_what_the_notes_rule_out_or_allow_is_asked_as_a_question():
     assert cards["Zones"] == ("Can a disk made in eu-west-2a be attached to a machine in us-east-1b?", "No")
     assert "Walkthrough" not in cards
     assert not {"Dash", "So", "Preposition"} & set(cards), cards
+
+
+def test_advice_not_to_do_something_is_asked_as_should_you():
+    cards = _cards()
+    assert cards["Advice"] == ("Should cooking oil be poured down a kitchen sink?", "No")
+    assert cards["Never"] == ("Should you mix household bleach with ammonia in a closed room?", "No")
+    # "don't forget to" asks to do it; "A or B" would be asked as one
+    assert not {"Forget", "Either"} & set(cards), cards
 
 
 def test_no_card_where_yes_or_no_would_mislead_or_give_itself_away():

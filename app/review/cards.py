@@ -16,9 +16,10 @@ from ingest.records import locator
 
 from .cloze import blanks
 from .definitions import colon_defines, definition, reverse, stands_for
+from .facts import does
 from .fitness import Terms, Wrap, clean, complete, content_words, stopwords, wrap_of, wraps
 from .rules import then
-from .yesno import yes_no
+from .yesno import advises_against, yes_no
 
 MIN_WORDS, MAX_WORDS = 6, 45
 _NO_CARDS = ("code", "nav")  # passage kinds with no sentences to learn: code, link lists
@@ -27,7 +28,7 @@ _NO_CARDS = ("code", "nav")  # passage kinds with no sentences to learn: code, l
 @dataclass(frozen=True)
 class Card:
     id: str
-    kind: str  # "cloze" | "definition" | "reverse" | "recall" | "yesno" | "rule"
+    kind: str  # "cloze" | "definition" | "reverse" | "recall" | "yesno" | "rule" | "fact"
     question: str
     answer: str
     source: str
@@ -246,6 +247,7 @@ def generate(chunks: list[Chunk], section: str | None = None) -> list[Card]:
     common = _common_words(chunks)
     terms = Terms([c.text for c in chunks], [c.heading for c in chunks])
     headings = Counter(c.heading.rsplit(" > ", 1)[-1] for c in chunks if c.heading)
+    named = {normalize(h) for h in headings}
     cards: list[Card] = []
     seen_questions: set[str] = set()
     ids: set[str] = set()
@@ -283,6 +285,8 @@ def generate(chunks: list[Chunk], section: str | None = None) -> list[Card]:
         if section and section.lower() not in (chunk.heading or file_name(chunk.source)).lower():
             continue
         w = wrap[chunk.source]
+        inner = chunk.heading.rsplit(" > ", 1)[-1] if chunk.heading else ""
+        topic = inner if names_a_topic(inner) else ""
         cut_before = i > 0 and _runs_on(chunks[i - 1], chunk, w)
         cut_after = i + 1 < len(chunks) and _runs_on(chunk, chunks[i + 1], w)
         whole = _sentences(chunk, w, cut_before, cut_after)
@@ -305,7 +309,7 @@ def generate(chunks: list[Chunk], section: str | None = None) -> list[Card]:
                 define(d, chunk, first, last, text)
                 continue
             lead = _lead(chunk, first)
-            clozes = [(q, a) for q, a in blanks(text, common, chunk.heading, terms) if a not in lead]
+            clozes = [] if advises_against(text) else [(q, a) for q, a in blanks(text, common, chunk.heading, terms) if a not in lead]
             for question, answer in clozes:
                 add(_card("cloze", f"{lead} {question}".strip(), answer, chunk, first, last, text))
             turned = None if clozes or lead else yes_no(text, terms)
@@ -314,13 +318,15 @@ def generate(chunks: list[Chunk], section: str | None = None) -> list[Card]:
             ruled = None if clozes or lead or turned else then(text)
             if ruled:
                 add(_card("rule", ruled[0], ruled[1], chunk, first, last, text))
+            fact = None if clozes or lead or turned or ruled else does(text, named, common, topic)
+            if fact:
+                add(_card("fact", fact[0], fact[1], chunk, first, last, text))
         # "What does WHO stand for?" where a line spells an abbreviation out (not the notes' subject), the heading of
         # a section too ("## PCR (Polymerase Chain Reaction)", on its own line: a card shows only the top heading)
         top = chunk.heading.split(" > ", 1)[0]
         for n, line in enumerate(chunk.text.split("\n")):
             for question, answer in stands_for(line, common, top, terms):
                 add(_card("definition", question, answer, chunk, n, n, line))
-        inner = chunk.heading.rsplit(" > ", 1)[-1] if chunk.heading else ""
         # once per section; not where the heading is a line of the passage's own text (a short section read with its
         # first sub-section): the loop above asked it there
         heading_at = (chunk.source, chunk.heading_line)

@@ -65,6 +65,14 @@ def _inside_a_word(answer: str, question: str) -> bool:
                                                    for w in re.findall(r"[A-Za-z0-9]+", question.replace("___", " ")))
 
 
+def _half_given(answer: str, question: str) -> bool:
+    """Whether a name of several words has one of its own words elsewhere in the card ("an ___ may republish an
+    MMC" = "MMC Site"): half the answer stands beside the blank."""
+    parts = [w for w in answer.split() if len(w) >= 3 and w[0].isupper()]
+    words = set(re.findall(r"[A-Za-z0-9][\w\-]*", question.replace("___", " ")))
+    return len(answer.split()) > 1 and any(w in words for w in parts)
+
+
 def _abbreviated(answer: str, question: str) -> bool:
     """Whether the blank's initials stand beside it ("the ___ (WHO)" for "World Health Organization")."""
     initials = "".join(w[0] for w in answer.split() if w.lower() not in ("of", "the", "and", "de")).upper()
@@ -172,6 +180,7 @@ def blanks(sentence: str, common: set[str], heading: str, terms: Terms) -> list[
                 and not ("___-" in question and not answer.replace(".", "").isdigit()) and not _PART.search(question) \
                 and not (len(answer) <= 2 and _DAY.search(question)) and not _CONVERSION.search(question) and not _ROW.search(question) and not _IN_EXAMPLE.search(question) \
                 and not spelled_out(answer, question) and not _abbreviated(answer, question) and not _inside_a_word(answer, question) \
+                and not _half_given(answer, question) \
                 and not (answer[0].isdigit() and _EXAMPLE.search(sentence)) and not any(answer in a or a in answer for _, a in out):
             out.append((question, answer))
         if len(out) == wanted:

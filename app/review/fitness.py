@@ -245,8 +245,8 @@ class Terms:
     def learnable(self, term: str) -> bool:
         if re.search(r"[\\_=@<>:]|\.\w{1,4}$|^\w+\.\w+\.\w+", term) or ("/" in term and not re.fullmatch(r"[A-Z0-9]+(?:/[A-Z0-9]+)+", term)):
             return False  # a path, a file name, an address, a dotted identifier (a pair of acronyms, "AC/DC", is a term)
-        if re.fullmatch(r"[IVXLCDM]+", term):
-            return False  # a chapter or list number in Roman numerals
+        if _ROMAN.fullmatch(term):
+            return False  # a chapter or list number in Roman numerals (one below 90: "CLI" and "MD" are terms)
         if term[0].islower() and any(ch.isupper() for ch in term[1:]):
             return False  # camelCase: a name in code
         humps = len(re.findall(r"[A-Z][a-z]+", term))
@@ -258,6 +258,9 @@ class Terms:
         if self.cased[term] <= 1 and len(term) >= 3 and any(self.cased[t] >= 3 for t in _one_slip(term)):
             return False  # written once beside a twin written often but for one letter: a typo ("APA" for "API")
         return True
+
+
+_ROMAN = re.compile(r"(?=[IVXL])(?:XL|L?X{0,3})(?:IX|IV|V?I{0,3})")
 
 
 def _one_slip(term: str) -> set[str]:

@@ -20,6 +20,8 @@ _TURNS = {  # the verb as the sentence writes it (apostrophes straight) -> the q
     "cannot": ("can", "No"), "can not": ("can", "No"), "can't": ("can", "No"), "does not": ("does", "No"),
     "doesn't": ("does", "No"), "do not": ("do", "No"), "don't": ("do", "No"), "is not": ("is", "No"),
     "isn't": ("is", "No"), "are not": ("are", "No"), "aren't": ("are", "No"), "can": ("can", "Yes"),
+    "should not": ("should", "No"), "shouldn't": ("should", "No"), "should never": ("should", "No"),
+    "must not": ("should", "No"), "mustn't": ("should", "No"), "must never": ("should", "No"),
 }
 _VERB = "|".join(sorted((re.escape(v).replace("'", "['’]") for v in _TURNS), key=len, reverse=True))
 _SENTENCE = re.compile(rf"^{_CLAUSE}{_SUBJECT}\s+(?P<verb>{_VERB})\s+(?P<rest>[a-z][^;:?!]{{5,}}?)\.?$")
@@ -34,6 +36,9 @@ HEDGED = re.compile(r"\b(?:maybe|perhaps|probably|possibly|sometimes|usually|oft
 _REASON = re.compile(r"\b(?:because|since|as (?:it|they|the|this|that|there|we|you))\b", re.I)
 _COMPARES = re.compile(r"\b(?:the same|similar|alike|different|differently)\b", re.I)
 _SMALL = {"a", "an", "the", "you", "your"}  # never a name, whatever the notes' capitals
+# Advice not to do something, as an instruction: "Never mix bleach with ammonia", "Don't use the root account ...".
+_DONT = re.compile(r"^(?:Never|Don['’]t|Do not|Avoid) (?P<verb>[a-z]+) (?P<rest>[^;:?!,]{6,}?)\.?$")
+_DO_ANYWAY = {"forget", "miss", "worry", "hesitate", "panic", "be", "let", "stop", "wait", "give", "assume"}  # "Don't forget to ...": a do
 MAX_WORDS = 25  # a longer sentence holds more than one fact to say yes or no to
 
 
@@ -43,7 +48,7 @@ def yes_no(sentence: str, terms: Terms) -> tuple[str, str] | None:
         return None
     m = _SENTENCE.match(sentence.strip())
     if not m:
-        return None
+        return _should_not(sentence.strip())
     subject, verb, rest = m.group("subject").strip(), m.group("verb").replace("’", "'"), m.group("rest").strip()
     first = subject.split()[0]
     if first.lower() in _NOT_A_SUBJECT or _VERBLIKE.search(subject) or len(subject.split()) > 8:
@@ -62,3 +67,19 @@ def yes_no(sentence: str, terms: Terms) -> tuple[str, str] | None:
         subject = first.lower() + subject[len(first):]
     opener = turned if pre else turned.capitalize()
     return f"{pre}{opener} {subject} {rest.rstrip('.')}?", answer
+
+
+def _should_not(sentence: str) -> tuple[str, str] | None:
+    """("Should you mix bleach with ammonia?", "No") from advice not to do it."""
+    m = _DONT.match(sentence)
+    if not m or m.group("verb") in _DO_ANYWAY or m.group("verb").endswith("ing") or HEDGED.search(sentence) \
+            or re.search(r"\b(?:and|or|but|unless|if)\b", m.group("rest")) or len(sentence.split()) > MAX_WORDS:
+        return None  # "Never, ever ...", "Avoid using ...": an instruction of its own; "... or you will": two at once
+    return f"Should you {m.group('verb')} {m.group('rest')}?", "No"
+
+
+def advises_against(sentence: str) -> bool:
+    """Whether ``sentence`` is an instruction not to do something: a step, no fact to blank (it may be asked as
+    "Should you ...?")."""
+    return bool(re.match(r"(?:Never|Don['’]t|Do not|Avoid)\s", sentence))
+
