@@ -95,8 +95,14 @@ def baselines(texts: list[tuple[str, str]], items: list[dict], embedder) -> dict
                                 k=min(10, len(chunks)), show_progress=False)
         lexical.append([chunks[r] for r in docs[0]])
     chars = statistics.mean(len(c) for _, c in chunks)
-    return {"tutorial": dict(score(dense, items), chars=chars, passages=len(chunks), p50_ms=percentile(latencies, 0.5)),
-            "bm25": dict(score(lexical, items), chars=chars, passages=len(chunks))}
+    return {"tutorial": dict(score(dense, items), chars=chars, shown=shown(dense), passages=len(chunks),
+                             p50_ms=percentile(latencies, 0.5)),
+            "bm25": dict(score(lexical, items), chars=chars, shown=shown(lexical), passages=len(chunks))}
+
+
+def shown(ranked: list[list[tuple[str, str]]]) -> float:
+    """Mean characters of the top five results a reader gets, over answerable and out-of-scope questions alike."""
+    return statistics.mean(len(text) for r in ranked for _, text in r[:5])
 
 
 def evaluate_corpus(name: str, notes: Path, files: list[Path], embedder) -> dict:
@@ -113,6 +119,7 @@ def evaluate_corpus(name: str, notes: Path, files: list[Path], embedder) -> dict
     rows = {"study": {"hit@1": report["hit@1"], "hit@5": report["hit@5"], "mrr@10": report["mrr@10"],
                       "answer_hit": report["answer_hit"], "abstention": report["abstention_recall"],
                       "false_abstention": report["false_abstention"], "chars": report["mean_passage_chars"],
+                      "shown": report["mean_shown_chars"],
                       "passages": report["passages"], "p50_ms": report["latency_ms_p50"], "build_s": round(built, 1)}}
     rows.update(baselines(plain_text(notes), items, embedder))
     return {"name": name, "questions": len(items), "answerable": report["answerable"], "rows": rows,
@@ -148,11 +155,11 @@ def fmt(value, digits: int = 2) -> str:
 def table(result: dict) -> str:
     rows = result["rows"]
     lines = [f"### {result['name']} ({result['answerable']} answerable, {result['questions'] - result['answerable']} out of scope)", "",
-             "| system | passages | mean chars | hit@1 | hit@5 | MRR@10 | answer hit | abstention | false abst. | hit@1 vs tutorial |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "| system | passages | passage chars | shown chars | hit@1 | hit@5 | MRR@10 | answer hit | abstention | false abst. | hit@1 vs tutorial |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     base = rows["tutorial"]["hit@1"] or 1e-9
     for system, r in rows.items():
-        lines.append(f"| {system} | {r['passages']} | {r['chars']:.0f} | {r['hit@1']:.3f} | {r['hit@5']:.3f} | {r['mrr@10']:.3f} | "
+        lines.append(f"| {system} | {r['passages']} | {r['chars']:.0f} | {r['shown']:.0f} | {r['hit@1']:.3f} | {r['hit@5']:.3f} | {r['mrr@10']:.3f} | "
                      f"{fmt(r.get('answer_hit'), 3)} | {fmt(r.get('abstention'))} | {fmt(r.get('false_abstention'))} | "
                      f"x{r['hit@1'] / base:.2f} |")
     return "\n".join(lines)
