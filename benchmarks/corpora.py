@@ -102,7 +102,8 @@ def baselines(texts: list[tuple[str, str]], items: list[dict], embedder) -> dict
 
 def shown(ranked: list[list[tuple[str, str]]]) -> float:
     """Mean characters of the top five results a reader gets, over answerable and out-of-scope questions alike."""
-    return statistics.mean(len(text) for r in ranked for _, text in r[:5])
+    lengths = [len(text) for r in ranked for _, text in r[:5]]
+    return statistics.mean(lengths) if lengths else 0.0
 
 
 def evaluate_corpus(name: str, notes: Path, files: list[Path], embedder) -> dict:

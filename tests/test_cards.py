@@ -470,3 +470,23 @@ def test_a_heading_read_as_a_line_of_its_passage_or_in_a_notebook_makes_no_secon
     chunks = load_note(NoteFile(book, "notes/models.ipynb")).chunks
     assert chunks and all(c.heading_line is None and c.unit == "cell" for c in chunks)
     assert not [c for c in generate(chunks) if c.citation.endswith(("cell 4", "cell 5", "cell 6"))]
+
+
+def test_letters_that_spell_a_roman_numeral_are_a_term_past_the_chapter_numbers():
+    from app.review.fitness import Terms
+
+    terms = Terms(["The MD signs the form.", "Chapter XIV begins the war."])
+    assert terms.learnable("MD") and terms.learnable("CLI")  # 1500 and 151 as numerals: terms in any notes
+    assert not terms.learnable("XIV") and not terms.learnable("LXXX")  # chapter and list numbers
+
+
+def test_a_blank_whose_name_stands_half_in_the_card_or_an_instruction_makes_no_cloze():
+    from app.review.cloze import _half_given
+
+    cards = _cloze({"Audit": "The chief of an ACU Inspector office may check any ACU of the region at any time.",
+                    "Advice": "Never store the AES key of a vault in the same NAS share as its backups."})
+    answers = {a for _, a in cards}
+    assert "ACU Inspector" not in answers, cards  # "ACU" stands beside the blank
+    assert not {"AES", "NAS"} & answers, cards  # an instruction is asked as "Should you ...?", never blanked
+    assert ("Should you store the AES key of a vault in the same NAS share as its backups?", "No") in cards
+    assert not _half_given("The Hague", "The court of ___ hears disputes between states.")  # "The" gives nothing

@@ -17,7 +17,8 @@ from ingest.records import locator
 from .cloze import blanks
 from .definitions import colon_defines, definition, reverse, stands_for
 from .facts import does
-from .fitness import Terms, Wrap, clean, complete, content_words, stopwords, wrap_of, wraps
+from .fitness import Terms, Wrap, clean, complete, content_words, wrap_of, wraps
+from .subjects import common_words
 from .rules import then
 from .yesno import advises_against, yes_no
 
@@ -83,54 +84,6 @@ def _card(kind: str, question: str, answer: str, chunk: Chunk, first: int, last:
                 chunk.unit, chunk.chapter, sibling)
 
 
-def _common_words(chunks: list[Chunk]) -> set[str]:
-    """Words in more than a tenth of the passages (the subject of the notes, say), and the initials of such phrases
-    ("wto" where "world trade organization" is everywhere): blanking them teaches nothing. Where the notes keep
-    courses in folders of their own, each folder counts alone too: a second course must not turn the first one's
-    subject into a card ("In ___ there's a network cost")."""
-    folders: dict[str, list[Chunk]] = {}
-    for c in chunks:
-        parts = c.source.split("/")
-        folders.setdefault("/".join(parts[:2]) if len(parts) > 2 else "", []).append(c)
-    common = _often(chunks) | _subjects(chunks)
-    if len(folders) > 1:
-        for group in folders.values():
-            common |= _often(group) | _subjects(group)
-    return common
-
-
-def _often(chunks: list[Chunk]) -> set[str]:
-    """Words in more than a tenth of ``chunks``, counting an acronym's spelled-out phrase as the acronym."""
-    df: Counter = Counter()
-    for c in chunks:
-        words = normalize(c.text).split()
-        df.update(set(words) | {f"{a} {b}" for a, b in zip(words, words[1:])})
-    often = max(3, len(chunks) // 10)
-    # an acronym counts its spelled-out phrase too: "wto" is as common as "wto" plus "world trade organization"
-    initials: Counter = Counter()
-    for w, n in df.items():
-        if " " in w and not set(w.split()) & stopwords():
-            initials["".join(p[0] for p in w.split())] += n
-    return {w for w, n in df.items() if " " not in w and n + initials.get(w, 0) > often}
-
-
-def _subjects(chunks: list[Chunk]) -> set[str]:
-    """What one note, or the whole collection, is about."""
-    common: set[str] = set()
-    # the subject of one note: a word in over a third of that note's passages ("enzyme" in the notes on enzymes)
-    by_source: dict[str, list[Chunk]] = {}
-    for c in chunks:
-        by_source.setdefault(c.source, []).append(c)
-    for group in by_source.values():
-        if len(group) >= 6:
-            local = Counter(w for c in group for w in set(normalize(c.text).split()))
-            common |= {w for w, n in local.items() if n > len(group) / 3}
-    # and a theme of the collection: a word in over a quarter of the notes (three at least), "spreadsheet" in every lesson
-    spread = Counter(w for group in by_source.values() for w in {w for c in group for w in normalize(c.text).split()})
-    common |= {w for w, n in spread.items() if n >= max(3, len(by_source) / 4)}
-    return common
-
-
 # Headings that name a part of a document, not a topic (any subject's notes have them), alone or as the last word
 # ("Pre-lecture quiz", "Worked example").
 _NOT_A_TOPIC = {"introduction", "intro", "summary", "overview", "conclusion", "conclusions", "note", "notes", "diagram",
@@ -153,6 +106,12 @@ _STATES = re.compile(r"\b(?:is|are|was|were|means|can|could|allows?|lets|provide
                      r"needs?|requires?|supports?|stores?|runs?|keeps?|sends?|works?)\b")
 
 _ITEM = re.compile(r"^(\s*)(?:[-*•+]|\d{1,2}[.)])\s+")
+
+
+def _bare(chunk: Chunk, first: int) -> bool:
+    """Whether the line is a list item, or a section's whole text: where notes leave out what their heading names."""
+    lines = chunk.text.split("\n")
+    return len(lines) == 1 or (first < len(lines) and bool(_ITEM.match(lines[first])))
 
 
 def _lead(chunk: Chunk, first: int) -> str:
@@ -244,7 +203,7 @@ def generate(chunks: list[Chunk], section: str | None = None) -> list[Card]:
     """Cards for every passage (optionally only those whose heading path, or under no heading file name, contains
     ``section``)."""
     chunks = [c for c in chunks if c.kind not in _NO_CARDS]
-    common = _common_words(chunks)
+    common = common_words(chunks)
     terms = Terms([c.text for c in chunks], [c.heading for c in chunks])
     headings = Counter(c.heading.rsplit(" > ", 1)[-1] for c in chunks if c.heading)
     named = {normalize(h) for h in headings}
@@ -286,7 +245,8 @@ def generate(chunks: list[Chunk], section: str | None = None) -> list[Card]:
             continue
         w = wrap[chunk.source]
         inner = chunk.heading.rsplit(" > ", 1)[-1] if chunk.heading else ""
-        topic = inner if names_a_topic(inner) else ""
+        # a heading used once that names one thing: what its bare lines say without a subject, it does
+        named_here = inner if names_a_topic(inner) and headings[inner] == 1 else ""
         cut_before = i > 0 and _runs_on(chunks[i - 1], chunk, w)
         cut_after = i + 1 < len(chunks) and _runs_on(chunk, chunks[i + 1], w)
         whole = _sentences(chunk, w, cut_before, cut_after)
@@ -318,7 +278,7 @@ def generate(chunks: list[Chunk], section: str | None = None) -> list[Card]:
             ruled = None if clozes or lead or turned else then(text)
             if ruled:
                 add(_card("rule", ruled[0], ruled[1], chunk, first, last, text))
-            fact = None if clozes or lead or turned or ruled else does(text, named, common, topic)
+            fact = None if clozes or lead or turned or ruled else does(text, named, common, named_here if _bare(chunk, first) else "")
             if fact:
                 add(_card("fact", fact[0], fact[1], chunk, first, last, text))
         # "What does WHO stand for?" where a line spells an abbreviation out (not the notes' subject), the heading of

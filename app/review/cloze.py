@@ -9,7 +9,7 @@ import re
 
 from ingest import normalize
 
-from .fitness import Terms, content_words, spelled_out
+from .fitness import Terms, content_words, spelled_out, stopwords
 
 MIN_CONTEXT = 3  # content words a cloze must keep besides its blank, so one answer can be recalled; a number needs one more
 LONG_SENTENCE = 8  # words: from here a sentence holds two facts worth a cloze each
@@ -66,9 +66,9 @@ def _inside_a_word(answer: str, question: str) -> bool:
 
 
 def _half_given(answer: str, question: str) -> bool:
-    """Whether a name of several words has one of its own words elsewhere in the card ("an ___ may republish an
-    MMC" = "MMC Site"): half the answer stands beside the blank."""
-    parts = [w for w in answer.split() if len(w) >= 3 and w[0].isupper()]
+    """Whether a name of several words has one of its own words elsewhere in the card ("a ___ may check any ACU"
+    = "ACU Inspector"): half the answer stands beside the blank."""
+    parts = [w for w in answer.split() if len(w) >= 3 and w[0].isupper() and w.lower() not in stopwords()]
     words = set(re.findall(r"[A-Za-z0-9][\w\-]*", question.replace("___", " ")))
     return len(answer.split()) > 1 and any(w in words for w in parts)
 

@@ -4,8 +4,8 @@ fluids" -> "What do “Heat exchangers” transfer?" (warmth between two fluids)
 What a thing of the subject does is what a student recalls about it, and much of any notes is written so: a name,
 a verb of action in the present, and its object. The card keeps the notes' own verb, so it asks for what this
 sentence says, not for everything the thing does; the answer is graded by meaning, as a definition's is. Only for
-a subject the notes treat as a name (capitalised where no sentence starts, or a heading of theirs), never a
-pronoun, a person in a story or a generic "the system".
+a subject the notes treat as a name (capitals past the sentence's first letter, or a heading of theirs), never a
+pronoun, a titled person ("Lord Ashby carries ..."), a pointer ("the Second Method") or a generic "the system".
 """
 from __future__ import annotations
 
@@ -44,9 +44,19 @@ _FOR_YOU = re.compile(r"^(?:you|users?|developers?|people|us) (?:to )?(?P<what>\
 _DETERMINERS = {"the", "a", "an", "this", "that", "these", "those", "some", "many", "most", "each", "every", "all",
                 "any", "no", "its", "their", "our", "your", "my", "his", "her", "it", "they", "he", "she", "we", "you",
                 "i", "one", "which", "what", "who", "there", "here", "such", "both", "other", "another", "so", "then"}
-# Words that make a subject no name: an adverb ("Rust also supports"), a clause ("Only matches which are ...").
+# Words that make a subject no name: an adverb ("Glass also absorbs"), a clause ("Only cells which are ..."), a
+# pointer at the text around it ("the Second Method", "the New Version", "Step Two"), a person's title (a story's
+# people do things once, not as a rule).
 _NOT_IN_A_NAME = {"also", "always", "often", "still", "now", "then", "only", "just", "even", "which", "that", "who",
-                  "whose", "where", "when", "usually", "automatically", "actually", "really", "generally"}
+                  "whose", "where", "when", "usually", "automatically", "actually", "really", "generally",
+                  "first", "second", "third", "fourth", "fifth", "last", "next", "previous", "following", "above", "below",
+                  "new", "old", "former", "latter", "same", "other", "step", "chapter", "section", "part", "example",
+                  "figure", "table", "exercise", "lesson",
+                  "mr", "mrs", "ms", "miss", "dr", "sir", "lord", "lady", "king", "queen", "prince", "princess", "count",
+                  "countess", "duke", "duchess", "captain", "general", "colonel", "saint", "st", "uncle", "aunt"}
+# An answer that points back at the text around it: "returns it", "... as the first one", "the latter".
+_POINTING = re.compile(r"^(?:it|its|them|this|these|those|his|her|him|their)\b|\b(?:former|latter|above|below)\b|"
+                       r"\b(?:the|this|that) (?:\w+ )?one\b", re.I)
 # An answer that names no thing: "several ways to ...", "a number of variables", "some neat features".
 _VAGUE = re.compile(r"^(?:several|some|many|various|a (?:number|lot|few|couple|variety|range) of|lots of|different|a few|"
                     r"other|more|most|all sorts of)\b", re.I)
@@ -58,21 +68,22 @@ _OBJECT_PREPOSITIONS = {"to", "into", "with", "from", "across", "between", "over
 # a verb of naming or one in the passive with the preposition its answer hangs from.
 _NOT_A_NOUN_PHRASE = {"is", "are", "was", "were", "be", "and", "or", "but", "has", "have", "following", "above", "below"}
 _PASSIVE = re.compile(r"^(?P<article>(?:An?|The) )?(?P<subject>[A-Za-z][\w\-./]*(?: [\w\-./]+){0,5}?) (?P<be>is|are) "
-                      r"(?:(?P<also>also|often) )?(?P<verb>called|known as|referred to as|[a-z]+ed (?:at|in|on|to|into|for|with|using|by)) "
+                      r"(?:(?P<also>also) )?(?P<verb>called|known as|referred to as|"
+                      r"(?!(?:indeed|need|speed|seed|feed|bleed|breed)\b)[a-z]{3,}ed (?:at|in|on|to|into|for|with|using|by)) "
                       r"(?P<rest>[^;:?!,]+?)\.?$")
 
 
 def does(sentence: str, headings: set[str], common: set[str], topic: str = "") -> tuple[str, str] | None:
     """("What does “X” verb?", what it verbs) when ``sentence`` says what a named thing does. ``headings``: the
     notes' headings, normalised (a subject that names a section is a term of the notes); ``common``: the words
-    the notes are about (what the notes' subject does is the whole notes, no one fact); ``topic``: the heading the
-    sentence stands under, when it names a thing (a bullet "Translates street names into map points" under
-    "Geocoder" says what the geocoder does)."""
+    the notes are about (what the notes' subject does is the whole notes, no one fact); ``topic``: for a list item,
+    the heading it stands under when that names one thing (a bullet "Translates street names into map points"
+    under "Geocoder" says what the geocoder does)."""
     sentence = sentence.strip()
     opener, _, tail = sentence.partition(" ")
     if topic and opener[:1].isupper() and _VERB.get(opener.lower(), ("", ""))[1] == "does":
-        if len(topic.split()) > 5 or not _subject(topic, common):
-            return None
+        if len(topic.split()) > 5 or not _subject(topic, common) or tail.split(" ", 1)[0].lower() in _VERB:
+            return None  # "Scales measure flour": a plural noun, not a verb without its subject
         verb = _VERB[opener.lower()][0]
         return _what(f"What does “{topic}” {verb}?", verb, tail.rstrip("."))
     m = _SENTENCE.match(sentence)
@@ -83,12 +94,13 @@ def does(sentence: str, headings: set[str], common: set[str], topic: str = "") -
     if not _subject(subject, common):
         return None
     if set(w.lower() for w in words) & stopwords():
-        return None  # "Public Subnets have a route ...": the verb came later; no noun phrase is the subject
+        return None  # "Small Farms have a stake ...": the verb came later; no noun phrase is the subject
     if words[0].lower() in _DETERMINERS or words[0].lower() in PREPOSITIONS or words[0].lower().endswith("ly") \
             or not _named(subject, headings):
         return None  # "Quickly handle ...": no subject; "Sailors carry ...": an ordinary word starting a sentence
-    if m.group("article") and aux == "do":
-        return None  # "The Tools create": a plural with an article is no name
+    if aux == "do" and (m.group("article") or any(w.lower() in _VERB for w in rest.split()[:3])):
+        return None  # "The Tools create": a plural with an article is no name; "Seed drill depth sets the ...": the
+        # subject ran on past a noun that is also a verb
     pre = m.group("pre") or ""
     article = (m.group("article") or "").lower()
     return _what(f"{pre}{'w' if pre else 'W'}hat {aux} {article}“{subject}” {verb}?", verb, rest)
@@ -110,8 +122,8 @@ def _what(asked: str, verb: str, rest: str) -> tuple[str, str] | None:
     opener = rest.split()[0].lower()
     if opener in _OBJECT_PREPOSITIONS and not you:
         asked, rest = f"{asked[:-1]} {opener}?", rest.split(" ", 1)[1]  # "What does “X” scale to?"
-    elif opener in PREPOSITIONS or opener in {"it", "them", "this", "that", "these", "those"}:
-        return None  # "... runs in minutes", "... returns it": no object, or one pointing back
+    elif opener in PREPOSITIONS or _POINTING.search(rest):
+        return None  # "... runs in minutes": no object; "... returns it", "... the old one": one pointing back
     return asked, rest
 
 
@@ -125,23 +137,25 @@ def _passive(sentence: str, headings: set[str], common: set[str]) -> tuple[str, 
     first = subject.split()[0].lower()
     if first in _DETERMINERS or first in PREPOSITIONS or HEDGED.search(sentence) or not balanced(rest) or not _subject(subject, common) \
             or not (len(content_words(subject)) >= 2 or _named(subject, headings)) or (not article and subject[0].islower()) \
-            or {w.lower() for w in subject.split()} & _NOT_A_NOUN_PHRASE or re.match(r"(?:used|meant|designed|intended|expected|"
+            or {w.lower() for w in subject.split()} & _NOT_A_NOUN_PHRASE \
+            or {w.lower() for w in subject.split()[1:]} & (_DETERMINERS - {"the", "a", "an"}) or re.match(r"(?:used|meant|designed|intended|expected|"
                                                                                    r"supposed|required|allowed|needed) to", m.group("verb")):
-        return None  # "The value is ...": which value; "It is also called": what is; "is used to ...": a purpose
+        return None  # "The value is ...": which value; "It is also called": what is; "is used to ...": a purpose;
+        # "Notes on all sources are ...": a quantity inside is no one thing
     naming = m.group("verb") in ("called", "known as", "referred to as")
     if naming:
         if not 1 <= len(rest.split()) <= 6:
             return None
-        return f"What {m.group('be')} {article}“{subject}” {m.group('also') or ''} {m.group('verb').split()[0]}?".replace("  ", " "), rest
+        return f"What {m.group('be')} {article}“{subject}” {m.group('also') or ''} {m.group('verb')}?".replace("  ", " "), rest
     if re.match(r"(?:default|far|now|then|hand|means of|be|have|terms of|order|a way|addition|general|practice|fact|\d)\b", rest) or _VAGUE.match(rest) or not MIN_ANSWER - 1 <= len(rest.split()) <= MAX_ANSWER \
-            or len(content_words(rest)) < 2 or re.search(r"\b(?:and|or)\b", rest):
+            or len(content_words(rest)) < 2 or re.search(r"\b(?:and|or)\b", rest) or _POINTING.search(rest):
         return None  # "by default", "by far": no place; "... at A and B": two
     return f"What {m.group('be')} {article}“{subject}” {m.group('verb')}?", rest
 
 
 def _subject(subject: str, common: set[str]) -> bool:
-    """A subject that can be one fact's: no adverb or clause word in it, no option letter ("P prefix"), not only
-    word the notes are about ("Application Load Balancer" is one thing of many in notes full of load balancers)."""
+    """A subject that can be one fact's: no adverb, clause word, pointer or title in it, no option letter ("P
+    prefix"), not the one word the notes are about ("Steam Turbine" is one thing of many in notes full of turbines)."""
     words = subject.split()
     lower = {w.lower() for w in words}
     return not (lower & _NOT_IN_A_NAME or any(w.lower().endswith("ly") for w in words) or any(len(w) == 1 for w in words)

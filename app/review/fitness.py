@@ -246,7 +246,7 @@ class Terms:
         if re.search(r"[\\_=@<>:]|\.\w{1,4}$|^\w+\.\w+\.\w+", term) or ("/" in term and not re.fullmatch(r"[A-Z0-9]+(?:/[A-Z0-9]+)+", term)):
             return False  # a path, a file name, an address, a dotted identifier (a pair of acronyms, "AC/DC", is a term)
         if _ROMAN.fullmatch(term):
-            return False  # a chapter or list number in Roman numerals (one below 90: "CLI" and "MD" are terms)
+            return False  # a chapter or list number in Roman numerals (one below 90: "MD" and "CD" are terms)
         if term[0].islower() and any(ch.isupper() for ch in term[1:]):
             return False  # camelCase: a name in code
         humps = len(re.findall(r"[A-Z][a-z]+", term))

@@ -36,9 +36,12 @@ HEDGED = re.compile(r"\b(?:maybe|perhaps|probably|possibly|sometimes|usually|oft
 _REASON = re.compile(r"\b(?:because|since|as (?:it|they|the|this|that|there|we|you))\b", re.I)
 _COMPARES = re.compile(r"\b(?:the same|similar|alike|different|differently)\b", re.I)
 _SMALL = {"a", "an", "the", "you", "your"}  # never a name, whatever the notes' capitals
-# Advice not to do something, as an instruction: "Never mix bleach with ammonia", "Don't use the root account ...".
-_DONT = re.compile(r"^(?:Never|Don['’]t|Do not|Avoid) (?P<verb>[a-z]+) (?P<rest>[^;:?!,]{6,}?)\.?$")
-_DO_ANYWAY = {"forget", "miss", "worry", "hesitate", "panic", "be", "let", "stop", "wait", "give", "assume"}  # "Don't forget to ...": a do
+# Advice not to do something, as an instruction: "Never mix bleach with ammonia", "Don't water cacti in winter".
+_ADVICE = re.compile(r"^(?:Never|Don['’]t|Do not) (?P<verb>[a-z]+)\b")
+_DO_ANYWAY = {"forget", "miss", "worry", "hesitate", "panic", "be", "let", "stop", "wait", "give", "assume", "mind"}  # "Don't forget to ...": a do
+# "Never before had ...", "Never again would ...": a story's emphasis, no instruction
+_NO_INSTRUCTION = {"before", "again", "once", "ever", "yet", "more", "since", "in", "at", "had", "has", "have", "was",
+                   "were", "would", "will", "did", "does", "do", "is", "are", "could", "should", "can", "shall", "may", "might"}
 MAX_WORDS = 25  # a longer sentence holds more than one fact to say yes or no to
 
 
@@ -71,15 +74,20 @@ def yes_no(sentence: str, terms: Terms) -> tuple[str, str] | None:
 
 def _should_not(sentence: str) -> tuple[str, str] | None:
     """("Should you mix bleach with ammonia?", "No") from advice not to do it."""
-    m = _DONT.match(sentence)
-    if not m or m.group("verb") in _DO_ANYWAY or m.group("verb").endswith("ing") or HEDGED.search(sentence) \
-            or re.search(r"\b(?:and|or|but|unless|if)\b", m.group("rest")) or len(sentence.split()) > MAX_WORDS:
-        return None  # "Never, ever ...", "Avoid using ...": an instruction of its own; "... or you will": two at once
-    return f"Should you {m.group('verb')} {m.group('rest')}?", "No"
+    if not advises_against(sentence):
+        return None
+    verb = _ADVICE.match(sentence).group("verb")
+    rest = sentence[_ADVICE.match(sentence).end():].strip().rstrip(".")
+    if verb in _DO_ANYWAY or verb.endswith("ing") or HEDGED.search(sentence) or len(rest) < 6 or re.search(r"[;:?!,]", rest) \
+            or re.search(r"\b(?:and|or|but|unless|if)\b", rest) or _VERBLIKE.search(rest) \
+            or rest.split()[0].lower() in _NOT_A_SUBJECT | {"them", "him", "her"} or len(sentence.split()) > MAX_WORDS:
+        return None  # "Don't forget to ...": a do; "... or you will", "... when it is": two at once; "Don't touch them"
+    return f"Should you {verb} {rest}?", "No"
 
 
 def advises_against(sentence: str) -> bool:
     """Whether ``sentence`` is an instruction not to do something: a step, no fact to blank (it may be asked as
     "Should you ...?")."""
-    return bool(re.match(r"(?:Never|Don['’]t|Do not|Avoid)\s", sentence))
+    m = _ADVICE.match(sentence)
+    return bool(m) and m.group("verb") not in _NO_INSTRUCTION
 
