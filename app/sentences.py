@@ -16,7 +16,7 @@ from index import Hit
 from index.lexical import tokenize
 from index.roles import gives_reason
 from index.search import asks_why, reads_like_code
-from ingest.sentences import ENDED
+from ingest.sentences import ENDED, repeats_heading
 
 FROM_TOP = 3  # the answer's sentences come from this many of the best passages (the search scores theirs)
 TITLE_WORDS = 8  # a line in capitals this short is a title (_is_title)
@@ -74,6 +74,9 @@ _ANNOUNCES = re.compile(r"\b(?:in (?:a few|several|many|some|two|three|four|a nu
                         r"the following)\W*$", re.I)
 
 
+# A label over a figure, a table or a listing: "Figure 3: ...", "Table 2.1 - ...", "Listing 10-4: ...".
+_CAPTION = re.compile(r"^\W*(?:Listing|Figure|Fig\.|Table|Exhibit|Chart|Diagram|Illustration|Plate|Graph)\s+"
+                      r"[\dIVXivx][\w.\-]*\s*[:.—–-]\s", re.I)
 _URL = re.compile(r"(?:https?\s?:\s?/\s?/|www\.)\S*", re.I)
 _CITES = re.compile(r"^\W*(?:\[\d+\]|(?:archived|retrieved)\s*(?:\(|from\b|on\b))|^\W*[\"“][^\"”]+[\"”]\s*\((?:https?|www)", re.I)
 
@@ -121,10 +124,11 @@ def pick_sentences(question: str, hits: list[Hit], limit: int = 3, from_top: int
     for hit, sentences in zip(usable, held):
         for sentence, sim, own in sentences:
             text = _whole(sentence)
-            if hit.chunk.page is not None and _is_title(sentence.text):
+            if hit.chunk.page is not None and (_is_title(sentence.text) or repeats_heading(hit.chunk, sentence.text)):
                 continue  # on a page: "A HISTORY OF THE RIVER.", "CHAPTER XII" name what follows, they answer nothing
-            if _reference(text):
-                continue  # a source's title and address: it names what the question names and tells nothing
+            if _reference(text) or _CAPTION.match(text):
+                continue  # a source's title and address, or a figure's caption: it names what the question names and
+                # tells nothing ("Listing 4-2: A pump with two valves" heads what answers)
             score = sim + 0.03 * (from_top - hit.rank)  # retrieval already weighed the whole passage
             if words:  # the question's own terms in a sentence are evidence too, as in retrieval
                 score += 0.2 * sum(weight[w] for w in terms & own) / total

@@ -35,11 +35,26 @@ def _entry(line: str) -> tuple[int, str, bool] | None:
     return int(m.group("page")), title, led
 
 
+_LEADERS = re.compile(r"(?:\.\s?){2,}\s*$|…+\s*$")
+
+
+def _pages_joined(lines: list[str]) -> list[str]:
+    """A title with its dot leaders on one line and its page on the next (as a page's text layer may give them) as
+    one entry: "Sound Waves . . . . ." + "141" -> "Sound Waves . . . . . 141"."""
+    out: list[str] = []
+    for line in lines:
+        if out and re.fullmatch(r"\s*\d{1,3}\s*", line) and _LEADERS.search(out[-1]):
+            out[-1] = f"{out[-1].rstrip()} {line.strip()}"
+        else:
+            out.append(line)
+    return out
+
+
 def is_contents(text: str, printed: bool = False) -> bool:
     """Whether ``text`` (a passage, lines apart; ``printed``: a PDF page) reads as a table of contents: at least four
     entries, most of its lines, on at least three different pages that rise down the list and not one by one (a
     numbered list counts up by one)."""
-    lines = [line for line in text.split("\n") if line.strip()]
+    lines = _pages_joined([line for line in text.split("\n") if line.strip()])
     entries = [e for e in map(_entry, lines) if e is not None]
     if not (printed or any(_HEADED.match(line) for line in lines)):
         entries = [e for e in entries if e[2]]  # bare numbers beside titles: only where a page is printed or headed

@@ -19,7 +19,7 @@ TARGET_CHARS = 500  # close a passage at a paragraph end once it is this long
 MAX_CHARS = 680  # never grow a passage past this by adding a unit
 MIN_CHARS = 160  # a last passage shorter than this joins the one before when both fit in MAX_CHARS
 LONG_LINE = 480  # longer lines are split at sentence boundaries
-CHUNKER_VERSION = "blocks-v21"  # bump when any rule here or in the readers changes what passages are
+CHUNKER_VERSION = "blocks-v22"  # bump when any rule here or in the readers changes what passages are
 
 
 @dataclass
@@ -208,7 +208,7 @@ def _chunk(group: list[Unit], source: str, heading: str, page: int | None) -> Ch
     index_text = "\n".join(i for _, _, i in lines)
     captions = tuple(c for u in group for c in u.captions)
     kinds = {u.kind for u in group}
-    nav = sum(u.kind == "nav" for u in group) >= 0.6 * len(group) or (kinds <= {"text", "table"} and is_contents(text, page is not None))
+    nav = sum(u.kind == "nav" for u in group) >= 0.6 * len(group) or (kinds <= {"text", "table", "prose"} and is_contents(text, page is not None))
     kind = ("code" if kinds == {"code"} else "nav" if nav else "table" if "table" in kinds
             else "prose" if kinds == {"prose"} else "text")
     extra = {"kind": kind, "index_text": "" if index_text == text else index_text}

@@ -89,6 +89,7 @@ def _joined(chunk: Chunk) -> list[tuple[str, list[tuple[int, int]]]]:
     # lines as the file wrapped them: not a web page's (each of its lines is an element, cited by source lines)
     wrapped = not chunk.unit and chunk.kind not in ("table", "code") and not chunk.source.lower().endswith(_ELEMENTS)
     gap = False  # a blank line since the last text: a paragraph ended, whatever its last character
+    title = _bare_title(chunk.heading.rsplit(" > ", 1)[-1]) if chunk.heading else ""
     for i, raw in enumerate(chunk.text.split("\n")):
         text = _clean(raw)
         if not text or _FILE_ONLY.match(text):
@@ -99,7 +100,8 @@ def _joined(chunk: Chunk) -> list[tuple[str, list[tuple[int, int]]]]:
         open_paren = prev.count("(") > prev.count(")")
         joins = text[0].islower() or chunk.kind == "prose" or (wrapped and bool(_GOES_ON.search(prev)))
         # “I beg your pardon.” ends too, unless a line in lower case tells who said it ("asked Anna.")
-        ended = prev.endswith(_ENDS) or (prev.rstrip("\"'”’»)]").endswith(_ENDS) and not text[0].islower())
+        ended = prev.endswith(_ENDS) or (prev.rstrip("\"'”’»)]").endswith(_ENDS) and not text[0].islower()) \
+            or bool(title and _bare_title(prev) == title)  # a page's printed title ("8.5 Tidal Locking"): no sentence starts there
         if out and not gap and not starts_item and (open_paren or (joins and not ended)):
             out[-1][1].append((len(prev) + 1, i))
             out[-1] = (f"{prev} {text}", out[-1][1])
@@ -107,6 +109,17 @@ def _joined(chunk: Chunk) -> list[tuple[str, list[tuple[int, int]]]]:
             out.append((text, [(0, i)]))
         gap = False
     return out
+
+
+def repeats_heading(chunk: Chunk, text: str) -> bool:
+    """Whether ``text`` is the passage's own heading as printed on the page ("8.5 Tidal Locking"): a title, no
+    statement."""
+    return bool(chunk.heading) and _bare_title(text) == _bare_title(chunk.heading.rsplit(" > ", 1)[-1])
+
+
+def _bare_title(text: str) -> str:
+    """A title without its section number, for comparing: "3.2.7 Sound Waves" -> "sound waves"."""
+    return re.sub(r"^(?:\d+\.)*\d+\.?\s+", "", text.strip()).lower()
 
 
 def _line_at(starts: list[tuple[int, int]], offset: int) -> int:

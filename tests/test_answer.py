@@ -640,3 +640,27 @@ def test_a_why_question_is_answered_first_by_the_sentence_that_gives_a_reason():
     hit.sentences = [(Sentence(0, i, t, i), sim) for i, (t, sim) in enumerate(lines)]
     assert pick_sentences("Why do we reshape the input before training?", [hit])[0].text == lines[1][0]
     assert pick_sentences("What does training on the reshaped input take?", [hit])[0].text == lines[0][0]
+
+
+def test_a_caption_or_the_pages_printed_title_is_no_answer_sentence():
+    """"Listing 4-2: A struct that holds a reference" and a page's "8.5 Tidal Locking" name what the question names
+    and say nothing of it; the statement under them is shown first. A sentence that only mentions a figure still
+    answers."""
+    from app.sentences import pick_sentences
+    from index.search import Hit
+    from index.store import Sentence
+    from ingest import Chunk
+
+    lines = [("Listing 4-2: A struct that holds a reference, with a lifetime on the field", 0.74),
+             ("Figure 3. Tides over one lunar month", 0.70),
+             ("8.5 Tidal Locking", 0.69),
+             ("A struct that holds a reference cannot outlive the value the reference points to.", 0.60)]
+    hit = Hit(Chunk("notes/book.pdf", "Lifetimes > Tidal Locking", "\n".join(t for t, _ in lines), None, None, page=9),
+              row=0, rank=1, score=1.0)
+    hit.sentences = [(Sentence(0, i, t, i), sim) for i, (t, sim) in enumerate(lines)]
+    shown = [s.text for s in pick_sentences("How long can a struct that holds a reference live?", [hit])]
+    assert shown == [lines[3][0]], shown
+    facts = [("Figure skaters spin faster when they pull their arms in.", 0.7), ("Ice is slippery.", 0.3)]
+    skaters = Hit(Chunk("notes/ice.md", "", "\n".join(t for t, _ in facts), 1, 2, lines=(1, 2)), row=1, rank=1, score=1.0)
+    skaters.sentences = [(Sentence(1, i, t, i), sim) for i, (t, sim) in enumerate(facts)]
+    assert pick_sentences("Why do skaters spin faster?", [skaters])[0].text == facts[0][0]

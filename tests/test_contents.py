@@ -19,6 +19,8 @@ CONTENTS = {
     "PART II\nItem 5. | Market for Common Equity | 12"),
     "dot leaders": (TYPED, "Preface ........ 1\nThe Cell ........ 7\nMembranes and Transport ........ 23\nEnzymes "
     "........ 41\nRespiration ........ 58"),
+    "dot leaders, each page on the line below": (PRINTED, "140\n8.4 Tides and the Moon . . . . . . . . . .\n141\n"
+    "8.5 Tidal Locking . . . . . . . . . . . .\n143\n8.6 Orbital Resonance . . . . . . . .\n144\n8.7 Ring Systems . . . .\n147"),
     "a list under a Contents line": (TYPED, "Contents\nThe cell and its parts 3\nMembranes and transport 17\n"
     "Enzymes at work 29\nRespiration and energy 44"),
 }
@@ -48,6 +50,15 @@ NOT_CONTENTS = {
 def test_a_table_of_contents_is_recognised(name):
     printed, text = CONTENTS[name]
     assert is_contents(text, printed)
+
+
+def test_a_contents_page_read_as_running_prose_is_navigation():
+    """A PDF's contents page has long lines, so it reads as hard-wrapped prose: it is navigation all the same."""
+    from ingest.pack import Unit, pack
+
+    lines = CONTENTS["dot leaders, each page on the line below"][1].split("\n")
+    units = [Unit(0, line, kind="prose", paragraph_end=i == len(lines) - 1) for i, line in enumerate(lines)]
+    assert [c.kind for c in pack(units, "notes/book.pdf", "", page=5)] == ["nav"]
 
 
 @pytest.mark.parametrize("name", sorted(NOT_CONTENTS))

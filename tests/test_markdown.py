@@ -343,6 +343,21 @@ def test_a_line_ending_in_a_word_that_cannot_end_a_sentence_goes_on_before_a_cap
     assert len(split_sentences(web)) == 2
 
 
+def test_a_pages_printed_section_title_starts_no_sentence():
+    """A PDF page prints its section's title over the running text ("8.5 Tidal Locking" / "Over millions of years
+    ..."): in running prose the two lines would join into one sentence, so the title would open the answer."""
+    from ingest import Chunk
+
+    page = Chunk(source="notes/book.pdf", heading="Orbits > Tidal Locking", start_line=None, end_line=None, page=12,
+                 text="8.5 Tidal Locking\nOver millions of years a moon comes to show its planet one face,\nas ours does.",
+                 kind="prose")
+    assert [s for s, _, _ in split_sentences(page)] == ["8.5 Tidal Locking",
+                                                        "Over millions of years a moon comes to show its planet one face, as ours does."]
+    other = Chunk(source="notes/book.pdf", heading="Orbits > Resonance", start_line=None, end_line=None, page=12,
+                  text=page.text, kind="prose")  # not its own title: a line of running text like any other
+    assert len(split_sentences(other)) == 1
+
+
 def test_a_sentence_is_cited_to_the_lines_it_stands_on_not_its_whole_paragraph(tmp_path):
     """A hard-wrapped paragraph: each sentence cites its own lines (a card or an answer sentence points at them);
     a closed quotation ends its sentence, and a blank line ends a paragraph whatever its last character."""
