@@ -16,7 +16,7 @@ from index import Hit
 from index.lexical import tokenize
 from index.roles import gives_reason
 from index.search import asks_why, reads_like_code
-from ingest.sentences import ENDED, repeats_heading
+from ingest.sentences import ANNOUNCES, ENDED, repeats_heading
 
 FROM_TOP = 3  # the answer's sentences come from this many of the best passages (the search scores theirs)
 TITLE_WORDS = 8  # a line in capitals this short is a title (_is_title)
@@ -69,12 +69,7 @@ _POINTS_AWAY = re.compile(r"^\W*(?:(?:note|tip|hint)\s*:\s*)?(?:(?:alternate(?:l
                           r"(?:lesson|chapter|section|unit|module|video)s?)\b", re.I)
 
 
-# A sentence that announces what follows instead of saying it: "X differs from Y in a few important ways."
-_ANNOUNCES = re.compile(r"\b(?:in (?:a few|several|many|some|two|three|four|a number of|different) (?:\w+ )?ways|as follows|"
-                        r"the following)\W*$", re.I)
-
-
-# A label over a figure, a table or a listing: "Figure 3: ...", "Table 2.1 - ...", "Listing 10-4: ...".
+# A label over a figure, a table or a listing: "Figure 3: ...", "Table 2.1 - ...", "Listing 4-2: ...".
 _CAPTION = re.compile(r"^\W*(?:Listing|Figure|Fig\.|Table|Exhibit|Chart|Diagram|Illustration|Plate|Graph)\s+"
                       r"[\dIVXivx][\w.\-]*\s*[:.—–-]\s", re.I)
 _URL = re.compile(r"(?:https?\s?:\s?/\s?/|www\.)\S*", re.I)
@@ -135,7 +130,7 @@ def pick_sentences(question: str, hits: list[Hit], limit: int = 3, from_top: int
             if text.rstrip().endswith("?") or _ASKS.search(text) or (own and len(own - words) <= 1
                                                                    and not _denies(text, question)):
                 score -= 0.2  # a question restated in the notes, or a line saying only what was asked, is no answer
-            if _POINTS_AWAY.match(text) or _ANNOUNCES.search(text):
+            if _POINTS_AWAY.match(text) or ANNOUNCES.search(text):
                 score -= 0.2  # it sends the reader elsewhere, or announces what follows: it says nothing itself
             if wants_number and _NUMBER.search(text):
                 score += ANSWER_KIND  # "how many / how long" is answered by a number

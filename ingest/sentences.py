@@ -90,7 +90,10 @@ def _joined(chunk: Chunk) -> list[tuple[str, list[tuple[int, int]]]]:
     wrapped = not chunk.unit and chunk.kind not in ("table", "code") and not chunk.source.lower().endswith(_ELEMENTS)
     gap = False  # a blank line since the last text: a paragraph ended, whatever its last character
     title = _bare_title(chunk.heading.rsplit(" > ", 1)[-1]) if chunk.heading else ""
-    for i, raw in enumerate(chunk.text.split("\n")):
+    raws = chunk.text.split("\n")
+    numbered = wrapped and len(chunk.lines) == len(raws)  # each text line's own file line: a skipped one was blank
+    for i, raw in enumerate(raws):
+        gap = gap or (numbered and i > 0 and chunk.lines[i] > chunk.lines[i - 1] + 1)
         text = _clean(raw)
         if not text or _FILE_ONLY.match(text):
             gap = gap or not text
@@ -147,6 +150,12 @@ def sentence_context(chunk: Chunk, sentence: str) -> str:
     """What gets embedded for a sentence: its innermost heading gives it context."""
     inner = chunk.heading.rsplit(" > ", 1)[-1] if chunk.heading else ""
     return f"{inner}: {sentence}" if inner else sentence
+
+
+# A sentence that announces what follows and says nothing itself: "They differ in a few important ways.", "... as
+# follows:" (not the answer to a question, nor the consequence of a rule).
+ANNOUNCES = re.compile(r"\b(?:in (?:a few|several|many|some|two|three|four|a number of|different) (?:\w+ )?ways|as follows|"
+                        r"the following)\W*$", re.I)
 
 
 ENDED = (*_ENDS, '"', "”", "’", "'", ")", "]")  # a sentence ending so is finished, closing quote or bracket and all

@@ -32,7 +32,7 @@ LABELS = Path(__file__).parent / "data" / "cards_labelled.jsonl"
 SAMPLE, SEED = 100, 2026
 # Every card is labelled, so the share over all of them guards what is reached (the stronger measure); the random
 # sample of 100 the issue asks for must meet its aim of nine in ten (the prose set its own floor).
-GOOD_SHARE = {"aws": 0.92, "ml-for-beginners": 0.93, "prose": 0.80}
+GOOD_SHARE = {"aws": 0.92, "ml-for-beginners": 0.93, "prose": 0.81}
 SAMPLE_SHARE = {"aws": 0.90, "ml-for-beginners": 0.90, "prose": 0.80}
 MIN_CARDS = 150  # on the course notes (150 now: 8 "what does X do" facts, 2 from fixes; 140 before those: 8 rules "if ..., then …?", 3 "what does X do?" from a gloss; 129 before those: 3 spelled out by their heading, 9 yes/no, 14 reverse, 4 definitions before an arrow; 107 before those, 8 of
 # them yes/no; 99 before those; 179 before the rubric, 44% of them good)

@@ -358,6 +358,20 @@ def test_a_pages_printed_section_title_starts_no_sentence():
     assert len(split_sentences(other)) == 1
 
 
+def test_a_blank_line_in_the_file_ends_a_sentence_in_running_prose():
+    """A novel's "CHAPTER NINE" stands alone between blank lines; a passage keeps only its text lines, so the blank
+    line is known from the line numbers: the chapter's first sentence does not open with its title."""
+    from ingest import Chunk
+
+    text = "They parted at the gate, and the rain went on.\nCHAPTER NINE\nThe ship sailed at dawn, and nobody\nwatched it go."
+    novel = Chunk(source="notes/novel.txt", heading="", start_line=10, end_line=15, text=text, lines=(10, 12, 14, 15),
+                  kind="prose")
+    assert "The ship sailed at dawn, and nobody watched it go." in [s for s, _, _ in split_sentences(novel)]
+    joined = Chunk(source="notes/novel.txt", heading="", start_line=10, end_line=13, text=text, lines=(10, 11, 12, 13),
+                   kind="prose")  # no blank line between them: wrapped lines of one paragraph
+    assert not any(s.startswith("The ship") for s, _, _ in split_sentences(joined))
+
+
 def test_a_sentence_is_cited_to_the_lines_it_stands_on_not_its_whole_paragraph(tmp_path):
     """A hard-wrapped paragraph: each sentence cites its own lines (a card or an answer sentence points at them);
     a closed quotation ends its sentence, and a blank line ends a paragraph whatever its last character."""

@@ -22,6 +22,8 @@ TEXTS = {
     "Dash": "Assignments do not copy data — they just bind names to objects in memory",
     "So": "The parser does not strip indentation from string literals, so tools have to strip it",
     "Preposition": "In other words the folder holding the link is not added to the search path",
+    # the clause's subject comes after its comma: "Does while the press have ...?" would be no question
+    "Clause": "While the old press does not have a colour drum, it does print fine grey tones",
     # advice not to do something, as a rule of the subject or as an instruction
     "Advice": "Cooking oil should never be poured down a kitchen sink",
     "Never": "Never mix household bleach with ammonia in a closed room",
@@ -42,7 +44,7 @@ def test_what_the_notes_rule_out_or_allow_is_asked_as_a_question():
     assert cards["Routing"] == ("Can a gateway route to several target pools at once in one region?", "Yes")
     assert cards["Zones"] == ("Can a disk made in eu-west-2a be attached to a machine in us-east-1b?", "No")
     assert "Walkthrough" not in cards
-    assert not {"Dash", "So", "Preposition"} & set(cards), cards
+    assert not {"Dash", "So", "Preposition", "Clause"} & set(cards), cards
 
 
 def test_advice_not_to_do_something_is_asked_as_should_you():
@@ -95,6 +97,8 @@ RULES = {
     "Flag": "If the -l flag is given, the commands are listed on standard output instead of run",
     "Operands": "If any arguments are supplied, they become the positional parameters of the script",
     "Pointer": "If that file does not exist or cannot be read, the ultimate default is the system one",
+    # what follows only announces that something changes
+    "Announces": "When a kettle boils dry, the heating element fails in several ways",
 }
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from ingest.sentences import ANNOUNCES
+
 from .fitness import INSTRUCTIONS, PREPOSITIONS, balanced, content_words
 from .yesno import HEDGED
 
@@ -48,8 +50,8 @@ def then(sentence: str) -> tuple[str, str] | None:
         return None  # "When leaving a harbour, sailors ...", "If set to zero, ...": what it is said of is not shown
     if len(content_words(cond.split(" ", 1)[1])) < 2 or len(content_words(result)) < 3 or len(result.split()) > MAX_RESULT:
         return None
-    if HEDGED.search(result) or re.search(r"\b(?:may|would|could)\b", result) or not balanced(cond, ("()",)) \
+    if HEDGED.search(result) or re.search(r"\b(?:may|would|could)\b", result) or ANNOUNCES.search(result) or not balanced(cond, ("()",)) \
             or re.search(r"\bexamples?\b|\be\.g\.", cond) or re.match(r"^\w+(?: \w+)? (?:or|and) \w+(?: \w+)?,", result):
-        return None  # "it may have ...", "it would be nice ...": no rule; "If ... (e.g. the (a, b) ...": cut in a
+        return None  # "it may have ...", "it would be nice ...": no rule; "it changes in several ways": says none; "If ... (e.g. the (a, b) ...": cut in a
         # bracket; "If the tank holds oil, gas or water vapour, ...": the comma was a list's
     return f"{cond}, then …?", result

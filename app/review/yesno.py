@@ -29,7 +29,9 @@ _SENTENCE = re.compile(rf"^{_CLAUSE}{_SUBJECT}\s+(?P<verb>{_VERB})\s+(?P<rest>[a
 _NOT_A_SUBJECT = {"it", "this", "that", "these", "those", "they", "he", "she", "there", "which", "what", "who", "one",
                   "i", "we", "us", "such", "someone", "anyone", "everyone", "nobody", "something", "anything", "everything",
                   # a quantity of the subject: "some states do not allow" does not answer "do some states allow?"
-                  "some", "many", "most", "few", "several", "certain", "various", "other", "others", "not", "no"}
+                  "some", "many", "most", "few", "several", "certain", "various", "other", "others", "not", "no",
+                  # a clause's opening word: "While the press does not ..., it does ..." has its subject after the comma
+                  "while", "whilst", "although", "though", "because", "since", "as", "unless", "whereas"}
 _VERBLIKE = re.compile(r"\b(?:is|are|was|were|be|been|has|have|had|will|would|should|could|may|might|must|and|or|but|"
                        r"because|which|that|who|if|when)\b", re.I)
 HEDGED = re.compile(r"\b(?:maybe|perhaps|probably|possibly|sometimes|usually|often|might|appears?|seems?|likely)\b", re.I)
