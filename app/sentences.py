@@ -16,7 +16,9 @@ from index import Hit
 from index.lexical import tokenize
 from index.roles import gives_reason
 from index.search import asks_why, reads_like_code
-from ingest.sentences import ANNOUNCES, ENDED, repeats_heading
+from ingest.sentences import CAPTION, ENDED, repeats_heading
+
+from .shapes import ANNOUNCES
 
 FROM_TOP = 3  # the answer's sentences come from this many of the best passages (the search scores theirs)
 TITLE_WORDS = 8  # a line in capitals this short is a title (_is_title)
@@ -69,9 +71,6 @@ _POINTS_AWAY = re.compile(r"^\W*(?:(?:note|tip|hint)\s*:\s*)?(?:(?:alternate(?:l
                           r"(?:lesson|chapter|section|unit|module|video)s?)\b", re.I)
 
 
-# A label over a figure, a table or a listing: "Figure 3: ...", "Table 2.1 - ...", "Listing 4-2: ...".
-_CAPTION = re.compile(r"^\W*(?:Listing|Figure|Fig\.|Table|Exhibit|Chart|Diagram|Illustration|Plate|Graph)\s+"
-                      r"[\dIVXivx][\w.\-]*\s*[:.—–-]\s", re.I)
 _URL = re.compile(r"(?:https?\s?:\s?/\s?/|www\.)\S*", re.I)
 _CITES = re.compile(r"^\W*(?:\[\d+\]|(?:archived|retrieved)\s*(?:\(|from\b|on\b))|^\W*[\"“][^\"”]+[\"”]\s*\((?:https?|www)", re.I)
 
@@ -121,7 +120,7 @@ def pick_sentences(question: str, hits: list[Hit], limit: int = 3, from_top: int
             text = _whole(sentence)
             if hit.chunk.page is not None and (_is_title(sentence.text) or repeats_heading(hit.chunk, sentence.text)):
                 continue  # on a page: "A HISTORY OF THE RIVER.", "CHAPTER XII" name what follows, they answer nothing
-            if _reference(text) or _CAPTION.match(text):
+            if _reference(text) or CAPTION.match(text):
                 continue  # a source's title and address, or a figure's caption: it names what the question names and
                 # tells nothing ("Listing 4-2: A pump with two valves" heads what answers)
             score = sim + 0.03 * (from_top - hit.rank)  # retrieval already weighed the whole passage

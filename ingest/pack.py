@@ -208,7 +208,7 @@ def _chunk(group: list[Unit], source: str, heading: str, page: int | None) -> Ch
     index_text = "\n".join(i for _, _, i in lines)
     captions = tuple(c for u in group for c in u.captions)
     kinds = {u.kind for u in group}
-    nav = sum(u.kind == "nav" for u in group) >= 0.6 * len(group) or (kinds <= {"text", "table", "prose"} and is_contents(text, page is not None))
+    nav = sum(u.kind == "nav" for u in group) >= 0.6 * len(group) or (kinds <= {"text", "table", "prose"} and is_contents(text, page is not None and "prose" not in kinds))
     kind = ("code" if kinds == {"code"} else "nav" if nav else "table" if "table" in kinds
             else "prose" if kinds == {"prose"} else "text")
     extra = {"kind": kind, "index_text": "" if index_text == text else index_text}

@@ -33,6 +33,11 @@ MIN_WORDS = 3
 # "Reliance to be told"): where lines are the file's own (a PDF page, a text or Markdown file; not a paragraph,
 # slide, cell or web page element a reader set apart, nor a table or code) the next line goes on with it even when
 # it starts with a capital, as text wrapped in a narrow column does. "Vitamin A", "X OR Y" are no such words.
+_SKIPS_LINES = (".md", ".markdown")  # readers that leave out lines inside a paragraph
+# A label over a figure, a table or a listing: "Figure 3: ...", "Table 2.1 - ...", "Listing 4-2: ..." (not "Table
+# salt is ...", "Figure x - axis"): it names what follows and says nothing itself.
+CAPTION = re.compile(r"^\W*(?:Listing|Figure|Fig\.|Table|Exhibit|Chart|Diagram|Illustration|Plate|Graph)\s+"
+                     r"(?:\d[\w.\-]*|(?-i:[IVXLC]+)\b)\s*[:.—–-]\s", re.I)
 _ELEMENTS = (".html", ".htm")  # readers whose passage lines are blocks set apart, though cited by source lines
 _GOES_ON = re.compile(r"\b(?:a|an|the|of|to|in|on|at|by|for|from|with|into|onto|than|and|or|nor|but|as|that|which|"
                       r"whose|is|are|was|were|be|been|its|their|our|your|his|her|my)$")
@@ -89,11 +94,13 @@ def _joined(chunk: Chunk) -> list[tuple[str, list[tuple[int, int]]]]:
     # lines as the file wrapped them: not a web page's (each of its lines is an element, cited by source lines)
     wrapped = not chunk.unit and chunk.kind not in ("table", "code") and not chunk.source.lower().endswith(_ELEMENTS)
     gap = False  # a blank line since the last text: a paragraph ended, whatever its last character
-    title = _bare_title(chunk.heading.rsplit(" > ", 1)[-1]) if chunk.heading else ""
+    title = _bare_title(_inner_heading(chunk))
     raws = chunk.text.split("\n")
-    numbered = wrapped and len(chunk.lines) == len(raws)  # each text line's own file line: a skipped one was blank
+    # each text line's own file line, in a plain text file (which keeps every line but blank ones; Markdown leaves
+    # out comments, image lines and link definitions inside a paragraph): a line skipped was blank
+    numbered = wrapped and len(chunk.lines) == len(raws) and not chunk.source.lower().endswith(_SKIPS_LINES)
     for i, raw in enumerate(raws):
-        gap = gap or (numbered and i > 0 and chunk.lines[i] > chunk.lines[i - 1] + 1)
+        gap = gap or (numbered and i > 0 and chunk.lines[i] > chunk.last_line_of(i - 1) + 1)
         text = _clean(raw)
         if not text or _FILE_ONLY.match(text):
             gap = gap or not text
@@ -102,9 +109,10 @@ def _joined(chunk: Chunk) -> list[tuple[str, list[tuple[int, int]]]]:
         prev = out[-1][0] if out else ""
         open_paren = prev.count("(") > prev.count(")")
         joins = text[0].islower() or chunk.kind == "prose" or (wrapped and bool(_GOES_ON.search(prev)))
-        # “I beg your pardon.” ends too, unless a line in lower case tells who said it ("asked Anna.")
+        # “I beg your pardon.” ends too, unless a line in lower case tells who said it ("asked Mara.")
         ended = prev.endswith(_ENDS) or (prev.rstrip("\"'”’»)]").endswith(_ENDS) and not text[0].islower()) \
-            or bool(title and _bare_title(prev) == title)  # a page's printed title ("8.5 Tidal Locking"): no sentence starts there
+            or bool(title and _bare_title(prev) == title) or bool(CAPTION.match(prev))  # a page's printed title
+        # ("8.5 Tidal Locking") or a figure's caption: no sentence runs on from it
         if out and not gap and not starts_item and (open_paren or (joins and not ended)):
             out[-1][1].append((len(prev) + 1, i))
             out[-1] = (f"{prev} {text}", out[-1][1])
@@ -117,7 +125,11 @@ def _joined(chunk: Chunk) -> list[tuple[str, list[tuple[int, int]]]]:
 def repeats_heading(chunk: Chunk, text: str) -> bool:
     """Whether ``text`` is the passage's own heading as printed on the page ("8.5 Tidal Locking"): a title, no
     statement."""
-    return bool(chunk.heading) and _bare_title(text) == _bare_title(chunk.heading.rsplit(" > ", 1)[-1])
+    return bool(chunk.heading) and _bare_title(text) == _bare_title(_inner_heading(chunk))
+
+
+def _inner_heading(chunk: Chunk) -> str:
+    return chunk.heading.rsplit(" > ", 1)[-1] if chunk.heading else ""
 
 
 def _bare_title(text: str) -> str:
@@ -148,14 +160,8 @@ def split_sentences(chunk: Chunk) -> list[tuple[str, int, int]]:
 
 def sentence_context(chunk: Chunk, sentence: str) -> str:
     """What gets embedded for a sentence: its innermost heading gives it context."""
-    inner = chunk.heading.rsplit(" > ", 1)[-1] if chunk.heading else ""
+    inner = _inner_heading(chunk)
     return f"{inner}: {sentence}" if inner else sentence
-
-
-# A sentence that announces what follows and says nothing itself: "They differ in a few important ways.", "... as
-# follows:" (not the answer to a question, nor the consequence of a rule).
-ANNOUNCES = re.compile(r"\b(?:in (?:a few|several|many|some|two|three|four|a number of|different) (?:\w+ )?ways|as follows|"
-                        r"the following)\W*$", re.I)
 
 
 ENDED = (*_ENDS, '"', "”", "’", "'", ")", "]")  # a sentence ending so is finished, closing quote or bracket and all

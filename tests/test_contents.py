@@ -59,6 +59,11 @@ def test_a_contents_page_read_as_running_prose_is_navigation():
     lines = CONTENTS["dot leaders, each page on the line below"][1].split("\n")
     units = [Unit(0, line, kind="prose", paragraph_end=i == len(lines) - 1) for i, line in enumerate(lines)]
     assert [c.kind for c in pack(units, "notes/book.pdf", "", page=5)] == ["nav"]
+    # a page of running prose whose wrapped lines happen to end on rising numbers is no contents page
+    story = ["By the spring of that year the town had lost 12", "of its mills, and the valley had lost 40",
+             "more by the time the survey, which the engineers wrote in 55", "days, reached the river at mile 63"]
+    units = [Unit(0, line, kind="prose", paragraph_end=i == len(story) - 1) for i, line in enumerate(story)]
+    assert [c.kind for c in pack(units, "notes/book.pdf", "", page=5)] == ["prose"]
 
 
 @pytest.mark.parametrize("name", sorted(NOT_CONTENTS))

@@ -370,6 +370,18 @@ def test_a_blank_line_in_the_file_ends_a_sentence_in_running_prose():
     joined = Chunk(source="notes/novel.txt", heading="", start_line=10, end_line=13, text=text, lines=(10, 11, 12, 13),
                    kind="prose")  # no blank line between them: wrapped lines of one paragraph
     assert not any(s.startswith("The ship") for s, _, _ in split_sentences(joined))
+    # Markdown leaves out a comment or an image line inside a paragraph: the line it skipped was not blank
+    note = Chunk(source="notes/pumps.md", heading="Pumps", start_line=3, end_line=5, lines=(3, 5),
+                 text="A pump moves fluid from a low\npressure region to a high one.")
+    assert [s for s, _, _ in split_sentences(note)] == ["A pump moves fluid from a low pressure region to a high one."]
+    # a figure's caption ends where its line does; "Figure x - axis" is no caption
+    page = Chunk(source="notes/moon.pdf", heading="Orbits", start_line=None, end_line=None, page=4, kind="prose",
+                 text="Figure 8.3: The orbit of the Moon\nThe Moon always shows the same face to the Earth.")
+    assert [s for s, _, _ in split_sentences(page)][-1] == "The Moon always shows the same face to the Earth."
+    from ingest.sentences import CAPTION
+
+    assert CAPTION.match("Figure 8.3: The orbit of the Moon") and CAPTION.match("Table IV - Tides by month")
+    assert not CAPTION.match("Figure x - axis shows the time of day.") and not CAPTION.match("Table salt is sodium chloride.")
 
 
 def test_a_sentence_is_cited_to_the_lines_it_stands_on_not_its_whole_paragraph(tmp_path):

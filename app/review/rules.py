@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import re
 
-from ingest.sentences import ANNOUNCES
-
+from ..shapes import ANNOUNCES
 from .fitness import INSTRUCTIONS, PREPOSITIONS, balanced, content_words
 from .yesno import HEDGED
 

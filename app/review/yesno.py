@@ -31,7 +31,7 @@ _NOT_A_SUBJECT = {"it", "this", "that", "these", "those", "they", "he", "she", "
                   # a quantity of the subject: "some states do not allow" does not answer "do some states allow?"
                   "some", "many", "most", "few", "several", "certain", "various", "other", "others", "not", "no",
                   # a clause's opening word: "While the press does not ..., it does ..." has its subject after the comma
-                  "while", "whilst", "although", "though", "because", "since", "as", "unless", "whereas"}
+                  "while", "whilst", "although", "though", "since", "as", "unless", "whereas"}
 _VERBLIKE = re.compile(r"\b(?:is|are|was|were|be|been|has|have|had|will|would|should|could|may|might|must|and|or|but|"
                        r"because|which|that|who|if|when)\b", re.I)
 HEDGED = re.compile(r"\b(?:maybe|perhaps|probably|possibly|sometimes|usually|often|might|appears?|seems?|likely)\b", re.I)
@@ -68,7 +68,7 @@ def yes_no(sentence: str, terms: Terms) -> tuple[str, str] | None:
     pre = m.group("pre") or ""
     if not pre and (first.lower() in _SMALL or (not first.isupper() and (terms.cased[first.lower()] or terms.cased[first] < 2))):
         # "Aliases cannot ..." -> "Can aliases ...": an ordinary word, capitalised for starting the sentence (not
-        # "ALB", nor a name the notes always capitalise)
+        # "GPU", nor a name the notes always capitalise)
         subject = first.lower() + subject[len(first):]
     opener = turned if pre else turned.capitalize()
     return f"{pre}{opener} {subject} {rest.rstrip('.')}?", answer
