@@ -490,3 +490,12 @@ def test_a_blank_whose_name_stands_half_in_the_card_or_an_instruction_makes_no_c
     assert not {"AES", "NAS"} & answers, cards  # an instruction is asked as "Should you ...?", never blanked
     assert ("Should you store the AES key of a vault in the same NAS share as its backups?", "No") in cards
     assert not _half_given("The Hague", "The court of ___ hears disputes between states.")  # "The" gives nothing
+
+
+def test_a_reference_entrys_sentence_about_its_unnamed_value_makes_no_card():
+    """Under an entry's name ("TIMEOUT", "--retries"), "The default value is 30" says which value only by the entry
+    the card does not show; a sentence that names what it is about still makes its card."""
+    cards = _cloze({"Entry": "The default value is 30 seconds on every system in use.",
+                    "Status": "The exit status is greater than 128 when the timer runs out first.",
+                    "Named": "The default value of the retry limit is 30 seconds on every system in use."})
+    assert [q for q, _ in cards] == ["The default value of the retry limit is ___ on every system in use."], cards

@@ -37,6 +37,11 @@ _POINTER = re.compile(r"\b(?:above|below|(?:in|one|each|that|earlier|later) less
                       r"units?|figures?|tables?|links?|notebooks?|steps?)|just (?:introduced|mentioned|shown|described)|"
                       r"for (?:a )?(?:more|further) (?:detailed )?(?:explanation|information|details?|discussion)|"
                       r"that (?:file|function|variable|option|command|value|argument|directory|flag|setting|method|field))\b", re.I)
+# A reference entry's sentence about the thing its entry names, without naming it: "The default value is 500",
+# "The value is ignored if ...", "The variable is set by ...": which value, which variable, the card does not say.
+_ENTRY = re.compile(r"^(?:The|This|Its) (?:default(?: value| setting)?|value|variable|option|setting|parameter|argument|flag|"
+                    r"return value|return status|exit status|field|property|attribute|key)s? (?:is|are|was|were|can|must|will|"
+                    r"may|has|have|defaults?|becomes?)\b", re.I)
 # A tutorial walking through its own example: the facts are of that run, not of the subject.
 # "we are loading", "your first task": a run in progress; "the former", "thereby": they lean on sentences before.
 # (a code such as "us-3b" holds no "us".)
@@ -107,7 +112,7 @@ def complete(sentence: str, prose: bool = False) -> bool:
     """A whole sentence that stands alone (see the module's rules). In running prose a lower-case start is a
     sentence cut in two; in notes it is how a list item often starts ("we write 6 objects per second")."""
     words = sentence.split()
-    if not words or _CODE.search(sentence) or _POINTER.search(sentence) or not balanced(sentence) \
+    if not words or _CODE.search(sentence) or _POINTER.search(sentence) or _ENTRY.match(sentence) or not balanced(sentence) \
             or re.search(r"\d\.\d{5,}|\b(?:returns?|returned|prints?|printed|outputs?) ['‘\"“]\w+['’\"”]", sentence):  # a printed result ("Error: 0.5570581332", "returns '3'")
         return False
     first = words[0].strip("\"'“‘(")
