@@ -66,7 +66,7 @@ MIN_ANSWER, MAX_ANSWER = 3, 18  # words: what it does, one thing, not a paragrap
 _OBJECT_PREPOSITIONS = {"to", "into", "with", "from", "across", "between", "over", "onto", "through"}
 # "Tidal power is also called ...", "Sticky labels are printed on ...": a subject of at least two words (or a name),
 # a verb of naming or one in the passive with the preposition its answer hangs from.
-_NOT_A_NOUN_PHRASE = {"is", "are", "was", "were", "be", "and", "or", "but", "has", "have", "following", "above", "below"}
+_NOT_A_NOUN_PHRASE = {"is", "are", "was", "were", "be", "and", "or", "but", "has", "have"}  # (pointers: _NOT_IN_A_NAME)
 _PASSIVE = re.compile(r"^(?P<article>(?:An?|The) )?(?P<subject>[A-Za-z][\w\-./]*(?: [\w\-./]+){0,5}?) (?P<be>is|are) "
                       r"(?:(?P<also>also) )?(?P<verb>called|known as|referred to as|"
                       r"(?!(?:indeed|need|speed|seed|feed|bleed|breed)\b)[a-z]{3,}ed (?:at|in|on|to|into|for|with|using|by)) "

@@ -76,12 +76,12 @@ def yes_no(sentence: str, terms: Terms) -> tuple[str, str] | None:
 
 def _should_not(sentence: str) -> tuple[str, str] | None:
     """("Should you mix bleach with ammonia?", "No") from advice not to do it."""
-    if not advises_against(sentence):
+    m = _ADVICE.match(sentence)
+    if not m or not advises_against(sentence):
         return None
-    verb = _ADVICE.match(sentence).group("verb")
-    rest = sentence[_ADVICE.match(sentence).end():].strip().rstrip(".")
+    verb, rest = m.group("verb"), sentence[m.end():].strip().rstrip(".")
     if verb in _DO_ANYWAY or verb.endswith("ing") or HEDGED.search(sentence) or len(rest) < 6 or re.search(r"[;:?!,]", rest) \
-            or re.search(r"\b(?:and|or|but|unless|if)\b", rest) or _VERBLIKE.search(rest) \
+            or _VERBLIKE.search(rest) or re.search(r"\bunless\b", rest) \
             or rest.split()[0].lower() in _NOT_A_SUBJECT | {"them", "him", "her"} or len(sentence.split()) > MAX_WORDS:
         return None  # "Don't forget to ...": a do; "... or you will", "... when it is": two at once; "Don't touch them"
     return f"Should you {verb} {rest}?", "No"
