@@ -15,13 +15,13 @@ from .answer import QUESTION_WORDS
 _CONNECTIVE = re.compile(r"^\s*(?:(?:and|but|or|also|so|then)\s+)?(?:what about|how about|what if|why not|same for)\b"
                          r"|^\s*(?:and|but|or|also|so|then)\b", re.I)
 _BACK = re.compile(r"\b(?:it|its|they|them|their|this|that|those|these|he|him|his|she|her|there|former|latter|"
-                   r"(?:first|second|third|last|other) one)\b", re.I)
+                   r"(?:first|second|third|last|other) one|the (?:resulting|above|same one))\b", re.I)
 _CLAUSE = re.compile(r"\s*,?\s*(?:how|why|what|when|where|which|who|whom|whose|does|do|did|is|are|was|were|can|could|"
                      r"should|would|will|has|have|had)\b", re.I)
 _ASKS_ABOUT = re.compile(r"\s*(?:what|who|which|where|when|how|why)\s+(?:is|are|was|were|does|do|did)\s+\w", re.I)
 _CONDITION = re.compile(r"\s*,?\s*(?:if|unless|when|whenever|because|although|while)\b", re.I)  # "and if it fails, ...": a
 # condition on the question before, not a new subject
-_GENERIC = {"give", "exampl", "one", "happen", "next", "work", "mean", "tell", "explain", "say", "use", "differ",
+_GENERIC = {"give", "exampl", "one", "happen", "next", "result", "work", "mean", "tell", "explain", "say", "use", "differ",
             # ordinals point at what the last answer listed ("and the first one?"); they name no subject
             "first", "second", "third", "last", "other", "previous", "former", "latter"}
 MAX_FOLLOW_UP_WORDS = 10  # longer questions carry their own context

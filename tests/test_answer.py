@@ -70,12 +70,15 @@ def test_ordinals_and_conditions_are_no_new_subject():
 def test_follow_up_detection():
     for turn in ["and what about FIFO queues?", "How do I enable it?", "why?", "and EFS?", "can they be encrypted?",
                  "is it expensive?", "what happened next?", "did Norwich win it?", "was he punished for it?",
-                 "What is it?", "How long?", "Who wrote it?", "What are they?"]:
+                 "What is it?", "How long?", "Who wrote it?", "What are they?",
+                 # a definite "the resulting ..." / "the above ..." points at what the last answer made or showed
+                 "how do I read the resulting chart?", "What does the above code print?"]:
         assert is_follow_up(turn), turn
     # a short question that names its own subject is a new question ("What is Lambda?" after an MFA question)
     for turn in ["How does Kinesis scale with shards when producers write too much?", "What is Lambda?", "Who is Pierre?",
                  "And how does K-means pick its centroids?", "And what is overfitting?",
-                 "What is the capital of the empire in that novel chapter list?"]:
+                 "What is the capital of the empire in that novel chapter list?",
+                 "Is EBS the same as EFS?", "What was the result of the vote in Parliament?"]:
         assert not is_follow_up(turn), turn
 
 
