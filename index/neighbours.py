@@ -18,12 +18,17 @@ JOIN_WITHIN = 3  # ranks: a neighbour ranked this high belongs to the same answe
 # an excerpt is three passages at most
 
 
+RUNNING = ("lines", "paragraph", "chapter")  # units numbered line by line through a passage
+
+
 def joinable(a: Chunk, b: Chunk) -> bool:
     """Whether ``a`` and ``b`` (neighbouring rows of an index) may be read as one excerpt with one citation. Cited
-    by lines, each sentence keeps its own line; cited by a unit (page, slide, paragraph, cell), a sentence is cited by
-    its passage's unit, so only passages of the same unit join (two passages of one page, not of two slides)."""
+    by lines or paragraphs (Word, EPUB), each sentence keeps its own line or paragraph, so a story's setup in one
+    paragraph and its answer in the next join (a Word copy of the prose corpus: hit@1 0.436 -> 0.509); cited by a
+    unit read on its own (page, slide, cell), a sentence is cited by its passage's unit, so only passages of the same
+    unit join (two passages of one page, not of two slides)."""
     return (a.source == b.source and a.heading == b.heading and a.page == b.page and a.kind == b.kind
-            and a.unit == b.unit and a.chapter == b.chapter and (a.unit_kind == "lines" or a.span == b.span))
+            and a.unit == b.unit and a.chapter == b.chapter and (a.unit_kind in RUNNING or a.span == b.span))
 
 
 def shares_line(a: Chunk, b: Chunk) -> bool:

@@ -19,7 +19,7 @@ TARGET_CHARS = 500  # close a passage at a paragraph end once it is this long
 MAX_CHARS = 680  # never grow a passage past this by adding a unit
 MIN_CHARS = 160  # a last passage shorter than this joins the one before when both fit in MAX_CHARS
 LONG_LINE = 480  # longer lines are split at sentence boundaries
-CHUNKER_VERSION = "blocks-v22"  # bump when any rule here or in the readers changes what passages are
+CHUNKER_VERSION = "blocks-v23"  # bump when any rule here or in the readers changes what passages are
 
 
 @dataclass
@@ -33,6 +33,31 @@ class Unit:
     index_text: str | None = None  # what retrieval reads, when it differs from ``text``
     keep_with_next: bool = False  # a lead-in ("Use UDP when:") stays with what follows
     end: int = 0  # the last source line its text stands on, when past ``line`` (a web page wraps a sentence)
+
+
+# A document of long paragraphs under few headings (a novel, an article) is running prose whether or not its lines are
+# hard-wrapped: a Word or EPUB novel, a story saved one paragraph a line. Notes have a heading every 1,000-1,500
+# characters (the course notes and ML lessons: 7-21 per 10,000), a novel a chapter every 10,000 or more.
+PROSE_HEADINGS = 3  # distinct headings per 10,000 characters, at most
+PROSE_LONG_SHARE = 0.5  # of the text in paragraph lines of PROSE_LINE characters or more
+PROSE_LINE = 150
+PROSE_MIN_CHARS = 5000  # shorter documents do not tell
+
+
+def running_prose(chunks: list[Chunk]) -> list[Chunk]:
+    """``chunks`` (one file's) as running prose when the file reads as such and is not marked already: its text
+    passages become "prose" (read with their neighbours by search and answers, as hard-wrapped prose is)."""
+    total = sum(len(c.text) for c in chunks)
+    text = [c for c in chunks if c.kind == "text"]
+    if (total < PROSE_MIN_CHARS or any(c.kind == "prose" for c in chunks)
+            or any(c.unit_kind not in ("lines", "paragraph", "chapter") for c in chunks)
+            or sum(len(c.text) for c in text) < 0.9 * total
+            or len({c.heading for c in chunks}) * 10000 > PROSE_HEADINGS * total):
+        return chunks
+    lines = [line for c in text for line in c.text.split("\n")]
+    if sum(len(line) for line in lines if len(line) >= PROSE_LINE) < PROSE_LONG_SHARE * sum(len(line) for line in lines):
+        return chunks
+    return [replace(c, kind="prose") if c.kind == "text" else c for c in chunks]
 
 
 def split_long(text: str, limit: int = LONG_LINE) -> list[str]:

@@ -108,7 +108,7 @@ def _joined(chunk: Chunk) -> list[tuple[str, list[tuple[int, int]]]]:
         starts_item = _starts_item(raw)
         prev = out[-1][0] if out else ""
         open_paren = prev.count("(") > prev.count(")")
-        joins = text[0].islower() or chunk.kind == "prose" or (wrapped and bool(_GOES_ON.search(prev)))
+        joins = text[0].islower() or (chunk.kind == "prose" and not chunk.unit) or (wrapped and bool(_GOES_ON.search(prev)))
         # “I beg your pardon.” ends too, unless a line in lower case tells who said it ("asked Mara.")
         ended = prev.endswith(_ENDS) or (prev.rstrip("\"'”’»)]").endswith(_ENDS) and not text[0].islower()) \
             or bool(title and _bare_title(prev) == title) or bool(CAPTION.match(prev))  # a page's printed title

@@ -127,3 +127,44 @@ def test_bad_text_files_get_a_clear_error(tmp_path, data, expected):
 def test_separator_heading_is_not_a_section():
     chunks = chunk_markdown(["## A", "x y z", "## =====", "## B", "b text here"], "n.md")
     assert [c.heading for c in chunks] == ["A", "B"]
+
+
+def _tale(n: int = 24) -> list[str]:
+    """Long paragraphs of an invented story, each its own."""
+    return [f"On the morning of day {i} the ferryman Oskar rowed the grain across the lake to the mill, counting "
+            f"{i + 3} sacks as the mist lifted; the miller's daughter paid him in bread and told him the road to the "
+            f"quarry had flooded again, so he would have to wait until evening before the carts came down." for i in range(n)]
+
+
+def test_a_story_of_long_paragraphs_reads_as_prose_whether_or_not_it_is_hard_wrapped(tmp_path):
+    """A novel saved one paragraph a line, or written in Word, is read as running prose (its passages read with
+    their neighbours) as a hard-wrapped one is; notes with a heading every few paragraphs are not, nor a short file."""
+    import docx
+
+    paragraphs = _tale()
+    (tmp_path / "tale.txt").write_text("\n\n".join(paragraphs) + "\n", encoding="utf-8")
+    doc = docx.Document()
+    doc.add_heading("Chapter One", level=1)
+    for p in ["CHAPTER ONE", *paragraphs]:
+        doc.add_paragraph(p)
+    doc.save(tmp_path / "tale.docx")
+    (tmp_path / "notes.md").write_text("".join(f"## Crossing {i}\n\n{p}\n\n" for i, p in enumerate(paragraphs)), encoding="utf-8")
+    (tmp_path / "short.txt").write_text("\n\n".join(paragraphs[:3]) + "\n", encoding="utf-8")
+    kinds = {name: {c.kind for c in load(NoteFile(tmp_path / name, f"notes/{name}")).chunks}
+             for name in ("tale.txt", "tale.docx", "notes.md", "short.txt")}
+    assert kinds == {"tale.txt": {"prose"}, "tale.docx": {"prose"}, "notes.md": {"text"}, "short.txt": {"text"}}
+
+
+def test_a_word_story_keeps_each_paragraph_its_own_sentences(tmp_path):
+    """In running prose read from Word each line is a paragraph: a chapter title ends where its paragraph does."""
+    import docx
+
+    from ingest.sentences import split_sentences
+
+    doc = docx.Document()
+    for p in ["THE SECOND CROSSING OF THE LAKE", *_tale()]:
+        doc.add_paragraph(p)
+    doc.save(tmp_path / "tale.docx")
+    first = load(NoteFile(tmp_path / "tale.docx", "notes/tale.docx")).chunks[0]
+    assert first.kind == "prose"
+    assert [text for text, _, _ in split_sentences(first)][0] == "THE SECOND CROSSING OF THE LAKE"

@@ -157,3 +157,18 @@ def test_a_prose_passage_gains_a_share_of_its_better_neighbours_score(isolated_h
     story = [i for i, p in enumerate(prose) if p]
     alone = np.array([story[0], story[2]])
     assert np.allclose(searcher._in_scene(alone, fused[alone]), fused[alone])
+
+
+def test_passages_of_neighbouring_paragraphs_join_and_each_sentence_keeps_its_paragraph():
+    """A Word or EPUB story is cited by paragraph: a setup in one paragraph and its answer in the next are one
+    excerpt cited by both, and a sentence of the excerpt still names its own paragraph."""
+    para = lambda first, text, chapter=None: Chunk("notes/s.docx", "", text, lines=tuple(  # noqa: E731
+        range(first, first + text.count("\n") + 1)), unit="chapter" if chapter else "paragraph", first=first,
+        last=first + text.count("\n"), chapter=chapter)
+    setup, answer = para(40, "The keeper climbed the stairs.\nHe lit a candle."), para(42, "He found the lantern cracked.")
+    assert joinable(setup, answer)
+    joined = join([setup, answer])
+    assert joined.citation == "notes/s.docx, ¶ 40-42"
+    assert joined.cite(joined.line_of(2), joined.line_of(2)) == "notes/s.docx, ¶ 42"
+    assert joinable(para(3, "One.", chapter=2), para(4, "Two.", chapter=2))
+    assert not joinable(para(3, "One.", chapter=2), para(4, "Two.", chapter=3))  # two chapters are two places
