@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Iterable
 
-from .pack import Unit, pack, split_long
+from .pack import Unit, pack, reads_as_prose, split_long
 from .records import Chunk
 
 MIN_SECTION = 120  # a section shorter than this is read with its first sub-section (as in Markdown)
@@ -40,6 +40,10 @@ def chunk_blocks(blocks: Iterable[Block], source: str, unit: str, *, heading: tu
     stack: list[tuple[int, str]] = []
     units: list[Unit] = []
     current: int | None = None  # the number being read, when ``whole``
+    blocks = list(blocks)
+    story = not whole and unit != "page" and reads_as_prose(  # running prose: packed sentence by sentence
+        [b.text for b in blocks if not b.level and b.kind == "text"], sum(1 for b in blocks if b.level),
+        sum(len(b.text) for b in blocks if not b.level and b.kind != "text"))
 
     def path() -> str:
         return " > ".join([*heading, *(t for _, t in stack)])
@@ -76,10 +80,10 @@ def chunk_blocks(blocks: Iterable[Block], source: str, unit: str, *, heading: tu
             continue
         lines = text.split("\n") if block.kind == "code" else [text]
         for line in lines:
-            pieces = split_long(line) if block.kind != "code" else [line]
+            pieces = split_long(line, each_sentence=story) if block.kind != "code" else [line]
             if block.indent:  # under its "- ", a long item's later pieces align with its text
                 pieces = ["  " * block.indent + ("" if i == 0 else "  ") + p for i, p in enumerate(pieces)]
-            units.extend(Unit(block.number, piece, kind=block.kind, end=block.end or 0,
+            units.extend(Unit(block.number, piece, kind="prose" if story and block.kind == "text" else block.kind, end=block.end or 0,
                               index_text=block.index_text if len(pieces) == 1 and len(lines) == 1 else None)
                          for piece in pieces)
         if units:

@@ -14,7 +14,7 @@ from dataclasses import replace
 
 from .inline import caption, display, display_lines, heading_text, link_opens, link_reach  # noqa: F401 - caption is part of this module's API
 from .links import references
-from .pack import Unit, flow, pack, split_long, wrap_width
+from .pack import Unit, flow, pack, reads_as_prose, split_long, wrap_width
 from .records import Chunk
 
 BOLD_LEVEL, ITALIC_LEVEL = 7, 8  # below every '#' level
@@ -321,12 +321,14 @@ def _tag_close(lines: list[str], i: int) -> int:
 def chunk_plain(lines: list[str], source: str) -> list[Chunk]:
     """Plain text: paragraphs separated by blank lines, no headings; hard-wrapped prose read as prose."""
     width = wrap_width(lines)
+    # unwrapped, a story or article saved one paragraph a line is still running prose (pack.reads_as_prose)
+    kind = "prose" if width is None and reads_as_prose([line.strip() for line in lines if line.strip()], 0) else "text"
     units: list[Unit] = []
     paragraph: list[tuple[int, str]] = []
     for number, line in enumerate([*lines, ""], start=1):
         if line.strip():
             paragraph.append((number, line.strip()))
         elif paragraph:
-            units.extend(flow(paragraph, width))
+            units.extend(flow(paragraph, width, kind))
             paragraph = []
     return pack(units, source, "")

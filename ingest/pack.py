@@ -19,7 +19,7 @@ TARGET_CHARS = 500  # close a passage at a paragraph end once it is this long
 MAX_CHARS = 680  # never grow a passage past this by adding a unit
 MIN_CHARS = 160  # a last passage shorter than this joins the one before when both fit in MAX_CHARS
 LONG_LINE = 480  # longer lines are split at sentence boundaries
-CHUNKER_VERSION = "blocks-v23"  # bump when any rule here or in the readers changes what passages are
+CHUNKER_VERSION = "blocks-v24"  # bump when any rule here or in the readers changes what passages are
 
 
 @dataclass
@@ -44,29 +44,37 @@ PROSE_LINE = 150
 PROSE_MIN_CHARS = 5000  # shorter documents do not tell
 
 
+def reads_as_prose(lines: list[str], headings: int, other_chars: int = 0) -> bool:
+    """Whether a document of text ``lines`` (paragraph lines), ``headings`` sections and ``other_chars`` of code,
+    tables and lists of links reads as running prose (the rule above)."""
+    chars = sum(len(line) for line in lines)
+    total = chars + other_chars
+    return (total >= PROSE_MIN_CHARS and other_chars <= 0.1 * total and headings * 10000 <= PROSE_HEADINGS * total
+            and sum(len(line) for line in lines if len(line) >= PROSE_LINE) >= PROSE_LONG_SHARE * chars)
+
+
 def running_prose(chunks: list[Chunk]) -> list[Chunk]:
     """``chunks`` (one file's) as running prose when the file reads as such and is not marked already: its text
-    passages become "prose" (read with their neighbours by search and answers, as hard-wrapped prose is)."""
-    total = sum(len(c.text) for c in chunks)
-    text = [c for c in chunks if c.kind == "text"]
-    if (total < PROSE_MIN_CHARS or any(c.kind == "prose" for c in chunks)
-            or any(c.unit_kind not in ("lines", "paragraph", "chapter") for c in chunks)
-            or sum(len(c.text) for c in text) < 0.9 * total
-            or len({c.heading for c in chunks}) * 10000 > PROSE_HEADINGS * total):
+    passages become "prose" (read with their neighbours by search and answers, as hard-wrapped prose is). The plain
+    text and document readers decide before packing (their passages are then packed sentence by sentence); this
+    catches the rest (a Markdown article without sections)."""
+    if any(c.kind == "prose" or c.unit_kind not in ("lines", "paragraph", "chapter") for c in chunks):
         return chunks
+    text = [c for c in chunks if c.kind == "text"]
     lines = [line for c in text for line in c.text.split("\n")]
-    if sum(len(line) for line in lines if len(line) >= PROSE_LINE) < PROSE_LONG_SHARE * sum(len(line) for line in lines):
+    if not reads_as_prose(lines, len({c.heading for c in chunks}), sum(len(c.text) for c in chunks if c.kind != "text")):
         return chunks
     return [replace(c, kind="prose") if c.kind == "text" else c for c in chunks]
 
 
-def split_long(text: str, limit: int = LONG_LINE) -> list[str]:
-    """Split text at sentence ends into pieces of at most ``limit`` characters.
+def split_long(text: str, limit: int = LONG_LINE, each_sentence: bool = False) -> list[str]:
+    """Split text at sentence ends into pieces of at most ``limit`` characters (``each_sentence``: a long line's
+    every sentence a piece, so a passage of running prose may close after any of them).
 
     Pieces are contiguous substrings, so each still stands in the cited line. A single sentence longer
     than the limit is cut at the last space before it.
     """
-    if len(text) <= limit:
+    if len(text) <= limit and not each_sentence:
         return [text]
     bounds = [0, *sentence_ends(text), len(text)]
     sentences = [text[a:b].strip() for a, b in zip(bounds, bounds[1:]) if text[a:b].strip()]
@@ -81,7 +89,7 @@ def split_long(text: str, limit: int = LONG_LINE) -> list[str]:
                 pieces.append(current)
                 current = ""
             pieces.append(head)
-        if current and len(current) + 1 + len(sentence) > limit:
+        if current and (each_sentence or len(current) + 1 + len(sentence) > limit):
             pieces.append(current)
             current = sentence
         else:
@@ -104,10 +112,10 @@ def wrap_width(lines: list[str]) -> int | None:
 def flow(lines: list[tuple[int, str]], width: int | None, kind: str = "text") -> list[Unit]:
     """Units for one paragraph. In hard-wrapped text a line break is only a wrap, so sentences run across
     lines: each line is cut where a sentence ends, and a passage may end only there. Otherwise each line
-    is a unit of its own (long ones split at sentence ends)."""
+    is a unit of its own (long ones split at sentence ends; in running prose, at every one)."""
     if width is None or len(lines) == 1:
         kind = "prose" if width is not None and kind == "text" else kind
-        units = [Unit(n, piece, kind=kind) for n, text in lines for piece in split_long(text)]
+        units = [Unit(n, piece, kind=kind) for n, text in lines for piece in split_long(text, each_sentence=kind == "prose")]
         if units:
             units[-1].paragraph_end = True
         return units

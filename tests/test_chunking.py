@@ -168,3 +168,23 @@ def test_a_word_story_keeps_each_paragraph_its_own_sentences(tmp_path):
     first = load(NoteFile(tmp_path / "tale.docx", "notes/tale.docx")).chunks[0]
     assert first.kind == "prose"
     assert [text for text, _, _ in split_sentences(first)][0] == "THE SECOND CROSSING OF THE LAKE"
+
+
+def test_a_story_is_cut_into_the_same_passages_whether_hard_wrapped_one_paragraph_a_line_or_in_word(tmp_path):
+    """Running prose is packed sentence by sentence however it was saved, so the same story gives the same
+    passages (and the same answers) as a wrapped text file, an unwrapped one and a Word document."""
+    import textwrap
+
+    import docx
+
+    paragraphs = [p + " The ferry was late that day. Nobody minded." * (i % 3) for i, p in enumerate(_tale())]
+    (tmp_path / "wrapped.txt").write_text("\n\n".join(textwrap.fill(p, 72) for p in paragraphs) + "\n", encoding="utf-8")
+    (tmp_path / "unwrapped.txt").write_text("\n\n".join(paragraphs) + "\n", encoding="utf-8")
+    doc = docx.Document()
+    for p in paragraphs:
+        doc.add_paragraph(p)
+    doc.save(tmp_path / "story.docx")
+    passages = {name: [" ".join(c.text.split()) for c in load(NoteFile(tmp_path / name, f"notes/{name}")).chunks]
+                for name in ("wrapped.txt", "unwrapped.txt", "story.docx")}
+    assert len(passages["wrapped.txt"]) > 5
+    assert passages["unwrapped.txt"] == passages["wrapped.txt"] == passages["story.docx"]
