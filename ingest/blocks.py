@@ -13,6 +13,7 @@ from .pack import Unit, pack, reads_as_prose, split_long
 from .records import Chunk
 
 MIN_SECTION = 120  # a section shorter than this is read with its first sub-section (as in Markdown)
+MAX_HEADING_CHARS = 150  # a "heading" longer than this is a paragraph someone styled as one: read it as text
 
 
 @dataclass
@@ -64,6 +65,8 @@ def chunk_blocks(blocks: Iterable[Block], source: str, unit: str, *, heading: tu
         if whole and current is not None and block.number != current:
             flush()
         current = block.number
+        if block.level and len(text) > MAX_HEADING_CHARS:  # (an EPUB's or web page's <h2> of a whole paragraph)
+            block = replace(block, level=0)
         if block.level:
             section = stack[-1][0] if stack else 0
             prose = sum(len(u.text) for u in units if u.kind != "code")

@@ -23,10 +23,10 @@ from itertools import count
 from pathlib import Path
 from typing import Iterator
 
-from .blocks import Block, chunk_blocks
+from .blocks import MAX_HEADING_CHARS, Block, chunk_blocks
 from .records import one_line
 from .records import Chunk, IngestError
-from .office import MAX_HEADING_CHARS, Cell, Para, Table, open_package, parse_xml, table_blocks
+from .office import CODE_STYLE, Cell, Para, Table, open_package, parse_xml, table_blocks
 
 APPS = "LibreOffice"
 _NS = {
@@ -71,7 +71,7 @@ def chunk_odt(path: Path, source: str) -> tuple[list[Chunk], list[str]]:
     if body is None:
         raise IngestError(source, "has no text body (a spreadsheet or drawing saved as .odt?); "
                                   f"save it as an OpenDocument text in {APPS} and ingest again")
-    blocks = list(_blocks(body, _title_styles(root)))
+    blocks = list(_blocks(body, _title_styles(root), _code_styles(root)))
     return chunk_blocks(blocks, source, "paragraph"), []
 
 
@@ -82,6 +82,17 @@ def _title_styles(root) -> set[str]:
     for style in auto.iterchildren(_q("style:style")) if auto is not None else ():
         if style.get(_q("style:parent-style-name")) == "Title":
             names.add(style.get(_q("style:name"), ""))
+    return names
+
+
+def _code_styles(root) -> set[str]:
+    """Paragraph style names that hold program text ("Preformatted Text"), and the styles derived from them."""
+    styles = [(s.get(_q("style:name"), ""), s.get(_q("style:parent-style-name"), ""))
+              for part in (root.find(_q("office:styles")), root.find(_q("office:automatic-styles"))) if part is not None
+              for s in part.iterchildren(_q("style:style"))]
+    names = {name for name, _ in styles if CODE_STYLE.search(name.replace("_20_", " "))}
+    for _ in range(3):  # derived styles, a few generations down
+        names |= {name for name, parent in styles if parent in names or CODE_STYLE.search(parent.replace("_20_", " "))}
     return names
 
 
@@ -173,10 +184,10 @@ def _table(table, numbers: Iterator[int]) -> Table:
     return Table(rows)
 
 
-def _blocks(body, titles: set[str]) -> Iterator[Block]:
+def _blocks(body, titles: set[str], codes: set[str] = frozenset()) -> Iterator[Block]:
     """Numbered paragraphs as the module docstring says: headings with their level, table rows, the rest."""
     numbers = count(1)
-    items: list = []  # ("p", number, text, heading level, "title" or None, nav) or a Table
+    items: list = []  # ("p", number, text, heading level, "title" or None, nav, code) or a Table
     for el, nav, boxed in _walk(body):
         if el.tag == TABLE:
             items.append(_table(el, numbers))
@@ -189,14 +200,15 @@ def _blocks(body, titles: set[str]) -> Iterator[Block]:
             value = el.get(_q("text:outline-level"), "1")
             level = int(value) if value.isdigit() and int(value) > 0 else 1
         title = "title" if el.tag == P and not boxed and el.get(_q("text:style-name")) in titles else None
-        items.append(("p", next(numbers), text, level, title, nav))
+        code = level is None and not title and el.get(_q("text:style-name")) in codes
+        items.append(("p", next(numbers), text, level, title, nav, code))
     has_title = any(isinstance(item, tuple) and item[4] for item in items)
     for item in items:
         if isinstance(item, Table):
             yield from table_blocks(item.rows)
             continue
-        _, n, text, level, title, nav = item
+        _, n, text, level, title, nav, code = item
         if nav or (level is None and not title) or len(text.strip()) > MAX_HEADING_CHARS:
-            yield Block(n, text, kind="nav" if nav else "text")
+            yield Block(n, text, kind="nav" if nav else "code" if code else "text")
         else:
             yield Block(n, text, level=1 if title else level + has_title)

@@ -1,6 +1,7 @@
 """What the Office readers share: opening a package safely, parsing untrusted XML, tables as row blocks."""
 from __future__ import annotations
 
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,8 +14,10 @@ from .records import IngestError
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an OLE compound file: an encrypted OOXML file or an old .doc/.ppt
 PROTECTED = "is password-protected (or an old binary Office file); save an unprotected .pptx/.docx copy and ingest that"
+# Paragraph styles that hold program text: Word's "HTML Preformatted" and "Macro Text", LibreOffice's "Preformatted
+# Text", "Source Code" and "Verbatim" of converters, anyone's "Code".
+CODE_STYLE = re.compile(r"\b(?:code|preformatted|verbatim|macro text)\b", re.IGNORECASE)
 MAX_XML_BYTES = 200 * 2**20  # XML unpacked from one file; more is a zip bomb or far beyond a note
-MAX_HEADING_CHARS = 150  # a "heading" longer than this is a paragraph someone styled as one: read it as text
 REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 
 Para = tuple[int, str]  # a numbered paragraph: (its number, its text)

@@ -14,10 +14,10 @@ import zipfile
 from pathlib import Path
 from typing import Iterator
 
-from .blocks import Block, chunk_blocks
+from .blocks import MAX_HEADING_CHARS, Block, chunk_blocks
 from .records import one_line
 from .records import Chunk, IngestError
-from .office import MAX_HEADING_CHARS, REL, open_package, parse_xml
+from .office import REL, open_package, parse_xml
 
 APPS = "PowerPoint or LibreOffice"
 

@@ -26,13 +26,16 @@ from pathlib import Path
 from itertools import count
 from typing import Iterator, NamedTuple
 
-from .blocks import Block, chunk_blocks
-from .office import MAX_HEADING_CHARS, REL, Cell, Para, Table, open_package, parse_xml, table_blocks
+from .blocks import MAX_HEADING_CHARS, Block, chunk_blocks
+from .office import CODE_STYLE, REL, Cell, Para, Table, open_package, parse_xml, table_blocks
 from .records import one_line
 from .records import Chunk, IngestError
 
 _HEADING = re.compile(r"heading\s*([1-9])$", re.IGNORECASE)
 _MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+# The fixed-width fonts code is pasted in (a paragraph all in one reads as code, as one in a code style does).
+_MONOSPACE = re.compile(r"^(?:courier|consolas|menlo|monaco|lucida console|cascadia|source code|fira code|"
+                        r"jetbrains mono|dejavu sans mono|liberation mono|roboto mono|sf mono|inconsolata)", re.IGNORECASE)
 
 
 def chunk_docx(path: Path, source: str) -> tuple[list[Chunk], list[str]]:
@@ -148,6 +151,21 @@ class _Paragraph(NamedTuple):
     text: str
     heading: int | str | None
     nav: bool
+    code: bool = False
+
+
+def _code(p, w: str, styles: dict) -> bool:
+    """Whether a paragraph is program text: a code style (or one based on it), or every run in a fixed-width font."""
+    pstyle = p.find(f"{{{w}}}pPr/{{{w}}}pStyle")
+    sid, seen = (pstyle.get(f"{{{w}}}val", "") if pstyle is not None else ""), set()
+    while sid in styles and sid not in seen:
+        seen.add(sid)
+        name, based, _ = styles[sid]
+        if CODE_STYLE.search(name):
+            return True
+        sid = based or ""
+    fonts = [run.find(f"{{{w}}}rPr/{{{w}}}rFonts") for run in p.iter(f"{{{w}}}r") if run.find(f"{{{w}}}t") is not None]
+    return bool(fonts) and all(f is not None and _MONOSPACE.match(f.get(f"{{{w}}}ascii", "")) for f in fonts)
 
 
 def _blocks(body, w: str, styles: dict) -> Iterator[Block]:
@@ -158,7 +176,7 @@ def _blocks(body, w: str, styles: dict) -> Iterator[Block]:
         if isinstance(item, Table):
             yield from table_blocks(item.rows)
         elif item.nav or item.heading is None or len(item.text.strip()) > MAX_HEADING_CHARS:
-            yield Block(item.number, item.text, kind="nav" if item.nav else "text")
+            yield Block(item.number, item.text, kind="nav" if item.nav else "code" if item.code else "text")
         else:
             yield Block(item.number, item.text, level=1 if item.heading == "title" else item.heading + has_title)
 
@@ -186,7 +204,7 @@ def _read(el, r: _Reader, nav: bool = False, boxed: bool = False) -> Iterator[_P
             text = paragraph_text(child, r.w)
             if text.strip():
                 heading = None if boxed else _heading(child, r.w, r.styles)
-                yield _Paragraph(next(r.numbers), text, heading, nav)
+                yield _Paragraph(next(r.numbers), text, heading, nav, heading is None and _code(child, r.w, r.styles))
             for box in _boxes(child, r):
                 yield from _read(box, r, nav, boxed=True)
         elif tag == r.TBL:

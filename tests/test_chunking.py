@@ -188,3 +188,17 @@ def test_a_story_is_cut_into_the_same_passages_whether_hard_wrapped_one_paragrap
                 for name in ("wrapped.txt", "unwrapped.txt", "story.docx")}
     assert len(passages["wrapped.txt"]) > 5
     assert passages["unwrapped.txt"] == passages["wrapped.txt"] == passages["story.docx"]
+
+
+def test_a_heading_of_a_whole_paragraph_is_read_as_text_in_every_document_format():
+    """An EPUB's or web page's <h2> around a whole paragraph (a Markdown paragraph underlined by '---' becomes one)
+    is text that answers, not a heading path that no passage holds."""
+    from ingest.blocks import MAX_HEADING_CHARS, Block, chunk_blocks
+
+    long = ("By the end of that winter it had become clear that the harbour's promise, given the ships available to "
+            "it, had been overstated, and the merchants moved their trade to the river port.")
+    assert len(long) > MAX_HEADING_CHARS
+    chunks = chunk_blocks([Block(1, "Harbour history", level=1), Block(2, long, level=2),
+                           Block(3, "Trade fell by half within two years.")], "notes/h.epub", "chapter", chapter=1)
+    assert [c.heading for c in chunks] == ["Harbour history"]
+    assert long in chunks[0].text and "Trade fell" in chunks[0].text

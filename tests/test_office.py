@@ -621,3 +621,45 @@ def test_word_headings_by_style_and_outline_level(tmp_path):
     headings = {c.heading for c in chunks if "activation energy" in c.text or "Temperature" in c.text}
     assert headings == {"Enzymes > Catalysts"}  # no Title: Heading n is level n; a long "heading" is text
     assert any(normalize(long_heading.text) in normalize(c.text) for c in chunks)
+
+
+def test_program_text_in_word_and_opendocument_is_code_ranked_apart_from_prose(tmp_path):
+    """Code pasted into a document (a code paragraph style, or every run in a fixed-width font) is a code passage of
+    its own, its lines kept, as a Markdown code block is; the prose around it stays prose."""
+    import zipfile
+
+    import docx
+    from docx.enum.style import WD_STYLE_TYPE
+
+    from tests.test_odt_textboxes import _MANIFEST, _NS
+
+    doc = docx.Document()
+    doc.styles.add_style("Source Code", WD_STYLE_TYPE.PARAGRAPH)
+    doc.add_paragraph("Reading the file takes one call to the loader, as below.")
+    doc.add_paragraph("frame = load_table('harvest.csv')\nprint(frame.head())", style="Source Code")
+    doc.add_paragraph("The loader guesses each column's type from its first rows.")
+    doc.add_paragraph().add_run("total = frame['weight'].sum()").font.name = "Consolas"
+    doc.save(tmp_path / "c.docx")
+    chunks = load(NoteFile(tmp_path / "c.docx", "notes/c.docx")).chunks
+    assert [(c.kind, c.citation, c.text) for c in chunks] == [
+        ("text", "notes/c.docx, ¶ 1", "Reading the file takes one call to the loader, as below."),
+        ("code", "notes/c.docx, ¶ 2", "frame = load_table('harvest.csv')\nprint(frame.head())"),
+        ("text", "notes/c.docx, ¶ 3", "The loader guesses each column's type from its first rows."),
+        ("code", "notes/c.docx, ¶ 4", "total = frame['weight'].sum()")]
+
+    xmlns = " ".join(f'xmlns:{k}="{v}"' for k, v in _NS.items())
+    content = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {xmlns} office:version="1.2">'
+               '<office:automatic-styles><style:style style:name="P7" style:family="paragraph" '
+               'style:parent-style-name="Preformatted_20_Text"/></office:automatic-styles><office:body><office:text>'
+               '<text:p>Reading the file takes one call to the loader, as below.</text:p>'
+               '<text:p text:style-name="P7">frame = load_table(\'harvest.csv\')</text:p>'
+               '<text:p text:style-name="P7">print(frame.head())</text:p>'
+               '<text:p>The loader guesses each column\'s type from its first rows.</text:p>'
+               '</office:text></office:body></office:document-content>')
+    with zipfile.ZipFile(tmp_path / "c.odt", "w") as z:
+        z.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.text")
+        z.writestr("content.xml", content)
+        z.writestr("META-INF/manifest.xml", _MANIFEST)
+    chunks = load(NoteFile(tmp_path / "c.odt", "notes/c.odt")).chunks
+    assert [(c.kind, c.citation) for c in chunks if c.kind == "code"] == [("code", "notes/c.odt, ¶ 2-3")]
+    assert [c.text for c in chunks if c.kind == "code"] == ["frame = load_table('harvest.csv')\nprint(frame.head())"]
