@@ -4,7 +4,7 @@
     .venv/bin/python benchmarks/convert.py ../shared/eval/corpora/prose docx /tmp/prose-docx
     .venv/bin/python benchmarks/corpora.py --only prose-docx --corpus /tmp/prose-docx
 
-The same questions over the same words as Word, EPUB or OpenDocument show what a reader of that format loses
+The same questions over the same words as Word, EPUB, OpenDocument or HTML show what a reader of that format loses
 (README "Across corpora", "The same notes in other formats"). Questions name the converted file; their line is
 dropped (a Word file is cited by paragraph). With ``unwrap`` instead of a format, a text file's hard-wrapped
 paragraphs become one line each: a story saved one paragraph a line.
@@ -48,5 +48,5 @@ def convert(source: Path, fmt: str, out: Path) -> dict[str, str]:
 
 if __name__ == "__main__":
     if len(sys.argv) != 4:
-        sys.exit("usage: convert.py CORPUS_DIR docx|epub|odt|unwrap OUT_DIR")
+        sys.exit("usage: convert.py CORPUS_DIR docx|epub|odt|html|unwrap OUT_DIR")
     print(convert(Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])))

@@ -11,6 +11,7 @@ import posixpath
 from pathlib import Path
 from urllib.parse import unquote
 
+from .markdown import BOLD_LEVEL, reads_as_title
 from .blocks import Block, chunk_blocks
 from .records import Chunk, IngestError, normalize
 
@@ -200,14 +201,15 @@ def _blocks(root) -> tuple[list[Block], bool]:
             numbers[el] = len(numbers) + 1
     headers = _column_headers(body)
     blocks: list[Block] = []
-    parts: list[tuple[str, bool]] = []  # (text, inside a link) of the element being read
+    parts: list[tuple[str, bool, bool]] = []  # (text, inside a link, in bold type) of the element being read
     skipped = False
 
     def flush(owner) -> None:
         nonlocal skipped
-        text = "".join(t for t, _ in parts)
-        letters = sum(len("".join(t.split())) for t, _ in parts)
-        linked = sum(len("".join(t.split())) for t, link in parts if link)
+        text = "".join(t for t, _, _ in parts)
+        letters = sum(len("".join(t.split())) for t, _, _ in parts)
+        linked = sum(len("".join(t.split())) for t, link, _ in parts if link)
+        bold = all(strong for t, _, strong in parts if t.strip())
         parts.clear()
         if not text.strip():
             return
@@ -223,10 +225,12 @@ def _blocks(root) -> tuple[list[Block], bool]:
             header = headers.get(owner)
             index = f"{header}: {' '.join(text.split())}" if header else None
             blocks.append(Block(numbers[owner], text, kind="table", index_text=index))
+        elif bold and name in ("p", "div") and linked < NAV_SHARE * letters and reads_as_title(" ".join(text.split())):
+            blocks.append(Block(numbers[owner], text, level=BOLD_LEVEL))  # a bold line heads what follows, as in Markdown
         else:
             blocks.append(Block(numbers[owner], text, kind="nav" if linked >= NAV_SHARE * letters else "text"))
 
-    def visit(el, owner, link: bool) -> None:
+    def visit(el, owner, link: bool, strong: bool = False) -> None:
         name = _local(el)
         if name in _NOT_SHOWN:
             return
@@ -237,18 +241,19 @@ def _blocks(root) -> tuple[list[Block], bool]:
             flush(owner)
             owner = el
         elif name in _SEPARATE:
-            parts.append((" ", link))
+            parts.append((" ", link, strong))
         link = link or name == "a"
+        inner = strong or name in ("strong", "b")
         if el.text and name:
-            parts.append((el.text, link))
+            parts.append((el.text, link, inner))
         for child in el:
-            visit(child, owner, link)
+            visit(child, owner, link, inner)
             if child.tail:
-                parts.append((child.tail, link))
+                parts.append((child.tail, link, inner))
         if el in numbers:
             flush(el)
         elif name in _SEPARATE:
-            parts.append((" ", link))
+            parts.append((" ", link, strong))
         if header:
             parts.clear()  # not counted, yet not lost: it is the index text of its column's cells
 

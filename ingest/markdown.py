@@ -49,9 +49,14 @@ def heading_of(line: str) -> tuple[int, str] | None:
         m = pattern.match(stripped)
         if m:
             title = m.groups()[-1]
-            if len(title.split()) <= MAX_TITLE_WORDS and not _TITLE_END.search(title.rstrip("*_ ")):
+            if reads_as_title(title):
                 return level, title
     return None
+
+
+def reads_as_title(text: str) -> bool:
+    """Whether an emphasised line stands as a sub-heading: short, and not ending like a sentence."""
+    return len(text.split()) <= MAX_TITLE_WORDS and not _TITLE_END.search(text.rstrip("*_ "))
 
 
 def clean_title(title: str, refs: frozenset[str] = frozenset()) -> str:

@@ -26,6 +26,7 @@ from typing import Iterator
 from .blocks import MAX_HEADING_CHARS, Block, chunk_blocks
 from .records import one_line
 from .records import Chunk, IngestError
+from .markdown import BOLD_LEVEL, reads_as_title
 from .office import CODE_STYLE, Cell, Para, Table, open_package, parse_xml, table_blocks
 
 APPS = "LibreOffice"
@@ -35,6 +36,7 @@ _NS = {
     "table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0",
     "style": "urn:oasis:names:tc:opendocument:xmlns:style:1.0",
     "draw": "urn:oasis:names:tc:opendocument:xmlns:drawing:1.0",
+    "fo": "urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0",
 }
 _DRAW = f"{{{_NS['draw']}}}"
 _BOX, _IMAGE = f"{_DRAW}text-box", f"{_DRAW}image"
@@ -71,7 +73,7 @@ def chunk_odt(path: Path, source: str) -> tuple[list[Chunk], list[str]]:
     if body is None:
         raise IngestError(source, "has no text body (a spreadsheet or drawing saved as .odt?); "
                                   f"save it as an OpenDocument text in {APPS} and ingest again")
-    blocks = list(_blocks(body, _title_styles(root), _code_styles(root)))
+    blocks = list(_blocks(body, _title_styles(root), _code_styles(root), _bold_styles(root)))
     return chunk_blocks(blocks, source, "paragraph"), []
 
 
@@ -94,6 +96,33 @@ def _code_styles(root) -> set[str]:
     for _ in range(3):  # derived styles, a few generations down
         names |= {name for name, parent in styles if parent in names or CODE_STYLE.search(parent.replace("_20_", " "))}
     return names
+
+
+def _bold_styles(root) -> set[str]:
+    """Text (span) style names that set bold type: "Strong Emphasis" and any whose font weight is bold."""
+    names = {"Strong_20_Emphasis"}
+    for part in (root.find(_q("office:styles")), root.find(_q("office:automatic-styles"))):
+        for style in part.iterchildren(_q("style:style")) if part is not None else ():
+            props = style.find(_q("style:text-properties"))
+            if (props is not None and props.get(_q("fo:font-weight")) in ("bold", "700", "800", "900")) \
+                    or style.get(_q("style:parent-style-name")) in names:
+                names.add(style.get(_q("style:name"), ""))
+    return names
+
+
+def _all_bold(p, bold: set[str]) -> bool:
+    """Whether all the words of paragraph ``p`` stand in bold spans (a bold line heading what follows)."""
+    def walk(el, inside: bool) -> bool:
+        if (el.text or "").strip() and not inside:
+            return False
+        for child in el:
+            if isinstance(child.tag, str) and not (child.tag in _SKIP or child.tag.startswith(_DRAW)):
+                if not walk(child, inside or (child.tag == _q("text:span") and child.get(_q("text:style-name")) in bold)):
+                    return False
+            if (child.tail or "").strip() and not inside:
+                return False
+        return True
+    return walk(p, False)
 
 
 def _walk(el, nav: bool = False, boxed: bool = False) -> Iterator[tuple[object, bool, bool]]:
@@ -184,10 +213,10 @@ def _table(table, numbers: Iterator[int]) -> Table:
     return Table(rows)
 
 
-def _blocks(body, titles: set[str], codes: set[str] = frozenset()) -> Iterator[Block]:
+def _blocks(body, titles: set[str], codes: set[str] = frozenset(), bold: set[str] = frozenset()) -> Iterator[Block]:
     """Numbered paragraphs as the module docstring says: headings with their level, table rows, the rest."""
     numbers = count(1)
-    items: list = []  # ("p", number, text, heading level, "title" or None, nav, code) or a Table
+    items: list = []  # ("p", number, text, heading level, "title" or None, nav, code, bold) or a Table
     for el, nav, boxed in _walk(body):
         if el.tag == TABLE:
             items.append(_table(el, numbers))
@@ -200,15 +229,18 @@ def _blocks(body, titles: set[str], codes: set[str] = frozenset()) -> Iterator[B
             value = el.get(_q("text:outline-level"), "1")
             level = int(value) if value.isdigit() and int(value) > 0 else 1
         title = "title" if el.tag == P and not boxed and el.get(_q("text:style-name")) in titles else None
-        code = level is None and not title and el.get(_q("text:style-name")) in codes
-        items.append(("p", next(numbers), text, level, title, nav, code))
+        body_text = level is None and not title and not boxed
+        code = body_text and el.get(_q("text:style-name")) in codes
+        items.append(("p", next(numbers), text, level, title, nav, code, body_text and _all_bold(el, bold)))
     has_title = any(isinstance(item, tuple) and item[4] for item in items)
     for item in items:
         if isinstance(item, Table):
             yield from table_blocks(item.rows)
             continue
-        _, n, text, level, title, nav, code = item
-        if nav or (level is None and not title) or len(text.strip()) > MAX_HEADING_CHARS:
+        _, n, text, level, title, nav, code, strong = item
+        if strong and not nav and not code and reads_as_title(text.strip()):  # as a bold line in Markdown
+            yield Block(n, text, level=BOLD_LEVEL)
+        elif nav or (level is None and not title) or len(text.strip()) > MAX_HEADING_CHARS:
             yield Block(n, text, kind="nav" if nav else "code" if code else "text")
         else:
             yield Block(n, text, level=1 if title else level + has_title)

@@ -14,6 +14,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from .blocks import Block, chunk_blocks
+from .markdown import BOLD_LEVEL, reads_as_title
 from .pack import split_long
 from .records import Chunk, IngestError
 from .sentences import split_text
@@ -206,6 +207,7 @@ class _Walker:
         self.blocks: list[Block] = []
         self.parts: list[tuple[_Text, bool]] = []  # (text, inside a link)
         self.tables = False  # a table was read (a cell holding one is part of a layout)
+        self.strong: set[int] = set()  # ids of the texts in bold type (<strong>, <b>)
 
     def block(self, node: _Node, ctx: str, in_content: bool) -> None:
         """A block element: its text (and its inner blocks') read under ``ctx`` ('text', 'pre' or 'h1'..'h6')."""
@@ -216,12 +218,14 @@ class _Walker:
         own = node.tag if node.tag in _HEADINGS or node.tag == "pre" else ctx
         self.flush(ctx)
         self.inline(node, own, False, in_content)
-        self.flush(own)
+        self.flush(own, node.tag)
 
-    def inline(self, node: _Node, ctx: str, link: bool, in_content: bool) -> None:
+    def inline(self, node: _Node, ctx: str, link: bool, in_content: bool, strong: bool = False) -> None:
         for child in node.children:
             if isinstance(child, _Text):
                 self.parts.append((child, link))
+                if strong:
+                    self.strong.add(id(child))
             elif not _shown(child, in_content):
                 continue
             elif child.tag == "br":
@@ -229,9 +233,9 @@ class _Walker:
             elif child.tag in _BLOCK:
                 self.block(child, ctx, in_content)
             else:
-                self.inline(child, ctx, link or child.tag == "a", in_content)
+                self.inline(child, ctx, link or child.tag == "a", in_content, strong or child.tag in ("strong", "b"))
 
-    def flush(self, ctx: str) -> None:
+    def flush(self, ctx: str, tag: str | None = None) -> None:
         parts, self.parts = self.parts, []
         if ctx == "pre":
             self.code(parts)
@@ -245,6 +249,10 @@ class _Walker:
         letters = sum(len("".join(t.text.split())) for t, _ in parts)
         linked = sum(len("".join(t.text.split())) for t, link in parts if link)
         kind = "nav" if linked >= NAV_SHARE * letters else "text"
+        if tag in ("p", "div") and kind == "text" and all(id(t) in self.strong for t, _ in parts if t.text.strip()) \
+                and reads_as_title(text):
+            self.blocks.append(Block(lines[0], text, level=BOLD_LEVEL, end=max(lines)))  # a bold line heads what
+            return  # follows, as in Markdown
         # A paragraph is cut at sentence ends here, so each sentence cites the lines it stands on (a page's source
         # wraps a paragraph over many lines; its passage lines are these blocks, never joined again).
         at = 0

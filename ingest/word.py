@@ -27,6 +27,7 @@ from itertools import count
 from typing import Iterator, NamedTuple
 
 from .blocks import MAX_HEADING_CHARS, Block, chunk_blocks
+from .markdown import BOLD_LEVEL, reads_as_title
 from .office import CODE_STYLE, REL, Cell, Para, Table, open_package, parse_xml, table_blocks
 from .records import one_line
 from .records import Chunk, IngestError
@@ -152,6 +153,18 @@ class _Paragraph(NamedTuple):
     heading: int | str | None
     nav: bool
     code: bool = False
+    bold: bool = False  # every run bold: a short one is a sub-heading, as a bold line in Markdown
+
+
+def _bold(p, w: str) -> bool:
+    """Whether every run with text is bold (set on the run, or its character style is "Strong")."""
+    runs = [run for run in p.iter(f"{{{w}}}r") if run.find(f"{{{w}}}t") is not None]
+    def bold(run) -> bool:
+        b = run.find(f"{{{w}}}rPr/{{{w}}}b")
+        style = run.find(f"{{{w}}}rPr/{{{w}}}rStyle")
+        return (b is not None and b.get(f"{{{w}}}val", "1") not in ("0", "false", "off")) or \
+            (style is not None and style.get(f"{{{w}}}val", "").lower() == "strong")
+    return bool(runs) and all(bold(run) for run in runs)
 
 
 def _code(p, w: str, styles: dict) -> bool:
@@ -175,6 +188,8 @@ def _blocks(body, w: str, styles: dict) -> Iterator[Block]:
     for item in items:
         if isinstance(item, Table):
             yield from table_blocks(item.rows)
+        elif item.bold and not item.nav and not item.code and reads_as_title(item.text.strip()):
+            yield Block(item.number, item.text, level=BOLD_LEVEL)
         elif item.nav or item.heading is None or len(item.text.strip()) > MAX_HEADING_CHARS:
             yield Block(item.number, item.text, kind="nav" if item.nav else "code" if item.code else "text")
         else:
@@ -204,7 +219,9 @@ def _read(el, r: _Reader, nav: bool = False, boxed: bool = False) -> Iterator[_P
             text = paragraph_text(child, r.w)
             if text.strip():
                 heading = None if boxed else _heading(child, r.w, r.styles)
-                yield _Paragraph(next(r.numbers), text, heading, nav, heading is None and _code(child, r.w, r.styles))
+                body = heading is None and not boxed
+                yield _Paragraph(next(r.numbers), text, heading, nav, body and _code(child, r.w, r.styles),
+                                 body and _bold(child, r.w))
             for box in _boxes(child, r):
                 yield from _read(box, r, nav, boxed=True)
         elif tag == r.TBL:

@@ -663,3 +663,21 @@ def test_program_text_in_word_and_opendocument_is_code_ranked_apart_from_prose(t
     chunks = load(NoteFile(tmp_path / "c.odt", "notes/c.odt")).chunks
     assert [(c.kind, c.citation) for c in chunks if c.kind == "code"] == [("code", "notes/c.odt, ¶ 2-3")]
     assert [c.text for c in chunks if c.kind == "code"] == ["frame = load_table('harvest.csv')\nprint(frame.head())"]
+
+
+def test_a_short_bold_paragraph_in_word_is_a_sub_heading_as_in_markdown(tmp_path):
+    """Students head a part of their notes with a bold line: a short one that is no sentence opens a section under
+    the current heading; a bold sentence is text."""
+    import docx
+
+    doc = docx.Document()
+    doc.add_heading("Queues", level=1)
+    doc.add_paragraph().add_run("Long polling").bold = True
+    doc.add_paragraph("Waiting for messages cuts the number of empty responses and API calls.")
+    doc.add_paragraph().add_run("Always delete a message after you process it.").bold = True
+    doc.add_paragraph("Otherwise it comes back when its visibility timeout ends.")
+    doc.save(tmp_path / "q.docx")
+    chunks = load(NoteFile(tmp_path / "q.docx", "notes/q.docx")).chunks
+    assert [c.heading for c in chunks] == ["Queues > Long polling"]
+    assert "Always delete a message after you process it." in chunks[0].text
+    assert not chunks[0].text.startswith("Long polling")

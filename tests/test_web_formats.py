@@ -530,3 +530,30 @@ def test_a_sentence_wrapped_over_source_lines_cites_all_of_them(tmp_path):
     hit.sentences = [(Sentence(0, i, t, i), 0.9 - 0.3 * i) for i, (t, _, _) in enumerate(split_sentences(chunk))]
     [first, *_] = pick_sentences("What is osmosis?", [hit])
     assert first.citation == "notes/page.html:2-4" and first.lines == {2, 3, 4}
+
+
+def test_a_short_bold_paragraph_heads_what_follows_in_web_pages_and_books(tmp_path):
+    """As a bold line in Markdown: <p><strong>Long polling</strong></p> opens a section under the current heading
+    (its answers cite it in their heading path); a bold sentence, a bold list item and a link stay text."""
+    from ebooklib import epub
+
+    body = ("<h1>Queues</h1><p><strong>Long polling</strong></p>"
+            "<p>Waiting for messages cuts the number of empty responses and API calls.</p>"
+            "<p><b>Always delete a message after you process it.</b></p><ul><li><b>Visibility</b></li></ul>"
+            "<p>Otherwise it comes back when its visibility timeout ends.</p>")
+    (tmp_path / "q.html").write_text(f"<html><body>{body}</body></html>", encoding="utf-8")
+    book = epub.EpubBook()
+    book.set_identifier("q")
+    book.set_title("Q")
+    chapter = epub.EpubHtml(title="Queues", file_name="q.xhtml", lang="en")
+    chapter.content = f"<html><body>{body}</body></html>"
+    book.add_item(chapter)
+    book.spine = [chapter]
+    book.add_item(epub.EpubNcx())
+    book.add_item(epub.EpubNav())
+    epub.write_epub(str(tmp_path / "q.epub"), book)
+    for name in ("q.html", "q.epub"):
+        chunks = load(NoteFile(tmp_path / name, f"notes/{name}")).chunks
+        assert [c.heading.split(" > ")[-1] for c in chunks] == ["Long polling"], (name, [c.heading for c in chunks])
+        text = " ".join(c.text for c in chunks)
+        assert "Always delete a message after you process it." in text and "Visibility" in text, name
