@@ -29,12 +29,14 @@ class Block:
 
 
 def chunk_blocks(blocks: Iterable[Block], source: str, unit: str, *, heading: tuple[str, ...] = (),
-                 chapter: int | None = None, whole: bool = False, ocr: bool = False) -> list[Chunk]:
+                 chapter: int | None = None, whole: bool = False, ocr: bool = False,
+                 prose: bool | None = None) -> list[Chunk]:
     """Passages of ``blocks`` under the heading path ``heading`` + the blocks' own headings.
 
     ``unit`` is how the numbers cite: "lines" (they are source lines), "paragraph", "chapter" (paragraphs
     of chapter ``chapter``), "slide", "cell" or "page". With ``whole`` a passage never spans two numbers
-    (a slide, a cell, a page is read on its own), and a number's lines stay separate lines.
+    (a slide, a cell, a page is read on its own), and a number's lines stay separate lines. ``prose``: whether
+    the document reads as running prose (pack.reads_as_prose), when the reader knows better than its blocks tell.
     """
     chunks: list[Chunk] = []
     ends: dict[int, int] = {}  # unit "lines": a block's first line -> its last
@@ -42,9 +44,9 @@ def chunk_blocks(blocks: Iterable[Block], source: str, unit: str, *, heading: tu
     units: list[Unit] = []
     current: int | None = None  # the number being read, when ``whole``
     blocks = list(blocks)
-    story = not whole and unit != "page" and reads_as_prose(  # running prose: packed sentence by sentence
+    story = not whole and unit != "page" and (reads_as_prose(  # running prose: packed sentence by sentence
         [b.text for b in blocks if not b.level and b.kind == "text"], sum(1 for b in blocks if b.level),
-        sum(len(b.text) for b in blocks if not b.level and b.kind != "text"))
+        sum(len(b.text) for b in blocks if not b.level and b.kind != "text")) if prose is None else prose)
 
     def path() -> str:
         return " > ".join([*heading, *(t for _, t in stack)])

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .blocks import Block, chunk_blocks
 from .markdown import BOLD_LEVEL, reads_as_title
-from .pack import split_long
+from .pack import reads_as_prose, split_long
 from .records import Chunk, IngestError
 from .sentences import split_text
 from .textfile import legacy_decode
@@ -169,7 +169,10 @@ def chunk_html(path: Path, source: str) -> tuple[list[Chunk], list[str]]:
     title = " ".join(_title(builder.root).split())
     has_h1 = any(b.level == 1 for b in walker.blocks)
     heading = (title,) if title and not has_h1 else ()
-    return chunk_blocks(walker.blocks, source, "lines", heading=heading), [warning] if warning else []
+    # its blocks are sentences (each cites its own lines): whether it reads as prose is a matter of its paragraphs
+    prose = reads_as_prose(walker.paragraphs, sum(1 for b in walker.blocks if b.level),
+                           sum(len(b.text) for b in walker.blocks if not b.level and b.kind != "text"))
+    return chunk_blocks(walker.blocks, source, "lines", heading=heading, prose=prose), [warning] if warning else []
 
 
 def _title(root: _Node) -> str:
@@ -208,6 +211,7 @@ class _Walker:
         self.parts: list[tuple[_Text, bool]] = []  # (text, inside a link)
         self.tables = False  # a table was read (a cell holding one is part of a layout)
         self.strong: set[int] = set()  # ids of the texts in bold type (<strong>, <b>)
+        self.paragraphs: list[str] = []  # the text of each paragraph, before it is cut into sentences
 
     def block(self, node: _Node, ctx: str, in_content: bool) -> None:
         """A block element: its text (and its inner blocks') read under ``ctx`` ('text', 'pre' or 'h1'..'h6')."""
@@ -253,6 +257,8 @@ class _Walker:
                 and reads_as_title(text):
             self.blocks.append(Block(lines[0], text, level=BOLD_LEVEL, end=max(lines)))  # a bold line heads what
             return  # follows, as in Markdown
+        if kind == "text":
+            self.paragraphs.append(text)
         # A paragraph is cut at sentence ends here, so each sentence cites the lines it stands on (a page's source
         # wraps a paragraph over many lines; its passage lines are these blocks, never joined again).
         at = 0

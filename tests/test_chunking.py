@@ -139,6 +139,8 @@ def _tale(n: int = 24) -> list[str]:
 def test_a_story_of_long_paragraphs_reads_as_prose_whether_or_not_it_is_hard_wrapped(tmp_path):
     """A novel saved one paragraph a line, or written in Word, is read as running prose (its passages read with
     their neighbours) as a hard-wrapped one is; notes with a heading every few paragraphs are not, nor a short file."""
+    import textwrap
+
     import docx
 
     paragraphs = _tale()
@@ -150,9 +152,18 @@ def test_a_story_of_long_paragraphs_reads_as_prose_whether_or_not_it_is_hard_wra
     doc.save(tmp_path / "tale.docx")
     (tmp_path / "notes.md").write_text("".join(f"## Crossing {i}\n\n{p}\n\n" for i, p in enumerate(paragraphs)), encoding="utf-8")
     (tmp_path / "short.txt").write_text("\n\n".join(paragraphs[:3]) + "\n", encoding="utf-8")
-    kinds = {name: {c.kind for c in load(NoteFile(tmp_path / name, f"notes/{name}")).chunks}
-             for name in ("tale.txt", "tale.docx", "notes.md", "short.txt")}
-    assert kinds == {"tale.txt": {"prose"}, "tale.docx": {"prose"}, "notes.md": {"text"}, "short.txt": {"text"}}
+    # a web page's reader cuts its paragraphs into sentences (short ones here): still a story by its paragraphs
+    said = ["Oskar rowed the grain across the lake.", "The mist lifted over the water.", "The gulls followed him.",
+            "The miller's daughter paid him in bread.", "She said the quarry road had flooded again."]
+    story = [" ".join(said[i % 5:] + said[:i % 5]) + f" It was the morning of day {i}." for i in range(40)]
+    (tmp_path / "tale.html").write_text("<html><body><h1>Chapter One</h1>\n" + "\n".join(
+        textwrap.fill(f"<p>{p}</p>", 72) for p in story) + "\n</body></html>", encoding="utf-8")  # source wrapped
+    (tmp_path / "notes.html").write_text("<html><body>" + "".join(f"<h2>Crossing {i}</h2><p>{p}</p>" for i, p in
+                                                                  enumerate(paragraphs)) + "</body></html>", encoding="utf-8")
+    names = ("tale.txt", "tale.docx", "tale.html", "notes.md", "notes.html", "short.txt")
+    kinds = {name: {c.kind for c in load(NoteFile(tmp_path / name, f"notes/{name}")).chunks} for name in names}
+    assert kinds == {"tale.txt": {"prose"}, "tale.docx": {"prose"}, "tale.html": {"prose"}, "notes.md": {"text"},
+                     "notes.html": {"text"}, "short.txt": {"text"}}
 
 
 def test_a_word_story_keeps_each_paragraph_its_own_sentences(tmp_path):
