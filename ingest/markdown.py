@@ -98,6 +98,7 @@ class _Reader:
         self.lines, self.source = lines, source
         self.refs = references(lines)  # labels of '[label]: url' lines: '[text][label]' is a link to one
         self.width = wrap_width(lines)
+        self.kind = "prose" if self.width is None and _story(lines) else "text"  # hard-wrapped prose flows as prose
         self.chunks: list[Chunk] = []
         self.stack: list[tuple[int, str, int]] = []  # (level, title, file line) of each open heading
         self.units: list[Unit] = []
@@ -161,7 +162,7 @@ class _Reader:
             if captions:
                 self.units.append(Unit(0, "", captions=captions))
             return
-        units = flow(lines, self.width)
+        units = flow(lines, self.width, self.kind)
         for u in units:
             info = infos[u.line]
             if info.index != info.text:
@@ -321,6 +322,20 @@ def _tag_close(lines: list[str], i: int) -> int:
         if ">" in lines[j]:
             return j
     return i
+
+
+def _story(lines: list[str]) -> bool:
+    """Whether a note of unwrapped lines reads as running prose (pack.reads_as_prose): an article or a story saved
+    as Markdown, one paragraph a line, under few headings."""
+    text, other, fenced = [], 0, False
+    for line in lines:
+        if line.lstrip().startswith(("```", "~~~")):
+            fenced = not fenced
+        elif fenced:
+            other += len(line)
+        elif line.strip() and not heading_of(line):
+            text.append(line.strip())
+    return reads_as_prose(text, sum(1 for line in lines if heading_of(line)), other)
 
 
 def chunk_plain(lines: list[str], source: str) -> list[Chunk]:

@@ -183,7 +183,7 @@ def test_a_word_story_keeps_each_paragraph_its_own_sentences(tmp_path):
 
 def test_a_story_is_cut_into_the_same_passages_whether_hard_wrapped_one_paragraph_a_line_or_in_word(tmp_path):
     """Running prose is packed sentence by sentence however it was saved, so the same story gives the same
-    passages (and the same answers) as a wrapped text file, an unwrapped one and a Word document."""
+    passages (and the same answers) as a wrapped text file, an unwrapped one, a Word document and Markdown."""
     import textwrap
 
     import docx
@@ -195,10 +195,11 @@ def test_a_story_is_cut_into_the_same_passages_whether_hard_wrapped_one_paragrap
     for p in paragraphs:
         doc.add_paragraph(p)
     doc.save(tmp_path / "story.docx")
+    (tmp_path / "story.md").write_text("\n\n".join(paragraphs) + "\n", encoding="utf-8")
     passages = {name: [" ".join(c.text.split()) for c in load(NoteFile(tmp_path / name, f"notes/{name}")).chunks]
-                for name in ("wrapped.txt", "unwrapped.txt", "story.docx")}
+                for name in ("wrapped.txt", "unwrapped.txt", "story.docx", "story.md")}
     assert len(passages["wrapped.txt"]) > 5
-    assert passages["unwrapped.txt"] == passages["wrapped.txt"] == passages["story.docx"]
+    assert passages["unwrapped.txt"] == passages["wrapped.txt"] == passages["story.docx"] == passages["story.md"]
 
 
 def test_a_heading_of_a_whole_paragraph_is_read_as_text_in_every_document_format():
