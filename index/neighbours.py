@@ -65,7 +65,10 @@ def join(parts: list[Chunk]) -> Chunk:
         ends += (part.line_ends or part.lines)[skip:]
     own_ends = any(p.line_ends for p in parts)
     ends_at = [p.end_line for p in parts if p.end_line is not None]
-    return replace(first, text=text, end_line=max(ends_at) if ends_at else last.end_line, last=last.last, lines=tuple(lines),
+    # a unit-cited excerpt spans all its parts' numbers (text after a nested paragraph carries the outer one's)
+    spans = [p.span for p in parts] if first.unit else []
+    return replace(first, text=text, end_line=max(ends_at) if ends_at else last.end_line, lines=tuple(lines),
+                   first=min(a for a, _ in spans) if spans else first.first, last=max(b for _, b in spans) if spans else last.last,
                    line_ends=tuple(ends) if own_ends else (),
                    index_text=index_text if any(p.index_text for p in parts) else "",
                    captions=tuple(c for p in parts for c in p.captions), ocr=any(p.ocr for p in parts))

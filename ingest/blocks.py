@@ -71,8 +71,8 @@ def chunk_blocks(blocks: Iterable[Block], source: str, unit: str, *, heading: tu
             block = replace(block, level=0)
         if block.level:
             section = stack[-1][0] if stack else 0
-            prose = sum(len(u.text) for u in units if u.kind != "code")
-            if not (units and block.level > section and prose < MIN_SECTION):
+            said = sum(len(u.text) for u in units if u.kind != "code")
+            if not (units and block.level > section and said < MIN_SECTION):
                 flush()
             elif units:
                 units[-1].paragraph_end = True

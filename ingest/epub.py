@@ -13,6 +13,7 @@ from urllib.parse import unquote
 
 from .markdown import BOLD_LEVEL, reads_as_title
 from .blocks import Block, chunk_blocks
+from .pack import reads_as_prose
 from .records import Chunk, IngestError, normalize
 
 COUNTED = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "pre", "blockquote", "td"})
@@ -87,6 +88,7 @@ def _read(archive, source: str) -> tuple[list[Chunk], list[str]]:
     chunks: list[Chunk] = []
     warnings: list[str] = []
     outside: list[int] = []
+    read: list[tuple[int, str, list[Block]]] = []  # (chapter, title, blocks) of each readable chapter
     for chapter, doc in enumerate(documents, start=1):
         try:
             root = _document(archive.read(doc))
@@ -101,11 +103,19 @@ def _read(archive, source: str) -> tuple[list[Chunk], list[str]]:
             continue
         if skipped:
             outside.append(chapter)
-        title = titles.get(doc) or next((b.text for b in blocks if b.level), "") or _title(root)
+        title = titles.get(doc) or next((b.text for b in blocks if 0 < b.level < BOLD_LEVEL), "") or _title(root)
         title = " ".join(title.split())
         if title and blocks and blocks[0].level and normalize(blocks[0].text) == normalize(title):
             blocks = blocks[1:]  # the chapter's own title heads its path already
-        chunks.extend(chunk_blocks(blocks, source, "chapter", heading=(title,) if title else (), chapter=chapter))
+        read.append((chapter, title, blocks))
+    # a book is running prose or not as a whole (a short chapter of a novel is still the novel)
+    every = [b for _, _, blocks in read for b in blocks]
+    prose = reads_as_prose([b.text for b in every if not b.level and b.kind == "text"],
+                           sum(1 for b in every if b.level) + len(read),
+                           sum(len(b.text) for b in every if not b.level and b.kind != "text"))
+    for chapter, title, blocks in read:
+        chunks.extend(chunk_blocks(blocks, source, "chapter", heading=(title,) if title else (), chapter=chapter,
+                                   prose=prose))
     if outside:
         which = ", ".join(map(str, outside[:8])) + (" ..." if len(outside) > 8 else "")
         warnings.append(f"text outside p, h1-h6, li, pre, blockquote and td elements (chapter{'s' if len(outside) > 1 else ''} "
@@ -184,6 +194,11 @@ def _toc_titles(archive, manifest: dict, spine) -> dict[str, str]:
     return titles
 
 
+def _in_list_or_table(el) -> bool:
+    """Whether ``el`` stands in a list item or a table cell (a bold term there is no heading)."""
+    return any(_local(a) in ("li", "td", "th", "dd", "dt") for a in el.iterancestors())
+
+
 def _title(root) -> str:
     return next(("".join(el.itertext()) for el in root.iter() if _local(el) == "title"), "")
 
@@ -225,7 +240,8 @@ def _blocks(root) -> tuple[list[Block], bool]:
             header = headers.get(owner)
             index = f"{header}: {' '.join(text.split())}" if header else None
             blocks.append(Block(numbers[owner], text, kind="table", index_text=index))
-        elif bold and name in ("p", "div") and linked < NAV_SHARE * letters and reads_as_title(" ".join(text.split())):
+        elif bold and name in ("p", "div") and not _in_list_or_table(owner) and linked < NAV_SHARE * letters \
+                and reads_as_title(" ".join(text.split())):
             blocks.append(Block(numbers[owner], text, level=BOLD_LEVEL))  # a bold line heads what follows, as in Markdown
         else:
             blocks.append(Block(numbers[owner], text, kind="nav" if linked >= NAV_SHARE * letters else "text"))

@@ -56,7 +56,8 @@ def heading_of(line: str) -> tuple[int, str] | None:
 
 def reads_as_title(text: str) -> bool:
     """Whether an emphasised line stands as a sub-heading: short, and not ending like a sentence."""
-    return len(text.split()) <= MAX_TITLE_WORDS and not _TITLE_END.search(text.rstrip("*_ "))
+    return len(text.split()) <= MAX_TITLE_WORDS and not _TITLE_END.search(text.rstrip("*_ ")) \
+        and any(ch.isalpha() for ch in text)
 
 
 def clean_title(title: str, refs: frozenset[str] = frozenset()) -> str:

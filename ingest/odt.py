@@ -230,8 +230,10 @@ def _blocks(body, titles: set[str], codes: set[str] = frozenset(), bold: set[str
             level = int(value) if value.isdigit() and int(value) > 0 else 1
         title = "title" if el.tag == P and not boxed and el.get(_q("text:style-name")) in titles else None
         body_text = level is None and not title and not boxed
-        code = body_text and el.get(_q("text:style-name")) in codes
-        items.append(("p", next(numbers), text, level, title, nav, code, body_text and _all_bold(el, bold)))
+        style = el.get(_q("text:style-name"), "")
+        code = body_text and (style in codes or bool(CODE_STYLE.search(style.replace("_20_", " "))))
+        listed = el.getparent() is not None and el.getparent().tag == _q("text:list-item")  # a bold term of a list
+        items.append(("p", next(numbers), text, level, title, nav, code, body_text and not listed and _all_bold(el, bold)))
     has_title = any(isinstance(item, tuple) and item[4] for item in items)
     for item in items:
         if isinstance(item, Table):

@@ -98,7 +98,8 @@ def _joined(chunk: Chunk) -> list[tuple[str, list[tuple[int, int]]]]:
     raws = chunk.text.split("\n")
     # each text line's own file line, in a plain text file (which keeps every line but blank ones; Markdown leaves
     # out comments, image lines and link definitions inside a paragraph): a line skipped was blank
-    numbered = wrapped and len(chunk.lines) == len(raws) and not chunk.source.lower().endswith(_SKIPS_LINES)
+    numbered = wrapped and len(chunk.lines) == len(raws) and (not chunk.source.lower().endswith(_SKIPS_LINES)
+                                                              or chunk.kind == "prose")  # a story's lines skip none
     for i, raw in enumerate(raws):
         gap = gap or (numbered and i > 0 and chunk.lines[i] > chunk.last_line_of(i - 1) + 1)
         text = _clean(raw)
@@ -108,7 +109,7 @@ def _joined(chunk: Chunk) -> list[tuple[str, list[tuple[int, int]]]]:
         starts_item = _starts_item(raw)
         prev = out[-1][0] if out else ""
         open_paren = prev.count("(") > prev.count(")")
-        joins = text[0].islower() or (chunk.kind == "prose" and not chunk.unit) or (wrapped and bool(_GOES_ON.search(prev)))
+        joins = text[0].islower() or (chunk.kind == "prose" and wrapped) or (wrapped and bool(_GOES_ON.search(prev)))
         # “I beg your pardon.” ends too, unless a line in lower case tells who said it ("asked Mara.")
         ended = prev.endswith(_ENDS) or (prev.rstrip("\"'”’»)]").endswith(_ENDS) and not text[0].islower()) \
             or bool(title and _bare_title(prev) == title) or bool(CAPTION.match(prev))  # a page's printed title

@@ -212,6 +212,7 @@ class _Walker:
         self.tables = False  # a table was read (a cell holding one is part of a layout)
         self.strong: set[int] = set()  # ids of the texts in bold type (<strong>, <b>)
         self.paragraphs: list[str] = []  # the text of each paragraph, before it is cut into sentences
+        self.listed = 0  # inside this many list items or table cells (a bold term there is no heading)
 
     def block(self, node: _Node, ctx: str, in_content: bool) -> None:
         """A block element: its text (and its inner blocks') read under ``ctx`` ('text', 'pre' or 'h1'..'h6')."""
@@ -220,9 +221,12 @@ class _Walker:
             self.table(node, in_content)
             return
         own = node.tag if node.tag in _HEADINGS or node.tag == "pre" else ctx
+        item = node.tag in ("li", "dd", "dt")
+        self.listed += item
         self.flush(ctx)
         self.inline(node, own, False, in_content)
         self.flush(own, node.tag)
+        self.listed -= item
 
     def inline(self, node: _Node, ctx: str, link: bool, in_content: bool, strong: bool = False) -> None:
         for child in node.children:
@@ -253,7 +257,7 @@ class _Walker:
         letters = sum(len("".join(t.text.split())) for t, _ in parts)
         linked = sum(len("".join(t.text.split())) for t, link in parts if link)
         kind = "nav" if linked >= NAV_SHARE * letters else "text"
-        if tag in ("p", "div") and kind == "text" and all(id(t) in self.strong for t, _ in parts if t.text.strip()) \
+        if tag in ("p", "div") and not self.listed and kind == "text" and all(id(t) in self.strong for t, _ in parts if t.text.strip()) \
                 and reads_as_title(text):
             self.blocks.append(Block(lines[0], text, level=BOLD_LEVEL, end=max(lines)))  # a bold line heads what
             return  # follows, as in Markdown
@@ -297,6 +301,7 @@ class _Walker:
             cells = []
             for cell in row:
                 inner = _Walker()
+                inner.listed = 1
                 inner.block(cell, "text", in_content)
                 cells.append((cell, inner.blocks))
                 # A cell holding a table, a heading or several paragraphs lays out the page: it is no value.

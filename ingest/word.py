@@ -156,15 +156,36 @@ class _Paragraph(NamedTuple):
     bold: bool = False  # every run bold: a short one is a sub-heading, as a bold line in Markdown
 
 
-def _bold(p, w: str) -> bool:
-    """Whether every run with text is bold (set on the run, or its character style is "Strong")."""
-    runs = [run for run in p.iter(f"{{{w}}}r") if run.find(f"{{{w}}}t") is not None]
+def _bold(p, w: str, styles: dict) -> bool:
+    """Whether every run with words is bold (set on the run, or its character style is "Strong"), in a paragraph
+    that is no list item (numbered, or in a List style): a bold item is a term of its list, not a heading."""
+    pstyle = p.find(f"{{{w}}}pPr/{{{w}}}pStyle")
+    name = styles.get(pstyle.get(f"{{{w}}}val", "") if pstyle is not None else "", ("",))[0]
+    if p.find(f"{{{w}}}pPr/{{{w}}}numPr") is not None or name.startswith("list"):
+        return False
+    runs = [run for run in _own_runs(p, w) if "".join(t.text or "" for t in run.iter(f"{{{w}}}t")).strip()]
     def bold(run) -> bool:
         b = run.find(f"{{{w}}}rPr/{{{w}}}b")
         style = run.find(f"{{{w}}}rPr/{{{w}}}rStyle")
         return (b is not None and b.get(f"{{{w}}}val", "1") not in ("0", "false", "off")) or \
             (style is not None and style.get(f"{{{w}}}val", "").lower() == "strong")
     return bool(runs) and all(bold(run) for run in runs)
+
+
+def _own_runs(p, w: str) -> list:
+    """The paragraph's runs, not those of its text boxes or of a fallback copy (paragraph_text reads the same)."""
+    skip = {f"{{{w}}}txbxContent", f"{{{_MC}}}Fallback"}
+    out: list = []
+
+    def walk(el) -> None:
+        for child in el:
+            if child.tag in skip:
+                continue
+            if child.tag == f"{{{w}}}r":
+                out.append(child)
+            walk(child)
+    walk(p)
+    return out
 
 
 def _code(p, w: str, styles: dict) -> bool:
@@ -177,7 +198,7 @@ def _code(p, w: str, styles: dict) -> bool:
         if CODE_STYLE.search(name):
             return True
         sid = based or ""
-    fonts = [run.find(f"{{{w}}}rPr/{{{w}}}rFonts") for run in p.iter(f"{{{w}}}r") if run.find(f"{{{w}}}t") is not None]
+    fonts = [run.find(f"{{{w}}}rPr/{{{w}}}rFonts") for run in _own_runs(p, w) if run.find(f"{{{w}}}t") is not None]
     return bool(fonts) and all(f is not None and _MONOSPACE.match(f.get(f"{{{w}}}ascii", "")) for f in fonts)
 
 
@@ -221,7 +242,7 @@ def _read(el, r: _Reader, nav: bool = False, boxed: bool = False) -> Iterator[_P
                 heading = None if boxed else _heading(child, r.w, r.styles)
                 body = heading is None and not boxed
                 yield _Paragraph(next(r.numbers), text, heading, nav, body and _code(child, r.w, r.styles),
-                                 body and _bold(child, r.w))
+                                 body and _bold(child, r.w, r.styles))
             for box in _boxes(child, r):
                 yield from _read(box, r, nav, boxed=True)
         elif tag == r.TBL:

@@ -214,3 +214,19 @@ def test_a_heading_of_a_whole_paragraph_is_read_as_text_in_every_document_format
                            Block(3, "Trade fell by half within two years.")], "notes/h.epub", "chapter", chapter=1)
     assert [c.heading for c in chunks] == ["Harbour history"]
     assert long in chunks[0].text and "Trade fell" in chunks[0].text
+
+
+def test_in_a_story_saved_one_paragraph_a_line_a_paragraph_ends_its_sentence(tmp_path):
+    """Markdown or a web page of running prose: each line (element) is a paragraph, so a line ending in a dash and
+    a closing quote, or a chapter title, does not run on into the next paragraph's sentence."""
+    from ingest.sentences import split_sentences
+
+    paragraphs = [*_tale(30), "“I will not go unless you tell me what—”", "The door opened and the doctor came in with his bag."]
+    (tmp_path / "s.md").write_text("\n\n".join(paragraphs) + "\n", encoding="utf-8")
+    (tmp_path / "s.html").write_text("<html><body>" + "\n".join(f"<p>{p}</p>" for p in paragraphs) + "</body></html>",
+                                     encoding="utf-8")
+    for name in ("s.md", "s.html"):
+        chunks = load(NoteFile(tmp_path / name, f"notes/{name}")).chunks
+        assert {c.kind for c in chunks} == {"prose"}, name
+        sentences = [text for c in chunks for text, _, _ in split_sentences(c)]
+        assert "The door opened and the doctor came in with his bag." in sentences, (name, sentences[-3:])

@@ -172,3 +172,12 @@ def test_passages_of_neighbouring_paragraphs_join_and_each_sentence_keeps_its_pa
     assert joined.cite(joined.line_of(2), joined.line_of(2)) == "notes/s.docx, ¶ 42"
     assert joinable(para(3, "One.", chapter=2), para(4, "Two.", chapter=2))
     assert not joinable(para(3, "One.", chapter=2), para(4, "Two.", chapter=3))  # two chapters are two places
+
+
+def test_an_excerpt_cited_by_paragraph_spans_every_paragraph_of_its_parts():
+    """In an EPUB, text after a paragraph nested in a quotation carries the quotation's number, so a passage may
+    cite ¶ 2-4 after one citing ¶ 3: their excerpt cites ¶ 2-4, not 3-4."""
+    inner = Chunk("notes/b.epub", "", "The inner paragraph.", lines=(3,), unit="chapter", first=3, last=3, chapter=1)
+    outer = Chunk("notes/b.epub", "", "Trailing words.\nNext paragraph.", lines=(2, 4), unit="chapter", first=2, last=4,
+                  chapter=1)
+    assert join([inner, outer]).citation == "notes/b.epub, chapter 1, ¶ 2-4"

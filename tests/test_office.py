@@ -676,8 +676,11 @@ def test_a_short_bold_paragraph_in_word_is_a_sub_heading_as_in_markdown(tmp_path
     doc.add_paragraph("Waiting for messages cuts the number of empty responses and API calls.")
     doc.add_paragraph().add_run("Always delete a message after you process it.").bold = True
     doc.add_paragraph("Otherwise it comes back when its visibility timeout ends.")
+    for term in ("Visibility timeout", "Dead-letter queue"):  # a bold term of a list stays an item of it
+        doc.add_paragraph(style="List Bullet").add_run(term).bold = True
     doc.save(tmp_path / "q.docx")
     chunks = load(NoteFile(tmp_path / "q.docx", "notes/q.docx")).chunks
     assert [c.heading for c in chunks] == ["Queues > Long polling"]
     assert "Always delete a message after you process it." in chunks[0].text
+    assert "Visibility timeout" in chunks[0].text and "Dead-letter queue" in chunks[0].text
     assert not chunks[0].text.startswith("Long polling")

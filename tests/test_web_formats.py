@@ -539,8 +539,11 @@ def test_a_short_bold_paragraph_heads_what_follows_in_web_pages_and_books(tmp_pa
 
     body = ("<h1>Queues</h1><p><strong>Long polling</strong></p>"
             "<p>Waiting for messages cuts the number of empty responses and API calls.</p>"
-            "<p><b>Always delete a message after you process it.</b></p><ul><li><b>Visibility</b></li></ul>"
-            "<p>Otherwise it comes back when its visibility timeout ends.</p>")
+            "<p><b>Always delete a message after you process it.</b></p><ul><li><b>Visibility</b></li>"
+            "<li><p><strong>Ribosome</strong></p></li><li><p><strong>Golgi apparatus</strong></p></li></ul>"
+            "<p>Otherwise it comes back when its visibility timeout ends.</p>"
+            "<table><tr><td><p><b>Organelle</b></p></td><td><p><b>Job</b></p></td></tr>"
+            "<tr><td>Mitochondrion</td><td>makes energy</td></tr></table>")
     (tmp_path / "q.html").write_text(f"<html><body>{body}</body></html>", encoding="utf-8")
     book = epub.EpubBook()
     book.set_identifier("q")
@@ -557,3 +560,31 @@ def test_a_short_bold_paragraph_heads_what_follows_in_web_pages_and_books(tmp_pa
         assert [c.heading.split(" > ")[-1] for c in chunks] == ["Long polling"], (name, [c.heading for c in chunks])
         text = " ".join(c.text for c in chunks)
         assert "Always delete a message after you process it." in text and "Visibility" in text, name
+        assert "Ribosome" in text and "Golgi apparatus" in text and "Organelle" in text, name  # list and table
+        # terms stay where they stand
+
+
+def test_a_novels_short_chapter_is_prose_as_its_long_one_and_no_bold_line_titles_a_chapter(tmp_path):
+    """Whether a book reads as running prose is asked of the whole book, not chapter by chapter; a chapter without
+    a contents entry or heading keeps its document title, not a bold line of its text."""
+    from ebooklib import epub
+
+    from tests.test_chunking import _tale
+
+    book = epub.EpubBook()
+    book.set_identifier("n")
+    book.set_title("N")
+    one = epub.EpubHtml(title="One", file_name="one.xhtml", lang="en")
+    one.content = "<html><head><title>One</title></head><body>" + "".join(f"<p>{p}</p>" for p in _tale(60)) + "</body></html>"
+    two = epub.EpubHtml(title="Two", file_name="two.xhtml", lang="en")
+    two.content = ("<html><head><title>Two</title></head><body>" + "".join(f"<p>{p}</p>" for p in _tale(4))
+                   + "<p><b>Note</b></p><p>The ferry ran again in spring.</p></body></html>")
+    for item in (one, two):
+        book.add_item(item)
+    book.spine = [one, two]
+    book.add_item(epub.EpubNcx())
+    book.add_item(epub.EpubNav())
+    epub.write_epub(str(tmp_path / "n.epub"), book)
+    chunks = load(NoteFile(tmp_path / "n.epub", "notes/n.epub")).chunks
+    assert {c.chapter for c in chunks if c.kind == "prose"} == {1, 2}
+    assert all(not c.heading.startswith("Note") for c in chunks)
