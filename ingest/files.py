@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .markdown import chunk_markdown, chunk_plain
-from .pack import CHUNKER_VERSION, running_prose
+from .pack import CHUNKER_VERSION
 from .pdf import chunk_pdf
 from .records import one_line
 from .records import Chunk, IngestError
@@ -146,13 +146,13 @@ def _chunks(note: NoteFile) -> tuple[list[Chunk], list[str]]:
         chunks, warnings = reader(note.path, note.source)
         if not chunks:
             raise IngestError(note.source, "no text to index; add some words or remove it")
-        return running_prose(chunks), warnings
+        return chunks, warnings
     lines, warning = read_lines(note.path, note.source)
     chunker = chunk_markdown if suffix in MARKDOWN else chunk_plain
     chunks = chunker(lines, note.source)
     if not chunks:
         raise IngestError(note.source, "no text to index (only headings, pictures or markup); add some words or remove it")
-    return running_prose(chunks), [warning] if warning else []
+    return chunks, [warning] if warning else []
 
 
 def _os_problem(e: OSError) -> str:

@@ -19,7 +19,7 @@ TARGET_CHARS = 500  # close a passage at a paragraph end once it is this long
 MAX_CHARS = 680  # never grow a passage past this by adding a unit
 MIN_CHARS = 160  # a last passage shorter than this joins the one before when both fit in MAX_CHARS
 LONG_LINE = 480  # longer lines are split at sentence boundaries
-CHUNKER_VERSION = "blocks-v33"  # bump when any rule here or in the readers changes what passages are
+CHUNKER_VERSION = "blocks-v34"  # bump when any rule here or in the readers changes what passages are
 
 
 @dataclass
@@ -51,20 +51,6 @@ def reads_as_prose(lines: list[str], headings: int, other_chars: int = 0) -> boo
     total = chars + other_chars
     return (total >= PROSE_MIN_CHARS and other_chars <= 0.1 * total and headings * 10000 <= PROSE_HEADINGS * total
             and sum(len(line) for line in lines if len(line) >= PROSE_LINE) >= PROSE_LONG_SHARE * chars)
-
-
-def running_prose(chunks: list[Chunk]) -> list[Chunk]:
-    """``chunks`` (one file's) as running prose when the file reads as such and is not marked already: its text
-    passages become "prose" (read with their neighbours by search and answers, as hard-wrapped prose is). The plain
-    text and document readers decide before packing (their passages are then packed sentence by sentence); this
-    catches the rest (a Markdown article without sections)."""
-    if any(c.kind == "prose" or c.unit_kind not in ("lines", "paragraph", "chapter") for c in chunks):
-        return chunks
-    text = [c for c in chunks if c.kind == "text"]
-    lines = [line for c in text for line in c.text.split("\n")]
-    if not reads_as_prose(lines, len({c.heading for c in chunks}), sum(len(c.text) for c in chunks if c.kind != "text")):
-        return chunks
-    return [replace(c, kind="prose") if c.kind == "text" else c for c in chunks]
 
 
 def split_long(text: str, limit: int = LONG_LINE, each_sentence: bool = False) -> list[str]:
