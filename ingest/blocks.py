@@ -44,9 +44,8 @@ def chunk_blocks(blocks: Iterable[Block], source: str, unit: str, *, heading: tu
     units: list[Unit] = []
     current: int | None = None  # the number being read, when ``whole``
     blocks = list(blocks)
-    story = not whole and unit != "page" and (reads_as_prose(  # running prose: packed sentence by sentence
-        [b.text for b in blocks if not b.level and b.kind == "text"], sum(1 for b in blocks if b.level),
-        sum(len(b.text) for b in blocks if not b.level and b.kind != "text")) if prose is None else prose)
+    # running prose: packed sentence by sentence
+    story = not whole and unit != "page" and (read_as_prose(blocks) if prose is None else prose)
 
     def path() -> str:
         return " > ".join([*heading, *(t for _, t in stack)])
@@ -99,6 +98,14 @@ def chunk_blocks(blocks: Iterable[Block], source: str, unit: str, *, heading: tu
     elif ends:  # a table row read as one line cites up to its last paragraph
         chunks = [replace(c, last=max(c.last, *(ends.get(n, n) for n in c.lines))) if c.lines else c for c in chunks]
     return chunks
+
+
+def read_as_prose(blocks: list[Block], paragraphs: list[str] | None = None, sections: int = 0) -> bool:
+    """pack.reads_as_prose asked of a document's blocks: their text (or its ``paragraphs``, where a reader cut
+    them), their headings and ``sections`` more (an EPUB's chapters), the rest (code, tables, links) apart."""
+    text = [b.text for b in blocks if not b.level and b.kind == "text"] if paragraphs is None else paragraphs
+    return reads_as_prose(text, sum(1 for b in blocks if b.level) + sections,
+                          sum(len(b.text) for b in blocks if not b.level and b.kind != "text"))
 
 
 def _cited(chunk: Chunk, unit: str, chapter: int | None, ocr: bool) -> Chunk:

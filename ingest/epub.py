@@ -12,8 +12,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from .markdown import BOLD_LEVEL, reads_as_title
-from .blocks import Block, chunk_blocks
-from .pack import reads_as_prose
+from .blocks import Block, chunk_blocks, read_as_prose
 from .records import Chunk, IngestError, normalize
 
 COUNTED = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "pre", "blockquote", "td"})
@@ -109,10 +108,7 @@ def _read(archive, source: str) -> tuple[list[Chunk], list[str]]:
             blocks = blocks[1:]  # the chapter's own title heads its path already
         read.append((chapter, title, blocks))
     # a book is running prose or not as a whole (a short chapter of a novel is still the novel)
-    every = [b for _, _, blocks in read for b in blocks]
-    prose = reads_as_prose([b.text for b in every if not b.level and b.kind == "text"],
-                           sum(1 for b in every if b.level) + len(read),
-                           sum(len(b.text) for b in every if not b.level and b.kind != "text"))
+    prose = read_as_prose([b for _, _, blocks in read for b in blocks], sections=len(read))
     for chapter, title, blocks in read:
         chunks.extend(chunk_blocks(blocks, source, "chapter", heading=(title,) if title else (), chapter=chapter,
                                    prose=prose))

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
-from .blocks import Block, chunk_blocks
+from .blocks import Block, chunk_blocks, read_as_prose
 from .markdown import BOLD_LEVEL, reads_as_title
-from .pack import reads_as_prose, split_long
+from .pack import split_long
 from .records import Chunk, IngestError
 from .sentences import split_text
 from .textfile import legacy_decode
@@ -170,8 +170,7 @@ def chunk_html(path: Path, source: str) -> tuple[list[Chunk], list[str]]:
     has_h1 = any(b.level == 1 for b in walker.blocks)
     heading = (title,) if title and not has_h1 else ()
     # its blocks are sentences (each cites its own lines): whether it reads as prose is a matter of its paragraphs
-    prose = reads_as_prose(walker.paragraphs, sum(1 for b in walker.blocks if b.level),
-                           sum(len(b.text) for b in walker.blocks if not b.level and b.kind != "text"))
+    prose = read_as_prose(walker.blocks, walker.paragraphs)
     return chunk_blocks(walker.blocks, source, "lines", heading=heading, prose=prose), [warning] if warning else []
 
 
