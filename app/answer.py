@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Mapping
 
 from index import Hit
-from index.lexical import Vocabulary, tokenize
+from index.lexical import Vocabulary, holds, terms, tokenize
 
 from .sentences import FROM_TOP, QUESTION_WORDS, Sentence, pick_sentences
 
@@ -25,7 +25,8 @@ class Abstention:
     (a name, or a word that is no everyday English: index.lexical.Vocabulary.unknown_terms).
 
     Calibrated on data (README "Abstention"): below ``threshold`` the best passage is too far from the question;
-    below ``named`` it is not close enough to outweigh a question that names something the notes never mention.
+    below ``named`` it is not close enough to outweigh a question that names something the notes never mention;
+    below `unfound`, halfway between, to outweigh a term the notes write but no passage found holds.
     """
 
     threshold: float = 0.36  # $STUDY_ABSTAIN
@@ -36,11 +37,20 @@ class Abstention:
         """The thresholds set in the environment, the calibrated ones otherwise; ValueError names a bad setting."""
         return cls(_threshold(environ, "STUDY_ABSTAIN", cls.threshold), _threshold(environ, "STUDY_ABSTAIN_NAMED", cls.named))
 
+    @property
+    def unfound(self) -> float:
+        return (self.threshold + self.named) / 2
+
     def applies(self, question: str, hits: list[Hit], vocabulary: Vocabulary) -> bool:
         """Whether to abstain on ``question`` given its hits (best first) and the words of the notes."""
         best = max(h.dense for h in hits)
         if vocabulary.unknown_names(question) or vocabulary.unknown_terms(question) or not vocabulary.knows_any(question):
             return best < self.named
+        # A term the notes write only where the search did not look (a word in a listing, a passing mention) is
+        # weaker evidence of a gap than one they never write: the best passage must be closer, not as close.
+        found = set().union(*(tokenize(h.chunk.search_text) for h in hits))
+        if any(not holds(term, found) for term in terms(question)):
+            return best < self.unfound
         if best >= self.threshold:
             return False
         # A bare term ("SSE-C", "What is the TLB for?") embeds poorly; every word of it standing in the top

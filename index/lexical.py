@@ -128,6 +128,45 @@ def _counts(after: list[str]) -> bool:
     return bool(after) and (bool(_UNIT.fullmatch(after[0])) or (bool(_PLURAL.fullmatch(after[0])) and after[0] not in _NOT_PLURAL))
 
 
+# English inflections and prefixes: a word the notes write with one of these more or less is theirs; any other
+# letters more make another word ("systemd" is no form of "system", "dropout" none of "drop")
+_SUFFIXES = ("s", "es", "ed", "d", "er", "ers", "est", "ing", "ly", "ies", "ied")
+_PREFIXES = ("un", "re", "de", "dis", "pre", "non", "mis", "sub", "co", "in", "im", "over", "under", "multi", "auto")
+
+
+def forms(word: str) -> list[str]:
+    """``word`` in lower case, then the words it may be an inflected or prefixed form of ("used" -> "use",
+    "stopped" -> "stop", "copies" -> "copy", "unfreeze" -> "freeze")."""
+    low = word.lower()
+    found = [low]
+    for suffix in _SUFFIXES:
+        stem = low[: -len(suffix)]
+        if not low.endswith(suffix) or len(stem) < 3 or (suffix == "d" and not stem.endswith("e")):
+            continue
+        if suffix in ("ies", "ied"):
+            found.append(stem + "y")
+            continue
+        found += [stem, stem + "e"] + ([stem[:-1]] if len(stem) > 3 and stem[-1] == stem[-2] else [])
+    found += [low[len(p):] for p in _PREFIXES if low.startswith(p) and len(low) - len(p) >= 4]
+    return found
+
+
+def terms(question: str) -> list[str]:
+    """Words of the question that are no everyday English ("kubectl", "dropout", "liblinear"): what it is about,
+    for a subject's own words. None for a question in another language, whose everyday words are no English ones."""
+    everyday = everyday_words()
+    words = _TERMISH.findall(question)
+    if not everyday or sum(w.lower() in everyday for w in words) < ENGLISH_SHARE * len(words):
+        return []
+    stop = _stopwords()
+    return [w for w in words if w.lower() not in everyday and w.lower() not in stop]
+
+
+def holds(term: str, tokens: set[str]) -> bool:
+    """Whether text of these (`tokenize`) tokens writes ``term`` or a word it is a form of."""
+    return any(set(found) <= tokens for found in map(tokenize, forms(term)) if found)
+
+
 class Vocabulary:
     """Every word the notes contain, to spot a question that names something they never mention."""
 
@@ -173,23 +212,10 @@ class Vocabulary:
         return any(t in self.tokens for t in tokenize(question))
 
     def unknown_terms(self, question: str) -> list[str]:
-        """Words of the question that are no everyday English and that the notes never write, nor a word of theirs
-        with an ending or a prefix of up to three letters more ("cheapest" for "cheap", "unfreeze" for "freeze"):
-        "zeolite", "photoresist", "kubectl" name something of a subject the notes do not cover, where an everyday
-        word ("tenth", "quote") is a paraphrase's."""
-        everyday = everyday_words()
-        words = _TERMISH.findall(question)
-        if not everyday or sum(w.lower() in everyday for w in words) < ENGLISH_SHARE * len(words):
-            return []  # a question in another language: its everyday words are no English ones
-        found = []
-        for word in words:
-            low = word.lower()
-            # the word with up to three letters less at its end (a stem of four letters at least) or at its start (five)
-            kin = [low[:-k] for k in (1, 2, 3) if len(low) - k >= 4] + [low[k:] for k in (1, 2, 3) if len(low) - k >= 5]
-            if low in self.words or low in everyday or low in _stopwords() or any(w in self.words for w in kin):
-                continue
-            found.append(word)
-        return found
+        """The question's terms (`terms`) that the notes never write, in that form or one it is an inflection or a
+        prefixed form of ("cheapest" for "cheap", "unfreeze" for "freeze"): "zeolite", "photoresist", "kubectl" name
+        something of a subject the notes do not cover, where an everyday word ("tenth", "quote") is a paraphrase's."""
+        return [w for w in terms(question) if not any(form in self.words for form in forms(w))]
 
     def unknown_names(self, question: str) -> list[str]:
         """Names in the question (Capitalised after the first word, CamelCase, or letters with digits) the notes never use."""

@@ -31,6 +31,40 @@ def test_a_term_that_is_no_everyday_english_and_the_notes_never_write_is_unknown
     assert Vocabulary(["Die Zelle teilt sich."]).unknown_terms("Wie funktioniert die Zellteilung genau?") == []
 
 
+def test_only_an_inflection_or_a_prefix_makes_a_form_of_a_word():
+    from index.lexical import forms
+
+    for word, base in [("cheapest", "cheap"), ("used", "use"), ("stopped", "stop"), ("copies", "copy"), ("sharded", "shard"),
+                       ("encoding", "encode"), ("unpickle", "pickle"), ("reindexes", "reindex")]:
+        assert base in forms(word), word
+    # other letters more make another word: "systemd" is no system, "dropout" no drop, "myscript" no script
+    for word, other in [("systemd", "system"), ("dropout", "drop"), ("myscript", "script")]:
+        assert other not in forms(word), word
+    vocab = Vocabulary(["The system starts a script.", "Drop the rows with missing values."])
+    assert vocab.unknown_terms("How do I write a systemd unit that starts my script?") == ["systemd"]
+    assert vocab.unknown_terms("How does dropout prevent overfitting?")[:1] == ["dropout"]
+
+
+def test_a_term_the_notes_write_only_where_the_search_did_not_look_needs_a_closer_passage():
+    from index import Hit
+    from ingest import Chunk
+
+    listing = "Built-in names: abs, classmethod, staticmethod, zip."
+    prose = "Classes bundle data and functionality; each instance carries attributes."
+    vocab = Vocabulary([listing, prose])
+    question = "What's the difference between @classmethod and @staticmethod?"
+    rule = Abstention(threshold=0.36, named=0.60)
+
+    def found(text: str, dense: float) -> list[Hit]:
+        return [Hit(Chunk("notes.md", "Classes", text), row=0, dense=dense)]
+
+    assert vocab.unknown_terms(question) == []  # the notes write both words: no unknown term
+    assert rule.unfound == pytest.approx(0.48)
+    assert rule.applies(question, found(prose, 0.45), vocab)  # close enough for the plain rule, not for this one
+    assert not rule.applies(question, found(prose, 0.50), vocab)
+    assert not rule.applies(question, found(listing, 0.45), vocab)  # the passage that writes them was found
+
+
 def test_a_question_about_a_term_the_notes_never_write_needs_a_close_passage(tmp_path):
     study = _one_note_study(tmp_path, "# Login\nA login shell reads the startup files once when the user logs in.\n")
     loose = Abstention(threshold=0.0, named=0.99)  # only the named rule can abstain here
