@@ -111,6 +111,7 @@ YEAR_SLACK = 2  # a year this close to one the notes write is theirs ("1992" bes
 ENGLISH_SHARE = 0.5  # of a question's words everyday English, for its other words to count as terms
 _TERMISH = re.compile(r"[A-Za-z][A-Za-z_]*[A-Za-z]{2}")  # a word of three letters or more ("MAX_SIZE" whole)
 _WORDISH = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-/]*[A-Za-z0-9]|[A-Za-z0-9]")
+_IDENTIFIER = re.compile(r"[A-Za-z0-9]+(?:_[A-Za-z0-9]+)+")  # "bash_profile", "MAX_SIZE": a question writes it whole
 
 
 def _places_a_time(before: list[str]) -> bool:
@@ -130,13 +131,13 @@ def _counts(after: list[str]) -> bool:
 
 # English inflections and prefixes: a word the notes write with one of these more or less is theirs; any other
 # letters more make another word ("systemd" is no form of "system", "dropout" none of "drop")
-_SUFFIXES = ("s", "es", "ed", "d", "er", "ers", "est", "ing", "ly", "ies", "ied")
+_SUFFIXES = ("s", "es", "ed", "d", "er", "ers", "est", "ing", "ly", "ies", "ied", "able", "ness", "ment")
 _PREFIXES = ("un", "re", "de", "dis", "pre", "non", "mis", "sub", "co", "in", "im", "over", "under", "multi", "auto")
 
 
-def forms(word: str) -> list[str]:
-    """``word`` in lower case, then the words it may be an inflected or prefixed form of ("used" -> "use",
-    "stopped" -> "stop", "copies" -> "copy", "unfreeze" -> "freeze")."""
+def forms(word: str, prefixed: bool = True) -> list[str]:
+    """``word`` in lower case, then the words it may be an inflected, derived or (``prefixed``) prefixed form of
+    ("used" -> "use", "stopped" -> "stop", "copies" -> "copy", "changeable" -> "change", "unfreeze" -> "freeze")."""
     low = word.lower()
     found = [low]
     for suffix in _SUFFIXES:
@@ -146,8 +147,10 @@ def forms(word: str) -> list[str]:
         if suffix in ("ies", "ied"):
             found.append(stem + "y")
             continue
-        found += [stem, stem + "e"] + ([stem[:-1]] if len(stem) > 3 and stem[-1] == stem[-2] else [])
-    found += [low[len(p):] for p in _PREFIXES if low.startswith(p) and len(low) - len(p) >= 4]
+        doubled = suffix in ("ed", "ing") and len(stem) > 3 and stem[-1] == stem[-2]  # "stopped", not "unittest"
+        found += [stem, stem + "e"] + ([stem[:-1]] if doubled else [])
+    if prefixed:
+        found += [low[len(p):] for p in _PREFIXES if low.startswith(p) and len(low) - len(p) >= 4]
     return found
 
 
@@ -159,7 +162,9 @@ def terms(question: str) -> list[str]:
     if not everyday or sum(w.lower() in everyday for w in words) < ENGLISH_SHARE * len(words):
         return []
     stop = _stopwords()
-    return [w for w in words if w.lower() not in everyday and w.lower() not in stop]
+    # an everyday word's inflection is everyday too ("wipes", "changeable"); not its prefixed form: "coroutine" is a
+    # term, though "routine" is no
+    return [w for w in words if w.lower() not in stop and not any(f in everyday for f in forms(w, prefixed=False))]
 
 
 def holds(term: str, tokens: set[str]) -> bool:
@@ -179,6 +184,7 @@ class Vocabulary:
         found: set[str] = set()
         for text in texts:
             found.update(_WORDISH.findall(text))
+            found.update(_IDENTIFIER.findall(text))
         for w in found:  # each distinct word once: notes repeat theirs
             low = w.lower()
             self.words.add(low)
@@ -230,13 +236,16 @@ class Vocabulary:
                 if placed and not self._writes_year(int(year.group(1))):
                     found.append(word)
                 continue
-            named = (i > 0 and word[0].isupper()) or any(c.isupper() for c in word[1:]) or (
+            # capitalised after the first word (not the pronoun "I"), CamelCase, or letters with digits
+            named = (i > 0 and word[0].isupper() and word != "I") or any(c.isupper() for c in word[1:]) or (
                 any(c.isdigit() for c in word) and any(c.isalpha() for c in word))
             if not named:
                 continue
             low = word.lower()
             parts = [p for p in re.split(r"[-/]", low) if p]
-            if low in self.words or low.replace("-", "") in self.words or all(p in self.words for p in parts):
+            # a compound's parts are words, each in any form ("S-shaped" beside "shape"); a single word is a name
+            if low in self.words or low.replace("-", "") in self.words or all(
+                    any(f in self.words for f in (forms(p) if len(parts) > 1 else [p])) for p in parts):
                 continue
             found.append(word)
         return found

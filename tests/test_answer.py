@@ -40,6 +40,16 @@ def test_only_an_inflection_or_a_prefix_makes_a_form_of_a_word():
     # other letters more make another word: "systemd" is no system, "dropout" no drop, "myscript" no script
     for word, other in [("systemd", "system"), ("dropout", "drop"), ("myscript", "script")]:
         assert other not in forms(word), word
+    # an everyday word's inflection or derivation is everyday: no term, though the notes never write it
+    notes = Vocabulary(["History is saved to a file at exit; a field may be mutable.", "Edit ~/.bash_profile first."])
+    assert notes.unknown_terms("Which window wipes the history, and is one field changeable?") == []
+    assert notes.unknown_terms("Does the test runner unittest save history?") == ["unittest"]  # no "unit" + "-est"
+    # an identifier with underscores is the notes' word only if they write it whole
+    assert notes.unknown_terms("What goes in .bash_profile and in BASH_COMPAT?") == ["BASH_COMPAT"]
+    # a compound's parts in any form ("S-shaped" beside "shape"); a single capitalised word is a name as written
+    shapes = Vocabulary(["The curve has the shape of an S.", "Store the secret in a vault."])
+    assert shapes.unknown_names("What does the S-shaped curve do?") == []
+    assert shapes.unknown_names("How do I rotate keys in Secrets Manager?") == ["Secrets", "Manager"]
     vocab = Vocabulary(["The system starts a script.", "Drop the rows with missing values."])
     assert vocab.unknown_terms("How do I write a systemd unit that starts my script?") == ["systemd"]
     assert vocab.unknown_terms("How does dropout prevent overfitting?")[:1] == ["dropout"]
