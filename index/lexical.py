@@ -130,7 +130,7 @@ def _counts(after: list[str]) -> bool:
 
 
 # English inflections and prefixes: a word the notes write with one of these more or less is theirs; any other
-# letters more make another word ("systemd" is no form of "system", "dropout" none of "drop")
+# letters more make another word ("jsonl" is no form of "json", "gitlab" none of "git")
 _SUFFIXES = ("s", "es", "ed", "d", "er", "ers", "est", "ing", "ly", "ies", "ied", "able", "ness", "ment")
 _PREFIXES = ("un", "re", "de", "dis", "pre", "non", "mis", "sub", "co", "in", "im", "over", "under", "multi", "auto")
 
@@ -155,7 +155,7 @@ def forms(word: str, prefixed: bool = True) -> list[str]:
 
 
 def terms(question: str) -> list[str]:
-    """Words of the question that are no everyday English ("kubectl", "dropout", "liblinear"): what it is about,
+    """Words of the question that are no everyday English ("kubectl", "jsonl", "memoize"): what it is about,
     for a subject's own words. None for a question in another language, whose everyday words are no English ones."""
     everyday = everyday_words()
     words = _TERMISH.findall(question)
