@@ -8,7 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-_TOKEN = re.compile(r"[A-Za-z0-9]+")
+_TOKEN = re.compile(r"[A-Za-z0-9]+(?:_[A-Za-z0-9]+)*")  # "precision_score" is one word (and gives its parts)
+_IDENTIFYING = re.compile(r"_|[0-9]|[a-z][A-Z]")  # a word with these is a name in code or data, typed exactly
 _CAMEL = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 
 
@@ -46,9 +47,21 @@ def tokenize(text: str) -> list[str]:
     """Lower-cased, stemmed word tokens; CamelCase terms also give their parts.
 
     'MaxRetryCountExceeded' yields the whole term and 'max', 'retry', 'count',
-    'exceeded', so both the exact term and a paraphrase match.
+    'exceeded', so both the exact term and a paraphrase match; 'precision_score'
+    the whole and 'precision', 'score'.
     """
     return [t for raw in _TOKEN.findall(text) for t in _word_tokens(raw)]
+
+
+def looked_up(query: str) -> list[str]:
+    """The identifiers a query looks up: words that name something exactly (with an underscore or a digit, or
+    CamelCase: 'precision_score', 'number17x3', 'DecisionTreeClassifier'), each as `tokenize` gives it whole, when
+    they are at least half of its words ('KeyError', 'what is number17x3'); none in a question that only mentions
+    one ('My app on EC2 times out, why?'), whose answer need not write it."""
+    stop = _stopwords()
+    words = [raw for raw in _TOKEN.findall(query) if raw.lower() not in stop]
+    found = [_word_tokens(raw)[0] for raw in words if _IDENTIFYING.search(raw) and any(c.isalpha() for c in raw)]
+    return found if 2 * len(found) >= len(words) else []
 
 
 @lru_cache(maxsize=1 << 16)
@@ -91,6 +104,16 @@ class Lexical:
         if not tokens or not self.size:
             return np.zeros(self.size, dtype="float32")
         return np.asarray(self.bm25.get_scores(tokens), dtype="float32")
+
+    def holding(self, tokens: list[str]) -> np.ndarray | None:
+        """Which passages hold every one of these tokens (None when the notes hold none of them anywhere)."""
+        tokens = [t for t in tokens if t in self.vocab]
+        if not tokens or not self.size:
+            return None
+        held = np.ones(self.size, dtype=bool)
+        for token in tokens:
+            held &= np.asarray(self.bm25.get_scores([token])) > 0
+        return held
 
 
 # A year: a span ("1991-92") or four digits after a word that places a time ("in 1812", "summer 1969"), or after

@@ -169,6 +169,28 @@ def test_copied_paragraph_is_shown_once(isolated_home, tmp_path):
     assert len(hits) == 2
 
 
+def test_an_identifier_typed_exactly_finds_the_passage_that_writes_it(isolated_home, tmp_path):
+    """'precision_score' is one word to search by (and its parts still match prose), and a passage writing the
+    identifier a query types comes before passages that only share its parts."""
+    from index.lexical import looked_up, tokenize
+
+    whole = tokenize("precision_score")[0]
+    assert "_" in whole and {whole, *tokenize("precision score")} <= set(tokenize("Call precision_score(y, p)."))
+    assert looked_up("precision_score or number17x3 in DecisionTreeClassifier?") == [
+        tokenize(word)[0] for word in ("precision_score", "number17x3", "DecisionTreeClassifier")]
+    assert looked_up("How precise is the score in 2024?") == []
+    assert looked_up("My application on EC2 times out when I connect, what is wrong?") == []  # mentioned, not sought
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "metrics.md").write_text(
+        "# Precision\nPrecision is the score of a classifier: the share of its positive predictions that are right."
+        " A high precision score means few false alarms; the precision of a score matters.\n\n"
+        "# Code\nThe metrics module has it: `m = precision_score(labels, guesses)` returns a float.\n")
+    build(isolated_home, [notes], HashEmbedder(256))
+    top = Searcher.open(isolated_home, HashEmbedder(256)).search("precision_score", k=1)[0]
+    assert "precision_score" in top.chunk.text
+
+
 def test_large_index_switches_to_ivf_and_still_finds_exact_matches(isolated_home, tmp_path):
     notes = tmp_path / "notes"
     notes.mkdir()
