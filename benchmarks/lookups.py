@@ -3,7 +3,7 @@
     python benchmarks/lookups.py [--only NAME] [--corpus DIR] [--per-corpus 60]
 
 For every corpus of benchmarks/corpora.py: the words with an underscore, a digit or CamelCase ("precision_score",
-"EC2", "KeyError") that stand exactly once in the notes, up to --per-corpus of them (a fixed sample), each searched
+"EC2", "KeyError") that stand exactly once in the notes and in their shown text, up to --per-corpus of them (a fixed sample), each searched
 alone; hit@1 / hit@5 when the result holds it, for study (`study search`: hybrid) and the two baselines of
 corpora.py (the tutorial pipeline, dense only, and BM25 on its 1000/200 chunks). What users of dense-only tools
 report first: "exact terms missed".
@@ -29,10 +29,12 @@ from index import Searcher, build, load_embedder  # noqa: E402
 NAME = re.compile(r"(?<![\w.-])(?=[A-Za-z0-9_]*[A-Za-z])(?=[A-Za-z0-9_]*(?:_|[0-9]|[a-z][A-Z]))[A-Za-z0-9_]{3,}(?![\w-])")
 
 
-def lookups(texts: list[tuple[str, str]], most: int) -> list[dict]:
-    """One item per identifier written exactly once in the notes: search it, expect the passage that writes it."""
+def lookups(texts: list[tuple[str, str]], shown: str, most: int) -> list[dict]:
+    """One item per identifier written exactly once in the notes, and in what a reader sees of them (``shown``, the
+    passages' text: not a link's URL or an image path): search it, expect the passage that writes it."""
     counts = Counter(m for _, text in texts for m in NAME.findall(text))
-    where = {m: src for src, text in texts for m in NAME.findall(text) if counts[m] == 1}
+    visible = set(NAME.findall(shown))
+    where = {m: src for src, text in texts for m in NAME.findall(text) if counts[m] == 1 and m in visible}
     names = sorted(where)
     random.Random(0).shuffle(names)
     return [{"question": n, "file": where[n], "answer_contains": [n]} for n in names[:most]]
@@ -61,10 +63,11 @@ def main(argv: list[str]) -> None:
         if args.only and name not in args.only:
             continue
         texts = plain_text(notes)
-        items = lookups(texts, args.per_corpus)
         with tempfile.TemporaryDirectory() as tmp:
             build(Path(tmp), [notes], embedder)
-            ours = study_ranks(Searcher.open(Path(tmp), embedder), items)
+            searcher = Searcher.open(Path(tmp), embedder)
+            items = lookups(texts, "\n".join(searcher.chunks[r].text for r in range(len(searcher.chunks))), args.per_corpus)
+            ours = study_ranks(searcher, items)
         theirs = baselines(texts, items, embedder)
         cells = [ours] + [theirs[s] for s in ("tutorial", "bm25")]
         print(f"| {name} | {len(items)} | " + " | ".join(f"{c['hit@1']:.2f} | {c['hit@5']:.2f}" for c in cells) + " |")
