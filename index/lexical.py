@@ -134,7 +134,6 @@ YEAR_SLACK = 2  # a year this close to one the notes write is theirs ("1992" bes
 ENGLISH_SHARE = 0.5  # of a question's words everyday English, for its other words to count as terms
 _TERMISH = re.compile(r"[A-Za-z][A-Za-z_]*[A-Za-z]{2}")  # a word of three letters or more ("MAX_SIZE" whole)
 _WORDISH = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-/]*[A-Za-z0-9]|[A-Za-z0-9]")
-_IDENTIFIER = re.compile(r"[A-Za-z0-9]+(?:_[A-Za-z0-9]+)+")  # "bash_profile", "MAX_SIZE": a question writes it whole
 
 
 def _places_a_time(before: list[str]) -> bool:
@@ -207,7 +206,7 @@ class Vocabulary:
         found: set[str] = set()
         for text in texts:
             found.update(_WORDISH.findall(text))
-            found.update(_IDENTIFIER.findall(text))
+            found.update(w for w in _TOKEN.findall(text) if "_" in w)  # "bash_profile": a question writes it whole
         for w in found:  # each distinct word once: notes repeat theirs
             low = w.lower()
             self.words.add(low)
