@@ -48,8 +48,9 @@ class Abstention:
             return best < self.named
         # A term the notes write only where the search did not look (a word in a listing, a passing mention) is
         # weaker evidence of a gap than one they never write: the best passage must be closer, not as close.
-        found = set().union(*(tokenize(h.chunk.search_text) for h in hits))
-        if any(not holds(term, found) for term in terms(question)):
+        own = terms(question)
+        found = set().union(*(tokenize(h.chunk.search_text) for h in hits)) if own else set()
+        if any(not holds(term, found) for term in own):
             return best < self.unfound
         if best >= self.threshold:
             return False
